@@ -1,0 +1,71 @@
+"""Shared fixtures: municipalities, users with roles, and a fresh media folder per test."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not settings.ENCRYPTION_KEYS:
+        raise pytest.UsageError(
+            "KANMIN_ENCRYPTION_KEYS is empty: run the suite with `make test` "
+            "(scripts/test.sh sets the test environment)."
+        )
+
+
+@pytest.fixture(autouse=True)
+def _media_root(tmp_path: Path, settings: Any) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def miyakonojo(db: None) -> Any:
+    from kanmin.core import services
+
+    return services.municipality_create(
+        actor=None, lg_code="452025", name_ja="都城市", name_kana="みやこのじょうし",
+        name_en="Miyakonojo City",
+    )
+
+
+@pytest.fixture
+def miyazaki(db: None) -> Any:
+    from kanmin.core import services
+
+    return services.municipality_create(
+        actor=None, lg_code="452017", name_ja="宮崎市", name_en="Miyazaki City"
+    )
+
+
+@pytest.fixture
+def make_user(db: None) -> Callable[..., Any]:
+    """make_user("name", role, municipality): a user holding one role (password "pw-…")."""
+    from kanmin.accounts import services
+
+    def make(username: str, role: str | None = None, municipality: Any = None) -> Any:
+        user = services.user_create(
+            actor=None,
+            municipality=municipality,
+            username=username,
+            password=f"pw-{username}-Long1",
+            check_password=False,
+        )
+        if role is not None:
+            services.membership_grant(
+                municipality=None if role == "platform_admin" else municipality,
+                actor=None,
+                user=user,
+                role=role,
+            )
+        return user
+
+    return make
+
+
+def password_of(username: str) -> str:
+    return f"pw-{username}-Long1"

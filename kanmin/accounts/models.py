@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kanmin.accounts.roles import ROLE_CHOICES
+from kanmin.core.fields import EncryptedTextField
+from kanmin.core.models import Municipality
+
+
+class User(AbstractUser):
+    """A person who signs in: staff of one or more municipalities, or a citizen."""
+
+    phone = EncryptedTextField(_("phone number"), blank=True)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+
+class Membership(models.Model):
+    """A role held by a user in a municipality; platform administrators hold theirs everywhere."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name=_("municipality"),
+        help_text=_("Empty only for platform administrators."),
+    )
+    role = models.CharField(_("role"), max_length=40, choices=ROLE_CHOICES)
+    department = models.ForeignKey(
+        "core.Department",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("department"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "municipality", "role"], name="accounts_membership_unique_role"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role="platform_admin", municipality__isnull=True)
+                | (~models.Q(role="platform_admin") & models.Q(municipality__isnull=False)),
+                name="accounts_membership_scope",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = self.municipality.lg_code if self.municipality_id else "*"
+        return f"{self.user} · {self.role} · {where}"
+
+
+class ApiTokenManager(models.Manager["ApiToken"]):
+    def get_by_secret(self, secret: str) -> ApiToken:
+        return self.select_related("user", "municipality").get(
+            digest=ApiToken.digest_of(secret), revoked_at__isnull=True
+        )
+
+
+class ApiToken(models.Model):
+    """A token for the APIs, acting as its user within one municipality. Only a digest is kept."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("name"), max_length=100)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(max_length=8, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenManager()
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def digest_of(secret: str) -> str:
+        return hashlib.sha256(secret.encode()).hexdigest()
+
+    @staticmethod
+    def new_secret() -> str:
+        return "kanmin_" + secrets.token_urlsafe(32)
+
+    def set_secret(self, secret: str) -> None:
+        self.digest = self.digest_of(secret)
+        self.prefix = secret[7:15]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "prefix": self.prefix}

@@ -1,0 +1,130 @@
+"""The roles a user can hold in a municipality, each a Django group of permissions.
+
+The groups are created and kept in step by migrations (``accounts.0002_roles`` and, for apps
+added later, their own data migrations calling ``sync_role_permissions``), never by hand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class Role:
+    slug: str
+    label: Any
+    staff: bool
+    permissions: tuple[str, ...]
+
+
+PLATFORM_ADMIN = "platform_admin"
+MUNICIPALITY_ADMIN = "municipality_admin"
+PLAN_MANAGER = "plan_manager"
+DATA_STEWARD = "data_steward"
+DEPARTMENT_STAFF = "department_staff"
+DISASTER_OPERATOR = "disaster_operator"
+SUPPORT_REGISTER_OFFICER = "support_register_officer"
+AUDITOR = "auditor"
+CITIZEN = "citizen"
+
+_STAFF_BASE = ("core.view_municipality", "core.view_department")
+
+ROLES: tuple[Role, ...] = (
+    Role(
+        PLATFORM_ADMIN,
+        _("Platform administrator"),
+        True,
+        (
+            "core.add_municipality",
+            "core.change_municipality",
+            "core.view_municipality",
+            "core.add_department",
+            "core.change_department",
+            "core.delete_department",
+            "core.view_department",
+            "accounts.view_user",
+            "accounts.add_membership",
+            "accounts.change_membership",
+            "accounts.delete_membership",
+            "accounts.view_membership",
+            "audit.view_auditevent",
+            "audit.verify_chain",
+        ),
+    ),
+    Role(
+        MUNICIPALITY_ADMIN,
+        _("Municipality administrator"),
+        True,
+        (
+            *_STAFF_BASE,
+            "core.change_municipality",
+            "core.add_department",
+            "core.change_department",
+            "core.delete_department",
+            "accounts.view_user",
+            "accounts.add_membership",
+            "accounts.change_membership",
+            "accounts.delete_membership",
+            "accounts.view_membership",
+            "audit.view_auditevent",
+        ),
+    ),
+    Role(PLAN_MANAGER, _("Plan manager (情報政策課)"), True, _STAFF_BASE),
+    Role(DATA_STEWARD, _("Data steward"), True, _STAFF_BASE),
+    Role(DEPARTMENT_STAFF, _("Department staff"), True, _STAFF_BASE),
+    Role(DISASTER_OPERATOR, _("Disaster operator"), True, _STAFF_BASE),
+    Role(SUPPORT_REGISTER_OFFICER, _("Support-register officer"), True, _STAFF_BASE),
+    Role(AUDITOR, _("Auditor"), True, (*_STAFF_BASE, "audit.view_auditevent", "audit.verify_chain")),
+    Role(CITIZEN, _("Citizen"), False, ()),
+)
+
+BY_SLUG = {role.slug: role for role in ROLES}
+ROLE_CHOICES = [(role.slug, role.label) for role in ROLES]
+
+
+def group_name(slug: str) -> str:
+    return f"kanmin:{slug}"
+
+
+def sync_role_permissions(apps: Any, schema_editor: Any = None) -> None:
+    """Create each role's group and give it exactly its declared permissions.
+
+    Written for migrations (historical models through ``apps``); creates missing permission
+    rows itself, since Django adds permissions only after all migrations have run.
+    """
+    group_model = apps.get_model("auth", "Group")
+    permission_model = apps.get_model("auth", "Permission")
+    content_type_model = apps.get_model("contenttypes", "ContentType")
+    for role in ROLES:
+        group, _created = group_model.objects.get_or_create(name=group_name(role.slug))
+        perms = []
+        for dotted in role.permissions:
+            app_label, codename = dotted.split(".", 1)
+            action, _sep, model_name = codename.partition("_")
+            if action not in {"add", "change", "delete", "view"}:
+                model_name = _custom_permission_model(dotted)
+            try:
+                apps.get_model(app_label, model_name)
+            except LookupError:
+                continue  # the app that owns it is not migrated yet; its migration adds it
+            content_type, _ = content_type_model.objects.get_or_create(
+                app_label=app_label, model=model_name
+            )
+            perm, _ = permission_model.objects.get_or_create(
+                content_type=content_type,
+                codename=codename,
+                defaults={"name": codename.replace("_", " ").capitalize()},
+            )
+            perms.append(perm)
+        group.permissions.set(perms)
+
+
+# Custom permissions (not add/change/delete/view) and the model that declares them.
+CUSTOM_PERMISSION_MODELS = {"audit.verify_chain": "auditevent"}
+
+
+def _custom_permission_model(dotted: str) -> str:
+    return CUSTOM_PERMISSION_MODELS[dotted]

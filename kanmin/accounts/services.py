@@ -1,0 +1,203 @@
+"""Writes to users, memberships and API tokens; each writes its audit entry in its transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from kanmin.accounts.models import ApiToken, Membership, User
+from kanmin.accounts.roles import BY_SLUG, PLATFORM_ADMIN
+from kanmin.core import auditing
+from kanmin.core.errors import Conflict, Invalid, PermissionDenied
+from kanmin.core.models import Department, Municipality
+from kanmin.core.permissions import require
+
+
+def _forget_cached_permissions(user: User) -> None:
+    for attr in ("_kanmin_memberships", "_kanmin_role_perms", "_perm_cache", "_user_perm_cache"):
+        if hasattr(user, attr):
+            delattr(user, attr)
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: Any,
+    municipality: Municipality | None,
+    username: str,
+    password: str,
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    phone: str = "",
+    check_password: bool = True,
+) -> User:
+    """Create a user. Staff of a municipality are created by its administrators."""
+    require(actor, "accounts.add_membership", municipality)
+    if User.objects.filter(username=username).exists():
+        raise Conflict(
+            _("The user name %(name)s is taken.") % {"name": username},
+            code="duplicate",
+            fields={"username": [_("This user name is taken.")]},
+        )
+    user = User(
+        username=username, email=email, first_name=first_name, last_name=last_name, phone=phone
+    )
+    if check_password:
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise Invalid(fields={"password": list(exc.messages)}) from None
+    user.set_password(password)
+    user.save()
+    auditing.record(
+        actor=actor,
+        municipality=municipality,
+        action="accounts.user.create",
+        target=user,
+        after={"username": username, "email": email, "phone": phone},
+    )
+    return user
+
+
+@transaction.atomic
+def user_set_password(*, actor: Any, user: User, password: str, check_password: bool = True) -> User:
+    if actor is not None and actor.pk != user.pk and not actor.has_perm("accounts.change_membership"):
+        raise PermissionDenied()
+    if check_password:
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise Invalid(fields={"password": list(exc.messages)}) from None
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    auditing.record(actor=actor, municipality=None, action="accounts.user.set_password", target=user)
+    return user
+
+
+@transaction.atomic
+def membership_grant(
+    *,
+    municipality: Municipality | None,
+    actor: Any,
+    user: User,
+    role: str,
+    department: Department | None = None,
+) -> Membership:
+    if role not in BY_SLUG:
+        raise Invalid(fields={"role": [_("Unknown role %(role)s.") % {"role": role}]})
+    if role == PLATFORM_ADMIN:
+        if municipality is not None:
+            raise Invalid(
+                fields={"municipality": [_("Platform administrators hold their role everywhere.")]}
+            )
+        require(actor, "core.add_municipality", None)
+    else:
+        if municipality is None:
+            raise Invalid(fields={"municipality": [_("Choose the municipality.")]})
+        require(actor, "accounts.add_membership", municipality)
+    if department is not None and department.municipality_id != getattr(municipality, "pk", None):
+        raise Invalid(fields={"department": [_("The department belongs to another municipality.")]})
+    membership, created = Membership.objects.get_or_create(
+        user=user, municipality=municipality, role=role, defaults={"department": department}
+    )
+    if created:
+        if BY_SLUG[role].staff and not user.is_staff:
+            user.is_staff = True
+            user.save(update_fields=["is_staff"])
+        auditing.record(
+            actor=actor,
+            municipality=municipality,
+            action="accounts.membership.grant",
+            target=membership,
+            after={"user": user.username, "role": role},
+        )
+    _forget_cached_permissions(user)
+    return membership
+
+
+@transaction.atomic
+def membership_revoke(*, municipality: Municipality | None, actor: Any, membership: Membership) -> None:
+    if membership.municipality_id != getattr(municipality, "pk", None):
+        raise Invalid(_("This membership belongs to another municipality."), code="tenant")
+    require(actor, "accounts.delete_membership", municipality)
+    before = {"user": membership.user.username, "role": membership.role}
+    auditing.record(
+        actor=actor,
+        municipality=municipality,
+        action="accounts.membership.revoke",
+        target=membership,
+        before=before,
+    )
+    membership.delete()
+    _forget_cached_permissions(membership.user)
+
+
+@transaction.atomic
+def api_token_create(
+    *, municipality: Municipality, actor: User, name: str
+) -> tuple[ApiToken, str]:
+    """Create a token for the actor in one municipality; return it and its secret (shown once)."""
+    if not actor.is_authenticated:
+        raise PermissionDenied()
+    if not any(
+        m_id in (municipality.pk, None)
+        for m_id, _role in actor.memberships.values_list("municipality_id", "role")
+    ):
+        raise PermissionDenied()
+    secret = ApiToken.new_secret()
+    token = ApiToken(user=actor, municipality=municipality, name=name.strip() or "API")
+    token.set_secret(secret)
+    token.save()
+    auditing.record(
+        actor=actor,
+        municipality=municipality,
+        action="accounts.api_token.create",
+        target=token,
+        after=token.as_dict(),
+    )
+    return token, secret
+
+
+@transaction.atomic
+def api_token_revoke(*, municipality: Municipality, actor: User, token: ApiToken) -> ApiToken:
+    if token.user_id != actor.pk and not actor.has_perm("accounts.delete_membership", municipality):
+        raise PermissionDenied()
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    auditing.record(
+        actor=actor, municipality=municipality, action="accounts.api_token.revoke", target=token
+    )
+    return token
+
+
+@transaction.atomic
+def totp_device_start(*, actor: User) -> TOTPDevice:
+    """Begin TOTP enrolment: an unconfirmed device whose key the user scans."""
+    TOTPDevice.objects.filter(user=actor, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=actor, name="TOTP", confirmed=False)
+
+
+@transaction.atomic
+def totp_device_confirm(*, actor: User, device: TOTPDevice, token: str) -> TOTPDevice:
+    if device.user_id != actor.pk:
+        raise PermissionDenied()
+    if not device.verify_token(token.strip()):
+        raise Invalid(fields={"token": [_("The code does not match. Check the time on your phone.")]})
+    TOTPDevice.objects.filter(user=actor, confirmed=True).exclude(pk=device.pk).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    auditing.record(actor=actor, municipality=None, action="accounts.totp.enable", target=actor)
+    return device
+
+
+@transaction.atomic
+def totp_device_remove(*, actor: User) -> None:
+    TOTPDevice.objects.filter(user=actor).delete()
+    auditing.record(actor=actor, municipality=None, action="accounts.totp.disable", target=actor)

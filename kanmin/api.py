@@ -1,0 +1,58 @@
+"""The one REST API at /api/v1/; each app adds its router here."""
+
+from __future__ import annotations
+
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import NinjaAPI
+from ninja.security import APIKeyHeader, django_auth
+
+from kanmin.accounts.models import ApiToken
+from kanmin.core.api import public_router
+from kanmin.core.api import router as core_router
+from kanmin.core.errors import KanminError
+
+
+class TokenAuth(APIKeyHeader):
+    """An API token in the Authorization header, with or without a "Token"/"Bearer" prefix.
+
+    A token acts only within its own municipality.
+    """
+
+    param_name = "Authorization"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> ApiToken | None:
+        if not key:
+            return None
+        secret = key.split(" ", 1)[1] if " " in key else key
+        try:
+            token = ApiToken.objects.get_by_secret(secret.strip())
+        except ApiToken.DoesNotExist:
+            return None
+        match = request.resolver_match
+        code = match.kwargs.get("lg_code") if match else None
+        if code is not None and code != token.municipality.lg_code:
+            return None
+        if not token.user.is_active:
+            return None
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+        request.user = token.user
+        return token
+
+
+api = NinjaAPI(
+    title="Kanmin API",
+    version="1",
+    description="Kanmin's REST API. Errors have the shape {code, message, fields}.",
+    urls_namespace="api",
+)
+api.add_router("", public_router)
+api.add_router("", core_router, auth=[TokenAuth(), django_auth])
+
+
+@api.exception_handler(KanminError)
+def kanmin_error(request: HttpRequest, exc: KanminError) -> HttpResponse:
+    return api.create_response(request, exc.as_dict(), status=exc.status)
+
+

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from kanmin.accounts.backends import MembershipBackend
+from kanmin.audit.models import AuditEvent
+from kanmin.core.admin import admin_site
+from kanmin.core.models import Municipality
+
+
+@admin.register(AuditEvent, site=admin_site)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ["seq", "created_at", "actor_name", "municipality_code", "action", "object_repr"]
+    list_filter = ["action"]
+    search_fields = ["action", "object_repr", "actor_name"]
+    readonly_fields = [f.name for f in AuditEvent._meta.fields]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEvent]:
+        queryset = super().get_queryset(request)
+        ids = MembershipBackend().municipality_ids_with(request.user, "audit.view_auditevent")
+        if ids is None:
+            return queryset
+        codes = Municipality.objects.filter(pk__in=ids).values_list("lg_code", flat=True)
+        return queryset.filter(municipality_code__in=list(codes))
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        ids = MembershipBackend().municipality_ids_with(request.user, "audit.view_auditevent")
+        if obj is None or ids is None:
+            return ids is None or bool(ids)
+        return Municipality.objects.filter(pk__in=ids, lg_code=obj.municipality_code).exists()
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

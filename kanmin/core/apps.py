@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "kanmin.core"
+    label = "core"
+    verbose_name = _("Municipalities")
+
+    def ready(self) -> None:
+        from kanmin.core import checks  # noqa: F401  (registers the system checks)

@@ -1,0 +1,174 @@
+"""Backups: the database (as Django's portable JSON) and the stored files, in one archive.
+
+A backup made on SQLite restores onto PostgreSQL and back. Encrypted fields stay encrypted in
+the archive, so restoring needs the same KANMIN_ENCRYPTION_KEYS.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import tarfile
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.db.migrations.recorder import MigrationRecorder
+from django.utils import timezone
+
+import kanmin
+
+FORMAT = "kanmin-backup"
+VERSION = 1
+# Rebuilt by `migrate` or worthless after a restore.
+EXCLUDED = [
+    "contenttypes",
+    "auth.permission",
+    "auth.group",  # the roles' groups are rebuilt by migrations from accounts/roles.py
+    "sessions",
+    "admin.logentry",
+    "axes",
+    "django_tasks_db",
+]
+
+
+class BackupError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class BackupSummary:
+    path: Path
+    objects: int
+    files: int
+
+
+def _migrations() -> dict[str, list[str]]:
+    applied: dict[str, list[str]] = {}
+    for app, name in MigrationRecorder.Migration.objects.values_list("app", "name"):
+        applied.setdefault(app, []).append(name)
+    return {app: sorted(names) for app, names in sorted(applied.items())}
+
+
+def _dump(out: io.TextIOBase) -> None:
+    call_command(
+        "dumpdata",
+        natural_foreign=True,
+        natural_primary=False,  # keep primary keys: audit entries refer to them
+        exclude=EXCLUDED,
+        format="json",
+        indent=None,
+        stdout=out,
+        use_base_manager=True,
+    )
+
+
+def create_backup(path: Path) -> BackupSummary:
+    """Write one consistent snapshot of the database and the stored files to ``path``."""
+    media_root = Path(settings.MEDIA_ROOT)
+    with tempfile.TemporaryDirectory() as tmp:
+        data_path = Path(tmp) / "data.json"
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            with data_path.open("w", encoding="utf-8") as out:
+                _dump(out)
+            migrations = _migrations()
+        data = data_path.read_bytes()
+        objects = len(json.loads(data))
+        files = sorted(p for p in media_root.rglob("*") if p.is_file()) if media_root.exists() else []
+        manifest = {
+            "format": FORMAT,
+            "version": VERSION,
+            "created_at": timezone.now().isoformat(),
+            "kanmin_version": getattr(kanmin, "__version__", "0"),
+            "database_vendor": connection.vendor,
+            "migrations": migrations,
+            "objects": objects,
+            "data_sha256": hashlib.sha256(data).hexdigest(),
+            "files": {
+                str(p.relative_to(media_root)): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in files
+            },
+        }
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(path.name + ".partial")
+        with tarfile.open(partial, "w:gz") as archive:
+            _add_bytes(archive, "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1).encode())
+            archive.add(data_path, arcname="data.json")
+            for p in files:
+                archive.add(p, arcname="media/" + str(p.relative_to(media_root)))
+        partial.replace(path)
+    return BackupSummary(path, objects, len(files))
+
+
+def _add_bytes(archive: tarfile.TarFile, name: str, payload: bytes) -> None:
+    info = tarfile.TarInfo(name)
+    info.size = len(payload)
+    info.mtime = int(timezone.now().timestamp())
+    archive.addfile(info, io.BytesIO(payload))
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    try:
+        with tarfile.open(path, "r:gz") as archive:
+            member = archive.extractfile("manifest.json")
+            if member is None:
+                raise KeyError("manifest.json")
+            manifest: dict[str, Any] = json.loads(member.read())
+    except (tarfile.TarError, KeyError, json.JSONDecodeError, OSError) as exc:
+        raise BackupError(f"{path} is not a Kanmin backup: {exc}") from None
+    if manifest.get("format") != FORMAT or manifest.get("version") != VERSION:
+        raise BackupError(f"{path} is not a Kanmin backup of version {VERSION}.")
+    return manifest
+
+
+def _is_empty() -> bool:
+    """True when no user, municipality or audit entry exists yet (only migrations ran)."""
+    for label in ("core.Municipality", "accounts.User", "audit.AuditEvent"):
+        if apps.get_model(label)._base_manager.exists():
+            return False
+    return True
+
+
+def restore_backup(path: Path) -> BackupSummary:
+    """Load a backup into an empty, migrated database and put the files back."""
+    manifest = read_manifest(path)
+    if not _is_empty():
+        raise BackupError(
+            "The database is not empty. Restore only onto a new instance (migrate an empty "
+            "database first), so nothing is overwritten."
+        )
+    ours = _migrations()
+    for app, names in manifest["migrations"].items():
+        missing = set(names) - set(ours.get(app, []))
+        if missing:
+            raise BackupError(
+                f"The backup needs migrations this installation does not have ({app}: "
+                f"{', '.join(sorted(missing))}). Upgrade Kanmin first."
+            )
+    media_root = Path(settings.MEDIA_ROOT)
+    with tempfile.TemporaryDirectory() as tmp, tarfile.open(path, "r:gz") as archive:
+        archive.extractall(tmp, filter="data")
+        data_path = Path(tmp) / "data.json"
+        if hashlib.sha256(data_path.read_bytes()).hexdigest() != manifest["data_sha256"]:
+            raise BackupError("The backup's data does not match its checksum: it is damaged.")
+        with transaction.atomic():
+            call_command("loaddata", str(data_path), verbosity=0)
+        restored = 0
+        for relative, digest in manifest["files"].items():
+            source = Path(tmp) / "media" / relative
+            if hashlib.sha256(source.read_bytes()).hexdigest() != digest:
+                raise BackupError(f"The stored file {relative} is damaged in the backup.")
+            target = media_root / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(source.read_bytes())
+            restored += 1
+    return BackupSummary(path, int(manifest["objects"]), restored)

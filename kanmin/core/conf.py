@@ -1,0 +1,179 @@
+"""Kanmin's own settings, declared once: name, type, default, doc.
+
+Each option is read from the environment variable of the same name. ``kanmin config`` prints
+them with their docs, and the system check ``core.E001`` reports a bad value at start-up.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+OptionType = Literal["str", "bool", "int", "list", "path"]
+Profile = Literal["production", "dev"]
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str
+    type: OptionType
+    default: Any
+    doc: str
+    secret: bool = False
+
+    def raw(self) -> str | None:
+        return os.environ.get(self.name)
+
+    def parse(self, raw: str) -> Any:
+        if self.type == "bool":
+            low = raw.strip().lower()
+            if low in {"1", "true", "yes", "on"}:
+                return True
+            if low in {"0", "false", "no", "off", ""}:
+                return False
+            raise ValueError(f"{self.name}: expected true/false, got {raw!r}")
+        if self.type == "int":
+            try:
+                return int(raw)
+            except ValueError:
+                raise ValueError(f"{self.name}: expected an integer, got {raw!r}") from None
+        if self.type == "list":
+            return [item.strip() for item in raw.split(",") if item.strip()]
+        if self.type == "path":
+            return Path(raw).expanduser()
+        return raw
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option(
+        "KANMIN_PROFILE",
+        "str",
+        "production",
+        "production (safe defaults: DEBUG off, secure cookies, HSTS, CSP) or dev "
+        "(what `kanmin demo` selects: DEBUG on, plain HTTP on localhost, generated keys).",
+    ),
+    Option(
+        "KANMIN_DATA_DIR",
+        "path",
+        BASE_DIR / "var",
+        "Folder for the embedded SQLite database, uploaded files and generated dev keys.",
+    ),
+    Option(
+        "KANMIN_DATABASE_URL",
+        "str",
+        "",
+        "Database URL (postgres://user@host:5432/name or sqlite:///path). Empty: SQLite "
+        "file kanmin.sqlite3 in KANMIN_DATA_DIR.",
+    ),
+    Option(
+        "KANMIN_SECRET_KEY",
+        "str",
+        "",
+        "Django's secret key. Required in production; dev generates one in KANMIN_DATA_DIR.",
+        secret=True,
+    ),
+    Option(
+        "KANMIN_ENCRYPTION_KEYS",
+        "list",
+        [],
+        "Comma-separated Fernet keys for personal data at rest; the first encrypts, all decrypt "
+        "(rotation: put the new key first, run `kanmin rotate_keys`, then drop the old one).",
+        secret=True,
+    ),
+    Option(
+        "KANMIN_ALLOWED_HOSTS",
+        "list",
+        [],
+        "Host names this deployment answers to. Required in production.",
+    ),
+    Option(
+        "KANMIN_SINGLE_TENANT",
+        "str",
+        "",
+        "A 全国地方公共団体コード: serve only that municipality at the site root instead of "
+        "choosing it from the /m/<code>/ URL prefix.",
+    ),
+    Option(
+        "KANMIN_SSL_REDIRECT",
+        "bool",
+        True,
+        "Redirect plain HTTP to HTTPS (production profile only).",
+    ),
+    Option(
+        "KANMIN_BEHIND_PROXY",
+        "bool",
+        False,
+        "Trust X-Forwarded-Proto from a reverse proxy that terminates TLS.",
+    ),
+    Option(
+        "KANMIN_LOGIN_FAILURE_LIMIT",
+        "int",
+        5,
+        "Failed sign-ins after which an account and address are locked out.",
+    ),
+    Option(
+        "KANMIN_LOCKOUT_MINUTES",
+        "int",
+        15,
+        "How long a lock-out lasts.",
+    ),
+    Option(
+        "KANMIN_STATIC_MANIFEST",
+        "bool",
+        True,
+        "Serve hashed, compressed static files (needs collectstatic, which `kanmin serve` runs).",
+    ),
+    Option(
+        "KANMIN_UPLOAD_MAX_BYTES",
+        "int",
+        200 * 1024 * 1024,
+        "Largest file a user may upload, in bytes.",
+    ),
+)
+
+_BY_NAME = {option.name: option for option in OPTIONS}
+
+
+def option(name: str) -> Option:
+    return _BY_NAME[name]
+
+
+def get(name: str) -> Any:
+    """Return the option's value; fall back to its default when unset or unparsable.
+
+    A bad value never stops settings from loading: the system check reports it instead, so
+    the operator sees every problem at once with its option's doc.
+    """
+    opt = _BY_NAME[name]
+    raw = opt.raw()
+    if raw is None:
+        return opt.default
+    try:
+        return opt.parse(raw)
+    except ValueError:
+        return opt.default
+
+
+def errors() -> list[str]:
+    """Return one message per option whose environment value cannot be parsed."""
+    found = []
+    for opt in OPTIONS:
+        raw = opt.raw()
+        if raw is None:
+            continue
+        try:
+            opt.parse(raw)
+        except ValueError as exc:
+            found.append(str(exc))
+    profile = os.environ.get("KANMIN_PROFILE", "production")
+    if profile not in ("production", "dev"):
+        found.append(f"KANMIN_PROFILE: expected production or dev, got {profile!r}")
+    return found
+
+
+def profile() -> Profile:
+    return "dev" if get("KANMIN_PROFILE") == "dev" else "production"

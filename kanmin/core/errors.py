@@ -1,0 +1,57 @@
+"""The four errors every layer raises; the REST API and the CKAN facade map them to statuses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+class KanminError(Exception):
+    status = 400
+    default_code = "error"
+    default_message: Any = _("The request could not be completed.")
+
+    def __init__(
+        self,
+        message: str | Promise | None = None,
+        *,
+        code: str | None = None,
+        fields: dict[str, list[str | Promise]] | None = None,
+    ) -> None:
+        self.message = message if message is not None else self.default_message
+        self.code = code or self.default_code
+        self.fields = fields or {}
+        super().__init__(str(self.message))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "message": str(self.message),
+            "fields": {name: [str(m) for m in msgs] for name, msgs in self.fields.items()},
+        }
+
+
+class Invalid(KanminError):
+    status = 422
+    default_code = "invalid"
+    default_message = _("Some of the values given are not valid.")
+
+
+class NotFound(KanminError):
+    status = 404
+    default_code = "not_found"
+    default_message = _("Not found.")
+
+
+class PermissionDenied(KanminError):
+    status = 403
+    default_code = "permission_denied"
+    default_message = _("You do not have permission to do this.")
+
+
+class Conflict(KanminError):
+    status = 409
+    default_code = "conflict"
+    default_message = _("Someone else changed this in the meantime. Reload and try again.")

@@ -1,0 +1,171 @@
+"""Writes to municipalities and departments. Each writes its audit entry in its transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from kanmin.core import auditing
+from kanmin.core.errors import Conflict, Invalid
+from kanmin.core.lg_code import LgCodeError, validate_lg_code
+from kanmin.core.models import Department, Municipality, localized_message
+from kanmin.core.permissions import require
+
+
+def _full_clean(obj: Any, exclude: list[str] | None = None) -> None:
+    try:
+        obj.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        raise Invalid(fields={k: list(v) for k, v in exc.message_dict.items()}) from None
+
+
+@transaction.atomic
+def municipality_create(
+    *,
+    actor: Any,
+    lg_code: str,
+    name_ja: str,
+    name_kana: str = "",
+    name_en: str = "",
+) -> Municipality:
+    """Register a municipality (tenant). Only platform admins, or the system, may do this."""
+    require(actor, "core.add_municipality", None)
+    try:
+        code = validate_lg_code(lg_code)
+    except LgCodeError as exc:
+        raise Invalid(localized_message(exc), code=exc.code, fields={"lg_code": [localized_message(exc)]}) from None
+    if Municipality.objects.filter(lg_code=code).exists():
+        raise Conflict(
+            _("A municipality with the code %(code)s already exists.") % {"code": code},
+            code="duplicate",
+        )
+    municipality = Municipality(
+        lg_code=code,
+        prefecture_code=code[:2],
+        name_ja=name_ja.strip(),
+        name_kana=name_kana.strip(),
+        name_en=name_en.strip(),
+    )
+    _full_clean(municipality)
+    municipality.save()
+    auditing.record(
+        actor=actor,
+        municipality=municipality,
+        action="core.municipality.create",
+        target=municipality,
+        after=_municipality_fields(municipality),
+    )
+    return municipality
+
+
+def _municipality_fields(m: Municipality) -> dict[str, Any]:
+    return {
+        "lg_code": m.lg_code,
+        "name_ja": m.name_ja,
+        "name_kana": m.name_kana,
+        "name_en": m.name_en,
+        "is_active": m.is_active,
+    }
+
+
+def _department_fields(d: Department) -> dict[str, Any]:
+    return {
+        "code": d.code,
+        "name_ja": d.name_ja,
+        "name_en": d.name_en,
+        "parent": d.parent.code if d.parent else None,
+        "sort_order": d.sort_order,
+    }
+
+
+@transaction.atomic
+def department_create(
+    *,
+    municipality: Municipality,
+    actor: Any,
+    code: str,
+    name_ja: str,
+    name_en: str = "",
+    parent: Department | None = None,
+    sort_order: int = 0,
+) -> Department:
+    require(actor, "core.add_department", municipality)
+    if parent is not None and parent.municipality_id != municipality.pk:
+        raise Invalid(fields={"parent": [_("The parent department belongs to another municipality.")]})
+    department = Department(
+        municipality=municipality,
+        code=code,
+        name_ja=name_ja.strip(),
+        name_en=name_en.strip(),
+        parent=parent,
+        sort_order=sort_order,
+    )
+    _full_clean(department, exclude=["municipality"])
+    try:
+        with transaction.atomic():
+            department.save()
+    except IntegrityError:
+        raise Conflict(
+            _("A department with the code %(code)s already exists.") % {"code": code},
+            code="duplicate",
+            fields={"code": [_("This code is already used.")]},
+        ) from None
+    auditing.record(
+        actor=actor,
+        municipality=municipality,
+        action="core.department.create",
+        target=department,
+        after=_department_fields(department),
+    )
+    return department
+
+
+@transaction.atomic
+def department_update(
+    *,
+    municipality: Municipality,
+    actor: Any,
+    department: Department,
+    name_ja: str | None = None,
+    name_en: str | None = None,
+    sort_order: int | None = None,
+) -> Department:
+    if department.municipality_id != municipality.pk:
+        raise Invalid(_("This department belongs to another municipality."), code="tenant")
+    require(actor, "core.change_department", department)
+    before = _department_fields(Department.all_tenants.get(pk=department.pk))
+    if name_ja is not None:
+        department.name_ja = name_ja.strip()
+    if name_en is not None:
+        department.name_en = name_en.strip()
+    if sort_order is not None:
+        department.sort_order = sort_order
+    _full_clean(department, exclude=["municipality"])
+    department.save()
+    auditing.record(
+        actor=actor,
+        municipality=municipality,
+        action="core.department.update",
+        target=department,
+        before=before,
+        after=_department_fields(department),
+    )
+    return department
+
+
+@transaction.atomic
+def department_delete(*, municipality: Municipality, actor: Any, department: Department) -> None:
+    if department.municipality_id != municipality.pk:
+        raise Invalid(_("This department belongs to another municipality."), code="tenant")
+    require(actor, "core.delete_department", department)
+    auditing.record(
+        actor=actor,
+        municipality=municipality,
+        action="core.department.delete",
+        target=department,
+        before=_department_fields(department),
+    )
+    department.delete()

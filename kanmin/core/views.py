@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from kanmin.core import selectors, services
+from kanmin.core.errors import KanminError
+from kanmin.core.forms import DepartmentForm
+from kanmin.core.permissions import allowed
+from kanmin.core.tenancy import single_tenant_code, tenant_reverse, tenant_view
+
+
+@never_cache
+def healthz(request: HttpRequest) -> HttpResponse:
+    """For load balancers: 200 when the database answers, 503 when it does not."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:  # noqa: BLE001 - any database failure means "not healthy"
+        return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
+    return JsonResponse({"status": "ok"})
+
+
+def portal(request: HttpRequest) -> HttpResponse:
+    if single_tenant_code():
+        return redirect("core:home")
+    municipalities = selectors.municipality_list()
+    return render(request, "core/portal.html", {"municipalities": municipalities})
+
+
+PARTS = (
+    ("catalog", "Open data", "Find, preview and download the city's open data (Ⅱ-1, Ⅱ-2)."),
+    ("plan", "Data utilization plan", "The plan's measures and how each KPI is doing (Ⅰ–Ⅵ)."),
+    ("services", "Online services", "Applications, notices, consultations and counter waits (Ⅰ-1, Ⅰ-3)."),
+    ("disaster", "Disaster information", "Shelters, evacuation information and supplies (Ⅲ)."),
+    ("governance", "ICT governance", "The city's information systems, standardization and security (Ⅵ)."),
+)
+
+
+@tenant_view
+def home(request: HttpRequest) -> HttpResponse:
+    parts = [
+        {"slug": slug, "title": _(title), "text": _(text)} for slug, title, text in PARTS
+    ]
+    return render(request, "core/home.html", {"parts": parts})
+
+
+@tenant_view
+@login_required
+def staff_home(request: HttpRequest) -> HttpResponse:
+    municipality = request.municipality  # type: ignore[attr-defined]
+    if not allowed(request.user, "core.view_department", municipality):
+        return render(request, "403.html", status=403)
+    can_add = allowed(request.user, "core.add_department", municipality)
+    form = DepartmentForm(request.POST or None)
+    if request.method == "POST":
+        if not can_add:
+            return render(request, "403.html", status=403)
+        if form.is_valid():
+            try:
+                services.department_create(
+                    municipality=municipality, actor=request.user, **form.cleaned_data
+                )
+            except KanminError as exc:
+                for field, messages in exc.fields.items():
+                    for message in messages:
+                        form.add_error(field if field in form.fields else None, str(message))
+                if not exc.fields:
+                    form.add_error(None, str(exc.message))
+            else:
+                return redirect(tenant_reverse("core:staff_home", municipality))
+    departments = selectors.department_list(municipality=municipality)
+    return render(
+        request,
+        "core/staff_home.html",
+        {"departments": departments, "form": form, "can_add": can_add},
+        status=422 if request.method == "POST" else 200,
+    )

@@ -1,0 +1,1 @@
+"""The top layer: builds the Miyakonojo demo through the apps' services."""

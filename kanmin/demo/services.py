@@ -1,0 +1,88 @@
+"""Build the demo through the apps' services; running it twice changes nothing."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from kanmin.accounts import services as accounts_services
+from kanmin.accounts.models import User
+from kanmin.core import selectors as core_selectors
+from kanmin.core import services as core_services
+from kanmin.core.errors import NotFound
+from kanmin.core.models import Department, Municipality
+from kanmin.demo import data
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    usernames: list[str]
+    password: str
+    municipality: Municipality
+
+
+def demo_password() -> str:
+    """One password for the demo users, generated once and kept in the data folder."""
+    path = Path(settings.DATA_DIR) / "demo-password.txt"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    password = "demo-" + secrets.token_urlsafe(9)
+    path.write_text(password + "\n")
+    path.chmod(0o600)
+    return password
+
+
+@transaction.atomic
+def demo_build(*, password: str | None = None) -> DemoLogin:
+    password = password or demo_password()
+    try:
+        municipality = core_selectors.municipality_get(lg_code=data.MUNICIPALITY["lg_code"])
+    except NotFound:
+        municipality = core_services.municipality_create(actor=None, **data.MUNICIPALITY)
+    existing = set(
+        core_selectors.department_list(municipality=municipality).values_list("code", flat=True)
+    )
+    by_code: dict[str, Department] = {
+        d.code: d for d in core_selectors.department_list(municipality=municipality)
+    }
+    for order, (code, name_ja, name_en, parent) in enumerate(data.DEPARTMENTS):
+        if code in existing:
+            continue
+        by_code[code] = core_services.department_create(
+            municipality=municipality,
+            actor=None,
+            code=code,
+            name_ja=name_ja,
+            name_en=name_en,
+            parent=by_code[parent] if parent else None,
+            sort_order=order * 10,
+        )
+    usernames = []
+    for username, role, department in data.USERS:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = accounts_services.user_create(
+                actor=None,
+                municipality=municipality,
+                username=username,
+                password=password,
+                check_password=False,
+            )
+        elif not user.check_password(password):
+            accounts_services.user_set_password(
+                actor=None, user=user, password=password, check_password=False
+            )
+        accounts_services.membership_grant(
+            municipality=None if role == "platform_admin" else municipality,
+            actor=None,
+            user=user,
+            role=role,
+            department=by_code.get(department) if department else None,
+        )
+        usernames.append(username)
+    return DemoLogin(usernames, password, municipality)

@@ -1,0 +1,37 @@
+"""Composition root: every app's URLs, the admin, the REST API, and the tenant prefix."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.urls import URLPattern, URLResolver, include, path
+
+from kanmin.accounts import urls as accounts_urls
+from kanmin.api import api
+from kanmin.core import urls as core_urls
+from kanmin.core import views as core_views
+from kanmin.core.admin import admin_site
+
+
+def _prefixed(prefix: str, pattern: URLPattern) -> URLPattern:
+    return path(prefix + str(pattern.pattern), pattern.callback, name=pattern.name)
+
+
+def build(single_tenant: bool) -> list[URLPattern | URLResolver]:
+    """A municipality's pages live under /m/<code>/, or at the root when the deployment serves
+    one municipality (KANMIN_SINGLE_TENANT); the list of municipalities then moves aside."""
+    prefix = "" if single_tenant else "m/<str:lg_code>/"
+    core_patterns = [
+        path("municipalities/" if single_tenant else "", core_views.portal, name="portal"),
+        *[_prefixed(prefix, p) for p in core_urls.tenant_urlpatterns],
+    ]
+    return [
+        path("healthz", core_views.healthz, name="healthz"),
+        path("i18n/", include("django.conf.urls.i18n")),
+        path("admin/", admin_site.urls),
+        path("accounts/", include(accounts_urls)),
+        path("api/v1/", api.urls),
+        path("", include((core_patterns, "core"))),
+    ]
+
+
+urlpatterns = build(bool(settings.KANMIN_SINGLE_TENANT))
