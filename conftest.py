@@ -28,7 +28,10 @@ def miyakonojo(db: None) -> Any:
     from kanmin.core import services
 
     return services.municipality_create(
-        actor=None, lg_code="452025", name_ja="都城市", name_kana="みやこのじょうし",
+        actor=None,
+        lg_code="452025",
+        name_ja="都城市",
+        name_kana="みやこのじょうし",
         name_en="Miyakonojo City",
     )
 

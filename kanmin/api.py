@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import NinjaAPI
@@ -54,5 +53,3 @@ api.add_router("", core_router, auth=[TokenAuth(), django_auth])
 @api.exception_handler(KanminError)
 def kanmin_error(request: HttpRequest, exc: KanminError) -> HttpResponse:
     return api.create_response(request, exc.as_dict(), status=exc.status)
-
-

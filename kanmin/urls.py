@@ -13,7 +13,7 @@ from kanmin.core.admin import admin_site
 
 
 def _prefixed(prefix: str, pattern: URLPattern) -> URLPattern:
-    return path(prefix + str(pattern.pattern), pattern.callback, name=pattern.name)
+    return path(prefix + str(pattern.pattern), pattern.callback, name=pattern.name or "")
 
 
 def build(single_tenant: bool) -> list[URLPattern | URLResolver]:

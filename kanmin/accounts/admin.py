@@ -30,8 +30,8 @@ class MembershipAdmin(TenantAdmin):
 class UserAdmin(admin.ModelAdmin):
     list_display = ["username", "is_active", "last_login"]
     search_fields = ["username"]
-    fields = ["username", "is_active", "last_login", "date_joined"]
-    readonly_fields = fields
+    fields = ("username", "is_active", "last_login", "date_joined")
+    readonly_fields = ("username", "is_active", "last_login", "date_joined")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         ids = MembershipBackend().municipality_ids_with(request.user, "accounts.view_user")

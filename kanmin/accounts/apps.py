@@ -1,8 +1,23 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+
+def _sync_roles(sender: Any, **kwargs: Any) -> None:
+    from django.apps import apps
+
+    from kanmin.accounts.roles import sync_role_permissions
+
+    sync_role_permissions(apps)
 
 
 class AccountsConfig(AppConfig):
     name = "kanmin.accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self) -> None:
+        # After every migrate (and flush), the role groups match accounts/roles.py exactly.
+        post_migrate.connect(_sync_roles, sender=self, dispatch_uid="kanmin.accounts.roles")

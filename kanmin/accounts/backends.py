@@ -34,9 +34,9 @@ class MembershipBackend(ModelBackend):
         cache = getattr(user, "_kanmin_role_perms", None)
         if cache is None:
             cache = {}
-            rows = Permission.objects.filter(
-                group__name__startswith="kanmin:"
-            ).values_list("group__name", "content_type__app_label", "codename")
+            rows = Permission.objects.filter(group__name__startswith="kanmin:").values_list(
+                "group__name", "content_type__app_label", "codename"
+            )
             for group, app_label, codename in rows:
                 cache.setdefault(group, set()).add(f"{app_label}.{codename}")
             user._kanmin_role_perms = cache
@@ -65,8 +65,7 @@ class MembershipBackend(ModelBackend):
 
     def has_module_perms(self, user_obj: Any, app_label: str) -> bool:
         return any(
-            perm.startswith(app_label + ".")
-            for perm in self._all_municipality_perms(user_obj)
+            perm.startswith(app_label + ".") for perm in self._all_municipality_perms(user_obj)
         )
 
     def _all_municipality_perms(self, user_obj: Any) -> set[str]:

@@ -13,7 +13,9 @@ from kanmin.accounts.selectors import has_totp
 
 class SignInForm(forms.Form):
     username = forms.CharField(
-        label=_("User name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "username"})
+        label=_("User name"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "username"}),
     )
     password = forms.CharField(
         label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
@@ -33,7 +35,7 @@ class SignInForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         username, password = data.get("username"), data.get("password")
         if not username or not password:
             return data

@@ -64,7 +64,7 @@ class Membership(models.Model):
         ]
 
     def __str__(self) -> str:
-        where = self.municipality.lg_code if self.municipality_id else "*"
+        where = self.municipality.lg_code if self.municipality is not None else "*"
         return f"{self.user} · {self.role} · {where}"
 
 

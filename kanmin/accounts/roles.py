@@ -77,7 +77,9 @@ ROLES: tuple[Role, ...] = (
     Role(DEPARTMENT_STAFF, _("Department staff"), True, _STAFF_BASE),
     Role(DISASTER_OPERATOR, _("Disaster operator"), True, _STAFF_BASE),
     Role(SUPPORT_REGISTER_OFFICER, _("Support-register officer"), True, _STAFF_BASE),
-    Role(AUDITOR, _("Auditor"), True, (*_STAFF_BASE, "audit.view_auditevent", "audit.verify_chain")),
+    Role(
+        AUDITOR, _("Auditor"), True, (*_STAFF_BASE, "audit.view_auditevent", "audit.verify_chain")
+    ),
     Role(CITIZEN, _("Citizen"), False, ()),
 )
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kanmin.accounts.models import Membership, User
 from kanmin.accounts.roles import PLATFORM_ADMIN
@@ -33,4 +34,4 @@ def roles_of(*, user: Any, municipality: Municipality) -> list[str]:
 
 
 def has_totp(*, user: User) -> bool:
-    return user.totpdevice_set.filter(confirmed=True).exists()
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()

@@ -67,8 +67,14 @@ def user_create(
 
 
 @transaction.atomic
-def user_set_password(*, actor: Any, user: User, password: str, check_password: bool = True) -> User:
-    if actor is not None and actor.pk != user.pk and not actor.has_perm("accounts.change_membership"):
+def user_set_password(
+    *, actor: Any, user: User, password: str, check_password: bool = True
+) -> User:
+    if (
+        actor is not None
+        and actor.pk != user.pk
+        and not actor.has_perm("accounts.change_membership")
+    ):
         raise PermissionDenied()
     if check_password:
         try:
@@ -77,7 +83,9 @@ def user_set_password(*, actor: Any, user: User, password: str, check_password: 
             raise Invalid(fields={"password": list(exc.messages)}) from None
     user.set_password(password)
     user.save(update_fields=["password"])
-    auditing.record(actor=actor, municipality=None, action="accounts.user.set_password", target=user)
+    auditing.record(
+        actor=actor, municipality=None, action="accounts.user.set_password", target=user
+    )
     return user
 
 
@@ -123,7 +131,9 @@ def membership_grant(
 
 
 @transaction.atomic
-def membership_revoke(*, municipality: Municipality | None, actor: Any, membership: Membership) -> None:
+def membership_revoke(
+    *, municipality: Municipality | None, actor: Any, membership: Membership
+) -> None:
     if membership.municipality_id != getattr(municipality, "pk", None):
         raise Invalid(_("This membership belongs to another municipality."), code="tenant")
     require(actor, "accounts.delete_membership", municipality)
@@ -140,9 +150,7 @@ def membership_revoke(*, municipality: Municipality | None, actor: Any, membersh
 
 
 @transaction.atomic
-def api_token_create(
-    *, municipality: Municipality, actor: User, name: str
-) -> tuple[ApiToken, str]:
+def api_token_create(*, municipality: Municipality, actor: User, name: str) -> tuple[ApiToken, str]:
     """Create a token for the actor in one municipality; return it and its secret (shown once)."""
     if not actor.is_authenticated:
         raise PermissionDenied()
@@ -189,7 +197,9 @@ def totp_device_confirm(*, actor: User, device: TOTPDevice, token: str) -> TOTPD
     if device.user_id != actor.pk:
         raise PermissionDenied()
     if not device.verify_token(token.strip()):
-        raise Invalid(fields={"token": [_("The code does not match. Check the time on your phone.")]})
+        raise Invalid(
+            fields={"token": [_("The code does not match. Check the time on your phone.")]}
+        )
     TOTPDevice.objects.filter(user=actor, confirmed=True).exclude(pk=device.pk).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])

@@ -1,8 +1,7 @@
 from __future__ import annotations
 
 from base64 import b32encode
-from io import BytesIO
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 import qrcode
@@ -20,7 +19,13 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kanmin.accounts import selectors, services
 from kanmin.accounts.forms import SignInForm, TotpConfirmForm
+from kanmin.accounts.models import User
 from kanmin.core.errors import KanminError
+
+
+def _user(request: HttpRequest) -> User:
+    """The signed-in user of a view behind login_required."""
+    return cast(User, request.user)
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -47,17 +52,14 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     )
 
 
-def locked_out(request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any) -> HttpResponse:
-    form = SignInForm(request, request.POST or None)
-    form.is_bound = False
+def locked_out(
+    request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any
+) -> HttpResponse:
+    """What django-axes answers while an account and address are locked out."""
     return render(
         request,
         "accounts/login.html",
-        {
-            "form": SignInForm(request),
-            "locked_out": True,
-            "next": _safe_next(request),
-        },
+        {"form": SignInForm(request), "locked_out": True, "next": _safe_next(request)},
         status=429,
     )
 
@@ -75,17 +77,15 @@ def account_home(request: HttpRequest) -> HttpResponse:
         "accounts/home.html",
         {
             "municipalities": selectors.municipalities_of(user=request.user),
-            "memberships": request.user.memberships.select_related("municipality"),
-            "totp_enabled": selectors.has_totp(user=request.user),
+            "memberships": _user(request).memberships.select_related("municipality"),
+            "totp_enabled": selectors.has_totp(user=_user(request)),
         },
     )
 
 
 def _qr_svg(uri: str) -> str:
     image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
-    buffer = BytesIO()
-    image.save(buffer)
-    return buffer.getvalue().decode()
+    return str(image.to_string(encoding="unicode"))
 
 
 @login_required
@@ -95,7 +95,7 @@ def totp_setup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and device is not None and form.is_valid():
         try:
             services.totp_device_confirm(
-                actor=request.user, device=device, token=form.cleaned_data["token"]
+                actor=_user(request), device=device, token=form.cleaned_data["token"]
             )
         except KanminError as exc:
             for message in exc.fields.get("token", [exc.message]):
@@ -104,7 +104,7 @@ def totp_setup(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Two-step sign-in is on."))
             return redirect("accounts:home")
     if device is None:
-        device = services.totp_device_start(actor=request.user)
+        device = services.totp_device_start(actor=_user(request))
     secret = b32encode(device.bin_key).decode().rstrip("=")
     label = quote(f"Kanmin:{request.user.get_username()}")
     uri = f"otpauth://totp/{label}?secret={secret}&issuer=Kanmin&digits={device.digits}&period={device.step}"
@@ -119,6 +119,6 @@ def totp_setup(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def totp_disable(request: HttpRequest) -> HttpResponse:
-    services.totp_device_remove(actor=request.user)
+    services.totp_device_remove(actor=_user(request))
     messages.info(request, _("Two-step sign-in is off."))
     return redirect("accounts:home")

@@ -65,12 +65,16 @@ def record(
     if extra is not None:
         changes["extra"] = _mask(extra, personal)
     actor_id, actor_name = _actor_fields(actor)
+    now = timezone.now()
+    # Milliseconds only: Django's JSON serializer (backups) keeps no more, and the hash must
+    # survive a backup and restore.
+    now = now.replace(microsecond=now.microsecond // 1000 * 1000)
     head, _created = AuditChainHead.objects.select_for_update().get_or_create(
         pk=1, defaults={"last_seq": 0, "last_hash": GENESIS}
     )
     event = AuditEvent(
         seq=head.last_seq + 1,
-        created_at=timezone.now(),
+        created_at=now,
         actor_id=actor_id,
         actor_name=actor_name,
         municipality_code=getattr(municipality, "lg_code", "") or "",

@@ -34,7 +34,7 @@ EXCLUDED = [
     "sessions",
     "admin.logentry",
     "axes",
-    "django_tasks_db",
+    "django_tasks_database",
 ]
 
 
@@ -83,7 +83,9 @@ def create_backup(path: Path) -> BackupSummary:
             migrations = _migrations()
         data = data_path.read_bytes()
         objects = len(json.loads(data))
-        files = sorted(p for p in media_root.rglob("*") if p.is_file()) if media_root.exists() else []
+        files = (
+            sorted(p for p in media_root.rglob("*") if p.is_file()) if media_root.exists() else []
+        )
         manifest = {
             "format": FORMAT,
             "version": VERSION,
@@ -101,7 +103,11 @@ def create_backup(path: Path) -> BackupSummary:
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(path.name + ".partial")
         with tarfile.open(partial, "w:gz") as archive:
-            _add_bytes(archive, "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1).encode())
+            _add_bytes(
+                archive,
+                "manifest.json",
+                json.dumps(manifest, ensure_ascii=False, indent=1).encode(),
+            )
             archive.add(data_path, arcname="data.json")
             for p in files:
                 archive.add(p, arcname="media/" + str(p.relative_to(media_root)))

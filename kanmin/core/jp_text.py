@@ -64,10 +64,11 @@ COMPATIBILITY_IDEOGRAPH_RANGES: tuple[tuple[int, int], ...] = (
 VARIATION_SELECTOR_RANGES: tuple[tuple[int, int], ...] = ((0xFE00, 0xFE0F), (0xE0100, 0xE01EF))
 
 # Standard replacements (the usual municipal / DS-461 practice).
+_ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
 _EXPLICIT_REPLACEMENTS: dict[str, str] = {
     **{chr(0x2460 + i): f"({i + 1})" for i in range(20)},  # ①..⑳ → (1)..(20)
-    **dict(zip("ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ", ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"))),
-    **dict(zip("ⅰⅱⅲⅳⅴⅵⅶⅷⅸⅹ", ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x"))),
+    **dict(zip("ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ", _ROMAN, strict=True)),  # Ⅰ..Ⅹ → I..X
+    **dict(zip("ⅰⅱⅲⅳⅴⅵⅶⅷⅸⅹ", (r.lower() for r in _ROMAN), strict=True)),  # ⅰ..ⅹ → i..x
     "㈱": "(株)",
     "㈲": "(有)",
     "㈹": "(代)",
@@ -136,7 +137,11 @@ PLATFORM_DEPENDENT_REPLACEMENTS: dict[str, str] = _build_replacements()
 
 # Half-width katakana and punctuation → full width; the sound marks become the spacing ゛゜.
 HALFWIDTH_KATAKANA = "｡｢｣､･ｦｧｨｩｪｫｬｭｮｯｰｱｲｳｴｵｶｷｸｹｺｻｼｽｾｿﾀﾁﾂﾃﾄﾅﾆﾇﾈﾉﾊﾋﾌﾍﾎﾏﾐﾑﾒﾓﾔﾕﾖﾗﾘﾙﾚﾛﾜﾝﾞﾟ"
-_FULLWIDTH_KATAKANA = "。「」、・ヲァィゥェォャュョッーアイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワン゛゜"
+_FULLWIDTH_KATAKANA = (
+    "。「」、・ヲァィゥェォャュョッーアイウエオ"
+    "カキクケコサシスセソタチツテトナニヌネノ"
+    "ハヒフヘホマミムメモヤユヨラリルレロワン゛゜"
+)
 _HW_TO_FW: dict[str, str] = dict(zip(HALFWIDTH_KATAKANA, _FULLWIDTH_KATAKANA, strict=True))
 
 _VOICED = "\u3099"  # combining ゛
@@ -404,33 +409,35 @@ def normalize_number(text: str) -> str:
 # Search key
 # --------------------------------------------------------------------------------------------
 
-_SEARCH_PRE = str.maketrans(
-    {
-        "゛": _VOICED,  # NFKC would turn the spacing marks into space + combining mark
-        "゜": _SEMI_VOICED,
-        "〜": "~",
-        "～": "~",
-        **dict.fromkeys(HYPHEN_LIKE.replace("\u30fc", "").replace("\uff70", ""), "-"),
-    }
-)
-_SEARCH_POST: dict[int, int | None] = {cp: cp + 0x60 for cp in range(0x3041, 0x3097)}
-_SEARCH_POST.update({0x309D: 0x30FD, 0x309E: 0x30FE})  # ゝゞ → ヽヾ
-_SEARCH_POST.update({cp: cp + 0x20 for cp in range(0x41, 0x5B)})  # A-Z → a-z
-_WHITESPACE = (
-    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
-    "\u2006\u2007\u2008\u2009\u200a\u200b\u2028\u2029\u202f\u205f\u3000\ufeff"
-)
-_SEARCH_POST.update(dict.fromkeys(map(ord, _WHITESPACE)))
-_ASCII_SEARCH = str.maketrans({k: v for k, v in _SEARCH_POST.items() if k < 0x80})
+_SEARCH_PRE_MAP: dict[str, str] = {
+    "゛": _VOICED,  # NFKC would turn the spacing marks into space + combining mark
+    "゜": _SEMI_VOICED,
+    "〜": "~",
+    "～": "~",
+    **dict.fromkeys(HYPHEN_LIKE.replace("\u30fc", "").replace("\uff70", ""), "-"),
+}
+_SEARCH_PRE = str.maketrans(_SEARCH_PRE_MAP)
+_SEARCH_PRE_RE = re.compile(f"[{''.join(_SEARCH_PRE_MAP)}]")
+_HIRAGANA_RUN = re.compile("[\u3041-\u3096\u309d\u309e]+")
+_TO_KATAKANA = {cp: cp + 0x60 for cp in range(0x3041, 0x3097)}
+_TO_KATAKANA.update({0x309D: 0x30FD, 0x309E: 0x30FE})  # ゝゞ → ヽヾ
+
+
+def _katakana(m: re.Match[str]) -> str:
+    return m.group().translate(_TO_KATAKANA)
 
 
 def search_key(text: str) -> str:
-    """Key for substring search: NFKC width folding (derived data, never stored values),
-    hiragana → katakana, ASCII lower-case, whitespace removed, wave dashes → ~, dashes → -.
+    """Key for substring search, derived and never stored as a value: NFKC width folding,
+    hiragana → katakana, lower case (str.lower), all whitespace removed, 〜/～ → ~ and
+    dashes other than ー → -.
 
     ``search_key("ﾎﾝﾏﾁ") == search_key("ほんまち") == "ホンマチ"``.
     """
     if text.isascii():
-        return text.translate(_ASCII_SEARCH)
-    s = unicodedata.normalize("NFKC", text.translate(_SEARCH_PRE))
-    return unicodedata.normalize("NFC", s.translate(_SEARCH_POST))
+        return "".join(text.lower().split())
+    if _SEARCH_PRE_RE.search(text):
+        text = text.translate(_SEARCH_PRE)
+    s = "".join(unicodedata.normalize("NFKC", text).lower().split())
+    # NFC last: removing whitespace can bring a combining mark next to its base.
+    return unicodedata.normalize("NFC", _HIRAGANA_RUN.sub(_katakana, s))

@@ -36,7 +36,9 @@ def municipality_create(
     try:
         code = validate_lg_code(lg_code)
     except LgCodeError as exc:
-        raise Invalid(localized_message(exc), code=exc.code, fields={"lg_code": [localized_message(exc)]}) from None
+        raise Invalid(
+            localized_message(exc), code=exc.code, fields={"lg_code": [localized_message(exc)]}
+        ) from None
     if Municipality.objects.filter(lg_code=code).exists():
         raise Conflict(
             _("A municipality with the code %(code)s already exists.") % {"code": code},
@@ -94,7 +96,9 @@ def department_create(
 ) -> Department:
     require(actor, "core.add_department", municipality)
     if parent is not None and parent.municipality_id != municipality.pk:
-        raise Invalid(fields={"parent": [_("The parent department belongs to another municipality.")]})
+        raise Invalid(
+            fields={"parent": [_("The parent department belongs to another municipality.")]}
+        )
     department = Department(
         municipality=municipality,
         code=code,

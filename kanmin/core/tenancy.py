@@ -52,7 +52,9 @@ def _lookup(code: str) -> Municipality:
     try:
         return Municipality.objects.get(lg_code=code, is_active=True)
     except Municipality.DoesNotExist:
-        raise Http404(_("No municipality with the code %(code)s is served here.") % {"code": code})
+        raise Http404(
+            _("No municipality with the code %(code)s is served here.") % {"code": code}
+        ) from None
 
 
 class TenantMiddleware:
@@ -77,10 +79,10 @@ class TenantMiddleware:
         view_args: tuple[Any, ...],
         view_kwargs: dict[str, Any],
     ) -> HttpResponse | None:
-        code = view_kwargs.pop("lg_code", None)
-        if code is None and single_tenant_code() and getattr(view_func, "tenant_view", False):
-            code = single_tenant_code()
-        if code is None:
+        if not getattr(view_func, "tenant_view", False):
+            return None  # e.g. the REST API, which takes lg_code as its own path parameter
+        code = view_kwargs.pop("lg_code", None) or single_tenant_code()
+        if not code:
             return None
         municipality = _lookup(code)
         request.municipality = municipality  # type: ignore[attr-defined]

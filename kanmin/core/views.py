@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 
 from kanmin.core import selectors, services
@@ -33,20 +33,31 @@ def portal(request: HttpRequest) -> HttpResponse:
     return render(request, "core/portal.html", {"municipalities": municipalities})
 
 
+# The platform's parts, each tracing back to measures of the plan.
 PARTS = (
-    ("catalog", "Open data", "Find, preview and download the city's open data (Ⅱ-1, Ⅱ-2)."),
-    ("plan", "Data utilization plan", "The plan's measures and how each KPI is doing (Ⅰ–Ⅵ)."),
-    ("services", "Online services", "Applications, notices, consultations and counter waits (Ⅰ-1, Ⅰ-3)."),
-    ("disaster", "Disaster information", "Shelters, evacuation information and supplies (Ⅲ)."),
-    ("governance", "ICT governance", "The city's information systems, standardization and security (Ⅵ)."),
+    ("catalog", _lazy("Open data"), _lazy("Find, preview and download open data (Ⅱ-1, Ⅱ-2).")),
+    ("plan", _lazy("Data utilization plan"), _lazy("The plan's measures and their KPIs (Ⅰ–Ⅵ).")),
+    (
+        "services",
+        _lazy("Online services"),
+        _lazy("Applications, notices, consultations and counter waits (Ⅰ-1, Ⅰ-3)."),
+    ),
+    (
+        "disaster",
+        _lazy("Disaster information"),
+        _lazy("Shelters, evacuation information and supplies (Ⅲ)."),
+    ),
+    (
+        "governance",
+        _lazy("ICT governance"),
+        _lazy("Information systems, standardization and security (Ⅵ)."),
+    ),
 )
 
 
 @tenant_view
 def home(request: HttpRequest) -> HttpResponse:
-    parts = [
-        {"slug": slug, "title": _(title), "text": _(text)} for slug, title, text in PARTS
-    ]
+    parts = [{"slug": slug, "title": title, "text": text} for slug, title, text in PARTS]
     return render(request, "core/home.html", {"parts": parts})
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 __all__ = [
     "ERAS",
@@ -119,10 +119,13 @@ for _era in ERAS:
 for _ch in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63":
     _FOLD[ord(_ch)] = "-"
 _FOLD_TABLE = str.maketrans(_FOLD)
+_NEEDS_FOLD = re.compile("[" + "".join(re.escape(chr(cp)) for cp in sorted(_FOLD)) + "]")
 
 
 def _fold(text: str) -> str:
-    return "".join(text.translate(_FOLD_TABLE).split()).upper()
+    if _NEEDS_FOLD.search(text):
+        text = text.translate(_FOLD_TABLE)
+    return "".join(text.split()).upper()
 
 
 _KANJI_DIGITS = {ch: i for i, ch in enumerate("〇一二三四五六七八九")}
@@ -140,7 +143,7 @@ _DATE_RE = re.compile(
 )
 _YEAR_RE = re.compile(rf"(?P<prefix>{_NOT_NUM}*)(?P<year>{_Y})(?:年{_ERA2}?)?")
 _FISCAL_RE = re.compile(rf"(?P<prefix>{_NOT_NUM}*)(?P<year>{_Y})(?:年度|年)?")
-_FY_RE = re.compile(r"FY\.?(?P<year>[0-9]{4})")
+_FY_RE = re.compile(r"FY\.?(?P<year>[0-9]+)")
 
 
 _What = Literal["date", "year", "fiscal_year"]
@@ -162,8 +165,7 @@ def _kanji_number(token: str) -> int | None:
     return value
 
 
-@dataclass(frozen=True)
-class _Num:
+class _Num(NamedTuple):
     value: int
     width: int  # digits written (元 counts as 1); 4-digit years are Gregorian
 
@@ -334,7 +336,7 @@ def _gregorian_year(
                 f"Year {num.value} is not supported.",
             )
         return None, num.value, num
-    if num.width > 2:
+    if num.width > 3:
         raise _unrecognized(text, what)
     if num.value < 1:
         raise WarekiError(
@@ -346,14 +348,13 @@ def _gregorian_year(
     return era, era.gregorian_year(num.value), num
 
 
-def _after_end_warning(era: Era, d: dt.date, written: str) -> WarekiWarning:
-    assert era.end is not None
+def _after_end_warning(era: Era, end: dt.date, d: dt.date, written: str) -> WarekiWarning:
     right = format_date(d)
     return WarekiWarning(
         "after_era_end",
-        f"{era.name}は{_ja_date(era.end)}で終わっています。"
+        f"{era.name}は{_ja_date(end)}で終わっています。"
         f"「{written}」は{right}（{d.isoformat()}）として読み取りました。",
-        f"{era.name_en} ended on {era.end.isoformat()}. '{written}' was read as "
+        f"{era.name_en} ended on {end.isoformat()}. '{written}' was read as "
         f"{d.isoformat()} ({right}).",
     )
 
@@ -372,7 +373,7 @@ def _check_era_range(era: Era, d: dt.date, text: str, code: str) -> tuple[Wareki
             f"That day is {right} ({d.isoformat()}).",
         )
     if era.end is not None and d > era.end:
-        return (_after_end_warning(era, d, text),)
+        return (_after_end_warning(era, era.end, d, text),)
     return ()
 
 
@@ -450,6 +451,8 @@ def parse_fiscal_year(text: str) -> int:
         raise _empty(text)
     fy = _FY_RE.fullmatch(s)
     if fy is not None:
+        if len(fy["year"]) != 4:  # FY23: 2023 or 令和23?
+            raise _ambiguous(int(fy["year"]), text)
         return int(fy["year"])
     m = _FISCAL_RE.fullmatch(s)
     if m is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -38,12 +39,13 @@ def demo_password() -> str:
 
 
 @transaction.atomic
-def demo_build(*, password: str | None = None) -> DemoLogin:
+def demo_build(*, actor: Any = None, password: str | None = None) -> DemoLogin:
+    """Create the demo municipality, departments and users; ``actor`` None is the system."""
     password = password or demo_password()
     try:
         municipality = core_selectors.municipality_get(lg_code=data.MUNICIPALITY["lg_code"])
     except NotFound:
-        municipality = core_services.municipality_create(actor=None, **data.MUNICIPALITY)
+        municipality = core_services.municipality_create(actor=actor, **data.MUNICIPALITY)
     existing = set(
         core_selectors.department_list(municipality=municipality).values_list("code", flat=True)
     )
@@ -55,7 +57,7 @@ def demo_build(*, password: str | None = None) -> DemoLogin:
             continue
         by_code[code] = core_services.department_create(
             municipality=municipality,
-            actor=None,
+            actor=actor,
             code=code,
             name_ja=name_ja,
             name_en=name_en,
@@ -67,7 +69,7 @@ def demo_build(*, password: str | None = None) -> DemoLogin:
         user = User.objects.filter(username=username).first()
         if user is None:
             user = accounts_services.user_create(
-                actor=None,
+                actor=actor,
                 municipality=municipality,
                 username=username,
                 password=password,
@@ -75,11 +77,11 @@ def demo_build(*, password: str | None = None) -> DemoLogin:
             )
         elif not user.check_password(password):
             accounts_services.user_set_password(
-                actor=None, user=user, password=password, check_password=False
+                actor=actor, user=user, password=password, check_password=False
             )
         accounts_services.membership_grant(
             municipality=None if role == "platform_admin" else municipality,
-            actor=None,
+            actor=actor,
             user=user,
             role=role,
             department=by_code.get(department) if department else None,

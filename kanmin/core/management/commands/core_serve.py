@@ -22,7 +22,9 @@ class Command(BaseCommand):
         if not options["no_collectstatic"]:
             call_command("collectstatic", interactive=False, verbosity=0)
 
-        from kanmin.wsgi import application
+        from django.core.wsgi import get_wsgi_application
+
+        application = get_wsgi_application()
 
         settings = {
             "bind": options["bind"],
