@@ -42,7 +42,7 @@ def test_changed_entry_is_named(chain):
     _sql("UPDATE audit_auditevent SET changes = %s WHERE seq = 4", [changed])
     report = verify_chain()
     assert not report.ok and report.broken_seq == 4
-    with pytest.raises(CommandError, match="entry 4"):
+    with pytest.raises(CommandError, match="4"):
         call_command("audit_verify")
 
 
