@@ -47,7 +47,7 @@ if not SECRET_KEY:
 else:
     SECRET_KEY_MISSING = False
 
-DEBUG = DEV
+DEBUG: bool = conf.get("KANMIN_DEBUG")
 ALLOWED_HOSTS: list[str] = conf.get("KANMIN_ALLOWED_HOSTS") or (
     ["127.0.0.1", "localhost", "[::1]"] if DEV else []
 )

@@ -53,8 +53,14 @@ OPTIONS: tuple[Option, ...] = (
         "KANMIN_PROFILE",
         "str",
         "production",
-        "production (safe defaults: DEBUG off, secure cookies, HSTS, CSP) or dev "
-        "(what `kanmin demo` selects: DEBUG on, plain HTTP on localhost, generated keys).",
+        "production (safe defaults: secure cookies, HTTPS only, HSTS) or dev (what `kanmin "
+        "demo` selects: plain HTTP on localhost, keys generated in KANMIN_DATA_DIR).",
+    ),
+    Option(
+        "KANMIN_DEBUG",
+        "bool",
+        False,
+        "Django's DEBUG: detailed error pages. Only for a developer's own machine.",
     ),
     Option(
         "KANMIN_DATA_DIR",

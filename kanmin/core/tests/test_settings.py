@@ -75,7 +75,7 @@ def test_a_bad_single_tenant_code_is_an_error(data_dir):
 
 def test_dev_profile_generates_its_keys_once(data_dir):
     first = _probe(KANMIN_DATA_DIR=data_dir, KANMIN_PROFILE="dev")
-    assert first["debug"] is True and first["errors"] == []
+    assert first["debug"] is False and first["errors"] == []
     assert os.path.exists(os.path.join(data_dir, "dev-secrets.json"))
 
 

@@ -1,0 +1,115 @@
+"""`kanmin demo` twice, then `kanmin serve`: a production server, not runserver."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.skipif(
+    os.environ.get("KANMIN_DATABASE_URL", "").startswith("postgres"),
+    reason="runs the demo on its own SQLite file; once is enough",
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _env(tmp: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KANMIN_")}
+    env.update(KANMIN_DATA_DIR=str(tmp), KANMIN_PROFILE="dev")
+    return env
+
+
+def _kanmin() -> str:
+    return shutil.which("kanmin") or str(Path(__file__).parents[2] / ".venv/bin/kanmin")
+
+
+def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, headers=headers or {})  # noqa: S310 - loopback only
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def test_demo_is_idempotent_and_serve_answers(tmp_path):
+    env = _env(tmp_path)
+    first = subprocess.run(
+        [_kanmin(), "demo", "--no-serve"], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert first.returncode == 0, first.stderr
+    second = subprocess.run(
+        [_kanmin(), "demo", "--no-serve"], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert second.returncode == 0, second.stderr
+    password = (tmp_path / "demo-password.txt").read_text().strip()
+    assert password in first.stdout and password in second.stdout
+    counts = subprocess.run(
+        [
+            _kanmin(),
+            "shell",
+            "-c",
+            "from kanmin.core.models import Department, Municipality;"
+            "from kanmin.accounts.models import User;"
+            "print(Municipality.objects.count(), Department.objects.count(), User.objects.count())",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert counts.stdout.strip().splitlines()[-1].split() == [
+        "1",
+        "18",
+        "8",
+    ]  # demo/data.py: 1 city, 18 units, 8 users
+    verify = subprocess.run(
+        [_kanmin(), "audit", "verify"], env=env, capture_output=True, text=True, check=True
+    )
+    assert verify.returncode == 0
+
+    port = _free_port()
+    server = subprocess.Popen(
+        [_kanmin(), "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                status, _h, _b = _get(base + "/healthz")
+                if status == 200:
+                    break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("kanmin serve did not answer /healthz")
+        status, headers, body = _get(base + "/m/452025/")
+        assert status == 200 and "都城市" in body.decode()
+        assert headers.get("Server", "").startswith("gunicorn")
+        css = [line for line in body.decode().splitlines() if "stylesheet" in line][0]
+        href = css.split('href="')[1].split('"')[0]
+        status, headers, payload = _get(base + href, {"Accept-Encoding": "gzip"})
+        assert status == 200
+        assert headers.get("Content-Encoding") == "gzip"
+        assert b":root" in gzip.decompress(payload)
+        assert _get(base + "/m/999999/")[0] == 404
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
