@@ -103,7 +103,7 @@ def test_demo_is_idempotent_and_serve_answers(tmp_path):
         status, headers, body = _get(base + "/m/452025/")
         assert status == 200 and "都城市" in body.decode()
         assert headers.get("Server", "").startswith("gunicorn")
-        css = [line for line in body.decode().splitlines() if "stylesheet" in line][0]
+        css = next(line for line in body.decode().splitlines() if "stylesheet" in line)
         href = css.split('href="')[1].split('"')[0]
         status, headers, payload = _get(base + href, {"Accept-Encoding": "gzip"})
         assert status == 200
