@@ -308,9 +308,7 @@ _ASCII_WIDTH: dict[int, str] = {
 _ASCII_WIDTH[0x3000] = " "
 _ASCII_WIDTH_TABLE = str.maketrans(_ASCII_WIDTH)
 
-_KANA_RE = re.compile(
-    f"[{_KANA}{_HW_BASE}][{''.join(_MARK_KIND)}]|[{_HW_BASE}]|[{_HW_MARKS}]"
-)
+_KANA_RE = re.compile(f"[{_KANA}{_HW_BASE}][{''.join(_MARK_KIND)}]|[{_HW_BASE}]|[{_HW_MARKS}]")
 
 
 def _kana_match(m: re.Match[str]) -> str:
@@ -353,11 +351,15 @@ _ADDRESS_HYPHEN_RE = re.compile(
 )
 
 
+def _hyphens(m: re.Match[str]) -> str:
+    return "-" * len(m.group())  # one for one: a doubled dash stays visible as a typo
+
+
 def normalize_address(text: str) -> str:
     """Addresses: ASCII and digits half-width, kana full-width, hyphen-likes after digits →
     '-', while ー after katakana (センター) is kept. 丁目 and below follow DS-442 elsewhere."""
     s = normalize_digits_ascii(normalize_kana_fullwidth(text))
-    return _ADDRESS_HYPHEN_RE.sub("-", s).strip()
+    return _ADDRESS_HYPHEN_RE.sub(_hyphens, s).strip()
 
 
 class NumberFormatError(ValueError):

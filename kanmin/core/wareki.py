@@ -224,8 +224,7 @@ def _unknown_era(prefix: str, text: str) -> WarekiError:
         text,
         f"「{prefix}」は使える元号ではありません。"
         "明治・大正・昭和・平成・令和（M・T・S・H・R）のいずれかを使ってください。",
-        f"'{prefix}' is not a supported era. Use 明治, 大正, 昭和, 平成 or 令和 "
-        "(M, T, S, H, R).",
+        f"'{prefix}' is not a supported era. Use 明治, 大正, 昭和, 平成 or 令和 (M, T, S, H, R).",
     )
 
 
@@ -278,9 +277,7 @@ def era_of(d: dt.date) -> Era:
     )
 
 
-def format_date(
-    d: dt.date, style: Literal["kanji", "abbr", "iso_with_era"] = "kanji"
-) -> str:
+def format_date(d: dt.date, style: Literal["kanji", "abbr", "iso_with_era"] = "kanji") -> str:
     """``令和5年4月1日`` (kanji), ``R5.4.1`` (abbr) or ``2019年（令和元年）5月1日``."""
     if d < GREGORIAN_START:
         raise _before_gregorian(d.isoformat())

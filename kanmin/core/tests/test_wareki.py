@@ -350,7 +350,13 @@ def test_format_date_rejects_lunisolar_dates() -> None:
 
 @pytest.mark.parametrize(
     ("year", "label"),
-    [(2019, "令和元年"), (2018, "平成30年"), (1989, "平成元年"), (1988, "昭和63年"), (2023, "令和5年")],
+    [
+        (2019, "令和元年"),
+        (2018, "平成30年"),
+        (1989, "平成元年"),
+        (1988, "昭和63年"),
+        (2023, "令和5年"),
+    ],
 )
 def test_format_year(year: int, label: str) -> None:
     assert format_year(year) == label
