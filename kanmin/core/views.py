@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
 from kanmin.core import selectors, services
@@ -35,22 +35,22 @@ def portal(request: HttpRequest) -> HttpResponse:
 
 # The platform's parts, each tracing back to measures of the plan.
 PARTS = (
-    ("catalog", _lazy("Open data"), _lazy("Find, preview and download open data (Ⅱ-1, Ⅱ-2).")),
-    ("plan", _lazy("Data utilization plan"), _lazy("The plan's measures and their KPIs (Ⅰ–Ⅵ).")),
+    ("catalog", _("Open data"), _("Find, preview and download open data (Ⅱ-1, Ⅱ-2).")),
+    ("plan", _("Data utilization plan"), _("The plan's measures and their KPIs (Ⅰ–Ⅵ).")),
     (
         "services",
-        _lazy("Online services"),
-        _lazy("Applications, notices, consultations and counter waits (Ⅰ-1, Ⅰ-3)."),
+        _("Online services"),
+        _("Applications, notices, consultations and counter waits (Ⅰ-1, Ⅰ-3)."),
     ),
     (
         "disaster",
-        _lazy("Disaster information"),
-        _lazy("Shelters, evacuation information and supplies (Ⅲ)."),
+        _("Disaster information"),
+        _("Shelters, evacuation information and supplies (Ⅲ)."),
     ),
     (
         "governance",
-        _lazy("ICT governance"),
-        _lazy("Information systems, standardization and security (Ⅵ)."),
+        _("ICT governance"),
+        _("Information systems, standardization and security (Ⅵ)."),
     ),
 )
 

@@ -79,6 +79,12 @@ def test_home_is_japanese_by_default_with_landmarks_and_skip_link(
     assert_focus_visible(after)
 
 
+def test_home_cards_are_in_japanese(page: Page, municipality: Any) -> None:
+    page.goto(HOME)
+    expect(page.locator("#part-catalog h3")).to_have_text(ja("Open data"))
+    expect(page.locator("#part-plan h3")).to_have_text(ja("Data utilization plan"))
+
+
 def test_every_header_control_shows_keyboard_focus(page: Page, municipality: Any) -> None:
     page.goto(HOME)
     seen = []

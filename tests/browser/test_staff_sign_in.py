@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -79,7 +80,14 @@ def test_bad_department_code_is_explained_next_to_the_field(
     assert errors, f"the code field points at no error message: {described_by!r}"
     expect(errors[0]).to_be_visible()
     expect(page.get_by_role("table")).to_have_count(0)
+    expect(page).to_have_title(re.compile("^" + re.escape(ja("Error:"))))
     axe(page)
+
+    # The summary at the top links to the field, and following the link focuses it.
+    summary = page.get_by_role("alert")
+    expect(summary).to_contain_text(ja("Please check the following:"))
+    summary.get_by_role("link", name=re.compile(re.escape(ja("Code")))).click()
+    expect(code).to_be_focused()
 
 
 def test_wrong_password_shows_an_error(

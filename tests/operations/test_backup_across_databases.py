@@ -105,7 +105,7 @@ def test_sqlite_to_postgresql_and_back(tmp_path, pg_database):
     on_pg = _env(tmp_path / "b", pg_database)
     _kanmin(on_pg, "restore", str(archive))
     assert _content(on_pg) == expected
-    assert "intact" in _kanmin(on_pg, "audit", "verify")
+    _kanmin(on_pg, "audit", "verify")  # exits non-zero on a broken chain
     assert (
         tmp_path / "b" / "media" / "uploads" / "避難所.csv"
     ).read_text() == "名称\n都城市体育館\n"
@@ -115,4 +115,4 @@ def test_sqlite_to_postgresql_and_back(tmp_path, pg_database):
     back = _env(tmp_path / "c", f"sqlite:///{tmp_path / 'c.sqlite3'}")
     _kanmin(back, "restore", str(archive2))
     assert _content(back) == expected
-    assert "intact" in _kanmin(back, "audit", "verify")
+    _kanmin(back, "audit", "verify")
