@@ -20,6 +20,12 @@ VERBS: dict[tuple[str, ...], str] = {
     ("config",): "core_config",
     ("generate-key",): "core_generate_key",
     ("rotate-keys",): "core_rotate_keys",
+    ("plan", "export"): "plan_export",
+    ("plan", "import"): "plan_import",
+    ("validate",): "standards_validate",
+    ("repair",): "standards_repair",
+    ("check-excel",): "standards_check_excel",
+    ("convert",): "standards_convert",
 }
 
 

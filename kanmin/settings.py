@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "kanmin.core",
     "kanmin.accounts",
     "kanmin.audit",
+    "kanmin.standards",
+    "kanmin.plan",
     "kanmin.demo",
 ]
 
@@ -86,6 +88,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "kanmin.core.tenancy.TenantMiddleware",
+    "kanmin.core.middleware.KanminErrorMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

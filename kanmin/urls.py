@@ -10,6 +10,7 @@ from kanmin.api import api
 from kanmin.core import urls as core_urls
 from kanmin.core import views as core_views
 from kanmin.core.admin import admin_site
+from kanmin.plan import urls as plan_urls
 
 
 def _prefixed(prefix: str, pattern: URLPattern) -> URLPattern:
@@ -31,6 +32,7 @@ def build(single_tenant: bool) -> list[URLPattern | URLResolver]:
         path("accounts/", include(accounts_urls)),
         path("api/v1/", api.urls),
         path("", include((core_patterns, "core"))),
+        path("", include(([_prefixed(prefix, p) for p in plan_urls.tenant_urlpatterns], "plan"))),
     ]
 
 

@@ -31,6 +31,19 @@ AUDITOR = "auditor"
 CITIZEN = "citizen"
 
 _STAFF_BASE = ("core.view_municipality", "core.view_department")
+# The plan: every staff member reads it; departments report; the plan manager runs it.
+_PLAN_REPORT = ("plan.add_kpivalue", "plan.add_measurereview", "plan.change_measurereview")
+_PLAN_MANAGE = (
+    "plan.add_plan",
+    "plan.change_plan",
+    "plan.add_measure",
+    "plan.change_measure",
+    "plan.add_kpi",
+    "plan.change_kpi",
+    "plan.add_review",
+    "plan.change_review",
+    *_PLAN_REPORT,
+)
 
 ROLES: tuple[Role, ...] = (
     Role(
@@ -52,6 +65,7 @@ ROLES: tuple[Role, ...] = (
             "accounts.view_membership",
             "audit.view_auditevent",
             "audit.verify_chain",
+            *_PLAN_MANAGE,
         ),
     ),
     Role(
@@ -70,11 +84,12 @@ ROLES: tuple[Role, ...] = (
             "accounts.delete_membership",
             "accounts.view_membership",
             "audit.view_auditevent",
+            *_PLAN_MANAGE,
         ),
     ),
-    Role(PLAN_MANAGER, _("Plan manager (情報政策課)"), True, _STAFF_BASE),
-    Role(DATA_STEWARD, _("Data steward"), True, _STAFF_BASE),
-    Role(DEPARTMENT_STAFF, _("Department staff"), True, _STAFF_BASE),
+    Role(PLAN_MANAGER, _("Plan manager (情報政策課)"), True, (*_STAFF_BASE, *_PLAN_MANAGE)),
+    Role(DATA_STEWARD, _("Data steward"), True, (*_STAFF_BASE, *_PLAN_REPORT)),
+    Role(DEPARTMENT_STAFF, _("Department staff"), True, (*_STAFF_BASE, *_PLAN_REPORT)),
     Role(DISASTER_OPERATOR, _("Disaster operator"), True, _STAFF_BASE),
     Role(SUPPORT_REGISTER_OFFICER, _("Support-register officer"), True, _STAFF_BASE),
     Role(

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
@@ -55,9 +58,21 @@ PARTS = (
 )
 
 
+def _part_url(slug: str, municipality: Any) -> str:
+    """The part's page when its app is installed; parts not built yet have none."""
+    try:
+        return tenant_reverse(f"{slug}:home", municipality)
+    except NoReverseMatch:
+        return ""
+
+
 @tenant_view
 def home(request: HttpRequest) -> HttpResponse:
-    parts = [{"slug": slug, "title": title, "text": text} for slug, title, text in PARTS]
+    municipality = request.municipality  # type: ignore[attr-defined]
+    parts = [
+        {"slug": slug, "title": title, "text": text, "url": _part_url(slug, municipality)}
+        for slug, title, text in PARTS
+    ]
     return render(request, "core/home.html", {"parts": parts})
 
 

@@ -4,6 +4,8 @@ The department list is illustrative (the plan names 情報政策課 as its secre
 the city's official organization chart.
 """
 
+from pathlib import Path
+
 MUNICIPALITY = {
     "lg_code": "452025",
     "name_ja": "都城市",
@@ -44,3 +46,33 @@ USERS = [
     ("support-officer", "support_register_officer", "fukushi-kanri"),
     ("auditor", "auditor", None),
 ]
+
+# The plan: the seed's structure, encoded in kanmin/plan/data/miyakonojo_plan.json.
+PLAN_FILE = Path(__file__).resolve().parent.parent / "plan" / "data" / "miyakonojo_plan.json"
+# The plan cites 令和2年 and 令和4年度 as its near future; the demo starts its figures in FY2020.
+PLAN_FIRST_FISCAL_YEAR = 2020
+
+# Which departments answer for which measures (illustrative).
+PLAN_DEPARTMENTS = {
+    "Ⅰ-1": ["jouhou-seisaku", "shimin"],
+    "Ⅰ-2": ["digital-tokatsu"],
+    "Ⅰ-3": ["shimin"],
+    "Ⅱ-1": ["jouhou-seisaku"],
+    "Ⅱ-2": ["jouhou-seisaku"],
+    "Ⅲ-1": ["shimin"],
+    "Ⅳ-1": ["digital-tokatsu"],
+    "Ⅴ-1": ["digital-tokatsu"],
+    "Ⅵ-1": ["jouhou-seisaku", "kiki-kanri"],
+}
+
+# Illustrative figures (made up for the demo, not the city's): (measure, KPI) -> values.
+PLAN_FIGURES = {
+    ("Ⅰ-1", "電子申請可能な手続数"): {
+        "target": {2022: 100, 2023: 150, 2024: 200, 2025: 250, 2026: 300},
+        "actual": {2022: 96, 2023: 162, 2024: 188, 2025: 241},
+    },
+    ("Ⅰ-3", "窓口滞在時間の削減"): {
+        "target": {2023: 30, 2024: 25, 2025: 20, 2026: 18},
+        "actual": {2023: 34, 2024: 27, 2025: 19},
+    },
+}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,8 @@ from kanmin.core import services as core_services
 from kanmin.core.errors import NotFound
 from kanmin.core.models import Department, Municipality
 from kanmin.demo import data
+from kanmin.plan import selectors as plan_selectors
+from kanmin.plan import services as plan_services
 
 
 @dataclass(frozen=True)
@@ -87,4 +90,41 @@ def demo_build(*, actor: Any = None, password: str | None = None) -> DemoLogin:
             department=by_code.get(department) if department else None,
         )
         usernames.append(username)
+    _demo_plan(actor=actor, municipality=municipality, departments=by_code)
     return DemoLogin(usernames, password, municipality)
+
+
+def _demo_plan(
+    *, actor: Any, municipality: Municipality, departments: dict[str, Department]
+) -> None:
+    """Load the city's plan from its data file, with illustrative figures for a few KPIs."""
+    try:
+        plan_selectors.plan_get(municipality=municipality)
+        return
+    except NotFound:
+        pass
+    source = json.loads(data.PLAN_FILE.read_text(encoding="utf-8"))
+    source.setdefault("first_fiscal_year", data.PLAN_FIRST_FISCAL_YEAR)
+    plan = plan_services.plan_load(municipality=municipality, actor=actor, data=source)
+    for number, codes in data.PLAN_DEPARTMENTS.items():
+        measure = plan_selectors.measure_get(plan=plan, number=number)
+        plan_services.measure_update(
+            municipality=municipality,
+            actor=actor,
+            measure=measure,
+            departments=[departments[c] for c in codes],
+        )
+    for (number, kpi_name), series in data.PLAN_FIGURES.items():
+        measure = plan_selectors.measure_get(plan=plan, number=number)
+        kpi = measure.kpis.get(name_ja=kpi_name)
+        for kind in ("target", "actual"):
+            for year, value in series[kind].items():
+                plan_services.kpi_value_record(
+                    municipality=municipality,
+                    actor=actor,
+                    kpi=kpi,
+                    kind=kind,
+                    fiscal_year=year,
+                    value=value,
+                    comment="デモ用の数値（架空）",
+                )

@@ -1,0 +1,105 @@
+"""Target-versus-actual charts for KPIs, drawn with matplotlib (no pyplot: thread-safe).
+
+Text is drawn with the IPAexGothic font, so Japanese labels render the same on every machine;
+SVG output turns glyphs into paths, so a browser needs no Japanese font either.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+from matplotlib import font_manager
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+TARGET_COLOUR = "#1a1a1a"
+ACTUAL_COLOUR = "#0b6bcb"
+
+
+@cache
+def japanese_font_path() -> Path:
+    """IPAexGothic from the japanize-matplotlib package, found without importing it."""
+    spec = importlib.util.find_spec("japanize_matplotlib")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("japanize-matplotlib is not installed: no Japanese font for charts")
+    path = Path(next(iter(spec.submodule_search_locations))) / "fonts" / "ipaexg.ttf"
+    if not path.exists():
+        raise RuntimeError(f"Japanese font missing: {path}")
+    return path
+
+
+@cache
+def _font_family() -> str:
+    path = japanese_font_path()
+    font_manager.fontManager.addfont(str(path))
+    return font_manager.FontProperties(fname=str(path)).get_name()
+
+
+def kpi_chart(
+    *,
+    targets: Mapping[str, float | int],
+    actuals: Mapping[str, float | int],
+    unit: str,
+    target_label: str,
+    actual_label: str,
+    fiscal_year_label: str,
+    fmt: Literal["svg", "png"] = "svg",
+    width: float = 6.0,
+    height: float = 3.0,
+) -> bytes:
+    """Actuals as bars and targets as a line, per fiscal year (年度)."""
+    years = sorted({*targets, *actuals}, key=int)
+    figure = Figure(figsize=(width, height), dpi=110)
+    FigureCanvasAgg(figure)
+    family = _font_family()
+    axes = figure.add_subplot(1, 1, 1)
+    positions = list(range(len(years)))
+    if actuals:
+        bars = [(i, actuals[y]) for i, y in enumerate(years) if y in actuals]
+        axes.bar(
+            [i for i, _v in bars],
+            [v for _i, v in bars],
+            width=0.55,
+            color=ACTUAL_COLOUR,
+            label=actual_label,
+            zorder=2,
+        )
+    if targets:
+        line = [(i, targets[y]) for i, y in enumerate(years) if y in targets]
+        axes.plot(
+            [i for i, _v in line],
+            [v for _i, v in line],
+            color=TARGET_COLOUR,
+            marker="o",
+            linewidth=2,
+            linestyle="--",
+            label=target_label,
+            zorder=3,
+        )
+    axes.set_xticks(positions)
+    axes.set_xticklabels(years, fontfamily=family)
+    axes.set_xlabel(fiscal_year_label, fontfamily=family)
+    if unit:
+        axes.set_ylabel(unit, fontfamily=family)
+    axes.yaxis.set_major_locator(MaxNLocator(nbins=5))
+    axes.grid(axis="y", color="#d0d4d9", zorder=0)
+    axes.spines[["top", "right"]].set_visible(False)
+    if targets or actuals:
+        axes.legend(
+            prop={"family": family},
+            frameon=False,
+            loc="lower left",
+            bbox_to_anchor=(0, 1.0),
+            ncol=2,
+        )
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    metadata = {"Date": None} if fmt == "svg" else None
+    figure.savefig(buffer, format=fmt, metadata=metadata)
+    return buffer.getvalue()

@@ -1,0 +1,652 @@
+"""Writes to the plan. Each runs in one transaction, checks its permission and writes its
+audit entry; a KPI value is never overwritten (a correction is a new version)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kanmin.audit.services import record
+from kanmin.core import metrics
+from kanmin.core.errors import Conflict, Invalid, NotFound
+from kanmin.core.fiscal_year import FiscalYear
+from kanmin.core.models import Department, Municipality
+from kanmin.core.permissions import require
+from kanmin.plan.models import (
+    GlossaryTerm,
+    Kpi,
+    KpiValue,
+    Measure,
+    MeasureReview,
+    Plan,
+    Policy,
+    Progress,
+    Review,
+    ReviewStatus,
+    Source,
+    ValueKind,
+)
+
+
+def _same_tenant(municipality: Municipality, *objects: Any) -> None:
+    for obj in objects:
+        if obj is not None and obj.municipality_id != municipality.pk:
+            raise NotFound()
+
+
+def _ja(entry: dict[str, Any], key: str) -> str:
+    """The Japanese text of ``key`` in either shape: {"ja": …, "en": …} or a plain string."""
+    value = entry.get(key, "")
+    return str(value.get("ja", "")) if isinstance(value, dict) else str(value or "")
+
+
+def _en(entry: dict[str, Any], key: str) -> str:
+    value = entry.get(key, "")
+    if isinstance(value, dict):
+        return str(value.get("en", ""))
+    return str(entry.get(f"{key}_en", ""))
+
+
+@transaction.atomic
+def plan_load(*, municipality: Municipality, actor: Any, data: dict[str, Any]) -> Plan:
+    """Create a municipality's plan from the data file's shape or an export's (policies,
+    measures, KPIs, glossary). Refuses when the municipality already has a plan."""
+    require(actor, "plan.add_plan", municipality)
+    if Plan.objects.for_municipality(municipality).exists():
+        raise Conflict(_("This municipality already has a plan."), code="plan_exists")
+    first_year = data.get("first_fiscal_year") or FiscalYear.of(timezone.localdate()).year
+    plan = Plan.objects.create(
+        municipality=municipality,
+        title_ja=_ja(data, "title"),
+        title_en=_en(data, "title"),
+        first_fiscal_year=int(first_year),
+        source=str(data.get("source", "")),
+    )
+    policies: dict[str, Policy] = {}
+    for order, p in enumerate(data["policies"]):
+        policies[p["number"]] = Policy.objects.create(
+            municipality=municipality,
+            plan=plan,
+            number=p["number"],
+            area=p.get("area", ""),
+            title_ja=_ja(p, "title"),
+            title_en=_en(p, "title"),
+            subtitle_ja=_ja(p, "parenthetical"),
+            subtitle_en=_en(p, "parenthetical"),
+            content_ja=_ja(p, "content"),
+            sort_order=order,
+        )
+    kpis = 0
+    for order, m in enumerate(data["measures"]):
+        policy = policies.get(m["policy"])
+        if policy is None:
+            raise Invalid(
+                _("Measure %(number)s names the unknown policy %(policy)s.")
+                % {"number": m["number"], "policy": m["policy"]}
+            )
+        measure = Measure.objects.create(
+            municipality=municipality,
+            plan=plan,
+            policy=policy,
+            number=m["number"],
+            title_ja=_ja(m, "title"),
+            title_en=_en(m, "title"),
+            content_ja=_ja(m, "content"),
+            content_en=_en(m, "content"),
+            sort_order=order,
+        )
+        for k_order, k in enumerate(m.get("kpi_examples", m.get("kpis", []))):
+            Kpi.objects.create(
+                municipality=municipality,
+                measure=measure,
+                name_ja=k.get("ja") or k["name"],
+                name_en=k.get("en") or k.get("name_en", ""),
+                unit=k.get("unit", ""),
+                direction=k.get("direction", "higher"),
+                formula=k.get("formula", ""),
+                metric=k.get("metric", ""),
+                from_seed="kpi_examples" in m,
+                sort_order=k_order,
+            )
+            kpis += 1
+    for g in data.get("glossary", []):
+        GlossaryTerm.objects.create(
+            municipality=municipality,
+            plan=plan,
+            number=g["number"],
+            term_ja=_ja(g, "term"),
+            term_en=_en(g, "term"),
+            reading=g.get("reading", ""),
+            definition_ja=_ja(g, "definition"),
+        )
+    record(
+        actor=actor,
+        municipality=municipality,
+        action="plan.plan.load",
+        target=plan,
+        after={
+            "policies": len(policies),
+            "measures": len(data["measures"]),
+            "kpis": kpis,
+            "glossary": len(data.get("glossary", [])),
+        },
+    )
+    return plan
+
+
+def plan_as_template(plan: Plan) -> dict[str, Any]:
+    """The structure of a plan, without figures, in the shape ``plan_load`` reads."""
+    return {
+        "title": {"ja": plan.title_ja, "en": plan.title_en},
+        "first_fiscal_year": plan.first_fiscal_year,
+        "source": f"copy of {plan.municipality.lg_code}",
+        "policies": [
+            {
+                "number": p.number,
+                "area": p.area,
+                "title": {"ja": p.title_ja, "en": p.title_en},
+                "parenthetical": {"ja": p.subtitle_ja, "en": p.subtitle_en},
+                "content": {"ja": p.content_ja},
+            }
+            for p in plan.policies.all()
+        ],
+        "measures": [
+            {
+                "number": m.number,
+                "policy": m.policy.number,
+                "title": {"ja": m.title_ja, "en": m.title_en},
+                "content": {"ja": m.content_ja, "en": m.content_en},
+                "kpis": [
+                    {
+                        "name": k.name_ja,
+                        "en": k.name_en,
+                        "unit": k.unit,
+                        "direction": k.direction,
+                        "formula": k.formula,
+                        "metric": k.metric,
+                    }
+                    for k in m.kpis.filter(retired_at__isnull=True)
+                ],
+            }
+            for m in plan.measures.filter(retired_at__isnull=True).select_related("policy")
+        ],
+        "glossary": [
+            {
+                "number": g.number,
+                "term": {"ja": g.term_ja, "en": g.term_en},
+                "reading": g.reading,
+                "definition": {"ja": g.definition_ja},
+            }
+            for g in plan.glossary.all()
+        ],
+    }
+
+
+@transaction.atomic
+def plan_copy(*, municipality: Municipality, actor: Any, source: Plan) -> Plan:
+    """Start a municipality's own plan as a copy of another's structure (no figures)."""
+    return plan_load(municipality=municipality, actor=actor, data=plan_as_template(source))
+
+
+def _measure_fields(m: Measure) -> dict[str, Any]:
+    return {
+        "number": m.number,
+        "title_ja": m.title_ja,
+        "title_en": m.title_en,
+        "content_ja": m.content_ja,
+        "policy": m.policy.number,
+        "departments": sorted(d.code for d in m.departments.all()) if m.pk else [],
+        "retired": m.retired_at is not None,
+    }
+
+
+@transaction.atomic
+def measure_create(
+    *,
+    municipality: Municipality,
+    actor: Any,
+    plan: Plan,
+    policy: Policy,
+    number: str,
+    title_ja: str,
+    title_en: str = "",
+    content_ja: str = "",
+    departments: list[Department] | None = None,
+) -> Measure:
+    _same_tenant(municipality, plan, policy, *(departments or []))
+    require(actor, "plan.add_measure", municipality)
+    number = number.strip()
+    if plan.measures.filter(number=number, retired_at__isnull=True).exists():
+        raise Conflict(
+            _("A measure numbered %(number)s already exists.") % {"number": number},
+            fields={"number": [_("This number is already used.")]},
+        )
+    order = (plan.measures.aggregate(m=Max("sort_order"))["m"] or 0) + 1
+    measure = Measure.objects.create(
+        municipality=municipality,
+        plan=plan,
+        policy=policy,
+        number=number,
+        title_ja=title_ja.strip(),
+        title_en=title_en.strip(),
+        content_ja=content_ja.strip(),
+        sort_order=order,
+    )
+    if departments:
+        measure.departments.set(departments)
+    record(
+        actor=actor,
+        municipality=municipality,
+        action="plan.measure.create",
+        target=measure,
+        after=_measure_fields(measure),
+    )
+    return measure
+
+
+@transaction.atomic
+def measure_update(
+    *,
+    municipality: Municipality,
+    actor: Any,
+    measure: Measure,
+    number: str | None = None,
+    title_ja: str | None = None,
+    title_en: str | None = None,
+    content_ja: str | None = None,
+    departments: list[Department] | None = None,
+) -> Measure:
+    """Edit or renumber a measure; the audit log keeps what it was."""
+    _same_tenant(municipality, measure, *(departments or []))
+    require(actor, "plan.change_measure", measure)
+    before = _measure_fields(measure)
+    if number is not None and number.strip() != measure.number:
+        number = number.strip()
+        clash = measure.plan.measures.filter(number=number, retired_at__isnull=True)
+        if clash.exclude(pk=measure.pk).exists():
+            raise Conflict(
+                _("A measure numbered %(number)s already exists.") % {"number": number},
+                fields={"number": [_("This number is already used.")]},
+            )
+        measure.number = number
+    for field, value in (
+        ("title_ja", title_ja),
+        ("title_en", title_en),
+        ("content_ja", content_ja),
+    ):
+        if value is not None:
+            setattr(measure, field, value.strip())
+    if not measure.title_ja:
+        raise Invalid(fields={"title_ja": [_("Give the measure a title.")]})
+    measure.save()
+    if departments is not None:
+        measure.departments.set(departments)
+    record(
+        actor=actor,
+        municipality=municipality,
+        action="plan.measure.update",
+        target=measure,
+        before=before,
+        after=_measure_fields(measure),
+    )
+    return measure
+
+
+@transaction.atomic
+def measure_retire(*, municipality: Municipality, actor: Any, measure: Measure) -> Measure:
+    _same_tenant(municipality, measure)
+    require(actor, "plan.change_measure", measure)
+    if measure.retired_at is None:
+        measure.retired_at = timezone.now()
+        measure.save(update_fields=["retired_at"])
+        record(actor=actor, municipality=municipality, action="plan.measure.retire", target=measure)
+    return measure
+
+
+def _kpi_fields(k: Kpi) -> dict[str, Any]:
+    return {
+        "name_ja": k.name_ja,
+        "name_en": k.name_en,
+        "unit": k.unit,
+        "direction": k.direction,
+        "formula": k.formula,
+        "metric": k.metric,
+        "retired": k.retired_at is not None,
+    }
+
+
+def _check_metric(name: str) -> None:
+    if name:
+        try:
+            metrics.get(name)
+        except KeyError:
+            raise Invalid(
+                fields={"metric": [_("No metric named %(name)s is registered.") % {"name": name}]}
+            ) from None
+
+
+@transaction.atomic
+def kpi_create(
+    *,
+    municipality: Municipality,
+    actor: Any,
+    measure: Measure,
+    name_ja: str,
+    name_en: str = "",
+    unit: str = "",
+    direction: str = "higher",
+    formula: str = "",
+    metric: str = "",
+) -> Kpi:
+    _same_tenant(municipality, measure)
+    require(actor, "plan.add_kpi", municipality)
+    if direction not in ("higher", "lower"):
+        raise Invalid(fields={"direction": [_("Choose higher or lower.")]})
+    if not name_ja.strip():
+        raise Invalid(fields={"name_ja": [_("Give the KPI a name.")]})
+    _check_metric(metric)
+    order = (measure.kpis.aggregate(m=Max("sort_order"))["m"] or 0) + 1
+    kpi = Kpi.objects.create(
+        municipality=municipality,
+        measure=measure,
+        name_ja=name_ja.strip(),
+        name_en=name_en.strip(),
+        unit=unit.strip(),
+        direction=direction,
+        formula=formula.strip(),
+        metric=metric,
+        sort_order=order,
+    )
+    record(
+        actor=actor,
+        municipality=municipality,
+        action="plan.kpi.create",
+        target=kpi,
+        after=_kpi_fields(kpi),
+    )
+    return kpi
+
+
+@transaction.atomic
+def kpi_update(*, municipality: Municipality, actor: Any, kpi: Kpi, **changes: Any) -> Kpi:
+    _same_tenant(municipality, kpi)
+    require(actor, "plan.change_kpi", kpi)
+    allowed = {"name_ja", "name_en", "unit", "direction", "formula", "metric"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise Invalid(_("Unknown fields: %(names)s") % {"names": ", ".join(sorted(unknown))})
+    if "metric" in changes:
+        _check_metric(changes["metric"])
+    if changes.get("direction", "higher") not in ("higher", "lower"):
+        raise Invalid(fields={"direction": [_("Choose higher or lower.")]})
+    before = _kpi_fields(kpi)
+    for field, value in changes.items():
+        setattr(kpi, field, value.strip() if isinstance(value, str) else value)
+    kpi.save()
+    record(
+        actor=actor,
+        municipality=municipality,
+        action="plan.kpi.update",
+        target=kpi,
+        before=before,
+        after=_kpi_fields(kpi),
+    )
+    return kpi
+
+
+@transaction.atomic
+def kpi_retire(*, municipality: Municipality, actor: Any, kpi: Kpi) -> Kpi:
+    _same_tenant(municipality, kpi)
+    require(actor, "plan.change_kpi", kpi)
+    if kpi.retired_at is None:
+        kpi.retired_at = timezone.now()
+        kpi.save(update_fields=["retired_at"])
+        record(actor=actor, municipality=municipality, action="plan.kpi.retire", target=kpi)
+    return kpi
+
+
+def parse_value(raw: Any, *, field: str = "value") -> Decimal:
+    """A KPI value from what a person typed: half- or full-width digits, commas, ▲ for minus."""
+    from kanmin.core.jp_text import NumberFormatError, normalize_number
+
+    if isinstance(raw, Decimal):
+        return raw
+    if isinstance(raw, int | float):
+        return Decimal(str(raw))
+    text = str(raw or "").strip().rstrip("%％")
+    try:
+        return Decimal(normalize_number(text))
+    except (NumberFormatError, InvalidOperation):
+        raise Invalid(
+            fields={field: [_("“%(value)s” is not a number.") % {"value": raw}]},
+            code="not_a_number",
+        ) from None
+
+
+def fiscal_year_bounds(plan: Plan, kind: str) -> tuple[int, int]:
+    """The fiscal years a value may be given for: targets up to the horizon, actuals up to now."""
+    current = FiscalYear.of(timezone.localdate()).year
+    last = current + plan.horizon_years if kind == ValueKind.TARGET else current
+    return plan.first_fiscal_year, last
+
+
+@dataclass(frozen=True)
+class ValueInput:
+    kind: str
+    fiscal_year: int
+    value: Any
+    comment: str = ""
+    evidence_url: str = ""
+
+
+@transaction.atomic
+def kpi_value_record(
+    *,
+    municipality: Municipality,
+    actor: Any,
+    kpi: Kpi,
+    kind: str,
+    fiscal_year: int,
+    value: Any,
+    comment: str = "",
+    evidence_url: str = "",
+    evidence_file: UploadedFile | None = None,
+    source: str = Source.ENTERED,
+) -> KpiValue:
+    """Record a target or an actual for a fiscal year as a new version."""
+    _same_tenant(municipality, kpi)
+    require(actor, "plan.add_kpivalue", kpi)
+    if kind not in ValueKind.values:
+        raise Invalid(fields={"kind": [_("Choose target or actual.")]})
+    if kind == ValueKind.ACTUAL and kpi.computed and source == Source.ENTERED:
+        raise Invalid(
+            _("This KPI is computed by the platform; its actual values cannot be typed in."),
+            code="computed",
+        )
+    number = parse_value(value)
+    first, last = fiscal_year_bounds(kpi.measure.plan, kind)
+    if not first <= int(fiscal_year) <= last:
+        raise Invalid(
+            fields={
+                "fiscal_year": [
+                    _("%(kind)s values can be given for fiscal years %(first)s to %(last)s.")
+                    % {"kind": ValueKind(kind).label, "first": first, "last": last}
+                ]
+            },
+            code="fiscal_year_outside_plan",
+        )
+    latest = (
+        KpiValue.objects.for_municipality(municipality)
+        .filter(kpi=kpi, kind=kind, fiscal_year=fiscal_year)
+        .order_by("-version")
+        .first()
+    )
+    entry = KpiValue(
+        municipality=municipality,
+        kpi=kpi,
+        kind=kind,
+        fiscal_year=int(fiscal_year),
+        version=(latest.version + 1) if latest else 1,
+        value=number,
+        source=source,
+        comment=comment.strip(),
+        evidence_url=evidence_url.strip(),
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    if evidence_file is not None:
+        entry.evidence_file.save(evidence_file.name or "evidence", evidence_file, save=False)
+    entry.save()
+    record(
+        actor=actor,
+        municipality=municipality,
+        action=f"plan.kpi_{kind}.record",
+        target=kpi,
+        before={"value": str(latest.value), "version": latest.version} if latest else None,
+        after={
+            "fiscal_year": entry.fiscal_year,
+            "value": str(entry.value),
+            "version": entry.version,
+            "source": source,
+        },
+    )
+    return entry
+
+
+@transaction.atomic
+def kpi_compute(
+    *, municipality: Municipality, actor: Any, kpi: Kpi, fiscal_year: int
+) -> KpiValue | None:
+    """Count a computed KPI's actual for a fiscal year from the platform's data.
+
+    Adds a version only when the figure differs from the latest one.
+    """
+    if not kpi.metric:
+        raise Invalid(_("This KPI is entered by departments, not computed."), code="not_computed")
+    metric = metrics.get(kpi.metric)
+    value = metric.compute(municipality=municipality, fiscal_year=FiscalYear(int(fiscal_year)))
+    if value is None:
+        return None
+    latest = (
+        KpiValue.objects.for_municipality(municipality)
+        .filter(kpi=kpi, kind=ValueKind.ACTUAL, fiscal_year=fiscal_year)
+        .order_by("-version")
+        .first()
+    )
+    if latest is not None and latest.value == value:
+        return latest
+    return kpi_value_record(
+        municipality=municipality,
+        actor=actor,
+        kpi=kpi,
+        kind=ValueKind.ACTUAL,
+        fiscal_year=fiscal_year,
+        value=value,
+        source=Source.COMPUTED,
+        comment=str(metric.description),
+    )
+
+
+@transaction.atomic
+def review_open(*, municipality: Municipality, actor: Any, plan: Plan, fiscal_year: int) -> Review:
+    _same_tenant(municipality, plan)
+    require(actor, "plan.add_review", municipality)
+    if (
+        Review.objects.for_municipality(municipality)
+        .filter(plan=plan, fiscal_year=fiscal_year)
+        .exists()
+    ):
+        raise Conflict(
+            _("A review for fiscal year %(year)s already exists.") % {"year": fiscal_year},
+            code="review_exists",
+        )
+    first, last = fiscal_year_bounds(plan, ValueKind.ACTUAL)
+    if not first <= fiscal_year <= last:
+        raise Invalid(
+            fields={
+                "fiscal_year": [
+                    _("Reviews can be opened for fiscal years %(first)s to %(last)s.")
+                    % {"first": first, "last": last}
+                ]
+            }
+        )
+    review = Review.objects.create(municipality=municipality, plan=plan, fiscal_year=fiscal_year)
+    record(
+        actor=actor,
+        municipality=municipality,
+        action="plan.review.open",
+        target=review,
+        after={"fiscal_year": fiscal_year},
+    )
+    return review
+
+
+@transaction.atomic
+def measure_review_set(
+    *,
+    municipality: Municipality,
+    actor: Any,
+    review: Review,
+    measure: Measure,
+    progress: str,
+    comment: str = "",
+) -> MeasureReview:
+    """A department reports the progress of one of its measures in an open review."""
+    _same_tenant(municipality, review, measure)
+    require(actor, "plan.add_measurereview", measure)
+    if review.is_closed:
+        raise Conflict(_("This review is closed; its reports can no longer change."), code="closed")
+    if progress not in Progress.values:
+        raise Invalid(fields={"progress": [_("Choose one of the listed states.")]})
+    if progress in (Progress.DELAYED, Progress.CHANGED) and not comment.strip():
+        raise Invalid(fields={"comment": [_("Say why the measure is delayed or changed.")]})
+    existing = (
+        MeasureReview.objects.for_municipality(municipality)
+        .filter(review=review, measure=measure)
+        .first()
+    )
+    before = {"progress": existing.progress, "comment": existing.comment} if existing else None
+    entry = existing or MeasureReview(municipality=municipality, review=review, measure=measure)
+    entry.progress = progress
+    entry.comment = comment.strip()
+    entry.updated_by = actor if getattr(actor, "is_authenticated", False) else None
+    entry.save()
+    record(
+        actor=actor,
+        municipality=municipality,
+        action="plan.measure_review.set",
+        target=measure,
+        before=before,
+        after={"review": review.fiscal_year, "progress": progress, "comment": entry.comment},
+    )
+    return entry
+
+
+@transaction.atomic
+def review_close(*, municipality: Municipality, actor: Any, review: Review) -> Review:
+    """Close a review and freeze its figures: the report of a closed review never changes."""
+    from kanmin.plan.selectors import plan_figures
+
+    _same_tenant(municipality, review)
+    require(actor, "plan.change_review", review)
+    review = Review.objects.select_for_update().get(pk=review.pk)
+    if review.is_closed:
+        raise Conflict(_("This review is already closed."), code="closed")
+    review.snapshot = plan_figures(plan=review.plan, up_to=review.fiscal_year, review=review)
+    review.status = ReviewStatus.CLOSED
+    review.closed_at = timezone.now()
+    review.save()
+    record(
+        actor=actor,
+        municipality=municipality,
+        action="plan.review.close",
+        target=review,
+        after={"fiscal_year": review.fiscal_year, "kpis": len(review.snapshot.get("kpis", []))},
+    )
+    return review

@@ -1,0 +1,176 @@
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from kanmin.plan import services
+from kanmin.plan.models import KpiValue, Review
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_public_plan_page_lists_every_measure(client, plan):
+    page = client.get("/m/452025/plan/").content.decode()
+    for measure in plan.measures.all():
+        assert measure.number in page
+    assert "電子申請可能な手続数" in page
+
+
+def test_the_home_page_links_to_the_plan(client, plan):
+    assert 'href="/m/452025/plan/"' in client.get("/m/452025/").content.decode()
+
+
+def test_a_measure_page_shows_glossary_definitions_one_tap_away(client, plan):
+    page = client.get("/m/452025/plan/measures/Ⅱ-1/").content.decode()
+    assert "popovertarget" in page
+    term = plan.glossary.get(term_ja="オープンデータ")
+    assert term.definition_ja[:20] in page
+
+
+def test_an_unknown_measure_answers_404(client, plan):
+    assert client.get("/m/452025/plan/measures/Ⅸ-9/").status_code == 404
+
+
+def test_the_chart_is_an_svg_image(client, plan, manager, miyakonojo):
+    kpi = plan.measures.get(number="Ⅰ-1").kpis.first()
+    services.kpi_value_record(
+        municipality=miyakonojo, actor=manager, kpi=kpi, kind="target", fiscal_year=2024, value=10
+    )
+    response = client.get(f"/m/452025/plan/kpis/{kpi.pk}/chart.svg")
+    assert response.status_code == 200 and response["Content-Type"] == "image/svg+xml"
+    assert b"<svg" in response.content
+
+
+def test_another_municipality_cannot_see_a_kpi_chart(client, plan, miyazaki):
+    kpi = plan.measures.get(number="Ⅰ-1").kpis.first()
+    assert client.get(f"/m/452017/plan/kpis/{kpi.pk}/chart.svg").status_code == 404
+
+
+def test_staff_pages_need_a_staff_role_in_this_municipality(
+    client, plan, make_user, miyazaki, miyakonojo
+):
+    assert client.get("/m/452025/plan/staff/").status_code == 302  # to sign-in
+    client.force_login(make_user("citizen", "citizen", miyakonojo))
+    assert client.get("/m/452025/plan/staff/").status_code == 403
+    client.force_login(make_user("other", "plan_manager", miyazaki))
+    assert client.get("/m/452025/plan/staff/").status_code == 403
+    kpi = plan.measures.get(number="Ⅰ-1").kpis.first()
+    response = client.post(
+        f"/m/452025/plan/staff/kpis/{kpi.pk}/",
+        {"kind": "actual", "fiscal_year": "2024", "value": "5"},
+    )
+    assert response.status_code == 403
+    assert not KpiValue.all_tenants.exists()
+
+
+def test_a_department_records_an_actual_in_wareki(client, plan, clerk):
+    client.force_login(clerk)
+    kpi = plan.measures.get(number="Ⅰ-1").kpis.first()
+    response = client.post(
+        f"/m/452025/plan/staff/kpis/{kpi.pk}/",
+        {"kind": "actual", "fiscal_year": "令和6年度", "value": "１，２００"},
+    )
+    assert response.status_code == 302
+    value = KpiValue.all_tenants.get()
+    assert (value.fiscal_year, int(value.value), value.created_by) == (2024, 1200, clerk)
+
+
+def test_a_bad_value_is_shown_next_to_its_field_and_nothing_is_saved(client, plan, clerk):
+    client.force_login(clerk)
+    kpi = plan.measures.get(number="Ⅰ-1").kpis.first()
+    response = client.post(
+        f"/m/452025/plan/staff/kpis/{kpi.pk}/",
+        {"kind": "actual", "fiscal_year": "令和6年度", "value": "たくさん"},
+    )
+    assert response.status_code == 422
+    assert "たくさん" in response.content.decode()
+    assert not KpiValue.all_tenants.exists()
+
+
+def test_the_review_workflow_through_the_pages(client, plan, manager, clerk):
+    client.force_login(manager)
+    opened = client.post("/m/452025/plan/staff/", {"fiscal_year": "R6"})
+    assert opened.status_code == 302
+    review = Review.all_tenants.get()
+    assert review.fiscal_year == 2024
+    client.force_login(clerk)
+    reported = client.post(
+        "/m/452025/plan/staff/reviews/2024/",
+        {"measure": "Ⅰ-1", "progress": "done", "comment": "完了"},
+    )
+    assert reported.status_code == 302
+    refused = client.post("/m/452025/plan/staff/reviews/2024/", {"action": "close"})
+    assert refused.status_code == 403
+    client.force_login(manager)
+    assert client.post("/m/452025/plan/staff/reviews/2024/", {"action": "close"}).status_code == 302
+    assert Review.all_tenants.get().is_closed
+    csv = client.get("/m/452025/plan/open-data/kpi.csv")
+    assert csv.status_code == 200 and csv.content.startswith("\ufeff".encode())
+    data = client.get("/m/452025/plan/open-data/kpi.json").json()
+    assert data["fiscal_year"] == 2024 and len(data["measures"]) == 33
+
+
+def test_no_open_data_before_a_review_is_closed(client, plan):
+    assert client.get("/m/452025/plan/open-data/kpi.csv").status_code == 404
+
+
+def test_the_pdf_report_opens_and_shows_its_charts(client, plan, manager, miyakonojo):
+    """Render the pages to pixels: the first is not blank, and the KPI chart is drawn."""
+    import numpy
+    import pypdfium2
+    import pypdfium2.raw as pdfium_c
+
+    client.force_login(manager)
+    client.post("/m/452025/plan/staff/", {"fiscal_year": "2024"})
+    kpi = plan.measures.get(number="Ⅰ-1").kpis.first()
+    for year, value in ((2022, 100), (2023, 150), (2024, 200)):
+        services.kpi_value_record(
+            municipality=miyakonojo,
+            actor=manager,
+            kpi=kpi,
+            kind="target",
+            fiscal_year=year,
+            value=value,
+        )
+        services.kpi_value_record(
+            municipality=miyakonojo,
+            actor=manager,
+            kpi=kpi,
+            kind="actual",
+            fiscal_year=year,
+            value=value - 10,
+        )
+    response = client.get("/m/452025/plan/staff/reviews/2024/report.pdf")
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    pdf = pypdfium2.PdfDocument(response.content)
+
+    first = numpy.asarray(pdf[0].render(scale=1).to_pil().convert("L"))
+    dark = (first < 160).mean()
+    assert dark > 0.005  # Japanese text is drawn: the font is embedded
+
+    pages_with_charts = [
+        index
+        for index in range(len(pdf))
+        if list(pdf[index].get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE]))
+    ]
+    assert len(pages_with_charts) == 1
+    rgb = numpy.asarray(pdf[pages_with_charts[0]].render(scale=1).to_pil().convert("RGB"))
+    r, g, b = (rgb[..., i].astype(int) for i in range(3))
+    bar_blue = int(((r < 40) & (g > 90) & (g < 130) & (b > 180) & (b < 225)).sum())
+    assert bar_blue > 500  # the actuals' bars (#0b6bcb) are on the page
+
+
+def test_the_excel_report_has_a_chart_per_kpi(client, plan, manager, miyakonojo):
+    from openpyxl import load_workbook
+
+    client.force_login(manager)
+    client.post("/m/452025/plan/staff/", {"fiscal_year": "2024"})
+    kpi = plan.measures.get(number="Ⅰ-1").kpis.first()
+    services.kpi_value_record(
+        municipality=miyakonojo, actor=manager, kpi=kpi, kind="target", fiscal_year=2024, value=10
+    )
+    response = client.get("/m/452025/plan/staff/reviews/2024/report.xlsx")
+    workbook = load_workbook(io.BytesIO(response.content))
+    assert "概要" in workbook.sheetnames and "基本方針(1)" in workbook.sheetnames
+    assert len(workbook["グラフ"]._charts) == 1

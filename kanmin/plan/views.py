@@ -1,0 +1,340 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from kanmin.core.errors import KanminError
+from kanmin.core.fiscal_year import FiscalYear
+from kanmin.core.permissions import allowed
+from kanmin.core.tenancy import tenant_reverse, tenant_view
+from kanmin.plan import charts, reports, selectors, services
+from kanmin.plan.forms import KpiValueForm, MeasureReviewForm, ReviewOpenForm
+from kanmin.plan.models import Progress, ReviewStatus
+
+
+def _municipality(request: HttpRequest) -> Any:
+    return request.municipality  # type: ignore[attr-defined]
+
+
+def _current_fiscal_year() -> int:
+    return FiscalYear.of(timezone.localdate()).year
+
+
+def _add_errors(form: Any, exc: KanminError) -> None:
+    for field, messages in exc.fields.items():
+        for message in messages:
+            form.add_error(field if field in form.fields else None, str(message))
+    if not exc.fields:
+        form.add_error(None, str(exc.message))
+
+
+def _with_status(figures: dict[str, Any], year: int) -> dict[str, Any]:
+    for measure in figures["measures"]:
+        for kpi in measure["kpis"]:
+            targets = {int(y): v for y, v in kpi["targets"].items()}
+            actuals = {int(y): v for y, v in kpi["actuals"].items()}
+            kpi["status"] = selectors.kpi_status_for(kpi["direction"], targets, actuals, year)
+            kpi["latest_actual_year"] = max(actuals) if actuals else None
+            kpi["years"] = [
+                {"year": y, "target": targets.get(y), "actual": actuals.get(y)}
+                for y in sorted({*targets, *actuals})
+            ]
+    return figures
+
+
+@tenant_view
+def plan_home(request: HttpRequest) -> HttpResponse:
+    plan = selectors.plan_get(municipality=_municipality(request))
+    year = _current_fiscal_year()
+    figures = _with_status(selectors.plan_figures(plan=plan), year - 1)
+    by_policy: dict[str, list[dict[str, Any]]] = {}
+    for measure in figures["measures"]:
+        by_policy.setdefault(measure["policy"], []).append(measure)
+    policies = [(p, by_policy.get(p.number, [])) for p in plan.policies.all()]
+    return render(
+        request,
+        "plan/plan_home.html",
+        {
+            "plan": plan,
+            "policies": policies,
+            "year": year - 1,
+            "published": selectors.latest_closed_review(plan=plan),
+        },
+    )
+
+
+@tenant_view
+def measure_detail(request: HttpRequest, number: str) -> HttpResponse:
+    plan = selectors.plan_get(municipality=_municipality(request))
+    measure = selectors.measure_get(plan=plan, number=number)
+    figures = selectors.plan_figures(plan=plan)
+    entry = next(m for m in figures["measures"] if m["number"] == measure.number)
+    year = _current_fiscal_year()
+    _with_status({"measures": [entry]}, year - 1)
+    can_report = allowed(request.user, "plan.add_kpivalue", measure)
+    return render(
+        request,
+        "plan/measure_detail.html",
+        {
+            "plan": plan,
+            "measure": measure,
+            "entry": entry,
+            "glossary": list(plan.glossary.all()),
+            "can_report": can_report,
+            "year": year - 1,
+        },
+    )
+
+
+@tenant_view
+def glossary(request: HttpRequest) -> HttpResponse:
+    plan = selectors.plan_get(municipality=_municipality(request))
+    return render(request, "plan/glossary.html", {"plan": plan, "terms": plan.glossary.all()})
+
+
+@tenant_view
+def kpi_chart(request: HttpRequest, kpi_id: int) -> HttpResponse:
+    kpi = selectors.kpi_get(municipality=_municipality(request), pk=kpi_id)
+    series = selectors.kpi_series(kpi=kpi)
+    svg = charts.kpi_chart(
+        targets=series["targets"],
+        actuals=series["actuals"],
+        unit=kpi.unit,
+        target_label=_("Target"),
+        actual_label=_("Actual"),
+        fiscal_year_label=_("Fiscal year"),
+    )
+    response = HttpResponse(svg, content_type="image/svg+xml")
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@tenant_view
+def open_data(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The plan's KPI figures as open data, as frozen by the latest closed review."""
+    if fmt not in ("csv", "json"):
+        raise Http404
+    plan = selectors.plan_get(municipality=_municipality(request))
+    review = selectors.latest_closed_review(plan=plan)
+    if review is None:
+        raise Http404(_("No annual review has been closed yet, so no figures are published."))
+    if fmt == "json":
+        body = json.dumps(review.snapshot, ensure_ascii=False, indent=1)
+        response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    else:
+        response = HttpResponse(
+            reports.snapshot_csv(review.snapshot), content_type="text/csv; charset=utf-8"
+        )
+    code = plan.municipality.lg_code
+    response["Content-Disposition"] = f'attachment; filename="{code}_plan_kpi.{fmt}"'
+    return response
+
+
+# Staff pages
+
+
+@tenant_view
+@login_required
+@require_http_methods(["GET", "POST"])
+def staff_dashboard(request: HttpRequest) -> HttpResponse:
+    municipality = _municipality(request)
+    if not allowed(request.user, "plan.add_kpivalue", municipality):
+        return render(request, "403.html", status=403)
+    plan = selectors.plan_get(municipality=municipality)
+    form = ReviewOpenForm(request.POST or None, initial={"fiscal_year": _current_fiscal_year() - 1})
+    can_open = allowed(request.user, "plan.add_review", municipality)
+    status = 200
+    if request.method == "POST":
+        if not can_open:
+            return render(request, "403.html", status=403)
+        if form.is_valid():
+            try:
+                review = services.review_open(
+                    municipality=municipality,
+                    actor=request.user,
+                    plan=plan,
+                    fiscal_year=form.cleaned_data["fiscal_year"],
+                )
+            except KanminError as exc:
+                _add_errors(form, exc)
+            else:
+                return redirect(
+                    tenant_reverse(
+                        "plan:review_detail", municipality, {"fiscal_year": review.fiscal_year}
+                    )
+                )
+        status = 422
+    year = _current_fiscal_year() - 1
+    context = {
+        "plan": plan,
+        "board": selectors.dashboard(plan=plan, fiscal_year=year),
+        "reviews": plan.reviews.all(),
+        "form": form,
+        "can_open": can_open,
+    }
+    return render(request, "plan/staff_dashboard.html", context, status=status)
+
+
+@tenant_view
+@login_required
+@require_http_methods(["GET", "POST"])
+def kpi_values(request: HttpRequest, kpi_id: int) -> HttpResponse:
+    municipality = _municipality(request)
+    kpi = selectors.kpi_get(municipality=municipality, pk=kpi_id)
+    if not allowed(request.user, "plan.add_kpivalue", kpi):
+        return render(request, "403.html", status=403)
+    form = KpiValueForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.kpi_value_record(
+                    municipality=municipality,
+                    actor=request.user,
+                    kpi=kpi,
+                    kind=data["kind"],
+                    fiscal_year=data["fiscal_year"],
+                    value=data["value"],
+                    comment=data["comment"],
+                    evidence_url=data["evidence_url"] or "",
+                    evidence_file=data["evidence_file"],
+                )
+            except KanminError as exc:
+                _add_errors(form, exc)
+            else:
+                return redirect(tenant_reverse("plan:kpi_values", municipality, {"kpi_id": kpi.pk}))
+        status = 422
+    return render(
+        request,
+        "plan/kpi_values.html",
+        {"kpi": kpi, "history": selectors.kpi_history(kpi=kpi), "form": form},
+        status=status,
+    )
+
+
+@tenant_view
+@login_required
+@require_http_methods(["GET", "POST"])
+def review_detail(request: HttpRequest, fiscal_year: int) -> HttpResponse:
+    municipality = _municipality(request)
+    if not allowed(request.user, "plan.add_kpivalue", municipality):
+        return render(request, "403.html", status=403)
+    plan = selectors.plan_get(municipality=municipality)
+    review = selectors.review_get(plan=plan, fiscal_year=fiscal_year)
+    errors: dict[str, Any] = {}
+    status = 200
+    if request.method == "POST" and request.POST.get("action") == "close":
+        try:
+            services.review_close(municipality=municipality, actor=request.user, review=review)
+        except KanminError as exc:
+            errors["close"] = exc.message
+            status = 409 if exc.status == 409 else 403
+        else:
+            return redirect(
+                tenant_reverse("plan:review_detail", municipality, {"fiscal_year": fiscal_year})
+            )
+    elif request.method == "POST":
+        measure = selectors.measure_get(plan=plan, number=request.POST.get("measure", ""))
+        form = MeasureReviewForm(request.POST)
+        if form.is_valid():
+            try:
+                services.measure_review_set(
+                    municipality=municipality,
+                    actor=request.user,
+                    review=review,
+                    measure=measure,
+                    progress=form.cleaned_data["progress"],
+                    comment=form.cleaned_data["comment"],
+                )
+            except KanminError as exc:
+                _add_errors(form, exc)
+        if form.errors:
+            errors[measure.number] = form
+            status = 422
+        else:
+            return redirect(
+                tenant_reverse("plan:review_detail", municipality, {"fiscal_year": fiscal_year})
+                + f"#measure-{measure.pk}"
+            )
+    reports_by_measure = {r.measure_id: r for r in review.measure_reviews.all()}
+    rows = []
+    for measure in selectors.measure_list(plan=plan):
+        report = reports_by_measure.get(measure.pk)
+        form = errors.get(measure.number) or MeasureReviewForm(
+            initial={
+                "progress": report.progress if report else Progress.ON_TRACK,
+                "comment": report.comment if report else "",
+            },
+            prefix=f"m{measure.pk}",
+        )
+        rows.append(
+            {
+                "measure": measure,
+                "report": report,
+                "form": form,
+                "can_edit": not review.is_closed
+                and allowed(request.user, "plan.add_measurereview", measure),
+            }
+        )
+    return render(
+        request,
+        "plan/review_detail.html",
+        {
+            "plan": plan,
+            "review": review,
+            "rows": rows,
+            "close_error": errors.get("close"),
+            "can_close": review.status == ReviewStatus.OPEN
+            and allowed(request.user, "plan.change_review", review),
+            "reported": len(reports_by_measure),
+        },
+        status=status,
+    )
+
+
+@tenant_view
+@login_required
+def review_report(request: HttpRequest, fiscal_year: int, fmt: str) -> HttpResponse:
+    municipality = _municipality(request)
+    if fmt not in ("html", "pdf", "xlsx"):
+        raise Http404
+    if not allowed(request.user, "plan.add_kpivalue", municipality):
+        return render(request, "403.html", status=403)
+    plan = selectors.plan_get(municipality=municipality)
+    review = selectors.review_get(plan=plan, fiscal_year=fiscal_year)
+    figures = (
+        review.snapshot
+        if review.is_closed
+        else selectors.plan_figures(plan=plan, up_to=review.fiscal_year, review=review)
+    )
+    name = f"{municipality.lg_code}_plan_review_{fiscal_year}"
+    if fmt == "pdf":
+        response = HttpResponse(reports.review_pdf(figures, review), content_type="application/pdf")
+    elif fmt == "xlsx":
+        response = HttpResponse(
+            reports.review_xlsx(figures, review),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    else:
+        groups = reports.report_context(figures)
+        for group in groups:
+            for measure in group["measures"]:
+                progress = measure.get("progress")
+                measure["progress"] = Progress(progress).label if progress else ""
+                for kpi in measure["kpis"]:
+                    kpi["chart"] = reports.chart_data_uri(kpi) if kpi["years"] else ""
+        return render(
+            request,
+            "plan/review_report.html",
+            {"plan": plan, "review": review, "figures": groups},
+        )
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
