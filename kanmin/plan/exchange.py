@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from kanmin.core.errors import Invalid, KanminError, NotFound
 from kanmin.core.models import Municipality
-from kanmin.plan import reports, selectors, services
+from kanmin.plan import reports, rules, selectors, services
 from kanmin.plan.models import Kpi, Plan, ValueKind
 
 REQUIRED_COLUMNS = ["measure", "kpi", "kind", "fiscal_year", "value"]
@@ -164,7 +164,7 @@ def import_rows(
             continue
         try:
             year = int(str(row.get("fiscal_year")).strip())
-            value = services.parse_value(row.get("value"))
+            value = rules.parse_value(row.get("value"))
         except (ValueError, KanminError) as exc:
             column = "fiscal_year" if isinstance(exc, ValueError) else "value"
             message = (
@@ -174,7 +174,7 @@ def import_rows(
             )
             result.errors.append({"row": number, "column": column, "message": message})
             continue
-        first, last = services.fiscal_year_bounds(plan, kind)
+        first, last = rules.fiscal_year_bounds(plan, kind)
         if not first <= year <= last:
             result.errors.append(
                 {

@@ -12,11 +12,13 @@ from django.utils.translation import gettext as _
 from kanmin.core.errors import NotFound
 from kanmin.core.models import Municipality
 from kanmin.plan.models import (
+    GlossaryTerm,
     Kpi,
     KpiValue,
     Measure,
     MeasureReview,
     Plan,
+    Policy,
     Review,
     ValueKind,
 )
@@ -219,3 +221,80 @@ def kpi_history(*, kpi: Kpi) -> QuerySet[KpiValue]:
         .select_related("created_by")
         .order_by("-fiscal_year", "kind", "-version")
     )
+
+
+def plan_exists(*, municipality: Municipality) -> bool:
+    return Plan.all_tenants.filter(municipality=municipality).exists()
+
+
+def plan_templates(*, exclude: Municipality) -> QuerySet[Plan]:
+    """Plans another municipality may start from: every other active municipality's."""
+    return (
+        Plan.all_tenants.exclude(municipality=exclude)
+        .filter(municipality__is_active=True)
+        .select_related("municipality")
+    )
+
+
+def plan_as_template(plan: Plan) -> dict[str, Any]:
+    """The structure of a plan, without figures, in the shape ``plan_load`` reads.
+
+    Reads through ``all_tenants``: the copying municipality's request scopes the default
+    managers to itself, and the source plan belongs to another municipality.
+    """
+    policies = Policy.all_tenants.filter(plan=plan).order_by("sort_order")
+    measures = (
+        Measure.all_tenants.filter(plan=plan, retired_at__isnull=True)
+        .select_related("policy")
+        .order_by("sort_order")
+    )
+    kpis: dict[int, list[Kpi]] = {}
+    for kpi in Kpi.all_tenants.filter(measure__plan=plan, retired_at__isnull=True).order_by(
+        "sort_order", "pk"
+    ):
+        kpis.setdefault(kpi.measure_id, []).append(kpi)
+    glossary = GlossaryTerm.all_tenants.filter(plan=plan).order_by("number")
+    return {
+        "title": {"ja": plan.title_ja, "en": plan.title_en},
+        "first_fiscal_year": plan.first_fiscal_year,
+        "source": f"copy of {plan.municipality.lg_code}",
+        "policies": [
+            {
+                "number": p.number,
+                "area": p.area,
+                "title": {"ja": p.title_ja, "en": p.title_en},
+                "parenthetical": {"ja": p.subtitle_ja, "en": p.subtitle_en},
+                "content": {"ja": p.content_ja},
+            }
+            for p in policies
+        ],
+        "measures": [
+            {
+                "number": m.number,
+                "policy": m.policy.number,
+                "title": {"ja": m.title_ja, "en": m.title_en},
+                "content": {"ja": m.content_ja, "en": m.content_en},
+                "kpis": [
+                    {
+                        "name": k.name_ja,
+                        "en": k.name_en,
+                        "unit": k.unit,
+                        "direction": k.direction,
+                        "formula": k.formula,
+                        "metric": k.metric,
+                    }
+                    for k in kpis.get(m.pk, [])
+                ],
+            }
+            for m in measures
+        ],
+        "glossary": [
+            {
+                "number": g.number,
+                "term": {"ja": g.term_ja, "en": g.term_en},
+                "reading": g.reading,
+                "definition": {"ja": g.definition_ja},
+            }
+            for g in glossary
+        ],
+    }

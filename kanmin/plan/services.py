@@ -3,8 +3,6 @@ audit entry; a KPI value is never overwritten (a correction is a new version).""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -19,6 +17,7 @@ from kanmin.core.errors import Conflict, Invalid, NotFound
 from kanmin.core.fiscal_year import FiscalYear
 from kanmin.core.models import Department, Municipality
 from kanmin.core.permissions import require
+from kanmin.plan import rules, selectors
 from kanmin.plan.models import (
     GlossaryTerm,
     Kpi,
@@ -141,58 +140,12 @@ def plan_load(*, municipality: Municipality, actor: Any, data: dict[str, Any]) -
     return plan
 
 
-def plan_as_template(plan: Plan) -> dict[str, Any]:
-    """The structure of a plan, without figures, in the shape ``plan_load`` reads."""
-    return {
-        "title": {"ja": plan.title_ja, "en": plan.title_en},
-        "first_fiscal_year": plan.first_fiscal_year,
-        "source": f"copy of {plan.municipality.lg_code}",
-        "policies": [
-            {
-                "number": p.number,
-                "area": p.area,
-                "title": {"ja": p.title_ja, "en": p.title_en},
-                "parenthetical": {"ja": p.subtitle_ja, "en": p.subtitle_en},
-                "content": {"ja": p.content_ja},
-            }
-            for p in plan.policies.all()
-        ],
-        "measures": [
-            {
-                "number": m.number,
-                "policy": m.policy.number,
-                "title": {"ja": m.title_ja, "en": m.title_en},
-                "content": {"ja": m.content_ja, "en": m.content_en},
-                "kpis": [
-                    {
-                        "name": k.name_ja,
-                        "en": k.name_en,
-                        "unit": k.unit,
-                        "direction": k.direction,
-                        "formula": k.formula,
-                        "metric": k.metric,
-                    }
-                    for k in m.kpis.filter(retired_at__isnull=True)
-                ],
-            }
-            for m in plan.measures.filter(retired_at__isnull=True).select_related("policy")
-        ],
-        "glossary": [
-            {
-                "number": g.number,
-                "term": {"ja": g.term_ja, "en": g.term_en},
-                "reading": g.reading,
-                "definition": {"ja": g.definition_ja},
-            }
-            for g in plan.glossary.all()
-        ],
-    }
-
-
 @transaction.atomic
 def plan_copy(*, municipality: Municipality, actor: Any, source: Plan) -> Plan:
     """Start a municipality's own plan as a copy of another's structure (no figures)."""
-    return plan_load(municipality=municipality, actor=actor, data=plan_as_template(source))
+    return plan_load(
+        municipality=municipality, actor=actor, data=selectors.plan_as_template(source)
+    )
 
 
 def _measure_fields(m: Measure) -> dict[str, Any]:
@@ -412,40 +365,6 @@ def kpi_retire(*, municipality: Municipality, actor: Any, kpi: Kpi) -> Kpi:
     return kpi
 
 
-def parse_value(raw: Any, *, field: str = "value") -> Decimal:
-    """A KPI value from what a person typed: half- or full-width digits, commas, ▲ for minus."""
-    from kanmin.core.jp_text import NumberFormatError, normalize_number
-
-    if isinstance(raw, Decimal):
-        return raw
-    if isinstance(raw, int | float):
-        return Decimal(str(raw))
-    text = str(raw or "").strip().rstrip("%％")
-    try:
-        return Decimal(normalize_number(text))
-    except (NumberFormatError, InvalidOperation):
-        raise Invalid(
-            fields={field: [_("“%(value)s” is not a number.") % {"value": raw}]},
-            code="not_a_number",
-        ) from None
-
-
-def fiscal_year_bounds(plan: Plan, kind: str) -> tuple[int, int]:
-    """The fiscal years a value may be given for: targets up to the horizon, actuals up to now."""
-    current = FiscalYear.of(timezone.localdate()).year
-    last = current + plan.horizon_years if kind == ValueKind.TARGET else current
-    return plan.first_fiscal_year, last
-
-
-@dataclass(frozen=True)
-class ValueInput:
-    kind: str
-    fiscal_year: int
-    value: Any
-    comment: str = ""
-    evidence_url: str = ""
-
-
 @transaction.atomic
 def kpi_value_record(
     *,
@@ -470,8 +389,8 @@ def kpi_value_record(
             _("This KPI is computed by the platform; its actual values cannot be typed in."),
             code="computed",
         )
-    number = parse_value(value)
-    first, last = fiscal_year_bounds(kpi.measure.plan, kind)
+    number = rules.parse_value(value)
+    first, last = rules.fiscal_year_bounds(kpi.measure.plan, kind)
     if not first <= int(fiscal_year) <= last:
         raise Invalid(
             fields={
@@ -566,7 +485,7 @@ def review_open(*, municipality: Municipality, actor: Any, plan: Plan, fiscal_ye
             _("A review for fiscal year %(year)s already exists.") % {"year": fiscal_year},
             code="review_exists",
         )
-    first, last = fiscal_year_bounds(plan, ValueKind.ACTUAL)
+    first, last = rules.fiscal_year_bounds(plan, ValueKind.ACTUAL)
     if not first <= fiscal_year <= last:
         raise Invalid(
             fields={
@@ -631,14 +550,14 @@ def measure_review_set(
 @transaction.atomic
 def review_close(*, municipality: Municipality, actor: Any, review: Review) -> Review:
     """Close a review and freeze its figures: the report of a closed review never changes."""
-    from kanmin.plan.selectors import plan_figures
-
     _same_tenant(municipality, review)
     require(actor, "plan.change_review", review)
     review = Review.objects.select_for_update().get(pk=review.pk)
     if review.is_closed:
         raise Conflict(_("This review is already closed."), code="closed")
-    review.snapshot = plan_figures(plan=review.plan, up_to=review.fiscal_year, review=review)
+    review.snapshot = selectors.plan_figures(
+        plan=review.plan, up_to=review.fiscal_year, review=review
+    )
     review.status = ReviewStatus.CLOSED
     review.closed_at = timezone.now()
     review.save()

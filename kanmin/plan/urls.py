@@ -11,6 +11,9 @@ tenant_urlpatterns = [
     path("plan/kpis/<int:kpi_id>/chart.svg", views.kpi_chart, name="kpi_chart"),
     path("plan/open-data/kpi.<str:fmt>", views.open_data, name="open_data"),
     path("plan/staff/", views.staff_dashboard, name="staff_dashboard"),
+    path("plan/staff/start/", views.plan_start, name="start"),
+    path("plan/staff/measures/<str:number>/", views.measure_edit, name="measure_edit"),
+    path("plan/staff/kpis/<int:kpi_id>/edit/", views.kpi_edit, name="kpi_edit"),
     path("plan/staff/kpis/<int:kpi_id>/", views.kpi_values, name="kpi_values"),
     path("plan/staff/reviews/<int:fiscal_year>/", views.review_detail, name="review_detail"),
     path(

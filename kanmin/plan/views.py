@@ -15,7 +15,14 @@ from kanmin.core.fiscal_year import FiscalYear
 from kanmin.core.permissions import allowed
 from kanmin.core.tenancy import tenant_reverse, tenant_view
 from kanmin.plan import charts, reports, selectors, services
-from kanmin.plan.forms import KpiValueForm, MeasureReviewForm, ReviewOpenForm
+from kanmin.plan.forms import (
+    KpiForm,
+    KpiValueForm,
+    MeasureForm,
+    MeasureReviewForm,
+    PlanCopyForm,
+    ReviewOpenForm,
+)
 from kanmin.plan.models import Progress, ReviewStatus
 
 
@@ -51,7 +58,11 @@ def _with_status(figures: dict[str, Any], year: int) -> dict[str, Any]:
 
 @tenant_view
 def plan_home(request: HttpRequest) -> HttpResponse:
-    plan = selectors.plan_get(municipality=_municipality(request))
+    municipality = _municipality(request)
+    if not selectors.plan_exists(municipality=municipality):
+        if allowed(request.user, "plan.add_plan", municipality):
+            return redirect(tenant_reverse("plan:start", municipality))
+    plan = selectors.plan_get(municipality=municipality)
     year = _current_fiscal_year()
     figures = _with_status(selectors.plan_figures(plan=plan), year - 1)
     by_policy: dict[str, list[dict[str, Any]]] = {}
@@ -79,6 +90,7 @@ def measure_detail(request: HttpRequest, number: str) -> HttpResponse:
     year = _current_fiscal_year()
     _with_status({"measures": [entry]}, year - 1)
     can_report = allowed(request.user, "plan.add_kpivalue", measure)
+    can_edit = allowed(request.user, "plan.change_measure", measure)
     return render(
         request,
         "plan/measure_detail.html",
@@ -88,6 +100,7 @@ def measure_detail(request: HttpRequest, number: str) -> HttpResponse:
             "entry": entry,
             "glossary": list(plan.glossary.all()),
             "can_report": can_report,
+            "can_edit": can_edit,
             "year": year - 1,
         },
     )
@@ -338,3 +351,131 @@ def review_report(request: HttpRequest, fiscal_year: int, fmt: str) -> HttpRespo
         )
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response
+
+
+@tenant_view
+@login_required
+@require_http_methods(["GET", "POST"])
+def measure_edit(request: HttpRequest, number: str) -> HttpResponse:
+    municipality = _municipality(request)
+    plan = selectors.plan_get(municipality=municipality)
+    measure = selectors.measure_get(plan=plan, number=number)
+    if not allowed(request.user, "plan.change_measure", measure):
+        return render(request, "403.html", status=403)
+    if request.method == "POST" and request.POST.get("action") == "retire":
+        services.measure_retire(municipality=municipality, actor=request.user, measure=measure)
+        return redirect(tenant_reverse("plan:home", municipality))
+    initial = {
+        "number": measure.number,
+        "title_ja": measure.title_ja,
+        "title_en": measure.title_en,
+        "content_ja": measure.content_ja,
+        "departments": list(measure.departments.all()),
+    }
+    form = MeasureForm(request.POST or None, initial=initial, municipality=municipality)
+    kpi_form = KpiForm(request.POST or None if request.POST.get("action") == "add_kpi" else None)
+    status = 200
+    if request.method == "POST" and request.POST.get("action") == "add_kpi":
+        form = MeasureForm(initial=initial, municipality=municipality)
+        if kpi_form.is_valid():
+            try:
+                services.kpi_create(
+                    municipality=municipality,
+                    actor=request.user,
+                    measure=measure,
+                    **kpi_form.cleaned_data,
+                )
+            except KanminError as exc:
+                _add_errors(kpi_form, exc)
+            else:
+                return redirect(
+                    tenant_reverse("plan:measure_detail", municipality, {"number": measure.number})
+                )
+        status = 422
+    elif request.method == "POST":
+        if form.is_valid():
+            try:
+                measure = services.measure_update(
+                    municipality=municipality,
+                    actor=request.user,
+                    measure=measure,
+                    **form.cleaned_data,
+                )
+            except KanminError as exc:
+                _add_errors(form, exc)
+            else:
+                return redirect(
+                    tenant_reverse("plan:measure_detail", municipality, {"number": measure.number})
+                )
+        status = 422
+    return render(
+        request,
+        "plan/measure_edit.html",
+        {"measure": measure, "form": form, "kpi_form": kpi_form},
+        status=status,
+    )
+
+
+@tenant_view
+@login_required
+@require_http_methods(["GET", "POST"])
+def kpi_edit(request: HttpRequest, kpi_id: int) -> HttpResponse:
+    municipality = _municipality(request)
+    kpi = selectors.kpi_get(municipality=municipality, pk=kpi_id)
+    if not allowed(request.user, "plan.change_kpi", kpi):
+        return render(request, "403.html", status=403)
+    target = tenant_reverse("plan:measure_detail", municipality, {"number": kpi.measure.number})
+    if request.method == "POST" and request.POST.get("action") == "retire":
+        services.kpi_retire(municipality=municipality, actor=request.user, kpi=kpi)
+        return redirect(target)
+    form = KpiForm(
+        request.POST or None,
+        initial={
+            f: getattr(kpi, f)
+            for f in ("name_ja", "name_en", "unit", "direction", "formula", "metric")
+        },
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.kpi_update(
+                    municipality=municipality, actor=request.user, kpi=kpi, **form.cleaned_data
+                )
+            except KanminError as exc:
+                _add_errors(form, exc)
+            else:
+                return redirect(target)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "plan/kpi_edit.html", {"kpi": kpi, "form": form}, status=status)
+
+
+@tenant_view
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_start(request: HttpRequest) -> HttpResponse:
+    """A municipality without a plan starts from another municipality's, as a template."""
+    municipality = _municipality(request)
+    if not allowed(request.user, "plan.add_plan", municipality):
+        return render(request, "403.html", status=403)
+    sources = [
+        (p.municipality.lg_code, f"{p.municipality.name_ja}: {p.title_ja}")
+        for p in selectors.plan_templates(exclude=municipality)
+    ]
+    form = PlanCopyForm(request.POST or None, sources=sources)
+    if request.method == "POST" and form.is_valid():
+        from kanmin.core.selectors import municipality_get
+
+        source_municipality = municipality_get(lg_code=form.cleaned_data["source"])
+        source = selectors.plan_get(municipality=source_municipality)
+        try:
+            services.plan_copy(municipality=municipality, actor=request.user, source=source)
+        except KanminError as exc:
+            _add_errors(form, exc)
+        else:
+            return redirect(tenant_reverse("plan:home", municipality))
+    return render(
+        request,
+        "plan/plan_start.html",
+        {"form": form, "has_sources": bool(sources)},
+        status=422 if request.method == "POST" else 200,
+    )

@@ -63,3 +63,19 @@ def get(mapping: Any, key: Any) -> Any:
     if not mapping:
         return None
     return mapping.get(str(key), mapping.get(key))
+
+
+@register.filter
+def fy(year: Any) -> str:
+    """2024 → 2024年度（令和6年度）in Japanese, FY2024 in English."""
+    from django.utils.translation import get_language
+
+    from kanmin.core.fiscal_year import FiscalYear
+
+    try:
+        fiscal_year = FiscalYear(int(year))
+    except (TypeError, ValueError):
+        return str(year)
+    if (get_language() or "ja").startswith("en"):
+        return fiscal_year.label_en()
+    return f"{fiscal_year.year}年度（{fiscal_year.label_ja()}）"
