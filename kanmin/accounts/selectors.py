@@ -35,3 +35,14 @@ def roles_of(*, user: Any, municipality: Municipality) -> list[str]:
 
 def has_totp(*, user: User) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def department_ids_of(*, user: Any, municipality: Municipality) -> set[int]:
+    """The departments a user works in within a municipality (from their memberships)."""
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    return set(
+        user.memberships.filter(municipality=municipality, department__isnull=False).values_list(
+            "department_id", flat=True
+        )
+    )

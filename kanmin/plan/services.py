@@ -11,9 +11,10 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kanmin.accounts import selectors as accounts_selectors
 from kanmin.audit.services import record
 from kanmin.core import metrics
-from kanmin.core.errors import Conflict, Invalid, NotFound
+from kanmin.core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from kanmin.core.fiscal_year import FiscalYear
 from kanmin.core.models import Department, Municipality
 from kanmin.core.permissions import require
@@ -516,9 +517,23 @@ def measure_review_set(
     progress: str,
     comment: str = "",
 ) -> MeasureReview:
-    """A department reports the progress of one of its measures in an open review."""
+    """A department reports the progress of one of its measures in an open review.
+
+    Staff report only the measures of their own departments; whoever may close the review
+    (the plan manager) may report any measure.
+    """
     _same_tenant(municipality, review, measure)
     require(actor, "plan.add_measurereview", measure)
+    if actor is not None and not actor.has_perm("plan.change_review", review):
+        responsible = set(measure.departments.values_list("pk", flat=True))
+        if not responsible & accounts_selectors.department_ids_of(
+            user=actor, municipality=municipality
+        ):
+            raise PermissionDenied(
+                _("Only the departments responsible for %(number)s report its progress.")
+                % {"number": measure.number},
+                code="not_responsible",
+            )
     if review.is_closed:
         raise Conflict(_("This review is closed; its reports can no longer change."), code="closed")
     if progress not in Progress.values:

@@ -74,9 +74,7 @@ def test_models_and_migrations_agree():
 def test_translations_use_named_placeholders_only():
     offenders = []
     call = r"(?<![\w.])_\("  # gettext's _( … ), not __init__( or obj._(
-    pattern = re.compile(
-        rf"""{call}\s*f["']|{call}[^)]*\)\s*\.format\(|{call}\s*["'][^"']*%[sd]"""
-    )
+    pattern = re.compile(rf"""{call}\s*f["']|{call}[^)]*\)\s*\.format\(|{call}\s*["'][^"']*%[sd]""")
     for path in PACKAGE.rglob("*.py"):
         for number, line in enumerate(path.read_text().splitlines(), 1):
             if pattern.search(line):

@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from kanmin.accounts import services as accounts_services
+from kanmin.core import services as core_services
 from kanmin.plan import services
 
 SEED_JSON = Path(__file__).resolve().parents[1] / "data" / "miyakonojo_plan.json"
@@ -19,8 +21,21 @@ def seed_data() -> dict[str, Any]:
 
 
 @pytest.fixture
-def plan(miyakonojo, seed_data):
-    return services.plan_load(municipality=miyakonojo, actor=None, data=seed_data)
+def shimin(miyakonojo):
+    """市民課, responsible for measure Ⅰ-1 in the ``plan`` fixture."""
+    return core_services.department_create(
+        municipality=miyakonojo, actor=None, code="shimin", name_ja="市民課"
+    )
+
+
+@pytest.fixture
+def plan(miyakonojo, seed_data, shimin):
+    plan = services.plan_load(municipality=miyakonojo, actor=None, data=seed_data)
+    measure = plan.measures.get(number="Ⅰ-1")
+    services.measure_update(
+        municipality=miyakonojo, actor=None, measure=measure, departments=[shimin]
+    )
+    return plan
 
 
 @pytest.fixture
@@ -29,5 +44,10 @@ def manager(make_user, miyakonojo):
 
 
 @pytest.fixture
-def clerk(make_user, miyakonojo):
-    return make_user("clerk", "department_staff", miyakonojo)
+def clerk(make_user, miyakonojo, shimin):
+    """Department staff of 市民課."""
+    user = make_user("clerk")
+    accounts_services.membership_grant(
+        municipality=miyakonojo, actor=None, user=user, role="department_staff", department=shimin
+    )
+    return user

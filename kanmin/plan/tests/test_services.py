@@ -7,7 +7,6 @@ from django.utils import timezone
 
 from kanmin.audit.models import AuditEvent
 from kanmin.core import metrics
-from kanmin.core import services as core_services
 from kanmin.core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from kanmin.core.fiscal_year import FiscalYear
 from kanmin.plan import selectors, services
@@ -210,7 +209,7 @@ def test_measures_are_added_renumbered_and_retired_with_history(plan, manager, m
     services.measure_retire(municipality=miyakonojo, actor=manager, measure=measure)
     assert selectors.measure_list(plan=plan).filter(number="Ⅱ-6").count() == 0
     assert Measure.all_tenants.get(pk=measure.pk).retired_at is not None
-    update = AuditEvent.objects.get(action="plan.measure.update")
+    update = AuditEvent.objects.filter(action="plan.measure.update").last()
     assert update.changes["before"]["number"] == "Ⅱ-5"
     assert update.changes["after"]["number"] == "Ⅱ-6"
     assert AuditEvent.objects.filter(action="plan.measure.retire").count() == 1
@@ -288,12 +287,6 @@ def test_the_annual_review_freezes_its_figures(plan, manager, clerk, miyakonojo)
 
 def test_dashboard_shows_what_is_behind_and_who_has_not_reported(plan, manager, clerk, miyakonojo):
     kpi, review, measure = _review_flow(plan, manager, clerk, miyakonojo)
-    department = core_services.department_create(
-        municipality=miyakonojo, actor=None, code="shimin", name_ja="市民課"
-    )
-    services.measure_update(
-        municipality=miyakonojo, actor=manager, measure=measure, departments=[department]
-    )
     board = selectors.dashboard(plan=plan, fiscal_year=2024)
     assert [(m.number, k.pk) for m, k, _t, _a in board["behind"]] == [("Ⅰ-1", kpi.pk)]
     assert measure not in board["no_data"] and len(board["no_data"]) == 32
@@ -304,3 +297,18 @@ def test_dashboard_shows_what_is_behind_and_who_has_not_reported(plan, manager, 
         municipality=miyakonojo, actor=clerk, review=review, measure=measure, progress="on_track"
     )
     assert selectors.dashboard(plan=plan, fiscal_year=2024)["silent_departments"] == []
+
+
+def test_staff_report_only_their_departments_measures(plan, manager, clerk, miyakonojo):
+    review = services.review_open(
+        municipality=miyakonojo, actor=manager, plan=plan, fiscal_year=2024
+    )
+    other = selectors.measure_get(plan=plan, number="Ⅱ-1")  # not 市民課's
+    with pytest.raises(PermissionDenied) as caught:
+        services.measure_review_set(
+            municipality=miyakonojo, actor=clerk, review=review, measure=other, progress="done"
+        )
+    assert caught.value.code == "not_responsible"
+    services.measure_review_set(
+        municipality=miyakonojo, actor=manager, review=review, measure=other, progress="done"
+    )
