@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
+from kanmin.accounts.selectors import department_ids_of
 from kanmin.core.errors import NotFound
 from kanmin.core.models import Municipality
 from kanmin.plan.models import (
@@ -298,3 +299,14 @@ def plan_as_template(plan: Plan) -> dict[str, Any]:
             for g in glossary
         ],
     }
+
+
+def reports_measure(*, actor: Any, measure: Measure, review: Review) -> bool:
+    """Whether ``actor`` reports this measure's progress: its responsible departments' staff,
+    and whoever may close the review (the plan manager). ``None`` is the system."""
+    if actor is None or actor.has_perm("plan.change_review", review):
+        return True
+    if not actor.has_perm("plan.add_measurereview", measure):
+        return False
+    responsible = {d.pk for d in measure.departments.all()}
+    return bool(responsible & department_ids_of(user=actor, municipality=measure.municipality))

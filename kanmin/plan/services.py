@@ -11,7 +11,6 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kanmin.accounts import selectors as accounts_selectors
 from kanmin.audit.services import record
 from kanmin.core import metrics
 from kanmin.core.errors import Conflict, Invalid, NotFound, PermissionDenied
@@ -524,16 +523,12 @@ def measure_review_set(
     """
     _same_tenant(municipality, review, measure)
     require(actor, "plan.add_measurereview", measure)
-    if actor is not None and not actor.has_perm("plan.change_review", review):
-        responsible = set(measure.departments.values_list("pk", flat=True))
-        if not responsible & accounts_selectors.department_ids_of(
-            user=actor, municipality=municipality
-        ):
-            raise PermissionDenied(
-                _("Only the departments responsible for %(number)s report its progress.")
-                % {"number": measure.number},
-                code="not_responsible",
-            )
+    if not selectors.reports_measure(actor=actor, measure=measure, review=review):
+        raise PermissionDenied(
+            _("Only the departments responsible for %(number)s report its progress.")
+            % {"number": measure.number},
+            code="not_responsible",
+        )
     if review.is_closed:
         raise Conflict(_("This review is closed; its reports can no longer change."), code="closed")
     if progress not in Progress.values:

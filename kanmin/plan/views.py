@@ -294,7 +294,7 @@ def review_detail(request: HttpRequest, fiscal_year: int) -> HttpResponse:
                 "report": report,
                 "form": form,
                 "can_edit": not review.is_closed
-                and allowed(request.user, "plan.add_measurereview", measure),
+                and selectors.reports_measure(actor=request.user, measure=measure, review=review),
             }
         )
     return render(
