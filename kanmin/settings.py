@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "kanmin.audit",
     "kanmin.standards",
     "kanmin.plan",
+    "kanmin.catalog",
     "kanmin.demo",
 ]
 

@@ -7,6 +7,7 @@ from django.urls import URLPattern, URLResolver, include, path
 
 from kanmin.accounts import urls as accounts_urls
 from kanmin.api import api
+from kanmin.catalog import urls as catalog_urls
 from kanmin.core import urls as core_urls
 from kanmin.core import views as core_views
 from kanmin.core.admin import admin_site
@@ -21,19 +22,34 @@ def build(single_tenant: bool) -> list[URLPattern | URLResolver]:
     """A municipality's pages live under /m/<code>/, or at the root when the deployment serves
     one municipality (KANMIN_SINGLE_TENANT); the list of municipalities then moves aside."""
     prefix = "" if single_tenant else "m/<str:lg_code>/"
+
+    def tenant(patterns: list[URLPattern], namespace: str) -> URLResolver:
+        return path("", include(([_prefixed(prefix, p) for p in patterns], namespace)))
+
     core_patterns = [
         path("municipalities/" if single_tenant else "", core_views.portal, name="portal"),
         *[_prefixed(prefix, p) for p in core_urls.tenant_urlpatterns],
     ]
-    return [
+    patterns: list[URLPattern | URLResolver] = [
         path("healthz", core_views.healthz, name="healthz"),
         path("i18n/", include("django.conf.urls.i18n")),
         path("admin/", admin_site.urls),
         path("accounts/", include(accounts_urls)),
         path("api/v1/", api.urls),
         path("", include((core_patterns, "core"))),
-        path("", include(([_prefixed(prefix, p) for p in plan_urls.tenant_urlpatterns], "plan"))),
+        tenant(plan_urls.tenant_urlpatterns, "plan"),
+        tenant(catalog_urls.tenant_urlpatterns, "catalog"),
+        # CKAN's Action API: every municipality at /api/, one municipality under its prefix.
+        path("api/", include((catalog_urls.ckan_urlpatterns, "ckan"))),
     ]
+    if not single_tenant:
+        patterns.append(
+            path(
+                prefix + "api/",
+                include((catalog_urls.ckan_urlpatterns, "ckan"), namespace="ckan_tenant"),
+            )
+        )
+    return patterns
 
 
 urlpatterns = build(bool(settings.KANMIN_SINGLE_TENANT))
