@@ -34,7 +34,7 @@ def check_options(app_configs: Any, **kwargs: Any) -> list[Error]:
             found.append(
                 Error(
                     "KANMIN_ENCRYPTION_KEYS is not set: personal data cannot be stored.",
-                    hint="Generate a key with `kanmin generate_key`.",
+                    hint="Generate a key with `kanmin generate-key`.",
                     id="core.E003",
                 )
             )

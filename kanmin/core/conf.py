@@ -87,7 +87,7 @@ OPTIONS: tuple[Option, ...] = (
         "list",
         [],
         "Comma-separated Fernet keys for personal data at rest; the first encrypts, all decrypt "
-        "(rotation: put the new key first, run `kanmin rotate_keys`, then drop the old one).",
+        "(rotation: put the new key first, run `kanmin rotate-keys`, then drop the old one).",
         secret=True,
     ),
     Option(

@@ -16,7 +16,7 @@ def _keyring(keys: tuple[str, ...]) -> MultiFernet:
     if not keys:
         raise ImproperlyConfigured(
             "KANMIN_ENCRYPTION_KEYS is empty: personal data cannot be encrypted. "
-            "Generate a key with `kanmin generate_key`."
+            "Generate a key with `kanmin generate-key`."
         )
     return MultiFernet([Fernet(key.encode()) for key in keys])
 
@@ -39,7 +39,7 @@ def decrypt(token: str) -> str:
     except InvalidToken:
         raise ImproperlyConfigured(
             "An encrypted value cannot be decrypted with any key in KANMIN_ENCRYPTION_KEYS. "
-            "Was a key removed before `kanmin rotate_keys` ran?"
+            "Was a key removed before `kanmin rotate-keys` ran?"
         ) from None
 
 
