@@ -109,3 +109,10 @@ class PlanCopyForm(forms.Form):
     def __init__(self, *args: Any, sources: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["source"].choices = sources  # type: ignore[attr-defined]
+
+
+class FiguresUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Filled-in Excel sheet or CSV"),
+        help_text=_("The sheet downloaded above, with the values filled in (.xlsx or .csv)."),
+    )

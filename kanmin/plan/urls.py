@@ -12,6 +12,12 @@ tenant_urlpatterns = [
     path("plan/open-data/kpi.<str:fmt>", views.open_data, name="open_data"),
     path("plan/staff/", views.staff_dashboard, name="staff_dashboard"),
     path("plan/staff/start/", views.plan_start, name="start"),
+    path("plan/staff/figures/", views.figures_upload, name="figures_upload"),
+    path(
+        "plan/staff/figures/<int:fiscal_year>.xlsx",
+        views.figures_template,
+        name="figures_template",
+    ),
     path("plan/staff/measures/<str:number>/", views.measure_edit, name="measure_edit"),
     path("plan/staff/kpis/<int:kpi_id>/edit/", views.kpi_edit, name="kpi_edit"),
     path("plan/staff/kpis/<int:kpi_id>/", views.kpi_values, name="kpi_values"),

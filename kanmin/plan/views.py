@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -14,8 +16,9 @@ from kanmin.core.errors import KanminError
 from kanmin.core.fiscal_year import FiscalYear
 from kanmin.core.permissions import allowed
 from kanmin.core.tenancy import tenant_reverse, tenant_view
-from kanmin.plan import charts, reports, selectors, services
+from kanmin.plan import charts, exchange, reports, selectors, services
 from kanmin.plan.forms import (
+    FiguresUploadForm,
     KpiForm,
     KpiValueForm,
     MeasureForm,
@@ -478,4 +481,70 @@ def plan_start(request: HttpRequest) -> HttpResponse:
         "plan/plan_start.html",
         {"form": form, "has_sources": bool(sources)},
         status=422 if request.method == "POST" else 200,
+    )
+
+
+@tenant_view
+@login_required
+def figures_template(request: HttpRequest, fiscal_year: int) -> HttpResponse:
+    """The Excel sheet a department fills in: its own KPIs, or every KPI for the manager."""
+    municipality = _municipality(request)
+    if not allowed(request.user, "plan.add_kpivalue", municipality):
+        return render(request, "403.html", status=403)
+    plan = selectors.plan_get(municipality=municipality)
+    department = request.GET.get("department") or None
+    payload = exchange.department_template(plan, fiscal_year, department)
+    response = HttpResponse(
+        payload,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    name = f"{municipality.lg_code}_plan_kpi_{fiscal_year}{'_' + department if department else ''}"
+    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    return response
+
+
+@tenant_view
+@login_required
+@require_http_methods(["GET", "POST"])
+def figures_upload(request: HttpRequest) -> HttpResponse:
+    """Import a filled-in sheet; every row is checked first and nothing is saved on an error."""
+    municipality = _municipality(request)
+    if not allowed(request.user, "plan.add_kpivalue", municipality):
+        return render(request, "403.html", status=403)
+    plan = selectors.plan_get(municipality=municipality)
+    form = FiguresUploadForm(request.POST or None, request.FILES or None)
+    result = None
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        suffix = Path(upload.name or "").suffix.lower()
+        if suffix not in (".xlsx", ".csv"):
+            form.add_error("file", _("Upload the .xlsx sheet or a .csv file."))
+        else:
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / f"upload{suffix}"
+                with path.open("wb") as out:
+                    for chunk in upload.chunks():
+                        out.write(chunk)
+                try:
+                    rows = exchange.read_rows(path)
+                    result = exchange.import_rows(
+                        municipality=municipality, actor=request.user, plan=plan, rows=rows
+                    )
+                except KanminError as exc:
+                    _add_errors(form, exc)
+                except Exception:  # noqa: BLE001 - a damaged spreadsheet: say so, keep nothing
+                    form.add_error("file", _("The file cannot be read as a spreadsheet."))
+    if form.errors or (result is not None and result.errors):
+        status = 422
+    return render(
+        request,
+        "plan/figures_upload.html",
+        {
+            "plan": plan,
+            "form": form,
+            "result": result,
+            "year": _current_fiscal_year() - 1,
+        },
+        status=status,
     )

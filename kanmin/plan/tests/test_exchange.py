@@ -128,3 +128,49 @@ def test_the_department_template_round_trips(plan, tmp_path, manager, miyakonojo
     assert not result.errors and result.values == 1
     kpi = selectors.measure_get(plan=plan, number="Ⅰ-1").kpis.get(name_ja="電子申請可能な手続数")
     assert selectors.kpi_series(kpi=kpi)["actuals"] == {"2024": 210}
+
+
+def test_a_department_downloads_the_sheet_fills_it_in_and_uploads_it(client, plan, clerk):
+    from openpyxl import load_workbook
+
+    client.force_login(clerk)
+    response = client.get("/m/452025/plan/staff/figures/2024.xlsx")
+    assert response.status_code == 200
+    workbook = load_workbook(io.BytesIO(response.content))
+    sheet = workbook.active
+    header = [c.value for c in sheet[1]]
+    for row in range(2, sheet.max_row + 1):
+        if sheet.cell(row=row, column=header.index("kpi") + 1).value == "電子申請可能な手続数":
+            sheet.cell(row=row, column=header.index("value") + 1, value="２１０")
+    filled = io.BytesIO()
+    workbook.save(filled)
+    filled.seek(0)
+    filled.name = "filled.xlsx"
+    saved = client.post("/m/452025/plan/staff/figures/", {"file": filled})
+    assert saved.status_code == 200, saved.content.decode()[:500]
+    kpi = selectors.measure_get(plan=plan, number="Ⅰ-1").kpis.get(name_ja="電子申請可能な手続数")
+    assert selectors.kpi_series(kpi=kpi)["actuals"] == {"2024": 210}
+
+
+def test_an_uploaded_sheet_with_a_bad_row_saves_nothing_and_lists_the_row(client, plan, clerk):
+    client.force_login(clerk)
+    bad = io.BytesIO(
+        "measure,kpi,kind,fiscal_year,value\n"
+        "Ⅰ-1,電子申請可能な手続数,actual,2024,10\n"
+        "Ⅰ-1,電子申請可能な手続数,actual,2024,十\n".encode()
+    )
+    bad.name = "bad.csv"
+    response = client.post("/m/452025/plan/staff/figures/", {"file": bad})
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "<td>3</td><td>value</td>" in page
+    assert not KpiValue.all_tenants.exists()
+
+
+def test_a_file_that_is_not_a_spreadsheet_is_refused(client, plan, clerk):
+    client.force_login(clerk)
+    junk = io.BytesIO(b"PK\x03\x04 not really a zip")
+    junk.name = "figures.xlsx"
+    response = client.post("/m/452025/plan/staff/figures/", {"file": junk})
+    assert response.status_code == 422
+    assert not KpiValue.all_tenants.exists()
