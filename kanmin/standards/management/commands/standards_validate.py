@@ -1,0 +1,87 @@
+"""``kanmin validate FILE [--schema SLUG|auto|PATH.json] [--format text|json] [--max-errors N]``.
+
+Exit status: 0 valid, 1 invalid, 2 the file cannot be read at all (the reason is printed).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from kanmin.standards.report import Report
+
+
+class Command(BaseCommand):
+    help = "Validate a CSV/TSV/.xlsx file against a national open-data schema."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file")
+        parser.add_argument("--schema", default="auto", help="slug, 'auto' or a descriptor path")
+        parser.add_argument("--format", choices=("text", "json"), default="text")
+        parser.add_argument("--lang", choices=("ja", "en"), default="ja")
+        parser.add_argument("--max-errors", type=int, default=None)
+        parser.add_argument("--sheet", default=None, help="sheet name of a workbook")
+        parser.add_argument("--workers", type=int, default=None)
+        parser.add_argument("--no-progress", action="store_true")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        from kanmin.standards.validate import validate
+
+        progress = None if options["no_progress"] else _progress_printer(options["lang"])
+        report: Report = validate(
+            options["file"],
+            options["schema"],
+            max_errors=options["max_errors"],
+            workers=options["workers"],
+            sheet=options["sheet"],
+            progress=progress,
+        )
+        if progress is not None:
+            progress.finish()  # type: ignore[attr-defined]
+        lang = options["lang"]
+        if options["format"] == "json":
+            self.stdout.write(report.to_json(lang))
+        else:
+            self.stdout.write(report.to_text(lang), ending="")
+        sys.exit(report.exit_status)
+
+
+class _ProgressPrinter:
+    """Progress on stderr for long files (after two seconds), drawn with rich."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self.start = time.monotonic()
+        self.progress: Any = None
+        self.task: Any = None
+
+    def __call__(self, records: int, done: int, total: int) -> None:
+        if self.progress is None:
+            if time.monotonic() - self.start < 2.0:
+                return
+            from rich.console import Console
+            from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+            label = "検査中" if self.lang == "ja" else "Checking"
+            self.progress = Progress(
+                TextColumn(label),
+                BarColumn(),
+                TextColumn("{task.fields[records]:,} rows"),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self.progress.start()
+            self.task = self.progress.add_task(label, total=total or None, records=0)
+        self.progress.update(self.task, completed=done, records=records)
+
+    def finish(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+
+def _progress_printer(lang: str) -> _ProgressPrinter:
+    return _ProgressPrinter(lang)

@@ -1,0 +1,387 @@
+"""Message tables: one Japanese and one English template per code, with named placeholders.
+
+Every template says what is wrong and how to fix it. Placeholders that a check does not
+supply render as empty text. Codes are stable: the JSON report and the catalog use them.
+"""
+
+from __future__ import annotations
+
+import string
+from typing import Any
+
+__all__ = ["MESSAGES", "RULE_NAMES", "render"]
+
+# code: (Japanese, English)
+MESSAGES: dict[str, tuple[str, str]] = {
+    # --- reading (exit status 2) ---------------------------------------------------------
+    "file_not_found": (
+        "ファイル「{path}」が見つかりません。パスを確認してください。",
+        "File '{path}' was not found. Check the path.",
+    ),
+    "empty_file": (
+        "ファイルが空です（0バイト）。見出し行とデータを入れて保存し直してください。",
+        "The file is empty (0 bytes). Save it again with a header row and data.",
+    ),
+    "blank_file": (
+        "ファイルに空白と改行しかありません。1行目に見出し、2行目からデータを入れてください。",
+        "The file holds only blanks and line breaks. Put the header on line 1 and data below.",
+    ),
+    "binary_file": (
+        "このファイルは文字のファイル（CSV）ではなく、{kind}のようです。"
+        "表計算ソフトで開き、CSV（UTF-8）として保存し直してください。",
+        "This file is not text (CSV); it looks like {kind}. Open it in a spreadsheet program "
+        "and save it as CSV (UTF-8).",
+    ),
+    "nul_bytes": (
+        "{row}行目にNUL文字（0x00）があります。ファイルが壊れているか、"
+        "UTF-16などで保存されています。"
+        "CSV（UTF-8）として保存し直してください。",
+        "Row {row} contains NUL bytes (0x00): the file is damaged or saved as UTF-16. Save it "
+        "again as CSV (UTF-8).",
+    ),
+    "unknown_encoding": (
+        "文字コードを判定できません（UTF-8でもShift_JIS（CP932）でもありません。{row}行目付近）。"
+        "CSV（UTF-8）として保存し直してください。",
+        "The encoding is neither UTF-8 nor Shift_JIS (CP932) (near row {row}). Save the file "
+        "as CSV (UTF-8).",
+    ),
+    "mixed_encoding": (
+        "{row}行目から文字コードが変わっています（それまでは{encoding}）。複数のファイルを"
+        "つなげた可能性があります。すべてUTF-8で保存し直してから結合してください。",
+        "The encoding changes at row {row} (it was {encoding} before). Files were probably "
+        "concatenated; save each as UTF-8 before joining them.",
+    ),
+    "line_too_long": (
+        "{row}行目が長すぎます（{limit}バイト超）。改行のない巨大なファイルか、"
+        '引用符（"）が閉じられていません。',
+        'Row {row} is longer than {limit} bytes: the file has no line breaks or a quote (") '
+        "is never closed.",
+    ),
+    "unclosed_quote": (
+        '{row}行目で始まる引用符（"）が閉じられていません。セル内の " は "" と2つ重ねてください。',
+        'The quote (") opened on row {row} is never closed. Write a quote inside a cell as "".',
+    ),
+    "xlsx_invalid": (
+        "Excelファイルとして読めません（{reason}）。Excelで開いて保存し直してください。",
+        "The file cannot be read as an Excel workbook ({reason}). Open and save it again in Excel.",
+    ),
+    "xlsx_too_large": (
+        "Excelファイルを展開すると{size}バイトを超えます（上限{limit}）。圧縮爆弾の疑いがあるため"
+        "読み込みを中止しました。シートを分けるかCSVで提出してください。",
+        "The workbook expands to more than {size} bytes (limit {limit}); reading stopped because "
+        "it may be a zip bomb. Split the sheets or hand in CSV.",
+    ),
+    "xlsx_entity": (
+        "Excelファイルの部品「{part}」にXMLの実体宣言（DOCTYPE/ENTITY）があります。正規のExcelは"
+        "これを使わないため、安全のため読み込みを中止しました。",
+        "Part '{part}' of the workbook declares XML entities (DOCTYPE/ENTITY). Excel never writes "
+        "these, so reading stopped for safety.",
+    ),
+    "xls_legacy": (
+        "古い形式（.xls）のExcelファイルです。Excelで開き「.xlsx」またはCSV（UTF-8）"
+        "で保存し直してください。",
+        "This is an old-format (.xls) workbook. Save it as .xlsx or CSV (UTF-8) in Excel.",
+    ),
+    "no_sheet": (
+        "シート「{sheet}」がありません。あるシート: {sheets}",
+        "There is no sheet '{sheet}'. Sheets: {sheets}",
+    ),
+    "schema_unknown": (
+        "スキーマ「{slug}」はありません。使えるもの: {known}",
+        "There is no schema '{slug}'. Known schemas: {known}",
+    ),
+    "schema_invalid": (
+        "スキーマの記述（Table Schema）が正しくありません: {reason}",
+        "The schema descriptor (Table Schema) is not valid: {reason}",
+    ),
+    "schema_file_unreadable": (
+        "スキーマファイル「{path}」を読めません: {reason}",
+        "Cannot read schema file '{path}': {reason}",
+    ),
+    # --- file level ------------------------------------------------------------------------
+    "schema_not_detected": (
+        "見出し行からデータセットを判別できません（最も近いもの: {best}）。"
+        "--schema でデータセット名を指定してください。",
+        "The dataset could not be recognised from the header (closest: {best}). Name it with "
+        "--schema.",
+    ),
+    "provisional_schema": (
+        "スキーマ「{schema}」は暫定です（確度: {confidence}）"
+        "。列名・列順の違いは警告として扱います。",
+        "Schema '{schema}' is provisional (confidence: {confidence}); header differences are "
+        "reported as warnings.",
+    ),
+    "legacy_layout": (
+        "このファイルは旧「推奨データセット」の列構成です（{legacy}）。"
+        "kanmin repair で現行の列名に変換できます。",
+        "This file uses the older 推奨データセット layout ({legacy}). kanmin repair converts it "
+        "to the current column names.",
+    ),
+    "encoding_cp932": (
+        "文字コードがShift_JIS（CP932）です。オープンデータはUTF-8で公開してください"
+        "（kanmin repair で変換できます）。",
+        "The file is Shift_JIS (CP932). Publish open data as UTF-8 (kanmin repair converts it).",
+    ),
+    "utf16": (
+        "文字コードがUTF-16です。UTF-8で保存し直してください。",
+        "The file is UTF-16. Save it as UTF-8.",
+    ),
+    "no_data_rows": (
+        "見出し行だけで、データの行がありません。",
+        "The file has a header row but no data rows.",
+    ),
+    "file_name": (
+        "ファイル名「{name}」は標準の名前（{expected}）と違います。",
+        "File name '{name}' differs from the standard name ({expected}).",
+    ),
+    "errors_truncated": (
+        "エラーが多いため、最初の{shown}件だけを表示しています（全{total}件）。",
+        "Only the first {shown} of {total} errors are listed.",
+    ),
+    # --- header --------------------------------------------------------------------------
+    "blank_header": (
+        "{index}列目の見出しが空です。列名を入れるか、不要な列を削除してください。",
+        "The header of column {index} is empty. Name the column or delete it.",
+    ),
+    "duplicate_header": (
+        "列名「{column}」が2回以上あります。どちらかの名前を直してください。",
+        "Column name '{column}' appears more than once. Rename one of them.",
+    ),
+    "missing_column": (
+        "必要な列「{column}」がありません。見出し行に追加してください（値が無ければ空欄で構いません）"
+        "。",
+        "Column '{column}' is missing. Add it to the header row (leave its cells blank if "
+        "there is no value).",
+    ),
+    "misspelled_column": (
+        "列名「{value}」は標準にありません。「{suggestion}」の誤りではありませんか？"
+        "列名を「{suggestion}」に直してください。",
+        "Column name '{value}' is not in the standard. Did you mean '{suggestion}'? Rename it.",
+    ),
+    "extra_column": (
+        "列「{column}」は標準にない列です。独自の列は標準の列の後ろに置いてください。",
+        "Column '{column}' is not part of the standard. Put your own columns after the "
+        "standard ones.",
+    ),
+    "column_order": (
+        "列の順番が標準と違います。{index}列目は「{expected}」のはずが「{column}」です。"
+        "標準の順番に並べ替えてください。",
+        "The columns are not in the standard order: column {index} should be '{expected}' but "
+        "is '{column}'. Reorder the columns.",
+    ),
+    # --- rows and cells ------------------------------------------------------------------
+    "ragged_row": (
+        "この行のセルの数が{found}個で、見出しの{expected}個と合いません。"
+        '区切りのカンマが多すぎるか足りません。セル内のカンマは値を " で囲んでください。',
+        "This row has {found} cells but the header has {expected}. There are too many or too "
+        'few commas; quote (") values that contain commas.',
+    ),
+    "blank_row": (
+        "空の行です。表の途中に空行を入れないでください（削除してください）。",
+        "This row is blank. Remove blank rows inside the table.",
+    ),
+    "required": (
+        "必須項目「{column}」が空欄です。値を入力してください。",
+        "'{column}' is required but empty. Enter a value.",
+    ),
+    "type_integer": (
+        "「{value}」は整数ではありません。半角数字だけで書いてください（桁区切りのカンマや単位は不要）"
+        "。{hint}",
+        "'{value}' is not an integer. Use half-width digits only (no thousands separators or "
+        "units). {hint}",
+    ),
+    "type_number": (
+        "「{value}」は数値ではありません。半角の数字と小数点だけで書いてください（単位は不要）"
+        "。{hint}",
+        "'{value}' is not a number. Use half-width digits and a decimal point only (no units). "
+        "{hint}",
+    ),
+    "date_format": (
+        "日付「{value}」はYYYY-MM-DD形式ではありません。「{suggestion}」と書いてください。",
+        "Date '{value}' is not in YYYY-MM-DD form. Write it as '{suggestion}'.",
+    ),
+    "type_date": (
+        "「{value}」は日付として読めません。{reason}YYYY-MM-DD形式（例: 2024-04-01）"
+        "で書いてください。",
+        "'{value}' is not a date. {reason}Write it as YYYY-MM-DD (e.g. 2024-04-01).",
+    ),
+    "time_format": (
+        "時刻「{value}」はhh:mm形式（24時間、時は2桁）ではありません。"
+        "「{suggestion}」と書いてください。",
+        "Time '{value}' is not hh:mm (24-hour, two-digit hour). Write it as '{suggestion}'.",
+    ),
+    "type_time": (
+        "「{value}」は時刻として読めません。hh:mm形式（例: 08:30、17:15）で書いてください。",
+        "'{value}' is not a time. Write it as hh:mm (e.g. 08:30, 17:15).",
+    ),
+    "type_datetime": (
+        "「{value}」は日時として読めません。YYYY-MM-DDThh:mm:ss形式（例: 2024-04-01T09:00:00）"
+        "で書いてください。",
+        "'{value}' is not a date-time. Write it as YYYY-MM-DDThh:mm:ss (e.g. 2024-04-01T09:00:00).",
+    ),
+    "type_boolean": (
+        "「{value}」は真偽値ではありません。{expected} のいずれかで書いてください。",
+        "'{value}' is not a boolean. Use one of {expected}.",
+    ),
+    "pattern": (
+        "「{value}」は「{column}」の書き方（{expected}）に合いません。{hint}",
+        "'{value}' does not follow the form of '{column}' ({expected}). {hint}",
+    ),
+    "enum": (
+        "「{value}」は「{column}」に使える値ではありません。次のいずれかにしてください: {expected}",
+        "'{value}' is not an allowed value of '{column}'. Use one of: {expected}",
+    ),
+    "minimum": (
+        "「{value}」は最小値{expected}より小さい値です。値を確認してください。",
+        "'{value}' is below the minimum {expected}. Check the value.",
+    ),
+    "maximum": (
+        "「{value}」は最大値{expected}より大きい値です。値を確認してください。",
+        "'{value}' is above the maximum {expected}. Check the value.",
+    ),
+    "length": (
+        "「{value}」の文字数が決まり（{expected}）に合いません。",
+        "The length of '{value}' does not meet the rule ({expected}).",
+    ),
+    "latitude_range": (
+        "緯度「{value}」は日本の範囲（北緯20〜46度）の外です。"
+        "10進数の度（例: 31.719）で書いてください。",
+        "Latitude '{value}' is outside Japan (20 to 46 N). Write decimal degrees (e.g. 31.719).",
+    ),
+    "longitude_range": (
+        "経度「{value}」は日本の範囲（東経122〜154度）の外です。"
+        "10進数の度（例: 131.061）で書いてください。",
+        "Longitude '{value}' is outside Japan (122 to 154 E). Write decimal degrees "
+        "(e.g. 131.061).",
+    ),
+    "latlon_swapped": (
+        "緯度「{value}」と経度「{other}」が入れ替わっています。"
+        "緯度（20〜46）と経度（122〜154）の列を入れ替えてください。",
+        "Latitude '{value}' and longitude '{other}' are swapped. Exchange the latitude "
+        "(20-46) and longitude (122-154) cells.",
+    ),
+    "lg_code": (
+        "{detail}",
+        "{detail}",
+    ),
+    "lg_code_name_mismatch": (
+        "地方公共団体名「{other}」が、コード「{value}」の都道府県（{expected}）と合いません。"
+        "地方公共団体名は都道府県名から書きます（例：「{expected}○○市」）。コードも確認してください。",
+        "The local government name '{other}' does not match the prefecture of code '{value}' "
+        "({expected_en}). Write the name starting with the prefecture, e.g. '{expected}…', "
+        "and check the code.",
+    ),
+    "corporate_number": (
+        "法人番号「{value}」の検査数字（1桁目）が合いません（正しくは{expected}）。"
+        "国税庁法人番号公表サイトで番号を確認してください。",
+        "The check digit (first digit) of corporate number '{value}' is wrong (it should be "
+        "{expected}). Look the number up on the NTA corporate number site.",
+    ),
+    "phone": (
+        "電話番号「{value}」は「市外局番-市内局番-番号」の形（例: 0986-23-2111）"
+        "ではありません。{hint}",
+        "Phone number '{value}' is not written as area-exchange-number (e.g. 0986-23-2111). {hint}",
+    ),
+    "postal_code": (
+        "郵便番号「{value}」はNNN-NNNN形式（例: 885-8555）ではありません。{hint}",
+        "Postal code '{value}' is not NNN-NNNN (e.g. 885-8555). {hint}",
+    ),
+    "url": (
+        "「{value}」はURLではありません。"
+        "http:// または https:// から始まる完全なURLを書いてください。",
+        "'{value}' is not a URL. Write a full URL starting with http:// or https://.",
+    ),
+    "email": (
+        "「{value}」はメールアドレスの形ではありません（例: info@example.lg.jp）。",
+        "'{value}' is not an e-mail address (e.g. info@example.lg.jp).",
+    ),
+    "duplicate_id": (
+        "「{column}」の値「{value}」は{first}でも使われています。"
+        "IDは重複しないようにしてください。",
+        "'{column}' value '{value}' is also used {first_en}. IDs must be unique.",
+    ),
+    "multi_value_separator": (
+        "複数の値は半角セミコロン「;」で区切ってください（「{found}」が使われています）"
+        "。例: {suggestion}",
+        "Separate several values with a half-width semicolon ';' ('{found}' is used). "
+        "e.g. {suggestion}",
+    ),
+    "private_use": (
+        "「{char}」は外字（私用領域の文字）で、他のコンピューターでは表示できません。"
+        "通常の文字に置き換えてください。",
+        "'{char}' is a private-use (外字) character that other computers cannot show. Replace "
+        "it with a standard character.",
+    ),
+    "platform_dependent": (
+        "「{char}」は機種依存文字です。{hint}",
+        "'{char}' is a platform-dependent character. {hint}",
+    ),
+    "halfwidth_katakana": (
+        "半角カタカナ「{char}」があります。"
+        "全角の「{suggestion}」にしてください（kanmin repair で直せます）。",
+        "Half-width katakana '{char}'. Use full-width '{suggestion}' (kanmin repair fixes it).",
+    ),
+    "compatibility_ideograph": (
+        "「{char}」はCJK互換漢字です。検索や並べ替えで別の字として扱われることがあります。"
+        "人名・地名で意図した字形であればそのままで構いません。",
+        "'{char}' is a CJK compatibility ideograph; search and sorting may treat it as a "
+        "different character. Keep it only if the glyph is intended (names).",
+    ),
+    "variation_selector": (
+        "異体字セレクタ（{char}）が含まれています。対応するフォントが無いと表示されません。",
+        "A variation selector ({char}) is present; it is shown only where fonts support it.",
+    ),
+    "outside_jis_x0213": (
+        "「{char}」はJIS X 0213にない文字です。表示できない環境があります。"
+        "可能なら通常の字体（例: 髙→高）を使ってください。",
+        "'{char}' is outside JIS X 0213 and may not display everywhere. Use the common form "
+        "(e.g. 髙→高) where possible.",
+    ),
+    "control_character": (
+        "制御文字（{char}）が含まれています。削除してください。",
+        "The cell contains a control character ({char}). Remove it.",
+    ),
+    "whitespace": (
+        "値の前後に空白があります（「{value}」）。"
+        "前後の空白を削除してください（kanmin repair で直せます）。",
+        "The value has leading or trailing spaces ('{value}'). Remove them (kanmin repair "
+        "fixes it).",
+    ),
+    "formula_injection": (
+        "「{value}」は「{char}」で始まるため、表計算ソフトで数式として実行されるおそれがあります。"
+        "先頭の記号を削除するか、別の書き方にしてください。",
+        "'{value}' starts with '{char}', so a spreadsheet may run it as a formula. Remove the "
+        "leading symbol or rephrase the value.",
+    ),
+    "excel_error_value": (
+        "「{value}」はExcelのエラー値です。元の表の数式を直してから値として保存してください。",
+        "'{value}' is an Excel error value. Fix the formula in the source and save values.",
+    ),
+}
+
+RULE_NAMES: dict[str, tuple[str, str]] = {
+    "required": ("必須", "required"),
+    "pattern": ("書式", "pattern"),
+    "enum": ("選択肢", "enumeration"),
+}
+
+
+class _Blank(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+_FORMATTER = string.Formatter()
+
+
+def render(code: str, lang: str, params: dict[str, Any]) -> str:
+    """The message for ``code`` in ``lang`` ("ja" or "en") with ``params`` filled in."""
+    ja, en = MESSAGES.get(code, ("{code}", "{code}"))
+    template = en if lang == "en" else ja
+    values = _Blank(params)
+    suffix = "_en" if lang == "en" else "_ja"
+    for key in ("hint", "reason", "detail", "expected"):
+        if key + suffix in params:
+            values[key] = params[key + suffix]
+    values.setdefault("code", code)
+    return _FORMATTER.vformat(template, (), values).strip()

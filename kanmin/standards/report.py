@@ -1,0 +1,171 @@
+"""Validation results: issues with row and column, and the stable JSON shape of the report.
+
+Row numbers count as a spreadsheet user counts them: the header is row 1, the first data row
+is row 2. File- and header-level issues have ``row`` 1 (header) or ``None`` (whole file).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from kanmin.standards.messages import render
+
+__all__ = ["Issue", "Report", "Severity"]
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Issue:
+    code: str
+    severity: Severity = "error"
+    row: int | None = None
+    column: str | None = None
+    value: str | None = None
+    params: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def message(self, lang: str = "ja") -> str:
+        params = dict(self.params)
+        params.setdefault("column", self.column or "")
+        params.setdefault("value", self.value if self.value is not None else "")
+        params.setdefault("row", self.row if self.row is not None else "")
+        return render(self.code, lang, params)
+
+    def to_dict(self, lang: str = "ja") -> dict[str, Any]:
+        return {
+            "row": self.row,
+            "column": self.column,
+            "value": self.value,
+            "code": self.code,
+            "message": self.message(lang),
+        }
+
+
+@dataclass
+class Report:
+    """What :func:`kanmin.standards.validate` found. ``readable`` is False when the file could
+    not be read at all (then ``fatal`` holds the reason and the CLI exits with status 2)."""
+
+    schema: str | None = None
+    encoding: str | None = None
+    rows: int = 0
+    errors: list[Issue] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
+    error_count: int = 0
+    warning_count: int = 0
+    fatal: Issue | None = None
+    header: list[str] = field(default_factory=list)
+    provisional: bool = False
+    max_errors: int | None = None
+    file_format: str = "csv"
+
+    @property
+    def readable(self) -> bool:
+        return self.fatal is None
+
+    @property
+    def valid(self) -> bool:
+        return self.fatal is None and self.error_count == 0
+
+    @property
+    def exit_status(self) -> int:
+        if self.fatal is not None:
+            return 2
+        return 0 if self.valid else 1
+
+    def add(self, issue: Issue) -> None:
+        if issue.severity == "error":
+            self.error_count += 1
+            if self.max_errors is None or len(self.errors) < self.max_errors:
+                self.errors.append(issue)
+        else:
+            self.warning_count += 1
+            if self.max_errors is None or len(self.warnings) < self.max_errors:
+                self.warnings.append(issue)
+
+    def sort(self) -> None:
+        def key(i: Issue) -> tuple[int, str]:
+            return (i.row if i.row is not None else 0, i.column or "")
+
+        self.errors.sort(key=key)
+        self.warnings.sort(key=key)
+
+    def _all_errors(self) -> list[Issue]:
+        return [self.fatal, *self.errors] if self.fatal is not None else list(self.errors)
+
+    def to_dict(self, lang: str = "ja") -> dict[str, Any]:
+        warnings = [w.to_dict(lang) for w in self.warnings]
+        if self.max_errors is not None and self.error_count > len(self.errors):
+            truncated = Issue(
+                "errors_truncated",
+                "warning",
+                params={"shown": len(self.errors), "total": self.error_count},
+            )
+            warnings.append(truncated.to_dict(lang))
+        return {
+            "valid": self.valid,
+            "schema": self.schema,
+            "encoding": self.encoding,
+            "rows": self.rows,
+            "error_count": self.error_count + (1 if self.fatal is not None else 0),
+            "errors": [e.to_dict(lang) for e in self._all_errors()],
+            "warnings": warnings,
+        }
+
+    def to_json(self, lang: str = "ja", indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(lang), ensure_ascii=False, indent=indent)
+
+    def to_text(self, lang: str = "ja") -> str:
+        """A report for people: one line per finding naming row, column, value, rule and fix."""
+        ja = lang != "en"
+        lines: list[str] = []
+        if self.fatal is not None:
+            head = "読み込めません" if ja else "Cannot read the file"
+            lines.append(f"{head}: {self.fatal.message(lang)}")
+            return "\n".join(lines) + "\n"
+        schema = self.schema or ("（不明）" if ja else "(unknown)")
+        if ja:
+            lines.append(
+                f"データセット: {schema} / 文字コード: {self.encoding} / データ行数: {self.rows}"
+            )
+            verdict = "適合しています" if self.valid else f"エラー {self.error_count} 件"
+            lines.append(f"結果: {verdict}、警告 {self.warning_count} 件")
+        else:
+            lines.append(f"Dataset: {schema} / encoding: {self.encoding} / data rows: {self.rows}")
+            verdict = "valid" if self.valid else f"{self.error_count} errors"
+            lines.append(f"Result: {verdict}, {self.warning_count} warnings")
+        for title, issues in (
+            ("エラー" if ja else "Errors", self.errors),
+            ("警告" if ja else "Warnings", self.warnings),
+        ):
+            if not issues:
+                continue
+            lines.append("")
+            lines.append(f"== {title} ==")
+            for i in issues:
+                lines.append(_line(i, lang))
+        if self.max_errors is not None and self.error_count > len(self.errors):
+            lines.append(
+                Issue(
+                    "errors_truncated",
+                    "warning",
+                    params={"shown": len(self.errors), "total": self.error_count},
+                ).message(lang)
+            )
+        return "\n".join(lines) + "\n"
+
+
+def _line(i: Issue, lang: str) -> str:
+    ja = lang != "en"
+    where: list[str] = []
+    if i.row is not None:
+        where.append(f"{i.row}行目" if ja else f"row {i.row}")
+    if i.column:
+        where.append(f"列「{i.column}」" if ja else f"column '{i.column}'")
+    if i.value is not None and i.value != "":
+        shown = i.value if len(i.value) <= 60 else i.value[:57] + "..."
+        where.append(f"値「{shown}」" if ja else f"value '{shown}'")
+    place = (" ".join(where) if ja else ", ".join(where)) or ("ファイル全体" if ja else "file")
+    return f"- {place} [{i.code}] {i.message(lang)}"
