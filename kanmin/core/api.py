@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 
 from kanmin.core import selectors, services
 from kanmin.core.errors import PermissionDenied
@@ -39,7 +41,7 @@ def department_list(request: HttpRequest, lg_code: str) -> list[DepartmentOut]:
 )
 def department_create(
     request: HttpRequest, lg_code: str, payload: DepartmentIn
-) -> tuple[int, object]:
+) -> Status[Any]:
     """Add a department to a municipality."""
     municipality = selectors.municipality_get(lg_code=lg_code)
     if not request.user.is_authenticated:
@@ -47,4 +49,4 @@ def department_create(
     department = services.department_create(
         municipality=municipality, actor=request.user, **payload.dict()
     )
-    return 201, department
+    return Status(201, department)
