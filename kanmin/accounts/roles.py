@@ -30,7 +30,30 @@ SUPPORT_REGISTER_OFFICER = "support_register_officer"
 AUDITOR = "auditor"
 CITIZEN = "citizen"
 
-_STAFF_BASE = ("core.view_municipality", "core.view_department")
+# The open-data catalog: every staff member sees drafts; stewards and admins manage it.
+_CATALOG_VIEW = (
+    "catalog.view_organization",
+    "catalog.view_group",
+    "catalog.view_dataset",
+    "catalog.view_resource",
+)
+_CATALOG_MANAGE = (
+    *_CATALOG_VIEW,
+    "catalog.add_organization",
+    "catalog.change_organization",
+    "catalog.delete_organization",
+    "catalog.add_group",
+    "catalog.change_group",
+    "catalog.delete_group",
+    "catalog.add_dataset",
+    "catalog.change_dataset",
+    "catalog.delete_dataset",
+    "catalog.publish_dataset",
+    "catalog.add_resource",
+    "catalog.change_resource",
+    "catalog.delete_resource",
+)
+_STAFF_BASE = ("core.view_municipality", "core.view_department", *_CATALOG_VIEW)
 # The plan: every staff member reads it; departments report; the plan manager runs it.
 _PLAN_REPORT = ("plan.add_kpivalue", "plan.add_measurereview", "plan.change_measurereview")
 _PLAN_MANAGE = (
@@ -66,6 +89,7 @@ ROLES: tuple[Role, ...] = (
             "audit.view_auditevent",
             "audit.verify_chain",
             *_PLAN_MANAGE,
+            *_CATALOG_MANAGE,
         ),
     ),
     Role(
@@ -85,10 +109,11 @@ ROLES: tuple[Role, ...] = (
             "accounts.view_membership",
             "audit.view_auditevent",
             *_PLAN_MANAGE,
+            *_CATALOG_MANAGE,
         ),
     ),
     Role(PLAN_MANAGER, _("Plan manager (情報政策課)"), True, (*_STAFF_BASE, *_PLAN_MANAGE)),
-    Role(DATA_STEWARD, _("Data steward"), True, (*_STAFF_BASE, *_PLAN_REPORT)),
+    Role(DATA_STEWARD, _("Data steward"), True, (*_STAFF_BASE, *_PLAN_REPORT, *_CATALOG_MANAGE)),
     Role(DEPARTMENT_STAFF, _("Department staff"), True, (*_STAFF_BASE, *_PLAN_REPORT)),
     Role(DISASTER_OPERATOR, _("Disaster operator"), True, _STAFF_BASE),
     Role(SUPPORT_REGISTER_OFFICER, _("Support-register officer"), True, _STAFF_BASE),
@@ -140,7 +165,10 @@ def sync_role_permissions(apps: Any, schema_editor: Any = None) -> None:
 
 
 # Custom permissions (not add/change/delete/view) and the model that declares them.
-CUSTOM_PERMISSION_MODELS = {"audit.verify_chain": "auditevent"}
+CUSTOM_PERMISSION_MODELS = {
+    "audit.verify_chain": "auditevent",
+    "catalog.publish_dataset": "dataset",
+}
 
 
 def _custom_permission_model(dotted: str) -> str:

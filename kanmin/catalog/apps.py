@@ -6,3 +6,6 @@ class CatalogConfig(AppConfig):
     name = "kanmin.catalog"
     label = "catalog"
     verbose_name = _("Open-data catalog")
+
+    def ready(self) -> None:
+        from kanmin.catalog import metrics  # noqa: F401  (registers the KPI providers)

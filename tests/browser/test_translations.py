@@ -100,12 +100,22 @@ def test_catalog_exists() -> None:
     assert len(_messages()) > 50, "the Japanese catalog is suspiciously small"
 
 
+def _plural_forms() -> int:
+    """nplurals from the header: Japanese has a single plural form."""
+    header = next(e for e in parse_po(PO) if e.msgid == "")
+    for line in header.msgstr[0].splitlines():
+        if line.startswith("Plural-Forms:") and "nplurals=" in line:
+            return int(line.split("nplurals=")[1].split(";")[0])
+    return 2
+
+
 def test_every_message_is_translated_and_none_is_fuzzy() -> None:
     problems = []
+    forms = _plural_forms()
     for entry in _messages():
         if "fuzzy" in entry.flags:
             problems.append(f"line {entry.line}: fuzzy: {entry.msgid!r}")
-        expected = 2 if entry.msgid_plural is not None else 1
+        expected = forms if entry.msgid_plural is not None else 1
         strings = [entry.msgstr.get(i, "") for i in range(max(expected, len(entry.msgstr)))]
         if not all(s.strip() for s in strings):
             problems.append(f"line {entry.line}: untranslated: {entry.msgid!r}")

@@ -1,0 +1,959 @@
+"""The CKAN actions Kanmin answers. Each docstring is what ``help_show`` returns, so it keeps
+CKAN's ``:param:`` style. Read actions are side-effect free (GET allowed); writes need a token.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, Q
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+from kanmin.catalog import licenses, search, selectors, services
+from kanmin.catalog.ckan import dictize
+from kanmin.catalog.models import Dataset, DatasetState, Group, Organization, Resource
+from kanmin.core.errors import Invalid, NotFound, PermissionDenied
+from kanmin.core.models import Municipality
+
+CKAN_VERSION = "2.12.0"
+ROWS_MAX = 1000
+
+
+@dataclass
+class Context:
+    """Who calls, and which catalog: ``municipality`` is None at the root API."""
+
+    request: HttpRequest
+    municipality: Municipality | None
+    user: Any
+    token_municipality: Municipality | None
+
+    def write_municipality(self) -> Municipality:
+        """The municipality a write goes to: the token's, which must match the URL's."""
+        if self.token_municipality is None:
+            raise PermissionDenied(_("User  not authorized to change this catalog"))
+        if self.municipality is not None and self.municipality.pk != self.token_municipality.pk:
+            raise PermissionDenied(_("The API token belongs to another municipality"))
+        return self.token_municipality
+
+
+ActionFunction = Callable[[Context, dict[str, Any]], Any]
+
+
+@dataclass(frozen=True)
+class Action:
+    function: ActionFunction
+    side_effect_free: bool
+
+
+ACTIONS: dict[str, Action] = {}
+
+
+def action(*, side_effect_free: bool) -> Callable[[ActionFunction], ActionFunction]:
+    def register(function: ActionFunction) -> ActionFunction:
+        ACTIONS[function.__name__] = Action(function, side_effect_free)
+        return function
+
+    return register
+
+
+# --------------------------------------------------------------------------------------------
+# Parameters
+# --------------------------------------------------------------------------------------------
+
+
+def _bool(value: Any, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in ("true", "1", "yes", "on")
+
+
+def _int(data: dict[str, Any], key: str, default: int, *, minimum: int = 0) -> int:
+    value = data.get(key)
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise Invalid(fields={key: [_("Invalid integer")]}) from None
+    if number < minimum:
+        raise Invalid(fields={key: [_("Must be a natural number")]})
+    return number
+
+
+def _required(data: dict[str, Any], key: str, *aliases: str) -> str:
+    for name in (key, *aliases):
+        value = data.get(name)
+        if value not in (None, ""):
+            return str(value)
+    raise Invalid(fields={key: [_("Missing value")]})
+
+
+def _json_list(data: dict[str, Any], key: str) -> list[str]:
+    value = data.get(key)
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise Invalid(
+                fields={key: [_("Could not parse as valid JSON"), _("Not a list")]}
+            ) from None
+    if not isinstance(value, list):
+        raise Invalid(fields={key: [_("Not a list")]})
+    return [str(v) for v in value]
+
+
+# --------------------------------------------------------------------------------------------
+# Read actions
+# --------------------------------------------------------------------------------------------
+
+
+@action(side_effect_free=True)
+def status_show(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    """Return the site's name, description, URL, default language and the CKAN API version
+    this server is compatible with.
+
+    :rtype: dictionary
+    """
+    site_url = ctx.request.build_absolute_uri("/").rstrip("/")
+    title = "Kanmin"
+    if ctx.municipality is not None:
+        title = f"{ctx.municipality.name_ja} オープンデータ (Kanmin)"
+    return {
+        "site_title": title,
+        "site_description": "",
+        "site_url": site_url,
+        "error_emails_to": "",
+        "locale_default": "ja",
+        "extensions": [],
+        "ckan_version": CKAN_VERSION,
+    }
+
+
+@action(side_effect_free=True)
+def package_list(ctx: Context, data: dict[str, Any]) -> list[str]:
+    """Return the names of the site's public datasets, sorted by name.
+
+    At the root API, a name that several municipalities use is listed as its dataset id.
+
+    :param limit: if given, the list of datasets will be broken into pages of at most
+        ``limit`` datasets per page and only one page will be returned at a time (optional)
+    :type limit: int
+    :param offset: when ``limit`` is given, the offset to start returning packages from
+    :type offset: int
+
+    :rtype: list of strings
+    """
+    limit = data.get("limit")
+    return selectors.public_dataset_names(
+        municipality=ctx.municipality,
+        limit=_int(data, "limit", 0) if limit not in (None, "") else None,
+        offset=_int(data, "offset", 0),
+    )
+
+
+SEARCH_PARAMS = {
+    "q",
+    "fq",
+    "fq_list",
+    "rows",
+    "start",
+    "sort",
+    "facet",
+    "facet.field",
+    "facet.limit",
+    "facet.mincount",
+    "include_private",
+    "include_drafts",
+    "include_deleted",
+    "fl",
+    "use_default_schema",
+    "qf",
+    "bf",
+    "boost",
+    "tie",
+    "defType",
+    "mm",
+    "df",
+}
+
+
+def _facet_limit(data: dict[str, Any]) -> int:
+    value = data.get("facet.limit")
+    if value in (None, ""):
+        return 50
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Invalid(fields={"facet.limit": [_("Invalid integer")]}) from None
+
+
+@action(side_effect_free=True)
+def package_search(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    """Search for datasets. Any Japanese substring of titles, descriptions, tags and
+    resource names is found, regardless of full-/half-width and hiragana/katakana.
+
+    :param q: the query, default ``*:*``. Words and ``"phrases"`` match anywhere; fielded
+        terms ``name:``, ``title:``, ``notes:``, ``tags:``, ``groups:``, ``organization:``,
+        ``owner_org:``, ``res_format:``, ``res_name:``, ``license_id:``,
+        ``standard_dataset:``, ``municipality:``; ``AND``, ``OR``, ``NOT``, ``+``, ``-``,
+        parentheses and a trailing ``*`` (optional)
+    :type q: string
+    :param fq: a filter query in the same syntax (optional)
+    :type fq: string
+    :param fq_list: more filter queries (optional)
+    :type fq_list: list of strings
+    :param sort: ``name asc``, ``title_string asc``, ``metadata_modified desc``,
+        ``metadata_created desc``; default ``score desc, metadata_modified desc``
+    :type sort: string
+    :param rows: the number of datasets to return, at most 1000 (default 10)
+    :type rows: int
+    :param start: the offset of the first dataset to return (optional)
+    :type start: int
+    :param facet.field: the fields to facet on, as a JSON list: ``organization``,
+        ``groups``, ``tags``, ``res_format``, ``license_id``, ``standard_dataset``,
+        ``municipality``
+    :type facet.field: list of strings
+    :param facet.limit: the number of items per facet, negative for all (default 50)
+    :type facet.limit: int
+    :param facet.mincount: the smallest count a facet item needs (default 1)
+    :type facet.mincount: int
+    :param include_private: include private datasets of your municipality (default false)
+    :type include_private: bool
+    :param include_drafts: include drafts of your municipality (default false)
+    :type include_drafts: bool
+
+    Unknown parameters (other than ``ext_*``) are a ``Search Query Error``.
+
+    :returns: ``count``, ``results``, ``sort``, ``facets`` and ``search_facets``
+    :rtype: dictionary
+    """
+    unknown = sorted(k for k in data if k not in SEARCH_PARAMS and not k.startswith("ext_"))
+    if unknown:
+        raise search.QueryError(
+            _('Search Query is invalid: "Invalid search parameters: %(params)s"')
+            % {"params": unknown}
+        )
+    rows = min(_int(data, "rows", 10), ROWS_MAX)
+    start = _int(data, "start", 0)
+    facet_fields = _json_list(data, "facet.field") if _bool(data.get("facet"), True) else []
+    fq = data.get("fq") or ""
+    fq_list = data.get("fq_list") or []
+    if isinstance(fq_list, str):
+        fq_list = [fq_list]
+    q = data.get("q") or ""
+    if isinstance(q, list) or isinstance(fq, list):
+        raise search.QueryError(_("Search Query is invalid: give q and fq once."))
+    result = selectors.dataset_search(
+        municipality=ctx.municipality,
+        viewer=ctx.user,
+        staff_within=ctx.token_municipality,
+        q=str(q),
+        fq=[str(fq), *[str(f) for f in fq_list]],
+        sort=str(data["sort"]) if data.get("sort") else None,
+        rows=rows,
+        start=start,
+        facet_fields=facet_fields,
+        facet_limit=_facet_limit(data),
+        facet_mincount=_int(data, "facet.mincount", 1),
+        include_private=_bool(data.get("include_private")),
+        include_drafts=_bool(data.get("include_drafts")),
+    )
+    facets: dict[str, dict[str, int]] = {}
+    search_facets: dict[str, Any] = {}
+    for name, items in result.facets.items():
+        facets[name] = {item.name: item.count for item in items}
+        ordered = sorted(items, key=lambda i: i.display_name, reverse=True)
+        search_facets[name] = {
+            "title": name,
+            "items": [
+                {"name": i.name, "display_name": i.display_name, "count": i.count} for i in ordered
+            ],
+        }
+    return {
+        "count": result.count,
+        "sort": result.sort,
+        "results": [dictize.package_dict(ctx.request, d) for d in result.datasets],
+        "facets": facets,
+        "search_facets": search_facets,
+    }
+
+
+@action(side_effect_free=True)
+def package_show(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    """Return the metadata of a dataset and its resources.
+
+    :param id: the id or name of the dataset (``name_or_id`` is accepted too)
+    :type id: string
+
+    :rtype: dictionary
+    """
+    id_or_name = _required(data, "id", "name_or_id")
+    dataset = selectors.dataset_get(
+        municipality=ctx.municipality,
+        viewer=ctx.user,
+        staff_within=ctx.token_municipality,
+        id_or_name=id_or_name,
+    )
+    return dictize.package_dict(ctx.request, dataset)
+
+
+@action(side_effect_free=True)
+def resource_show(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    """Return the metadata of a resource.
+
+    :param id: the id of the resource
+    :type id: string
+
+    :rtype: dictionary
+    """
+    resource = selectors.resource_get(
+        municipality=ctx.municipality,
+        viewer=ctx.user,
+        staff_within=ctx.token_municipality,
+        id=_required(data, "id"),
+    )
+    return dictize.resource_dict(ctx.request, resource)
+
+
+def _group_like_list(
+    ctx: Context, data: dict[str, Any], queryset: Any, to_dict: Callable[..., dict[str, Any]]
+) -> list[Any]:
+    all_fields = _bool(data.get("all_fields"))
+    q = str(data.get("q") or "")
+    if q:
+        queryset = queryset.filter(
+            Q(name__icontains=q) | Q(title_ja__icontains=q) | Q(description__icontains=q)
+        )
+    restrict = data.get("organizations") or data.get("groups")
+    if restrict:
+        names = restrict if isinstance(restrict, list) else str(restrict).split(",")
+        queryset = queryset.filter(name__in=names)
+    sort = str(data.get("sort") or "title asc").split()
+    key = {"name": "name", "title": "title_ja", "package_count": "package_count"}.get(sort[0])
+    if key is None:
+        raise Invalid(fields={"sort": [_("Cannot sort by %(sort)s") % {"sort": sort[0]}]})
+    desc = len(sort) > 1 and sort[1].lower() == "desc"
+    queryset = queryset.order_by(("-" if desc else "") + key, "name", "pk")
+    limit = _int(data, "limit", 25 if all_fields else 1000)
+    offset = _int(data, "offset", 0)
+    rows = list(queryset[offset : offset + limit])
+    if all_fields:
+        return [to_dict(row) for row in rows]
+    if ctx.municipality is None:
+        # At the root, a name several municipalities use is given as the id instead.
+        model = queryset.model
+        names = [row.name for row in rows]
+        duplicated = set(
+            model.all_tenants.filter(name__in=names)
+            .values("name")
+            .annotate(n=Count("pk"))
+            .filter(n__gt=1)
+            .values_list("name", flat=True)
+        )
+        return [str(row.pk) if row.name in duplicated else row.name for row in rows]
+    return [row.name for row in rows]
+
+
+@action(side_effect_free=True)
+def organization_list(ctx: Context, data: dict[str, Any]) -> list[Any]:
+    """Return the organizations (publishing units): their names, or with ``all_fields``
+    their details.
+
+    :param all_fields: return dictionaries instead of names (default false)
+    :type all_fields: bool
+    :param sort: ``name``, ``title`` or ``package_count``, then ``asc`` or ``desc``
+        (default ``title asc``)
+    :type sort: string
+    :param limit: the largest number of organizations (1000, or 25 with all_fields)
+    :type limit: int
+    :param offset: the offset of the first organization (optional)
+    :type offset: int
+    :param q: only organizations whose name or title contains this (optional)
+    :type q: string
+    :param organizations: only these names (optional)
+    :type organizations: list of strings
+
+    :rtype: list of strings or dictionaries
+    """
+    return _group_like_list(
+        ctx,
+        data,
+        selectors.organization_list(municipality=ctx.municipality),
+        dictize.organization_dict,
+    )
+
+
+def _packages_of(ctx: Context, field: str, obj: Organization | Group) -> list[dict[str, Any]]:
+    result = selectors.dataset_search(
+        municipality=ctx.municipality,
+        viewer=ctx.user,
+        staff_within=ctx.token_municipality,
+        fq=[f"{field}:{obj.pk}" if field == "owner_org" else f"groups:{obj.name}"],
+        rows=10,
+        sort="metadata_modified desc",
+    )
+    return [dictize.package_dict(ctx.request, d) for d in result.datasets]
+
+
+@action(side_effect_free=True)
+def organization_show(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    """Return an organization.
+
+    :param id: the id or name of the organization
+    :type id: string
+    :param include_datasets: include its first 10 public datasets as ``packages``
+        (default false)
+    :type include_datasets: bool
+
+    :rtype: dictionary
+    """
+    org = selectors.organization_get(
+        municipality=ctx.municipality, id_or_name=_required(data, "id")
+    )
+    result = dictize.organization_dict(org)
+    result.update({"extras": [], "groups": [], "users": [], "tags": []})
+    if _bool(data.get("include_datasets")):
+        result["packages"] = _packages_of(ctx, "owner_org", org)
+    return result
+
+
+@action(side_effect_free=True)
+def group_list(ctx: Context, data: dict[str, Any]) -> list[Any]:
+    """Return the groups (categories): their names, or with ``all_fields`` their details.
+
+    :param all_fields: return dictionaries instead of names (default false)
+    :type all_fields: bool
+    :param sort: ``name``, ``title`` or ``package_count``, then ``asc`` or ``desc``
+        (default ``title asc``)
+    :type sort: string
+    :param limit: the largest number of groups (1000, or 25 with all_fields)
+    :type limit: int
+    :param offset: the offset of the first group (optional)
+    :type offset: int
+    :param q: only groups whose name or title contains this (optional)
+    :type q: string
+    :param groups: only these names (optional)
+    :type groups: list of strings
+
+    :rtype: list of strings or dictionaries
+    """
+    return _group_like_list(
+        ctx, data, selectors.group_list(municipality=ctx.municipality), dictize.group_dict
+    )
+
+
+@action(side_effect_free=True)
+def group_show(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    """Return a group (category).
+
+    :param id: the id or name of the group
+    :type id: string
+    :param include_datasets: include its first 10 public datasets as ``packages``
+        (default false)
+    :type include_datasets: bool
+
+    :rtype: dictionary
+    """
+    group = selectors.group_get(municipality=ctx.municipality, id_or_name=_required(data, "id"))
+    result = dictize.group_dict(group)
+    result.update({"extras": [], "groups": [], "users": [], "tags": []})
+    if _bool(data.get("include_datasets")):
+        result["packages"] = _packages_of(ctx, "groups", group)
+    return result
+
+
+@action(side_effect_free=True)
+def tag_list(ctx: Context, data: dict[str, Any]) -> list[Any]:
+    """Return the names of the tags on public datasets.
+
+    :param query: only tags containing this (``q`` is accepted too) (optional)
+    :type query: string
+    :param all_fields: return dictionaries instead of names (default false)
+    :type all_fields: bool
+
+    :rtype: list of strings or dictionaries
+    """
+    names = selectors.tag_names(
+        municipality=ctx.municipality, query=str(data.get("query") or data.get("q") or "")
+    )
+    if _bool(data.get("all_fields")):
+        return [{"name": n, "display_name": n, "vocabulary_id": None} for n in names]
+    return names
+
+
+@action(side_effect_free=True)
+def license_list(ctx: Context, data: dict[str, Any]) -> list[dict[str, str]]:
+    """Return the licenses a dataset may carry (CC BY 4.0 is the default).
+
+    :rtype: list of dictionaries
+    """
+    return [lic.as_ckan() for lic in licenses.LICENSES]
+
+
+@action(side_effect_free=True)
+def current_package_list_with_resources(ctx: Context, data: dict[str, Any]) -> list[Any]:
+    """Return public datasets with their resources, most recently modified first.
+
+    :param limit: the largest number of datasets (optional)
+    :type limit: int
+    :param offset: the offset of the first dataset (optional)
+    :type offset: int
+    :param page: deprecated: the page number, when ``limit`` is given (optional)
+    :type page: int
+
+    :rtype: list of dictionaries
+    """
+    limit = _int(data, "limit", ROWS_MAX)
+    offset = _int(data, "offset", 0)
+    if "page" in data and "offset" not in data:
+        offset = (_int(data, "page", 1, minimum=1) - 1) * limit
+    result = selectors.dataset_search(
+        municipality=ctx.municipality,
+        viewer=ctx.user,
+        staff_within=ctx.token_municipality,
+        sort="metadata_modified desc",
+        rows=min(limit, ROWS_MAX),
+        start=offset,
+    )
+    return [dictize.package_dict(ctx.request, d) for d in result.datasets]
+
+
+@action(side_effect_free=True)
+def help_show(ctx: Context, data: dict[str, Any]) -> str:
+    """Return the help text of an action.
+
+    :param name: the action's name
+    :type name: string
+
+    :rtype: string
+    """
+    name = _required(data, "name")
+    found = ACTIONS.get(name)
+    if found is None:
+        raise NotFound(_("Action function not found"))
+    return found.function.__doc__ or ""
+
+
+# --------------------------------------------------------------------------------------------
+# Write actions
+# --------------------------------------------------------------------------------------------
+
+_STATE_FROM_CKAN = {"draft": DatasetState.DRAFT, "deleted": DatasetState.WITHDRAWN}
+
+
+def _ckan_state(data: dict[str, Any]) -> str | None:
+    if data.get("state") in _STATE_FROM_CKAN:
+        return _STATE_FROM_CKAN[str(data["state"])]
+    if "private" in data:
+        return DatasetState.PRIVATE if _bool(data["private"]) else DatasetState.PUBLISHED
+    if "state" in data:
+        return DatasetState.PUBLISHED
+    return None
+
+
+def _state(data: dict[str, Any], *, default: str | None) -> str | None:
+    """The state from CKAN's ``state``/``private``; ``kanmin_state`` (from a dump) refines
+    it when it agrees, e.g. withdrawn vs. deleted or private vs. published."""
+    derived = _ckan_state(data)
+    kanmin_state = data.get("kanmin_state")
+    if kanmin_state in DatasetState.values:
+        agrees = (
+            derived is None
+            or derived == kanmin_state
+            or (derived == DatasetState.PRIVATE and kanmin_state != DatasetState.PUBLISHED)
+        )
+        if agrees:
+            return str(kanmin_state)
+    return derived if derived is not None else default
+
+
+def _organization(municipality: Municipality, data: dict[str, Any]) -> Organization | None:
+    owner = data.get("owner_org")
+    org_dict = data.get("organization")
+    candidates = [str(owner)] if owner else []
+    if isinstance(org_dict, dict) and org_dict.get("name"):
+        candidates.append(str(org_dict["name"]))
+    for candidate in candidates:
+        try:
+            return selectors.organization_get(municipality=municipality, id_or_name=candidate)
+        except NotFound:
+            continue
+    if candidates:
+        raise Invalid(fields={"owner_org": [_("Organization does not exist")]})
+    return None
+
+
+def _tag_names(data: dict[str, Any]) -> list[str]:
+    names: list[str] = []
+    for tag in data.get("tags") or []:
+        names.append(str(tag.get("name", "")) if isinstance(tag, dict) else str(tag))
+    if data.get("tag_string"):
+        names += str(data["tag_string"]).split(",")
+    return [n.strip() for n in names if n.strip()]
+
+
+def _groups(municipality: Municipality, data: dict[str, Any]) -> list[Group]:
+    groups: list[Group] = []
+    for item in data.get("groups") or []:
+        ref = item.get("id") or item.get("name") if isinstance(item, dict) else item
+        try:
+            groups.append(selectors.group_get(municipality=municipality, id_or_name=str(ref)))
+        except NotFound:
+            if isinstance(item, dict) and item.get("name") and item.get("name") != ref:
+                groups.append(
+                    selectors.group_get(municipality=municipality, id_or_name=str(item["name"]))
+                )
+                continue
+            raise Invalid(
+                fields={"groups": [_("Group %(name)s does not exist") % {"name": ref}]}
+            ) from None
+    return groups
+
+
+# CKAN key (or Kanmin key) → service field, for the plain text fields.
+_TEXT_KEYS = {
+    "name": "name",
+    "title": "title_ja",
+    "title_en": "title_en",
+    "notes": "notes_ja",
+    "notes_en": "notes_en",
+    "license_id": "license_id",
+    "update_frequency": "update_frequency",
+    "frequency": "update_frequency",
+    "maintainer": "contact_name",
+    "maintainer_email": "contact_email",
+    "contact_name": "contact_name",
+    "contact_email": "contact_email",
+    "spatial_text": "spatial",
+    "temporal_start": "temporal_start",
+    "temporal_end": "temporal_end",
+    "standard_dataset": "standard_dataset",
+}
+
+
+def _dataset_values(municipality: Municipality, data: dict[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key, field in _TEXT_KEYS.items():
+        if key in data:
+            value = data[key]
+            if field.startswith("temporal"):
+                values[field] = value or None
+            else:
+                values[field] = "" if value is None else str(value)
+    if "tags" in data or "tag_string" in data:
+        values["tags"] = _tag_names(data)
+    if "groups" in data:
+        values["groups"] = _groups(municipality, data)
+    if "owner_org" in data or "organization" in data:
+        org = _organization(municipality, data)
+        if org is not None:
+            values["organization"] = org
+    return values
+
+
+def _resource_values(data: dict[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key in ("url", "name", "description", "format"):
+        if key in data and data[key] is not None:
+            values[key] = str(data[key])
+    if data.get("position") not in (None, ""):
+        values["position"] = data["position"]
+    return values
+
+
+def _sync_resources(
+    ctx: Context, municipality: Municipality, dataset: Dataset, items: list[Any]
+) -> None:
+    """package_create/update with ``resources``: keep, change, add and remove to match."""
+    existing = {str(r.pk): r for r in dataset.resources.all()}
+    kept: set[str] = set()
+    for position, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise Invalid(fields={"resources": [_("Each resource must be an object")]})
+        values = {**_resource_values(item), "position": position}
+        current = existing.get(str(item.get("id", "")))
+        if current is not None:
+            kept.add(str(current.pk))
+            if current.is_upload and item.get("url_type") == "upload":
+                values.pop("url", None)  # the download URL we gave out, not a new link
+            services.resource_update(
+                municipality=municipality, actor=ctx.user, resource=current, **values
+            )
+        else:
+            services.resource_create(
+                municipality=municipality, actor=ctx.user, dataset=dataset, **values
+            )
+    for pk, resource in existing.items():
+        if pk not in kept:
+            services.resource_delete(municipality=municipality, actor=ctx.user, resource=resource)
+
+
+def _show(ctx: Context, dataset: Dataset) -> dict[str, Any]:
+    fresh = selectors.dataset_with_details(
+        Dataset.all_tenants.filter(pk=dataset.pk).select_related("organization", "municipality")
+    ).get()
+    return dictize.package_dict(ctx.request, fresh)
+
+
+def _expected_version(data: dict[str, Any]) -> int | None:
+    value = data.get("kanmin_version")
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Invalid(fields={"kanmin_version": [_("Invalid integer")]}) from None
+
+
+@action(side_effect_free=False)
+def package_create(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    """Create a dataset. Needs an API token of a data steward or administrator.
+
+    :param name: the dataset's URL name: 2–100 lowercase ASCII letters, digits, ``-`` and ``_``
+    :type name: string
+    :param title: the title in Japanese (optional, defaults to the name)
+    :type title: string
+    :param notes: the description in Japanese (optional)
+    :type notes: string
+    :param owner_org: the id or name of the organization that publishes it
+    :type owner_org: string
+    :param license_id: a license id from ``license_list`` (default ``cc-by-4.0``)
+    :type license_id: string
+    :param tags: tags, as ``[{"name": "人口"}]`` (optional)
+    :type tags: list of dictionaries
+    :param groups: groups (categories), as ``[{"name": "population"}]`` (optional)
+    :type groups: list of dictionaries
+    :param private: create it private (default false: public)
+    :type private: bool
+    :param state: ``draft`` to create a draft (optional)
+    :type state: string
+    :param resources: resources to add, as ``resource_create`` takes them (optional)
+    :type resources: list of dictionaries
+    :param title_en: the title in English (optional)
+    :param notes_en: the description in English (optional)
+    :param update_frequency: ``daily``, ``weekly``, ``monthly``, ``quarterly``, ``annual``,
+        ``irregular``, ``continuous`` or ``never`` (optional)
+    :param maintainer: the contact (optional); ``maintainer_email`` its e-mail
+    :param spatial_text: the spatial coverage (optional)
+    :param temporal_start: the start of the temporal coverage, ``YYYY-MM-DD`` (optional)
+    :param temporal_end: the end of the temporal coverage, ``YYYY-MM-DD`` (optional)
+    :param standard_dataset: the national standard data set it follows (optional)
+
+    :returns: the new dataset, as ``package_show`` returns it
+    :rtype: dictionary
+    """
+    municipality = ctx.write_municipality()
+    values = _dataset_values(municipality, data)
+    if "name" not in values or not values["name"]:
+        raise Invalid(fields={"name": [_("Missing value")]})
+    organization = values.pop("organization", None)
+    if organization is None:
+        raise Invalid(fields={"owner_org": [_("An organization must be provided")]})
+    with transaction.atomic():
+        dataset = services.dataset_create(
+            municipality=municipality,
+            actor=ctx.user,
+            organization=organization,
+            state=_state(data, default=DatasetState.PUBLISHED) or DatasetState.PUBLISHED,
+            **values,
+        )
+        if data.get("resources"):
+            _sync_resources(ctx, municipality, dataset, list(data["resources"]))
+    return _show(ctx, dataset)
+
+
+def _update(ctx: Context, data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
+    municipality = ctx.write_municipality()
+    dataset = selectors.dataset_for_edit(
+        municipality=municipality, id_or_name=_required(data, "id", "name")
+    )
+    values = _dataset_values(municipality, data)
+    if not partial:
+        values.setdefault("name", dataset.name)
+        values.setdefault("title_ja", values.get("name", dataset.name))
+        values.setdefault("organization", dataset.organization)
+    state = _state(data, default=None)
+    if state is not None:
+        values["state"] = state
+    service = services.dataset_patch if partial else services.dataset_update
+    with transaction.atomic():
+        dataset = service(
+            municipality=municipality,
+            actor=ctx.user,
+            dataset=dataset,
+            expected_version=_expected_version(data),
+            **values,
+        )
+        if "resources" in data and data["resources"] is not None:
+            _sync_resources(ctx, municipality, dataset, list(data["resources"]))
+    return _show(ctx, dataset)
+
+
+@action(side_effect_free=False)
+def package_update(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    """Replace a dataset's metadata. Optional fields not given return to their defaults;
+    when ``resources`` is given, the resources are made to match it (resources without a
+    known ``id`` are added, missing ones removed); without it they are kept.
+
+    :param id: the id or name of the dataset
+    :type id: string
+    :param kanmin_version: the ``kanmin_version`` you read; if someone saved in between, the
+        update is refused with a 409 ``Validation Error`` (optional)
+    :type kanmin_version: int
+
+    The other parameters are those of ``package_create``.
+
+    :returns: the dataset, as ``package_show`` returns it
+    :rtype: dictionary
+    """
+    return _update(ctx, data, partial=False)
+
+
+@action(side_effect_free=False)
+def package_patch(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    """Change only the given fields of a dataset.
+
+    :param id: the id or name of the dataset
+    :type id: string
+    :param kanmin_version: the ``kanmin_version`` you read (optional, see ``package_update``)
+    :type kanmin_version: int
+
+    The other parameters are those of ``package_create``.
+
+    :returns: the dataset, as ``package_show`` returns it
+    :rtype: dictionary
+    """
+    return _update(ctx, data, partial=True)
+
+
+@action(side_effect_free=False)
+def package_delete(ctx: Context, data: dict[str, Any]) -> None:
+    """Delete a dataset and its resources (its history stays in the audit log).
+
+    :param id: the id or name of the dataset
+    :type id: string
+    """
+    municipality = ctx.write_municipality()
+    dataset = selectors.dataset_for_edit(
+        municipality=municipality, id_or_name=_required(data, "id")
+    )
+    services.dataset_delete(municipality=municipality, actor=ctx.user, dataset=dataset)
+    return None
+
+
+def _resource_for_edit(municipality: Municipality, data: dict[str, Any]) -> Resource:
+    rid = _required(data, "id")
+    resource = None
+    if search.is_uuid(rid):
+        resource = (
+            Resource.all_tenants.filter(municipality=municipality, pk=rid)
+            .select_related("dataset", "municipality")
+            .first()
+        )
+    if resource is None:
+        raise NotFound(_('Resource "%(id)s" was not found.') % {"id": rid})
+    return resource
+
+
+@action(side_effect_free=False)
+def resource_create(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    """Add a resource to a dataset: a link (``url``) or an uploaded file (``upload``, in a
+    multipart request).
+
+    :param package_id: the id or name of the dataset
+    :type package_id: string
+    :param url: the resource's URL (unless a file is uploaded)
+    :type url: string
+    :param upload: the file (multipart)
+    :type upload: file
+    :param name: the resource's name (optional; defaults to the file name)
+    :type name: string
+    :param description: its description (optional)
+    :type description: string
+    :param format: its format, such as ``CSV`` (optional; guessed from the file name)
+    :type format: string
+
+    :returns: the new resource
+    :rtype: dictionary
+    """
+    municipality = ctx.write_municipality()
+    dataset = selectors.dataset_for_edit(
+        municipality=municipality, id_or_name=_required(data, "package_id")
+    )
+    upload = data.get("upload")
+    resource = services.resource_create(
+        municipality=municipality,
+        actor=ctx.user,
+        dataset=dataset,
+        upload=upload if hasattr(upload, "read") else None,
+        **_resource_values(data),
+    )
+    return dictize.resource_dict(ctx.request, resource)
+
+
+def _resource_change(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    municipality = ctx.write_municipality()
+    resource = _resource_for_edit(municipality, data)
+    upload = data.get("upload")
+    values = _resource_values(data)
+    if resource.is_upload and data.get("url_type") == "upload":
+        values.pop("url", None)
+    resource = services.resource_update(
+        municipality=municipality,
+        actor=ctx.user,
+        resource=resource,
+        upload=upload if hasattr(upload, "read") else None,
+        **values,
+    )
+    return dictize.resource_dict(ctx.request, resource)
+
+
+@action(side_effect_free=False)
+def resource_update(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    """Change a resource; a new ``upload`` (multipart) replaces its file.
+
+    :param id: the id of the resource
+    :type id: string
+
+    The other parameters are those of ``resource_create``.
+
+    :returns: the resource
+    :rtype: dictionary
+    """
+    return _resource_change(ctx, data)
+
+
+@action(side_effect_free=False)
+def resource_patch(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    """Change only the given fields of a resource (same parameters as ``resource_update``).
+
+    :param id: the id of the resource
+    :type id: string
+
+    :returns: the resource
+    :rtype: dictionary
+    """
+    return _resource_change(ctx, data)
+
+
+@action(side_effect_free=False)
+def resource_delete(ctx: Context, data: dict[str, Any]) -> None:
+    """Delete a resource and its file.
+
+    :param id: the id of the resource
+    :type id: string
+    """
+    municipality = ctx.write_municipality()
+    resource = _resource_for_edit(municipality, data)
+    services.resource_delete(municipality=municipality, actor=ctx.user, resource=resource)
+    return None

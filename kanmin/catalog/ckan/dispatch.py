@@ -1,0 +1,170 @@
+"""The one view behind ``/api/[3/]action/<name>``: CKAN's envelope, methods and errors."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+
+from kanmin.accounts.models import ApiToken
+from kanmin.catalog import search
+from kanmin.catalog.ckan.actions import ACTIONS, Context
+from kanmin.core.errors import Conflict, Invalid, KanminError, NotFound, PermissionDenied
+from kanmin.core.tenancy import tenant_view
+
+logger = logging.getLogger(__name__)
+
+CONTENT_TYPE = "application/json;charset=utf-8"
+_CALLBACK = re.compile(r"^[A-Za-z_$][\w$.]{0,100}$")
+
+
+def _json(body: Any, status: int = 200) -> HttpResponse:
+    return HttpResponse(json.dumps(body), status=status, content_type=CONTENT_TYPE)
+
+
+def _bad_request(message: str) -> HttpResponse:
+    """CKAN's two bare-string answers (unknown action, GET on a write action)."""
+    return _json(f"Bad request: {message}", status=400)
+
+
+def _token_user(request: HttpRequest) -> tuple[Any, Any]:
+    """(user, municipality) of the API token in ``Authorization`` (raw, as CKAN and ckanapi
+    send it; a ``Bearer``/``Token`` prefix is tolerated) or ``X-CKAN-API-Key``."""
+    for header in ("HTTP_AUTHORIZATION", "HTTP_X_CKAN_API_KEY"):
+        value = request.META.get(header, "").strip()
+        if not value:
+            continue
+        secret = value.split(" ", 1)[1].strip() if " " in value else value
+        try:
+            token = ApiToken.objects.get_by_secret(secret)
+        except ApiToken.DoesNotExist:
+            continue
+        if not token.user.is_active:
+            continue
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+        return token.user, token.municipality
+    return AnonymousUser(), None
+
+
+def _lists(items: Any) -> dict[str, Any]:
+    return {key: values[0] if len(values) == 1 else values for key, values in items}
+
+
+def _request_data(request: HttpRequest) -> dict[str, Any]:
+    """GET query, JSON body, form or multipart body → the action's data dict."""
+    if request.method == "GET":
+        data = _lists(request.GET.lists())
+        data.pop("callback", None)
+        data.pop("_", None)
+        return data
+    content_type = request.content_type or ""
+    if content_type.startswith("multipart/") or content_type.startswith(
+        "application/x-www-form-urlencoded"
+    ):
+        data = _lists(request.POST.lists())
+        if not request.FILES and len(data) == 1:
+            # CKAN's legacy quirk: a form body whose only key is a JSON document.
+            key, value = next(iter(data.items()))
+            if value in ("", "1"):
+                try:
+                    parsed = json.loads(key)
+                except ValueError:
+                    parsed = None
+                if isinstance(parsed, dict):
+                    return parsed
+        for key, upload in request.FILES.items():
+            data[key] = upload
+        return data
+    body = request.body.decode("utf-8") if request.body else ""
+    if not body.strip():
+        return {}
+    parsed = json.loads(body)
+    if not isinstance(parsed, dict):
+        raise ValueError("Request data JSON decoded to a non-dictionary, it must be a dictionary.")
+    return parsed
+
+
+def _help_url(request: HttpRequest, name: str) -> str:
+    match = request.resolver_match
+    namespace = match.namespace if match and match.namespace else "ckan"
+    kwargs: dict[str, Any] = {"action": "help_show"}
+    municipality = getattr(request, "municipality", None)
+    if namespace == "ckan_tenant" and municipality is not None:
+        kwargs["lg_code"] = municipality.lg_code
+    path = reverse(f"{namespace}:action_v3", kwargs=kwargs)
+    return request.build_absolute_uri(path) + f"?name={name}"
+
+
+def _error(exc: KanminError) -> tuple[dict[str, Any], int]:
+    if isinstance(exc, search.QueryError):
+        return {"__type": "Search Query Error", "message": str(exc.message)}, 400
+    if isinstance(exc, Invalid | Conflict):
+        fields: dict[str, Any] = {k: [str(m) for m in v] for k, v in exc.fields.items()}
+        if not fields:
+            fields = {"message": [str(exc.message)]}
+        return {**fields, "__type": "Validation Error"}, 409
+    if isinstance(exc, NotFound):
+        return {"__type": "Not Found Error", "message": f"Not found: {exc.message}"}, 404
+    if isinstance(exc, PermissionDenied):
+        return {"__type": "Authorization Error", "message": f"Access denied: {exc.message}"}, 403
+    return {"__type": "Validation Error", "message": [str(exc.message)]}, 409
+
+
+@csrf_exempt
+@tenant_view
+def action_view(request: HttpRequest, action: str) -> HttpResponse:
+    """Run a CKAN action and answer in CKAN's envelope."""
+    found = ACTIONS.get(action)
+    if found is None:
+        return _bad_request(f"Action name not known: {action}")
+    if request.method not in ("GET", "POST"):
+        return _bad_request("JSON Error: Invalid request. Please use POST method for your request")
+    if request.method == "GET" and not found.side_effect_free:
+        return _bad_request("JSON Error: Invalid request. Please use POST method for your request")
+    try:
+        data = _request_data(request)
+    except (ValueError, UnicodeDecodeError) as exc:
+        return _bad_request(f"JSON Error: Error decoding JSON data. Error: {exc!r}")
+    user, token_municipality = _token_user(request)
+    ctx = Context(
+        request=request,
+        municipality=getattr(request, "municipality", None),
+        user=user,
+        token_municipality=token_municipality,
+    )
+    envelope: dict[str, Any] = {"help": _help_url(request, action)}
+    try:
+        result = found.function(ctx, data)
+    except KanminError as exc:
+        error, status = _error(exc)
+        envelope.update({"success": False, "error": error})
+        return _json(envelope, status=status)
+    except Exception:
+        logger.exception("CKAN action %s failed", action)
+        envelope.update(
+            {
+                "success": False,
+                "error": {"__type": "Internal Server Error", "message": "Internal Server Error"},
+            }
+        )
+        return _json(envelope, status=500)
+    envelope.update({"success": True, "result": result})
+    callback = request.GET.get("callback") if request.method == "GET" else None
+    if callback and _CALLBACK.match(callback):
+        return HttpResponse(
+            f"{callback}({json.dumps(envelope)});", content_type="application/javascript"
+        )
+    return _json(envelope)
+
+
+@tenant_view
+def api_version(request: HttpRequest) -> HttpResponse:
+    """``GET /api/3`` → ``{"version": 3}``."""
+    return _json({"version": 3})

@@ -1,0 +1,100 @@
+"""The license table: the licenses a dataset may carry, in CKAN's ``license_list`` shape.
+
+A table in code rather than in the database: the list changes with national guidance, not
+with a municipality's data, and CKAN ids must stay stable for API clients.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DEFAULT_LICENSE_ID = "cc-by-4.0"
+
+
+@dataclass(frozen=True)
+class License:
+    id: str
+    title: str
+    url: str
+    is_open: bool
+    domain_data: bool = True
+    domain_content: bool = True
+    domain_software: bool = False
+    is_generic: bool = False
+
+    def as_ckan(self) -> dict[str, str]:
+        """CKAN's shape: every value a string, booleans included."""
+        return {
+            "domain_content": str(self.domain_content),
+            "domain_data": str(self.domain_data),
+            "domain_software": str(self.domain_software),
+            "family": "",
+            "id": self.id,
+            "is_generic": str(self.is_generic),
+            "is_okd_compliant": str(self.is_open),
+            "maintainer": "",
+            "od_conformance": "approved" if self.is_open else "not reviewed",
+            "osd_conformance": "not reviewed",
+            "status": "active",
+            "title": self.title,
+            "url": self.url,
+        }
+
+
+LICENSES: tuple[License, ...] = (
+    License(
+        "cc-by-4.0",
+        "クリエイティブ・コモンズ 表示 4.0 国際 (CC BY 4.0)",
+        "https://creativecommons.org/licenses/by/4.0/deed.ja",
+        True,
+    ),
+    License(
+        "gov-jp-2.0",
+        "公共データ利用規約（第1.0版）/ 政府標準利用規約（第2.0版）",
+        "https://www.digital.go.jp/resources/open_data/public_data_license_v1.0",
+        True,
+    ),
+    License(
+        "cc-zero",
+        "クリエイティブ・コモンズ CC0 1.0 (パブリックドメイン)",
+        "https://creativecommons.org/publicdomain/zero/1.0/deed.ja",
+        True,
+    ),
+    License(
+        "cc-by-sa-4.0",
+        "クリエイティブ・コモンズ 表示-継承 4.0 国際 (CC BY-SA 4.0)",
+        "https://creativecommons.org/licenses/by-sa/4.0/deed.ja",
+        True,
+    ),
+    License(
+        "odc-odbl",
+        "Open Data Commons Open Database License (ODbL)",
+        "https://opendatacommons.org/licenses/odbl/",
+        True,
+        domain_content=False,
+    ),
+    License(
+        "odc-by",
+        "Open Data Commons Attribution License",
+        "https://opendatacommons.org/licenses/by/",
+        True,
+        domain_content=False,
+    ),
+    License(
+        "odc-pddl",
+        "Open Data Commons Public Domain Dedication and License (PDDL)",
+        "https://opendatacommons.org/licenses/pddl/",
+        True,
+        domain_content=False,
+    ),
+    License("other-open", "その他 (オープン)", "", True, is_generic=True),
+    License("other-closed", "その他 (非オープン)", "", False, is_generic=True),
+    License("notspecified", "ライセンス未指定", "", False, is_generic=True),
+)
+
+BY_ID: dict[str, License] = {lic.id: lic for lic in LICENSES}
+LICENSE_CHOICES = [(lic.id, lic.title) for lic in LICENSES]
+
+
+def get(license_id: str) -> License | None:
+    return BY_ID.get(license_id)

@@ -1,0 +1,274 @@
+"""Organizations, datasets, resources, tags and groups of a municipality's open-data catalog."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from kanmin.catalog.licenses import DEFAULT_LICENSE_ID, LICENSE_CHOICES
+from kanmin.core.jp_text import search_key
+from kanmin.core.models import TenantModel
+
+NAME_PATTERN = r"^[a-z0-9_-]{2,100}$"
+name_validator = RegexValidator(
+    NAME_PATTERN,
+    _(
+        "Must be purely lowercase alphanumeric (ascii) characters and these symbols: -_ "
+        "(2 to 100 characters)."
+    ),
+    code="name",
+)
+
+
+def _localized(ja: str, en: str) -> str:
+    if (get_language() or "ja").startswith("en") and en:
+        return en
+    return ja
+
+
+class Organization(TenantModel):
+    """A publishing unit (CKAN organization), usually one department (部・課)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(_("name"), max_length=100, validators=[name_validator])
+    title_ja = models.CharField(_("title (Japanese)"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    department = models.ForeignKey(
+        "core.Department",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("department"),
+    )
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["municipality", "name"]
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "name"], name="catalog_organization_unique_name"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title_ja
+
+    @property
+    def display_name(self) -> str:
+        return _localized(self.title_ja, self.title_en)
+
+
+class Group(TenantModel):
+    """A category (CKAN group): a thematic collection of datasets."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(_("name"), max_length=100, validators=[name_validator])
+    title_ja = models.CharField(_("title (Japanese)"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["municipality", "name"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "name"], name="catalog_group_unique_name"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title_ja
+
+    @property
+    def display_name(self) -> str:
+        return _localized(self.title_ja, self.title_en)
+
+
+class Tag(TenantModel):
+    """A free keyword (タグ) of a municipality's catalog."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        ordering = ["municipality", "name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "name"], name="catalog_tag_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DatasetState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+    PRIVATE = "private", _("Private")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class UpdateFrequency(models.TextChoices):
+    """DCAT / EU frequency vocabulary terms (dct:accrualPeriodicity)."""
+
+    UNKNOWN = "", _("Not specified")
+    CONTINUOUS = "continuous", _("Continuously updated")
+    DAILY = "daily", _("Daily")
+    WEEKLY = "weekly", _("Weekly")
+    MONTHLY = "monthly", _("Monthly")
+    QUARTERLY = "quarterly", _("Quarterly")
+    ANNUAL = "annual", _("Every year")
+    IRREGULAR = "irregular", _("Irregularly")
+    NEVER = "never", _("Never (final)")
+
+
+class Dataset(TenantModel):
+    """A dataset (CKAN package): metadata and its resources (files or links)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="datasets",
+        verbose_name=_("organization"),
+    )
+    name = models.CharField(_("name (URL)"), max_length=100, validators=[name_validator])
+    title_ja = models.CharField(_("title (Japanese)"), max_length=300)
+    title_en = models.CharField(_("title (English)"), max_length=300, blank=True)
+    notes_ja = models.TextField(_("description (Japanese)"), blank=True)
+    notes_en = models.TextField(_("description (English)"), blank=True)
+    license_id = models.CharField(
+        _("license"), max_length=50, choices=LICENSE_CHOICES, default=DEFAULT_LICENSE_ID
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="datasets", verbose_name=_("tags"))
+    groups = models.ManyToManyField(
+        Group, blank=True, related_name="datasets", verbose_name=_("categories")
+    )
+    update_frequency = models.CharField(
+        _("update frequency"),
+        max_length=20,
+        choices=UpdateFrequency.choices,
+        blank=True,
+        default=UpdateFrequency.UNKNOWN,
+    )
+    contact_name = models.CharField(_("contact"), max_length=200, blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    spatial = models.CharField(_("spatial coverage"), max_length=300, blank=True)
+    temporal_start = models.DateField(_("temporal coverage from"), null=True, blank=True)
+    temporal_end = models.DateField(_("temporal coverage to"), null=True, blank=True)
+    standard_dataset = models.SlugField(
+        _("standard data set"),
+        max_length=100,
+        blank=True,
+        help_text=_("The national standard data set this dataset follows, if any."),
+    )
+    state = models.CharField(
+        _("state"), max_length=20, choices=DatasetState.choices, default=DatasetState.DRAFT
+    )
+    version = models.PositiveIntegerField(
+        _("version"), default=1, help_text=_("Raised on every change; a stale edit is refused.")
+    )
+    search_key = models.TextField(editable=False, blank=True, default="")
+    creator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    modified = models.DateTimeField(_("modified"), auto_now=True)
+
+    class Meta:
+        ordering = ["municipality", "name"]
+        verbose_name = _("dataset")
+        verbose_name_plural = _("datasets")
+        permissions = [("publish_dataset", "Can publish, make private or withdraw a dataset")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "name"], name="catalog_dataset_unique_name"
+            )
+        ]
+        indexes = [models.Index(fields=["municipality", "state", "-modified"])]
+
+    def __str__(self) -> str:
+        return self.title_ja
+
+    @property
+    def display_title(self) -> str:
+        return _localized(self.title_ja, self.title_en)
+
+    @property
+    def is_public(self) -> bool:
+        return self.state == DatasetState.PUBLISHED
+
+    def build_search_key(self) -> str:
+        """The text that search matches: titles, descriptions, tags and resource names."""
+        parts: list[str] = [self.name, self.title_ja, self.title_en, self.notes_ja, self.notes_en]
+        if self.pk is not None and not self._state.adding:
+            parts += [t.name for t in self.tags.all()]
+            parts += [r.name for r in self.resources.all()]
+        # A separator that survives search_key, so that a query never spans two fields.
+        return "\x1f".join(search_key(p) for p in parts if p)
+
+
+def resource_upload_to(instance: Resource, filename: str) -> str:
+    return f"catalog/{instance.municipality.lg_code}/{instance.dataset_id}/{instance.id}/{filename}"
+
+
+class Resource(TenantModel):
+    """A file or link of a dataset (CKAN resource)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    dataset = models.ForeignKey(
+        Dataset, on_delete=models.CASCADE, related_name="resources", verbose_name=_("dataset")
+    )
+    url = models.URLField(_("URL"), max_length=2000, blank=True)
+    file = models.FileField(_("file"), upload_to=resource_upload_to, blank=True, max_length=500)
+    name = models.CharField(_("name"), max_length=300, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    format = models.CharField(_("format"), max_length=50, blank=True)
+    mimetype = models.CharField(_("media type"), max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(_("size (bytes)"), null=True, blank=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    modified = models.DateTimeField(_("modified"), auto_now=True)
+
+    class Meta:
+        ordering = ["dataset", "position", "created"]
+        verbose_name = _("resource")
+        verbose_name_plural = _("resources")
+
+    def __str__(self) -> str:
+        return self.name or self.url or str(self.id)
+
+    @property
+    def is_upload(self) -> bool:
+        return bool(self.file)
+
+    @property
+    def filename(self) -> str:
+        return self.file.name.rsplit("/", 1)[-1] if self.file else ""
+
+    def as_audit(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "url": self.url,
+            "file": self.file.name if self.file else "",
+            "format": self.format,
+            "size": self.size,
+        }

@@ -1,0 +1,600 @@
+"""Writes to the catalog. Each runs in one transaction, checks its permission, writes its
+audit entry (the dataset's activity history) and returns the model."""
+
+from __future__ import annotations
+
+import mimetypes
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from kanmin.audit.services import record
+from kanmin.catalog import licenses
+from kanmin.catalog.models import (
+    Dataset,
+    DatasetState,
+    Group,
+    Organization,
+    Resource,
+    Tag,
+)
+from kanmin.core.errors import Conflict, Invalid, NotFound
+from kanmin.core.models import Department, Municipality
+from kanmin.core.permissions import require
+
+# Dataset fields a caller may set, with the value a full update falls back to.
+DATASET_DEFAULTS: dict[str, Any] = {
+    "title_en": "",
+    "notes_ja": "",
+    "notes_en": "",
+    "license_id": licenses.DEFAULT_LICENSE_ID,
+    "update_frequency": "",
+    "contact_name": "",
+    "contact_email": "",
+    "spatial": "",
+    "temporal_start": None,
+    "temporal_end": None,
+    "standard_dataset": "",
+    "tags": [],
+    "groups": [],
+}
+_SCALAR_FIELDS = ("name", "title_ja", *[k for k in DATASET_DEFAULTS if k not in ("tags", "groups")])
+RESOURCE_FIELDS = ("url", "name", "description", "format", "position")
+
+
+def _same_tenant(municipality: Municipality, *objects: Any) -> None:
+    for obj in objects:
+        if obj is not None and obj.municipality_id != municipality.pk:
+            raise NotFound()
+
+
+def _full_clean(obj: Any, exclude: list[str] | None = None) -> None:
+    try:
+        obj.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        raise Invalid(fields={k: list(v) for k, v in exc.message_dict.items()}) from None
+
+
+def _name_taken(model: type[Any], municipality: Municipality, name: str, pk: Any = None) -> None:
+    others = model.all_tenants.filter(municipality=municipality, name=name)
+    if pk is not None:
+        others = others.exclude(pk=pk)
+    if others.exists():
+        raise Invalid(
+            _("The name %(name)s is already in use.") % {"name": name},
+            code="name_taken",
+            fields={"name": [_("That URL is already in use.")]},
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Organizations and groups
+# --------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def organization_create(
+    *,
+    municipality: Municipality,
+    actor: Any,
+    name: str,
+    title_ja: str,
+    title_en: str = "",
+    description: str = "",
+    department: Department | None = None,
+) -> Organization:
+    """Create a publishing unit, usually for one department."""
+    require(actor, "catalog.add_organization", municipality)
+    _same_tenant(municipality, department)
+    org = Organization(
+        municipality=municipality,
+        name=name.strip(),
+        title_ja=title_ja.strip(),
+        title_en=title_en.strip(),
+        description=description.strip(),
+        department=department,
+    )
+    _full_clean(org, exclude=["municipality"])
+    _name_taken(Organization, municipality, org.name)
+    org.save()
+    record(
+        actor=actor,
+        municipality=municipality,
+        action="catalog.organization.create",
+        target=org,
+        after={"name": org.name, "title_ja": org.title_ja},
+    )
+    return org
+
+
+@transaction.atomic
+def group_create(
+    *,
+    municipality: Municipality,
+    actor: Any,
+    name: str,
+    title_ja: str,
+    title_en: str = "",
+    description: str = "",
+) -> Group:
+    """Create a category (CKAN group)."""
+    require(actor, "catalog.add_group", municipality)
+    group = Group(
+        municipality=municipality,
+        name=name.strip(),
+        title_ja=title_ja.strip(),
+        title_en=title_en.strip(),
+        description=description.strip(),
+    )
+    _full_clean(group, exclude=["municipality"])
+    _name_taken(Group, municipality, group.name)
+    group.save()
+    record(
+        actor=actor,
+        municipality=municipality,
+        action="catalog.group.create",
+        target=group,
+        after={"name": group.name, "title_ja": group.title_ja},
+    )
+    return group
+
+
+# --------------------------------------------------------------------------------------------
+# Datasets
+# --------------------------------------------------------------------------------------------
+
+
+def _dataset_fields(dataset: Dataset) -> dict[str, Any]:
+    """The dataset's editable values, as the audit log keeps them."""
+    values = {name: getattr(dataset, name) for name in _SCALAR_FIELDS}
+    values["organization"] = dataset.organization.name
+    values["state"] = dataset.state
+    values["version"] = dataset.version
+    if not dataset._state.adding:
+        values["tags"] = sorted(t.name for t in dataset.tags.all())
+        values["groups"] = sorted(g.name for g in dataset.groups.all())
+    return values
+
+
+def _tags(municipality: Municipality, names: Iterable[str]) -> list[Tag]:
+    tags: list[Tag] = []
+    seen: set[str] = set()
+    for raw in names:
+        name = str(raw).strip()
+        if not name or name in seen:
+            continue
+        if len(name) > 100 or "," in name:
+            raise Invalid(
+                fields={
+                    "tags": [_("Tag %(name)s: at most 100 characters, no commas.") % {"name": name}]
+                }
+            )
+        seen.add(name)
+        tag, _created = Tag.all_tenants.get_or_create(municipality=municipality, name=name)
+        tags.append(tag)
+    return tags
+
+
+def _check_license(license_id: str) -> None:
+    if licenses.get(license_id) is None:
+        raise Invalid(
+            fields={"license_id": [_("Unknown license %(id)s.") % {"id": license_id}]},
+        )
+
+
+def _reindex(dataset: Dataset) -> None:
+    dataset.search_key = dataset.build_search_key()
+    Dataset.all_tenants.filter(pk=dataset.pk).update(search_key=dataset.search_key)
+
+
+def _save_dataset(dataset: Dataset, values: dict[str, Any]) -> None:
+    """Set fields, validate, save, set tags and groups, and rebuild the search key."""
+    municipality = dataset.municipality
+    for name in _SCALAR_FIELDS:
+        if name in values:
+            value = values[name]
+            if isinstance(value, str):
+                value = value.strip()
+            setattr(
+                dataset, name, value if value is not None or name.startswith("temporal") else ""
+            )
+    if "organization" in values:
+        _same_tenant(municipality, values["organization"])
+        dataset.organization = values["organization"]
+    if not dataset.title_ja:
+        dataset.title_ja = dataset.name
+    _check_license(dataset.license_id)
+    _full_clean(dataset, exclude=["municipality", "tags", "groups", "search_key", "creator"])
+    if dataset.temporal_start and dataset.temporal_end:
+        if dataset.temporal_start > dataset.temporal_end:
+            raise Invalid(
+                fields={"temporal_end": [_("The end of the coverage is before its start.")]}
+            )
+    _name_taken(Dataset, municipality, dataset.name, None if dataset._state.adding else dataset.pk)
+    try:
+        with transaction.atomic():
+            dataset.save()
+    except IntegrityError:
+        raise Invalid(fields={"name": [_("That URL is already in use.")]}) from None
+    if "tags" in values:
+        dataset.tags.set(_tags(municipality, values["tags"] or []))
+    if "groups" in values:
+        groups = list(values["groups"] or [])
+        _same_tenant(municipality, *groups)
+        dataset.groups.set(groups)
+    _reindex(dataset)
+
+
+def _check_state_change(actor: Any, dataset: Dataset, new_state: str) -> None:
+    if new_state not in DatasetState.values:
+        raise Invalid(fields={"state": [_("Unknown state %(state)s.") % {"state": new_state}]})
+    if new_state != dataset.state and new_state != DatasetState.DRAFT:
+        require(actor, "catalog.publish_dataset", dataset)
+
+
+@transaction.atomic
+def dataset_create(
+    *,
+    municipality: Municipality,
+    actor: Any,
+    organization: Organization,
+    name: str,
+    title_ja: str = "",
+    state: str = DatasetState.DRAFT,
+    **fields: Any,
+) -> Dataset:
+    """Create a dataset in an organization. Starts as a draft unless ``state`` says otherwise
+    (publishing right away needs the publish permission)."""
+    require(actor, "catalog.add_dataset", municipality)
+    unknown = set(fields) - set(DATASET_DEFAULTS)
+    if unknown:
+        raise TypeError(f"unknown dataset fields: {sorted(unknown)}")
+    _same_tenant(municipality, organization)
+    dataset = Dataset(
+        municipality=municipality,
+        organization=organization,
+        creator=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    _check_state_change(actor, dataset, state)
+    dataset.state = state
+    _save_dataset(
+        dataset,
+        {**DATASET_DEFAULTS, **fields, "name": name, "title_ja": title_ja},
+    )
+    record(
+        actor=actor,
+        municipality=municipality,
+        action="catalog.dataset.create",
+        target=dataset,
+        after=_dataset_fields(dataset),
+    )
+    return dataset
+
+
+def _locked(dataset: Dataset, expected_version: int | None) -> Dataset:
+    """Lock the row and refuse a stale edit (someone saved in between)."""
+    current = (
+        Dataset.all_tenants.select_for_update().select_related("organization").get(pk=dataset.pk)
+    )
+    if expected_version is not None and int(expected_version) != current.version:
+        raise Conflict(
+            fields={
+                "version": [
+                    _(
+                        "This dataset was changed by someone else (version %(current)s, "
+                        "you edited version %(expected)s). Reload it and edit again."
+                    )
+                    % {"current": current.version, "expected": expected_version}
+                ]
+            },
+            code="stale_version",
+        )
+    return current
+
+
+def _change(
+    *,
+    municipality: Municipality,
+    actor: Any,
+    dataset: Dataset,
+    values: dict[str, Any],
+    expected_version: int | None,
+    action: str,
+) -> Dataset:
+    require(actor, "catalog.change_dataset", dataset)
+    _same_tenant(municipality, dataset)
+    unknown = set(values) - {*DATASET_DEFAULTS, "name", "title_ja", "organization", "state"}
+    if unknown:
+        raise TypeError(f"unknown dataset fields: {sorted(unknown)}")
+    current = _locked(dataset, expected_version)
+    before = _dataset_fields(current)
+    if "state" in values:
+        _check_state_change(actor, current, values["state"])
+        current.state = values.pop("state")
+    current.version += 1
+    _save_dataset(current, values)
+    record(
+        actor=actor,
+        municipality=municipality,
+        action=action,
+        target=current,
+        before=before,
+        after=_dataset_fields(current),
+    )
+    return current
+
+
+@transaction.atomic
+def dataset_update(
+    *,
+    municipality: Municipality,
+    actor: Any,
+    dataset: Dataset,
+    expected_version: int | None = None,
+    **values: Any,
+) -> Dataset:
+    """Replace the dataset's metadata: optional fields not given return to their defaults.
+    Resources are kept. ``expected_version`` (when given) must be the current version."""
+    full = {**DATASET_DEFAULTS, **values}
+    return _change(
+        municipality=municipality,
+        actor=actor,
+        dataset=dataset,
+        values=full,
+        expected_version=expected_version,
+        action="catalog.dataset.update",
+    )
+
+
+@transaction.atomic
+def dataset_patch(
+    *,
+    municipality: Municipality,
+    actor: Any,
+    dataset: Dataset,
+    expected_version: int | None = None,
+    **values: Any,
+) -> Dataset:
+    """Change only the fields given."""
+    return _change(
+        municipality=municipality,
+        actor=actor,
+        dataset=dataset,
+        values=dict(values),
+        expected_version=expected_version,
+        action="catalog.dataset.patch",
+    )
+
+
+def _set_state(
+    *, municipality: Municipality, actor: Any, dataset: Dataset, state: str, verb: str
+) -> Dataset:
+    require(actor, "catalog.publish_dataset", dataset)
+    _same_tenant(municipality, dataset)
+    current = _locked(dataset, None)
+    before = current.state
+    current.state = state
+    current.version += 1
+    current.save(update_fields=["state", "version", "modified"])
+    record(
+        actor=actor,
+        municipality=municipality,
+        action=f"catalog.dataset.{verb}",
+        target=current,
+        before={"state": before},
+        after={"state": current.state},
+    )
+    return current
+
+
+@transaction.atomic
+def dataset_publish(*, municipality: Municipality, actor: Any, dataset: Dataset) -> Dataset:
+    """Make the dataset visible to everyone."""
+    return _set_state(
+        municipality=municipality,
+        actor=actor,
+        dataset=dataset,
+        state=DatasetState.PUBLISHED,
+        verb="publish",
+    )
+
+
+@transaction.atomic
+def dataset_make_private(*, municipality: Municipality, actor: Any, dataset: Dataset) -> Dataset:
+    """Hide the dataset from the public; the municipality's staff still see it."""
+    return _set_state(
+        municipality=municipality,
+        actor=actor,
+        dataset=dataset,
+        state=DatasetState.PRIVATE,
+        verb="make_private",
+    )
+
+
+@transaction.atomic
+def dataset_withdraw(*, municipality: Municipality, actor: Any, dataset: Dataset) -> Dataset:
+    """Take a published dataset down (公開停止); it stays in the staff's catalog."""
+    return _set_state(
+        municipality=municipality,
+        actor=actor,
+        dataset=dataset,
+        state=DatasetState.WITHDRAWN,
+        verb="withdraw",
+    )
+
+
+@transaction.atomic
+def dataset_delete(*, municipality: Municipality, actor: Any, dataset: Dataset) -> None:
+    """Delete the dataset, its resources and their files. The audit log keeps its history."""
+    require(actor, "catalog.delete_dataset", dataset)
+    _same_tenant(municipality, dataset)
+    before = _dataset_fields(dataset)
+    files = [r.file for r in dataset.resources.all() if r.file]
+    record(
+        actor=actor,
+        municipality=municipality,
+        action="catalog.dataset.delete",
+        target=dataset,
+        before=before,
+    )
+    dataset.delete()
+    names = [(f.storage, f.name) for f in files]
+
+    def delete_files() -> None:
+        for storage, name in names:
+            storage.delete(name)
+
+    transaction.on_commit(delete_files)
+
+
+# --------------------------------------------------------------------------------------------
+# Resources
+# --------------------------------------------------------------------------------------------
+
+
+def _touch(dataset: Dataset) -> None:
+    """A resource change is a change of its dataset: new version, new search key."""
+    Dataset.all_tenants.select_for_update().filter(pk=dataset.pk).first()
+    dataset.refresh_from_db(fields=["version"])
+    dataset.version += 1
+    dataset.save(update_fields=["version", "modified"])
+    _reindex(dataset)
+
+
+def _guess_format(filename: str) -> str:
+    ext = filename.rsplit(".", 1)[-1] if "." in filename else ""
+    return ext.upper()[:50]
+
+
+def _apply_upload(resource: Resource, upload: UploadedFile) -> None:
+    limit = int(getattr(settings, "FILE_UPLOAD_MAX_BYTES", 0) or 0)
+    size = int(upload.size or 0)
+    if limit and size > limit:
+        raise Invalid(
+            fields={
+                "upload": [
+                    _("The file is %(size)s bytes; the limit is %(limit)s bytes.")
+                    % {"size": size, "limit": limit}
+                ]
+            },
+            code="too_large",
+        )
+    name = (upload.name or "upload").rsplit("/", 1)[-1]
+    resource.file.save(name, upload, save=False)
+    resource.size = size
+    resource.url = ""
+    resource.mimetype = mimetypes.guess_type(name)[0] or ""
+    if not resource.format:
+        resource.format = _guess_format(name)
+    if not resource.name:
+        resource.name = name
+
+
+def _resource_values(resource: Resource, values: dict[str, Any]) -> None:
+    unknown = set(values) - set(RESOURCE_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown resource fields: {sorted(unknown)}")
+    for name, value in values.items():
+        if name == "position":
+            resource.position = int(value or 0)
+        else:
+            setattr(resource, name, (value or "").strip())
+    if resource.url and not resource.format:
+        resource.format = _guess_format(resource.url.split("?", 1)[0].rsplit("/", 1)[-1])
+
+
+@transaction.atomic
+def resource_create(
+    *,
+    municipality: Municipality,
+    actor: Any,
+    dataset: Dataset,
+    upload: UploadedFile | None = None,
+    **values: Any,
+) -> Resource:
+    """Add a file (``upload``) or a link (``url``) to a dataset."""
+    require(actor, "catalog.add_resource", dataset)
+    _same_tenant(municipality, dataset)
+    resource = Resource(municipality=municipality, dataset=dataset)
+    _resource_values(resource, values)
+    if "position" not in values:
+        resource.position = dataset.resources.count()
+    if upload is not None:
+        _apply_upload(resource, upload)
+    if not resource.url and not resource.file:
+        raise Invalid(fields={"url": [_("Give a URL or upload a file.")]}, code="no_url")
+    _full_clean(resource, exclude=["municipality", "dataset", "file"])
+    resource.save()
+    _touch(dataset)
+    record(
+        actor=actor,
+        municipality=municipality,
+        action="catalog.resource.create",
+        target=resource,
+        after={"dataset": dataset.name, **resource.as_audit()},
+    )
+    return resource
+
+
+@transaction.atomic
+def resource_update(
+    *,
+    municipality: Municipality,
+    actor: Any,
+    resource: Resource,
+    upload: UploadedFile | None = None,
+    **values: Any,
+) -> Resource:
+    """Change a resource's fields given; a new ``upload`` replaces its file or link."""
+    require(actor, "catalog.change_resource", resource)
+    _same_tenant(municipality, resource)
+    before = resource.as_audit()
+    old_file = resource.file.name if resource.file else ""
+    _resource_values(resource, values)
+    if upload is not None:
+        _apply_upload(resource, upload)
+    elif values.get("url"):
+        resource.file = None  # type: ignore[assignment]
+        resource.size = None
+    if not resource.url and not resource.file:
+        raise Invalid(fields={"url": [_("Give a URL or upload a file.")]}, code="no_url")
+    _full_clean(resource, exclude=["municipality", "dataset", "file"])
+    resource.save()
+    if old_file and old_file != (resource.file.name if resource.file else ""):
+        storage = resource.file.storage
+        transaction.on_commit(lambda: storage.delete(old_file))
+    _touch(resource.dataset)
+    record(
+        actor=actor,
+        municipality=municipality,
+        action="catalog.resource.update",
+        target=resource,
+        before=before,
+        after=resource.as_audit(),
+    )
+    return resource
+
+
+@transaction.atomic
+def resource_delete(*, municipality: Municipality, actor: Any, resource: Resource) -> None:
+    """Remove a resource and its file."""
+    require(actor, "catalog.delete_resource", resource)
+    _same_tenant(municipality, resource)
+    dataset = resource.dataset
+    record(
+        actor=actor,
+        municipality=municipality,
+        action="catalog.resource.delete",
+        target=resource,
+        before={"dataset": dataset.name, **resource.as_audit()},
+    )
+    f = resource.file
+    resource.delete()
+    if f:
+        transaction.on_commit(lambda: f.storage.delete(f.name))
+    _touch(dataset)

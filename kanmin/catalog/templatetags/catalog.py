@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from django import template
+from django.utils.safestring import SafeString
+
+from kanmin.catalog import markdown as md
+
+register = template.Library()
+
+
+@register.filter
+def markdown(text: str) -> SafeString:
+    """``{{ dataset.notes_ja|markdown }}``: safe HTML from a Markdown description."""
+    return md.render(text)
