@@ -39,9 +39,7 @@ def department_list(request: HttpRequest, lg_code: str) -> list[DepartmentOut]:
     response={201: DepartmentOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     operation_id="core_department_create",
 )
-def department_create(
-    request: HttpRequest, lg_code: str, payload: DepartmentIn
-) -> Status[Any]:
+def department_create(request: HttpRequest, lg_code: str, payload: DepartmentIn) -> Status[Any]:
     """Add a department to a municipality."""
     municipality = selectors.municipality_get(lg_code=lg_code)
     if not request.user.is_authenticated:
