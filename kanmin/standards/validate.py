@@ -2,12 +2,15 @@
 
 CSV files are cut into chunks of whole records (reader.py) and checked by a pool of worker
 processes (one per core, bounded queue, so memory stays flat); results are merged in file
-order, and IDs are checked for duplicates across chunks in the parent with a set of hashes.
+order, and IDs are checked for duplicates across chunks in the parent with sorted arrays of
+64-bit hashes. A chunk that pyarrow can read line for line (no quotes, no blank or ragged
+rows) is parsed and pre-screened by arrow_path.py; any other goes through checks.py alone.
 Workbooks are read with calamine and checked in-process in batches.
 """
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import re
@@ -18,6 +21,9 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from kanmin.standards import arrow_path
 from kanmin.standards.checks import Checker, ChunkResult, check_header
 from kanmin.standards.reader import CsvSource, ReadError, Source, XlsxSource, open_source
 from kanmin.standards.report import Issue, Report
@@ -125,14 +131,28 @@ def _init_worker(checker: Checker) -> None:
     _WORKER = checker
 
 
-def _work(chunk: bytes, encoding: str, delimiter: str) -> tuple[str, Any]:
+def _work(chunk: bytes, encoding: str, delimiter: str, newlines: int) -> tuple[str, Any]:
     checker = _WORKER
     if checker is None:
         raise RuntimeError("worker not initialised")
-    return _check_chunk(checker, chunk, encoding, delimiter)
+    # One worker per core already: Arrow's own threads would only compete.
+    return _check_chunk(checker, chunk, encoding, delimiter, threads=False, newlines=newlines)
 
 
-def _check_chunk(checker: Checker, chunk: bytes, encoding: str, delimiter: str) -> tuple[str, Any]:
+def _check_chunk(
+    checker: Checker,
+    chunk: bytes,
+    encoding: str,
+    delimiter: str,
+    threads: bool = True,
+    newlines: int | None = None,
+) -> tuple[str, Any]:
+    if arrow_path.available():
+        res = arrow_path.check_chunk_arrow(
+            checker, chunk, encoding, delimiter, threads=threads, newlines=newlines
+        )
+        if res is not None:
+            return ("ok", res)
     nul = chunk.find(b"\x00")
     if nul != -1:
         return ("nul", nul)
@@ -153,7 +173,7 @@ class _Merger:
         self.report = report
         self.checker = checker
         self.records = 0
-        self.seen: set[int] = set()
+        self.seen = _HashSet()
         # hash() from a worker agrees with ours when it ran here or in a forked child.
         self.trust_hashes = True
         self.id_column = checker.header[checker.id_index] if checker.id_index is not None else None
@@ -185,31 +205,69 @@ class _Merger:
         hashes = res.id_hashes if res.id_hashes is not None and self.trust_hashes else None
         if hashes is None:
             hashes = array("q", map(hash, ids))
-        new = set(hashes)
+        every = np.frombuffer(hashes, dtype=np.int64) if len(hashes) else _NO_HASHES
+        new = np.unique(every)
         empty = hash("")
-        has_empty = empty in new
+        at = int(np.searchsorted(new, empty))
+        has_empty = at < len(new) and int(new[at]) == empty
         if has_empty:
-            new.discard(empty)
+            new = np.delete(new, at)
         expected = len(ids) - (ids.count("") if has_empty else 0)
-        if len(new) == expected and self.seen.isdisjoint(new):
-            self.seen |= new
+        if len(new) == expected and not self.seen.any_of(new):
+            self.seen.add(new)
             return
-        local: dict[int, int] = {}
-        for i, (v, h) in enumerate(zip(ids, hashes, strict=True)):
-            if v == "":
-                continue
+        # Only the IDs whose hash was seen before (earlier chunk, or earlier in this one)
+        # are walked in Python: ``pos`` holds the non-empty IDs' positions.
+        nonempty = every != empty
+        for i in np.flatnonzero(~nonempty).tolist():
+            nonempty[i] = ids[i] != ""
+        pos = np.flatnonzero(nonempty)
+        mine = every[pos]
+        _, first_at, inverse = np.unique(mine, return_index=True, return_inverse=True)
+        first_pos = pos[first_at[inverse]]
+        earlier = self.seen.contains(mine)
+        for k in np.flatnonzero(earlier | (first_pos != pos)).tolist():
+            i = int(pos[k])
             row = base + (rows[i] if rows is not None else i)
-            if h in local or h in self.seen:
-                first = local.get(h)
-                params = (
-                    {"first": f"{first}行目", "first_en": f"on row {first}"}
-                    if first is not None
-                    else {"first": "前の行", "first_en": "on an earlier row"}
-                )
-                self.report.add(Issue("duplicate_id", "error", row, self.id_column, v, params))
+            if earlier[k]:
+                params = {"first": "前の行", "first_en": "on an earlier row"}
             else:
-                local[h] = row
-        self.seen |= new
+                j = int(first_pos[k])
+                first = base + (rows[j] if rows is not None else j)
+                params = {"first": f"{first}行目", "first_en": f"on row {first}"}
+            self.report.add(Issue("duplicate_id", "error", row, self.id_column, ids[i], params))
+        self.seen.add(new)
+
+
+_NO_HASHES = np.zeros(0, dtype=np.int64)
+
+
+class _HashSet:
+    """A set of 64-bit hashes kept as a few sorted arrays (8 bytes an ID, where a Python set
+    of ints takes about 70), merged like a log-structured tree so adding stays cheap."""
+
+    def __init__(self) -> None:
+        self.runs: list[np.ndarray[Any, np.dtype[np.int64]]] = []
+
+    def contains(self, values: np.ndarray[Any, np.dtype[np.int64]]) -> np.ndarray[Any, Any]:
+        found = np.zeros(len(values), dtype=bool)
+        for run in self.runs:
+            at = np.searchsorted(run, values)
+            at[at == len(run)] = 0
+            found |= run[at] == values
+        return found
+
+    def any_of(self, values: np.ndarray[Any, np.dtype[np.int64]]) -> bool:
+        return bool(len(values)) and bool(self.contains(values).any())
+
+    def add(self, unique_sorted: np.ndarray[Any, np.dtype[np.int64]]) -> None:
+        """Add sorted values (a value may repeat: membership is all that is asked)."""
+        if not len(unique_sorted):
+            return
+        self.runs.append(unique_sorted)
+        while len(self.runs) > 1 and len(self.runs[-2]) <= 2 * len(self.runs[-1]):
+            last = self.runs.pop()
+            self.runs[-1] = np.sort(np.concatenate((self.runs[-1], last)))
 
 
 def _run_csv(
@@ -241,24 +299,31 @@ def _run_csv(
     try:
         for chunk in chunks:
             encoding = src.decide_encoding(chunk, first_row)
+            newlines = chunk.count(b"\n")
             if use_pool and pool is None and total == 0 and len(chunk) < src.chunk_size:
                 use_pool = False
             if use_pool:
                 if pool is None:
                     checker.warm()
+                    if arrow_path.available():
+                        arrow_path.warm(checker)
                     ctx: Any
                     try:
                         ctx = multiprocessing.get_context("fork")
                     except ValueError:
                         ctx = multiprocessing.get_context()
                         merger.trust_hashes = False
+                    # Objects made so far (modules, pyarrow, the checker) are never
+                    # collected: a frozen heap is not written to by the workers' collector,
+                    # so its pages stay shared with them (less memory).
+                    gc.freeze()
                     pool = ProcessPoolExecutor(
                         max_workers=n_workers,
                         mp_context=ctx,
                         initializer=_init_worker,
                         initargs=(checker,),
                     )
-                fut = pool.submit(_work, chunk, encoding, src.delimiter)
+                fut = pool.submit(_work, chunk, encoding, src.delimiter, newlines)
                 pending.append((fut, chunk, first_row))
                 while len(pending) > n_workers + 1:
                     f, c, r = pending.popleft()
@@ -268,12 +333,14 @@ def _run_csv(
                     if progress:
                         progress(merger.records, done_bytes, total)
             else:
-                status, payload = _check_chunk(checker, chunk, encoding, src.delimiter)
+                status, payload = _check_chunk(
+                    checker, chunk, encoding, src.delimiter, newlines=newlines
+                )
                 handle(status, payload, chunk, first_row)
                 done_bytes += len(chunk)
                 if progress:
                     progress(merger.records, done_bytes, total)
-            first_row += chunk.count(b"\n")
+            first_row += newlines
         while pending:
             f, c, r = pending.popleft()
             status, payload = f.result()
@@ -286,6 +353,7 @@ def _run_csv(
             for f, _, _ in pending:
                 f.cancel()
             pool.shutdown(wait=True, cancel_futures=True)
+            gc.unfreeze()
     report.rows = merger.records
 
 
