@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -23,9 +22,9 @@ from kanmin.catalog.models import (
     Resource,
     Tag,
 )
-from kanmin.core.errors import Conflict, Invalid, NotFound
+from kanmin.core.errors import Conflict, Invalid, full_clean
 from kanmin.core.models import Department, Municipality
-from kanmin.core.permissions import require
+from kanmin.core.permissions import require, require_same_tenant
 
 # Dataset fields a caller may set, with the value a full update falls back to.
 DATASET_DEFAULTS: dict[str, Any] = {
@@ -45,19 +44,6 @@ DATASET_DEFAULTS: dict[str, Any] = {
 }
 _SCALAR_FIELDS = ("name", "title_ja", *[k for k in DATASET_DEFAULTS if k not in ("tags", "groups")])
 RESOURCE_FIELDS = ("url", "name", "description", "format", "position")
-
-
-def _same_tenant(municipality: Municipality, *objects: Any) -> None:
-    for obj in objects:
-        if obj is not None and obj.municipality_id != municipality.pk:
-            raise NotFound()
-
-
-def _full_clean(obj: Any, exclude: list[str] | None = None) -> None:
-    try:
-        obj.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
-    except ValidationError as exc:
-        raise Invalid(fields={k: list(v) for k, v in exc.message_dict.items()}) from None
 
 
 def _name_taken(model: type[Any], municipality: Municipality, name: str, pk: Any = None) -> None:
@@ -90,7 +76,7 @@ def organization_create(
 ) -> Organization:
     """Create a publishing unit, usually for one department."""
     require(actor, "catalog.add_organization", municipality)
-    _same_tenant(municipality, department)
+    require_same_tenant(municipality, department)
     org = Organization(
         municipality=municipality,
         name=name.strip(),
@@ -99,7 +85,7 @@ def organization_create(
         description=description.strip(),
         department=department,
     )
-    _full_clean(org, exclude=["municipality"])
+    full_clean(org, exclude=["municipality"], validate_unique=False, validate_constraints=False)
     _name_taken(Organization, municipality, org.name)
     org.save()
     record(
@@ -131,7 +117,7 @@ def group_create(
         title_en=title_en.strip(),
         description=description.strip(),
     )
-    _full_clean(group, exclude=["municipality"])
+    full_clean(group, exclude=["municipality"], validate_unique=False, validate_constraints=False)
     _name_taken(Group, municipality, group.name)
     group.save()
     record(
@@ -204,12 +190,17 @@ def _save_dataset(dataset: Dataset, values: dict[str, Any]) -> None:
                 dataset, name, value if value is not None or name.startswith("temporal") else ""
             )
     if "organization" in values:
-        _same_tenant(municipality, values["organization"])
+        require_same_tenant(municipality, values["organization"])
         dataset.organization = values["organization"]
     if not dataset.title_ja:
         dataset.title_ja = dataset.name
     _check_license(dataset.license_id)
-    _full_clean(dataset, exclude=["municipality", "tags", "groups", "search_key", "creator"])
+    full_clean(
+        dataset,
+        exclude=["municipality", "tags", "groups", "search_key", "creator"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
     if dataset.temporal_start and dataset.temporal_end:
         if dataset.temporal_start > dataset.temporal_end:
             raise Invalid(
@@ -225,7 +216,7 @@ def _save_dataset(dataset: Dataset, values: dict[str, Any]) -> None:
         dataset.tags.set(_tags(municipality, values["tags"] or []))
     if "groups" in values:
         groups = list(values["groups"] or [])
-        _same_tenant(municipality, *groups)
+        require_same_tenant(municipality, *groups)
         dataset.groups.set(groups)
     _reindex(dataset)
 
@@ -254,7 +245,7 @@ def dataset_create(
     unknown = set(fields) - set(DATASET_DEFAULTS)
     if unknown:
         raise TypeError(f"unknown dataset fields: {sorted(unknown)}")
-    _same_tenant(municipality, organization)
+    require_same_tenant(municipality, organization)
     dataset = Dataset(
         municipality=municipality,
         organization=organization,
@@ -307,7 +298,7 @@ def _change(
     action: str,
 ) -> Dataset:
     require(actor, "catalog.change_dataset", dataset)
-    _same_tenant(municipality, dataset)
+    require_same_tenant(municipality, dataset)
     unknown = set(values) - {*DATASET_DEFAULTS, "name", "title_ja", "organization", "state"}
     if unknown:
         raise TypeError(f"unknown dataset fields: {sorted(unknown)}")
@@ -375,7 +366,7 @@ def _set_state(
     *, municipality: Municipality, actor: Any, dataset: Dataset, state: str, verb: str
 ) -> Dataset:
     require(actor, "catalog.publish_dataset", dataset)
-    _same_tenant(municipality, dataset)
+    require_same_tenant(municipality, dataset)
     current = _locked(dataset, None)
     before = current.state
     current.state = state
@@ -432,7 +423,7 @@ def dataset_withdraw(*, municipality: Municipality, actor: Any, dataset: Dataset
 def dataset_delete(*, municipality: Municipality, actor: Any, dataset: Dataset) -> None:
     """Delete the dataset, its resources and their files. The audit log keeps its history."""
     require(actor, "catalog.delete_dataset", dataset)
-    _same_tenant(municipality, dataset)
+    require_same_tenant(municipality, dataset)
     before = _dataset_fields(dataset)
     files = [r.file for r in dataset.resources.all() if r.file]
     record(
@@ -519,7 +510,7 @@ def resource_create(
 ) -> Resource:
     """Add a file (``upload``) or a link (``url``) to a dataset."""
     require(actor, "catalog.add_resource", dataset)
-    _same_tenant(municipality, dataset)
+    require_same_tenant(municipality, dataset)
     resource = Resource(municipality=municipality, dataset=dataset)
     _resource_values(resource, values)
     if "position" not in values:
@@ -528,7 +519,12 @@ def resource_create(
         _apply_upload(resource, upload)
     if not resource.url and not resource.file:
         raise Invalid(fields={"url": [_("Give a URL or upload a file.")]}, code="no_url")
-    _full_clean(resource, exclude=["municipality", "dataset", "file"])
+    full_clean(
+        resource,
+        exclude=["municipality", "dataset", "file"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
     resource.save()
     _touch(dataset)
     record(
@@ -552,7 +548,7 @@ def resource_update(
 ) -> Resource:
     """Change a resource's fields given; a new ``upload`` replaces its file or link."""
     require(actor, "catalog.change_resource", resource)
-    _same_tenant(municipality, resource)
+    require_same_tenant(municipality, resource)
     before = resource.as_audit()
     old_file = resource.file.name if resource.file else ""
     _resource_values(resource, values)
@@ -563,7 +559,12 @@ def resource_update(
         resource.size = None
     if not resource.url and not resource.file:
         raise Invalid(fields={"url": [_("Give a URL or upload a file.")]}, code="no_url")
-    _full_clean(resource, exclude=["municipality", "dataset", "file"])
+    full_clean(
+        resource,
+        exclude=["municipality", "dataset", "file"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
     resource.save()
     if old_file and old_file != (resource.file.name if resource.file else ""):
         storage = resource.file.storage
@@ -584,7 +585,7 @@ def resource_update(
 def resource_delete(*, municipality: Municipality, actor: Any, resource: Resource) -> None:
     """Remove a resource and its file."""
     require(actor, "catalog.delete_resource", resource)
-    _same_tenant(municipality, resource)
+    require_same_tenant(municipality, resource)
     dataset = resource.dataset
     record(
         actor=actor,

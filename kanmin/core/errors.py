@@ -55,3 +55,13 @@ class Conflict(KanminError):
     status = 409
     default_code = "conflict"
     default_message = _("Someone else changed this in the meantime. Reload and try again.")
+
+
+def full_clean(obj: Any, **kwargs: Any) -> None:
+    """Run a model's ``full_clean`` and turn Django's ValidationError into ``Invalid``."""
+    from django.core.exceptions import ValidationError
+
+    try:
+        obj.full_clean(**kwargs)
+    except ValidationError as exc:
+        raise Invalid(fields={k: list(v) for k, v in exc.message_dict.items()}) from None

@@ -22,3 +22,12 @@ def allowed(actor: Any, perm: str, obj: models.Model | None) -> bool:
 def require(actor: Any, perm: str, obj: models.Model | None) -> None:
     if not allowed(actor, perm, obj):
         raise PermissionDenied()
+
+
+def require_same_tenant(municipality: Any, *objects: Any) -> None:
+    """Refuse, as not found, any row that belongs to another municipality (None is skipped)."""
+    from kanmin.core.errors import NotFound
+
+    for obj in objects:
+        if obj is not None and obj.municipality_id != municipality.pk:
+            raise NotFound()

@@ -4,22 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from kanmin.core import auditing
-from kanmin.core.errors import Conflict, Invalid
+from kanmin.core.errors import Conflict, Invalid, full_clean
 from kanmin.core.lg_code import LgCodeError, validate_lg_code
 from kanmin.core.models import Department, Municipality, localized_message
 from kanmin.core.permissions import require
-
-
-def _full_clean(obj: Any, exclude: list[str] | None = None) -> None:
-    try:
-        obj.full_clean(exclude=exclude)
-    except ValidationError as exc:
-        raise Invalid(fields={k: list(v) for k, v in exc.message_dict.items()}) from None
 
 
 @transaction.atomic
@@ -51,7 +43,7 @@ def municipality_create(
         name_kana=name_kana.strip(),
         name_en=name_en.strip(),
     )
-    _full_clean(municipality)
+    full_clean(municipality)
     municipality.save()
     auditing.record(
         actor=actor,
@@ -107,7 +99,7 @@ def department_create(
         parent=parent,
         sort_order=sort_order,
     )
-    _full_clean(department, exclude=["municipality"])
+    full_clean(department, exclude=["municipality"])
     try:
         with transaction.atomic():
             department.save()
@@ -147,7 +139,7 @@ def department_update(
         department.name_en = name_en.strip()
     if sort_order is not None:
         department.sort_order = sort_order
-    _full_clean(department, exclude=["municipality"])
+    full_clean(department, exclude=["municipality"])
     department.save()
     auditing.record(
         actor=actor,

@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 
 from kanmin.audit.services import record
 from kanmin.core import metrics
-from kanmin.core.errors import Conflict, Invalid, NotFound, PermissionDenied
+from kanmin.core.errors import Conflict, Invalid, PermissionDenied
 from kanmin.core.fiscal_year import FiscalYear
 from kanmin.core.models import Department, Municipality
-from kanmin.core.permissions import require
+from kanmin.core.permissions import require, require_same_tenant
 from kanmin.plan import rules, selectors
 from kanmin.plan.models import (
     GlossaryTerm,
@@ -32,12 +32,6 @@ from kanmin.plan.models import (
     Source,
     ValueKind,
 )
-
-
-def _same_tenant(municipality: Municipality, *objects: Any) -> None:
-    for obj in objects:
-        if obj is not None and obj.municipality_id != municipality.pk:
-            raise NotFound()
 
 
 def _ja(entry: dict[str, Any], key: str) -> str:
@@ -173,7 +167,7 @@ def measure_create(
     content_ja: str = "",
     departments: list[Department] | None = None,
 ) -> Measure:
-    _same_tenant(municipality, plan, policy, *(departments or []))
+    require_same_tenant(municipality, plan, policy, *(departments or []))
     require(actor, "plan.add_measure", municipality)
     number = number.strip()
     if plan.measures.filter(number=number, retired_at__isnull=True).exists():
@@ -217,7 +211,7 @@ def measure_update(
     departments: list[Department] | None = None,
 ) -> Measure:
     """Edit or renumber a measure; the audit log keeps what it was."""
-    _same_tenant(municipality, measure, *(departments or []))
+    require_same_tenant(municipality, measure, *(departments or []))
     require(actor, "plan.change_measure", measure)
     before = _measure_fields(measure)
     if number is not None and number.strip() != measure.number:
@@ -254,7 +248,7 @@ def measure_update(
 
 @transaction.atomic
 def measure_retire(*, municipality: Municipality, actor: Any, measure: Measure) -> Measure:
-    _same_tenant(municipality, measure)
+    require_same_tenant(municipality, measure)
     require(actor, "plan.change_measure", measure)
     if measure.retired_at is None:
         measure.retired_at = timezone.now()
@@ -298,7 +292,7 @@ def kpi_create(
     formula: str = "",
     metric: str = "",
 ) -> Kpi:
-    _same_tenant(municipality, measure)
+    require_same_tenant(municipality, measure)
     require(actor, "plan.add_kpi", municipality)
     if direction not in ("higher", "lower"):
         raise Invalid(fields={"direction": [_("Choose higher or lower.")]})
@@ -329,7 +323,7 @@ def kpi_create(
 
 @transaction.atomic
 def kpi_update(*, municipality: Municipality, actor: Any, kpi: Kpi, **changes: Any) -> Kpi:
-    _same_tenant(municipality, kpi)
+    require_same_tenant(municipality, kpi)
     require(actor, "plan.change_kpi", kpi)
     allowed = {"name_ja", "name_en", "unit", "direction", "formula", "metric"}
     unknown = set(changes) - allowed
@@ -356,7 +350,7 @@ def kpi_update(*, municipality: Municipality, actor: Any, kpi: Kpi, **changes: A
 
 @transaction.atomic
 def kpi_retire(*, municipality: Municipality, actor: Any, kpi: Kpi) -> Kpi:
-    _same_tenant(municipality, kpi)
+    require_same_tenant(municipality, kpi)
     require(actor, "plan.change_kpi", kpi)
     if kpi.retired_at is None:
         kpi.retired_at = timezone.now()
@@ -380,7 +374,7 @@ def kpi_value_record(
     source: str = Source.ENTERED,
 ) -> KpiValue:
     """Record a target or an actual for a fiscal year as a new version."""
-    _same_tenant(municipality, kpi)
+    require_same_tenant(municipality, kpi)
     require(actor, "plan.add_kpivalue", kpi)
     if kind not in ValueKind.values:
         raise Invalid(fields={"kind": [_("Choose target or actual.")]})
@@ -474,7 +468,7 @@ def kpi_compute(
 
 @transaction.atomic
 def review_open(*, municipality: Municipality, actor: Any, plan: Plan, fiscal_year: int) -> Review:
-    _same_tenant(municipality, plan)
+    require_same_tenant(municipality, plan)
     require(actor, "plan.add_review", municipality)
     if (
         Review.objects.for_municipality(municipality)
@@ -521,7 +515,7 @@ def measure_review_set(
     Staff report only the measures of their own departments; whoever may close the review
     (the plan manager) may report any measure.
     """
-    _same_tenant(municipality, review, measure)
+    require_same_tenant(municipality, review, measure)
     require(actor, "plan.add_measurereview", measure)
     if not selectors.reports_measure(actor=actor, measure=measure, review=review):
         raise PermissionDenied(
@@ -560,7 +554,7 @@ def measure_review_set(
 @transaction.atomic
 def review_close(*, municipality: Municipality, actor: Any, review: Review) -> Review:
     """Close a review and freeze its figures: the report of a closed review never changes."""
-    _same_tenant(municipality, review)
+    require_same_tenant(municipality, review)
     require(actor, "plan.change_review", review)
     review = Review.objects.select_for_update().get(pk=review.pk)
     if review.is_closed:
