@@ -8,6 +8,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from kanmin.accounts import urls as accounts_urls
 from kanmin.api import api
 from kanmin.catalog import urls as catalog_urls
+from kanmin.catalog import views as catalog_views
 from kanmin.core import urls as core_urls
 from kanmin.core import views as core_views
 from kanmin.core.admin import admin_site
@@ -48,6 +49,10 @@ def build(single_tenant: bool) -> list[URLPattern | URLResolver]:
                 prefix + "api/",
                 include((catalog_urls.ckan_urlpatterns, "ckan"), namespace="ckan_tenant"),
             )
+        )
+        # DCAT of every municipality's published datasets (a tenant's own is under its prefix).
+        patterns.append(
+            path("catalog.<str:fmt>", catalog_views.dcat_catalog, name="dcat_catalog_root")
         )
     return patterns
 

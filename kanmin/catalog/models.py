@@ -181,6 +181,16 @@ class Dataset(TenantModel):
     version = models.PositiveIntegerField(
         _("version"), default=1, help_text=_("Raised on every change; a stale edit is refused.")
     )
+    quality_score = models.PositiveSmallIntegerField(
+        _("quality score"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("The best score among its checked files (0–100)."),
+    )
+    stars = models.PositiveSmallIntegerField(
+        _("5-star level"), null=True, blank=True, editable=False
+    )
     search_key = models.TextField(editable=False, blank=True, default="")
     creator = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -226,6 +236,9 @@ class Dataset(TenantModel):
         return "\x1f".join(search_key(p) for p in parts if p)
 
 
+TABULAR_EXTENSIONS = frozenset({"csv", "tsv", "txt", "xlsx"})
+
+
 def resource_upload_to(instance: Resource, filename: str) -> str:
     return f"catalog/{instance.municipality.lg_code}/{instance.dataset_id}/{instance.id}/{filename}"
 
@@ -245,6 +258,24 @@ class Resource(TenantModel):
     mimetype = models.CharField(_("media type"), max_length=100, blank=True)
     size = models.PositiveBigIntegerField(_("size (bytes)"), null=True, blank=True)
     position = models.PositiveIntegerField(_("position"), default=0)
+    quality_score = models.PositiveSmallIntegerField(
+        _("quality score"),
+        null=True,
+        blank=True,
+        help_text=_("0–100, from the latest check of the file by the standards engine."),
+    )
+    stars = models.PositiveSmallIntegerField(_("5-star level"), null=True, blank=True)
+    repaired_from = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="repairs",
+        verbose_name=_("corrected copy of"),
+    )
+    repair_log = models.FileField(
+        _("change log of the correction"), upload_to=resource_upload_to, blank=True, max_length=500
+    )
     created = models.DateTimeField(_("created"), auto_now_add=True)
     modified = models.DateTimeField(_("modified"), auto_now=True)
 
@@ -264,6 +295,11 @@ class Resource(TenantModel):
     def filename(self) -> str:
         return self.file.name.rsplit("/", 1)[-1] if self.file else ""
 
+    @property
+    def is_tabular(self) -> bool:
+        """A file the standards engine can check (CSV, TSV, Excel workbook)."""
+        return bool(self.file) and self.filename.lower().rsplit(".", 1)[-1] in TABULAR_EXTENSIONS
+
     def as_audit(self) -> dict[str, Any]:
         return {
             "name": self.name,
@@ -272,3 +308,67 @@ class Resource(TenantModel):
             "format": self.format,
             "size": self.size,
         }
+
+
+class ValidationStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting to be checked")
+    RUNNING = "running", _("Being checked")
+    DONE = "done", _("Checked")
+    FAILED = "failed", _("Could not be checked")
+
+
+class Validation(TenantModel):
+    """One check of a resource's file by the standards engine, run as a background task.
+
+    ``issues`` keeps the findings language-neutral (code, row, column, value, params), so that the
+    page renders them in the reader's language."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    resource = models.ForeignKey(
+        Resource, on_delete=models.CASCADE, related_name="validations", verbose_name=_("resource")
+    )
+    requested_schema = models.CharField(_("requested schema"), max_length=100, default="auto")
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=ValidationStatus.choices,
+        default=ValidationStatus.QUEUED,
+    )
+    bytes_done = models.PositiveBigIntegerField(_("bytes checked"), default=0)
+    bytes_total = models.PositiveBigIntegerField(_("bytes in all"), default=0)
+    rows_done = models.PositiveBigIntegerField(_("rows checked"), default=0)
+    schema = models.CharField(_("schema found"), max_length=100, blank=True)
+    encoding = models.CharField(_("encoding"), max_length=30, blank=True)
+    rows = models.PositiveBigIntegerField(_("rows"), null=True, blank=True)
+    valid = models.BooleanField(_("valid"), null=True, blank=True)
+    error_count = models.PositiveIntegerField(_("errors"), default=0)
+    warning_count = models.PositiveIntegerField(_("warnings"), default=0)
+    quality_score = models.PositiveSmallIntegerField(_("quality score"), null=True, blank=True)
+    stars = models.PositiveSmallIntegerField(_("5-star level"), null=True, blank=True)
+    quality_breakdown = models.JSONField(_("quality breakdown"), default=dict, blank=True)
+    issues = models.JSONField(_("findings"), default=list, blank=True)
+    failure = models.TextField(_("why it could not be checked"), blank=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    started = models.DateTimeField(_("started"), null=True, blank=True)
+    finished = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["resource", "-created"]
+        verbose_name = _("validation")
+        verbose_name_plural = _("validations")
+        indexes = [models.Index(fields=["resource", "-created"])]
+
+    def __str__(self) -> str:
+        return f"{self.resource} · {self.get_status_display()}"
+
+    @property
+    def percent(self) -> int:
+        if self.status == ValidationStatus.DONE:
+            return 100
+        if not self.bytes_total:
+            return 0
+        return min(99, int(100 * self.bytes_done / self.bytes_total))
+
+    @property
+    def finished_work(self) -> bool:
+        return self.status in (ValidationStatus.DONE, ValidationStatus.FAILED)

@@ -5,16 +5,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from kanmin.accounts.backends import municipality_filter
+from kanmin.audit import selectors as audit_selectors
+from kanmin.audit.models import AuditEvent
 from kanmin.catalog import licenses, search
-from kanmin.catalog.models import Dataset, DatasetState, Group, Organization, Resource, Tag
+from kanmin.catalog.models import (
+    Dataset,
+    DatasetState,
+    Group,
+    Organization,
+    Resource,
+    Tag,
+    Validation,
+)
 from kanmin.core.errors import NotFound
 from kanmin.core.models import Municipality
 
@@ -152,14 +164,25 @@ def resource_get(
 
 
 def _related(lookup: str) -> search.FieldBuilder:
-    """A term on a related row, as a subquery so that two terms never share one join."""
+    """A term on a related row, as a subquery so that two terms never share one join. The
+    subquery reads the link table alone (dataset_id), without a join back to the datasets."""
 
     def build(value: str, prefix: bool) -> Q:
         op = "startswith" if prefix else "exact"
-        ids = Dataset.all_tenants.filter(**{f"{lookup}__{op}": value}).values("pk")
-        return Q(pk__in=ids)
+        return Q(pk__in=_dataset_ids(lookup, op, value))
 
     return build
+
+
+def _dataset_ids(lookup: str, op: str, value: str) -> QuerySet[Any]:
+    """``dataset_id`` of the rows of a related table where ``lookup`` (``tags__name``,
+    ``resources__format``, ...) matches ``value`` with ``op``."""
+    relation, rest = lookup.split("__", 1)
+    if relation == "resources":
+        return Resource.all_tenants.filter(**{f"{rest}__{op}": value}).values("dataset_id")
+    through = Dataset.tags.through if relation == "tags" else Dataset.groups.through
+    target = "tag" if relation == "tags" else "group"
+    return through.objects.filter(**{f"{target}__{rest}__{op}": value}).values("dataset_id")
 
 
 def _plain(lookup: str, *, ci: bool = False) -> search.FieldBuilder:
@@ -171,10 +194,16 @@ def _plain(lookup: str, *, ci: bool = False) -> search.FieldBuilder:
 
 
 def _contains(*lookups: str) -> search.FieldBuilder:
+    """Case-insensitive substring; on a related table as a subquery, so that a dataset with
+    two matching resources is still one result."""
+
     def build(value: str, prefix: bool) -> Q:
         q = Q()
         for lookup in lookups:
-            q |= Q(**{f"{lookup}__icontains": value})
+            if "__" in lookup:
+                q |= Q(pk__in=_dataset_ids(lookup, "icontains", value))
+            else:
+                q |= Q(**{f"{lookup}__icontains": value})
         return q
 
     return build
@@ -268,67 +297,126 @@ class SearchResult:
     facets: dict[str, list[FacetItem]] = field(default_factory=dict)
 
 
-def _facet_counts(queryset: QuerySet[Dataset], name: str) -> list[FacetItem]:
-    ids = queryset.order_by().values("pk")
-    rows: Iterable[tuple[str, str, int]]
-    if name == "organization":
-        rows = (
-            Organization.all_tenants.filter(datasets__in=ids)
-            .annotate(n=Count("datasets", distinct=True))
-            .values_list("name", "title_ja", "n")
+# Facet name → (branch number, the SQL of its branch over the matches ``m``).
+_FACET_SQL: dict[str, str] = {
+    "organization": "SELECT {n}, CAST(m.org AS TEXT), COUNT(*) FROM m GROUP BY m.org",
+    "groups": (
+        "SELECT {n}, CAST(l.group_id AS TEXT), COUNT(*) FROM m JOIN {groups} l"
+        " ON l.dataset_id = m.id GROUP BY l.group_id"
+    ),
+    "tags": (
+        "SELECT {n}, CAST(l.tag_id AS TEXT), COUNT(*) FROM m JOIN {tags} l"
+        " ON l.dataset_id = m.id GROUP BY l.tag_id"
+    ),
+    "res_format": (
+        "SELECT {n}, r.format, COUNT(DISTINCT r.dataset_id) FROM m JOIN {resources} r"
+        " ON r.dataset_id = m.id WHERE r.format <> '' GROUP BY r.format"
+    ),
+    "license_id": "SELECT {n}, m.lic, COUNT(*) FROM m WHERE m.lic <> '' GROUP BY m.lic",
+    "standard_dataset": ("SELECT {n}, m.std, COUNT(*) FROM m WHERE m.std <> '' GROUP BY m.std"),
+    "municipality": "SELECT {n}, CAST(m.muni AS TEXT), COUNT(*) FROM m GROUP BY m.muni",
+}
+# The columns of ``m``: Dataset fields, in order, and their names in the statement.
+_MATCH_COLUMNS = (
+    ("pk", "id"),
+    ("organization_id", "org"),
+    ("license_id", "lic"),
+    ("standard_dataset", "std"),
+    ("municipality_id", "muni"),
+    ("modified", "modified"),
+    ("created", "created"),
+    ("name", "name"),
+    ("title_ja", "title"),
+)
+_ORDER_COLUMNS = dict(_MATCH_COLUMNS)
+
+
+def _search_statement(
+    queryset: QuerySet[Dataset],
+    facet_fields: Sequence[str],
+    order: Sequence[str],
+    start: int,
+    rows: int,
+) -> tuple[str, list[Any]]:
+    """One statement for the count, the facet counts and the ids of the page: the matches are
+    found once (a materialized ``WITH``) and every part reads them, instead of a scan of the
+    datasets for each facet. Branch 0 is the count, 1.. the facets in ``facet_fields`` order,
+    and the last (-1) the page: (id, position)."""
+    matches = queryset.order_by().values_list(*(f for f, _c in _MATCH_COLUMNS))
+    inner, inner_params = matches.query.sql_with_params()
+    tables = {
+        "groups": Dataset.groups.through._meta.db_table,
+        "tags": Dataset.tags.through._meta.db_table,
+        "resources": Resource._meta.db_table,
+    }
+    columns = ", ".join(c for _f, c in _MATCH_COLUMNS)
+    parts = ["SELECT 0, NULL, COUNT(*) FROM m"]
+    for n, name in enumerate(facet_fields, start=1):
+        parts.append(_FACET_SQL[name].format(n=n, **tables))
+    params: list[Any] = list(inner_params)
+    if rows > 0:
+        order_sql = ", ".join(
+            f"{_ORDER_COLUMNS[o.lstrip('-')]} {'DESC' if o.startswith('-') else 'ASC'}"
+            for o in order
         )
-    elif name == "groups":
-        rows = (
-            Group.all_tenants.filter(datasets__in=ids)
-            .annotate(n=Count("datasets", distinct=True))
-            .values_list("name", "title_ja", "n")
+        parts.append(
+            f"SELECT -1, CAST(p.id AS TEXT), ROW_NUMBER() OVER (ORDER BY {order_sql}) FROM"  # noqa: S608 (column names from _ORDER_COLUMNS)
+            f" (SELECT * FROM m ORDER BY {order_sql} LIMIT %s OFFSET %s) p"
         )
-    elif name == "tags":
-        rows = (
-            (n, n, c)
-            for n, c in Tag.all_tenants.filter(datasets__in=ids)
-            .values("name")
-            .annotate(c=Count("datasets", distinct=True))
-            .values_list("name", "c")
-        )
-    elif name == "res_format":
-        rows = (
-            (f, f, c)
-            for f, c in Resource.all_tenants.filter(dataset__in=ids)
-            .exclude(format="")
-            .values("format")
-            .annotate(c=Count("dataset", distinct=True))
-            .values_list("format", "c")
-        )
-    elif name in ("license_id", "standard_dataset"):
-        counted = (
-            Dataset.all_tenants.filter(pk__in=ids)
-            .exclude(**{name: ""})
-            .values(name)
-            .annotate(c=Count("pk"))
-            .values_list(name, "c")
-        )
-        if name == "license_id":
-            rows = ((v, _license_title(v), c) for v, c in counted)
+        params += [rows, start]
+    sql = f"WITH m ({columns}) AS MATERIALIZED ({inner}) " + " UNION ALL ".join(parts)
+    return sql, params
+
+
+def _facet_counts(
+    facet_fields: Sequence[str], found: dict[int, list[tuple[str, int]]]
+) -> dict[str, list[FacetItem]]:
+    """Name the counted ids (organizations, categories, tags, municipalities) and add up the
+    items of the same name: names repeat across municipalities at the root."""
+    facets: dict[str, list[FacetItem]] = {}
+    for n, name in enumerate(facet_fields, start=1):
+        counted = found.get(n, [])
+        keys = [k for k, _c in counted]
+        labels: dict[str, tuple[str, str]]
+        if name in ("organization", "groups"):
+            model = Organization if name == "organization" else Group
+            labels = {
+                str(pk): (item_name, title)
+                for pk, item_name, title in model.all_tenants.filter(pk__in=keys).values_list(
+                    "pk", "name", "title_ja"
+                )
+            }
+        elif name == "tags":
+            labels = {
+                str(pk): (tag, tag)
+                for pk, tag in Tag.all_tenants.filter(pk__in=keys).values_list("pk", "name")
+            }
+        elif name == "municipality":
+            labels = {
+                str(pk): (code, title)
+                for pk, code, title in Municipality.objects.filter(pk__in=keys).values_list(
+                    "pk", "lg_code", "name_ja"
+                )
+            }
+        elif name == "license_id":
+            labels = {k: (k, _license_title(k)) for k in keys}
         else:
-            rows = ((v, v, c) for v, c in counted)
-    elif name == "municipality":
-        rows = (
-            Dataset.all_tenants.filter(pk__in=ids)
-            .values("municipality__lg_code", "municipality__name_ja")
-            .annotate(c=Count("pk"))
-            .values_list("municipality__lg_code", "municipality__name_ja", "c")
-        )
-    else:
-        return []
-    # Per name: names repeat across municipalities at the root, so add them up.
-    merged: dict[str, FacetItem] = {}
-    for item_name, display, count in rows:
-        if item_name in merged:
-            merged[item_name].count += count
-        else:
-            merged[item_name] = FacetItem(item_name, display, count)
-    return list(merged.values())
+            labels = {k: (k, k) for k in keys}
+        merged: dict[str, FacetItem] = {}
+        by_uuid = name in ("organization", "groups", "tags")
+        for key, count in counted:
+            item_name, display = labels.get(_uuid_text(key) if by_uuid else key, (key, key))
+            if item_name in merged:
+                merged[item_name].count += count
+            else:
+                merged[item_name] = FacetItem(item_name, display, count)
+        facets[name] = list(merged.values())
+    return facets
+
+
+def _uuid_text(value: str) -> str:
+    """``str(uuid)`` of an id as the database gives it (hex on SQLite, dashed on PostgreSQL)."""
+    return str(uuid.UUID(value))
 
 
 def _license_title(license_id: str) -> str:
@@ -353,7 +441,11 @@ def dataset_search(
     staff_within: Municipality | None = None,
 ) -> SearchResult:
     """Search the datasets a viewer may see. ``q`` and each ``fq`` use the query syntax of
-    :mod:`kanmin.catalog.search`; raises ``search.QueryError`` on a bad query or sort."""
+    :mod:`kanmin.catalog.search`; raises ``search.QueryError`` on a bad query or sort.
+
+    With facets, one statement finds the matches once and counts, facets and pages them
+    (:func:`_search_statement`); without, a count and the page (which the index on
+    ``-modified`` serves when there is no query)."""
     queryset = dataset_list(
         municipality=municipality,
         viewer=viewer,
@@ -365,15 +457,35 @@ def dataset_search(
         if text and text.strip():
             queryset = queryset.filter(search.parse(text, QUERY_FIELDS))
     order = parse_sort(sort)
+    names = [n for n in dict.fromkeys(facet_fields) if n in _FACET_SQL]
+    if not names:
+        count = queryset.count()
+        page = list(dataset_with_details(queryset.order_by(*order))[start : start + rows])
+        return SearchResult(count=count, datasets=page, sort=sort or DEFAULT_SORT)
+    sql, params = _search_statement(queryset, names, order, max(start, 0), max(rows, 0))
+    found: dict[int, list[tuple[str, int]]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for branch, key, value in cursor.fetchall():
+            found.setdefault(int(branch), []).append((key, int(value)))
+    count = found[0][0][1] if found.get(0) else 0
+    page_ids = {uuid.UUID(key): position for key, position in found.get(-1, [])}
+    page = sorted(
+        dataset_with_details(
+            Dataset.all_tenants.filter(pk__in=list(page_ids)).select_related(
+                "organization", "municipality"
+            )
+        ),
+        key=lambda d: page_ids[d.pk],
+    )
     facets: dict[str, list[FacetItem]] = {}
+    counted = _facet_counts(names, found)
     for name in facet_fields:
-        items = [i for i in _facet_counts(queryset, name) if i.count >= facet_mincount]
+        items = [i for i in counted.get(name, []) if i.count >= facet_mincount]
         items.sort(key=lambda i: (-i.count, i.name))
         if facet_limit >= 0:
             items = items[:facet_limit]
         facets[name] = items
-    count = queryset.count()
-    page = list(dataset_with_details(queryset.order_by(*order))[start : start + rows])
     return SearchResult(count=count, datasets=page, sort=sort or DEFAULT_SORT, facets=facets)
 
 
@@ -444,3 +556,71 @@ def public_dataset_names(
         .values_list("name", flat=True)
     )
     return [str(pk) if name in duplicated else name for name, pk in rows]
+
+
+# --------------------------------------------------------------------------------------------
+# Validation reports and activity
+# --------------------------------------------------------------------------------------------
+
+
+def validation_latest(*, resource: Resource) -> Validation | None:
+    """The newest check of a resource's file, if any."""
+    return Validation.all_tenants.filter(resource=resource).order_by("-created").first()
+
+
+def validation_get(*, resource: Resource, id: str) -> Validation:
+    validation = None
+    if search.is_uuid(id):
+        validation = Validation.all_tenants.filter(resource=resource, pk=id).first()
+    if validation is None:
+        raise NotFound(_("That check was not found."), code="no_validation")
+    return validation
+
+
+@dataclass
+class Finding:
+    severity: str
+    code: str
+    row: int | None
+    column: str | None
+    value: str | None
+    message: str
+
+
+def validation_findings(validation: Validation, lang: str) -> list[Finding]:
+    """The kept findings of a check, with their messages in ``lang`` (``ja`` or ``en``)."""
+    from kanmin.standards.report import Issue
+
+    findings = []
+    for item in validation.issues or []:
+        issue = Issue(
+            item["code"],
+            item.get("severity", "error"),
+            item.get("row"),
+            item.get("column"),
+            item.get("value"),
+            params=item.get("params") or {},
+        )
+        findings.append(
+            Finding(
+                severity=issue.severity,
+                code=issue.code,
+                row=issue.row,
+                column=issue.column,
+                value=issue.value,
+                message=issue.message(lang),
+            )
+        )
+    return findings
+
+
+def dataset_activity(*, dataset: Dataset, limit: int = 50) -> list[AuditEvent]:
+    """Who changed what in a dataset and its files, newest first."""
+    return list(
+        audit_selectors.event_list(
+            municipality_code=dataset.municipality.lg_code,
+            targets=[("catalog.dataset", str(dataset.pk))],
+            extra={"dataset_id": str(dataset.pk)},
+            limit=limit,
+        )
+    )

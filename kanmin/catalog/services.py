@@ -3,17 +3,26 @@ audit entry (the dataset's activity history) and returns the model."""
 
 from __future__ import annotations
 
+import io
+import json
 import mimetypes
+import tempfile
+import time
 from collections.abc import Iterable
+from functools import partial
+from pathlib import Path
 from typing import Any
 
-from django.conf import settings
+from django.core.files.base import ContentFile, File
 from django.core.files.uploadedfile import UploadedFile
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from kanmin.audit.services import record
-from kanmin.catalog import licenses
+from kanmin.catalog import filetypes, licenses, quality
 from kanmin.catalog.models import (
     Dataset,
     DatasetState,
@@ -21,10 +30,14 @@ from kanmin.catalog.models import (
     Organization,
     Resource,
     Tag,
+    Validation,
+    ValidationStatus,
 )
+from kanmin.catalog.uploads import standard_file_name, too_large_error, upload_limit
 from kanmin.core.errors import Conflict, Invalid, full_clean
 from kanmin.core.models import Department, Municipality
 from kanmin.core.permissions import require, require_same_tenant
+from kanmin.core.spreadsheet import write_rows
 
 # Dataset fields a caller may set, with the value a full update falls back to.
 DATASET_DEFAULTS: dict[str, Any] = {
@@ -425,7 +438,7 @@ def dataset_delete(*, municipality: Municipality, actor: Any, dataset: Dataset) 
     require(actor, "catalog.delete_dataset", dataset)
     require_same_tenant(municipality, dataset)
     before = _dataset_fields(dataset)
-    files = [r.file for r in dataset.resources.all() if r.file]
+    files = [f for r in dataset.resources.all() for f in (r.file, r.repair_log) if f]
     record(
         actor=actor,
         municipality=municipality,
@@ -455,6 +468,7 @@ def _touch(dataset: Dataset) -> None:
     dataset.version += 1
     dataset.save(update_fields=["version", "modified"])
     _reindex(dataset)
+    _refresh_quality(dataset)
 
 
 def _guess_format(filename: str) -> str:
@@ -462,20 +476,33 @@ def _guess_format(filename: str) -> str:
     return ext.upper()[:50]
 
 
-def _apply_upload(resource: Resource, upload: UploadedFile) -> None:
-    limit = int(getattr(settings, "FILE_UPLOAD_MAX_BYTES", 0) or 0)
+def _check_upload(name: str, upload: UploadedFile) -> None:
+    """Refuse a file that is too large or whose content does not match its extension, before
+    anything is stored."""
+    limit = upload_limit()
     size = int(upload.size or 0)
     if limit and size > limit:
-        raise Invalid(
-            fields={
-                "upload": [
-                    _("The file is %(size)s bytes; the limit is %(limit)s bytes.")
-                    % {"size": size, "limit": limit}
-                ]
-            },
-            code="too_large",
-        )
-    name = (upload.name or "upload").rsplit("/", 1)[-1]
+        raise too_large_error(size)
+    upload.seek(0)
+    mismatch = filetypes.check(name, upload)  # type: ignore[arg-type]
+    upload.seek(0)
+    if mismatch is not None:
+        if mismatch.kind == "executable":
+            message = _("%(name)s is a program; programs cannot be published.") % {"name": name}
+        else:
+            message = _(
+                "%(name)s does not look like a .%(ext)s file: its content is %(kind)s. "
+                "Check that you chose the right file, or give it the right extension."
+            ) % {"name": name, "ext": mismatch.extension, "kind": mismatch.kind_label}
+        raise Invalid(message, fields={"upload": [message]}, code="type_mismatch")
+
+
+def _apply_upload(resource: Resource, upload: UploadedFile) -> None:
+    name = (upload.name or "upload").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+    _check_upload(name, upload)
+    size = int(upload.size or 0)
+    dataset = resource.dataset
+    name = standard_file_name(dataset.municipality.lg_code, dataset.standard_dataset, name)
     resource.file.save(name, upload, save=False)
     resource.size = size
     resource.url = ""
@@ -533,7 +560,10 @@ def resource_create(
         action="catalog.resource.create",
         target=resource,
         after={"dataset": dataset.name, **resource.as_audit()},
+        extra={"dataset_id": str(dataset.pk)},
     )
+    if upload is not None and resource.is_tabular:
+        _queue_validation(resource, _schema_for(resource))
     return resource
 
 
@@ -569,6 +599,10 @@ def resource_update(
     if old_file and old_file != (resource.file.name if resource.file else ""):
         storage = resource.file.storage
         transaction.on_commit(lambda: storage.delete(old_file))
+    if upload is not None or resource.url:
+        resource.quality_score = None
+        resource.stars = None
+        resource.save(update_fields=["quality_score", "stars"])
     _touch(resource.dataset)
     record(
         actor=actor,
@@ -577,7 +611,10 @@ def resource_update(
         target=resource,
         before=before,
         after=resource.as_audit(),
+        extra={"dataset_id": str(resource.dataset_id)},
     )
+    if upload is not None and resource.is_tabular:
+        _queue_validation(resource, _schema_for(resource))
     return resource
 
 
@@ -593,9 +630,270 @@ def resource_delete(*, municipality: Municipality, actor: Any, resource: Resourc
         action="catalog.resource.delete",
         target=resource,
         before={"dataset": dataset.name, **resource.as_audit()},
+        extra={"dataset_id": str(dataset.pk)},
     )
     f = resource.file
+    log = resource.repair_log
     resource.delete()
-    if f:
-        transaction.on_commit(lambda: f.storage.delete(f.name))
+    for stored in (f, log):
+        if stored:
+            transaction.on_commit(partial(stored.storage.delete, stored.name))
     _touch(dataset)
+
+
+# --------------------------------------------------------------------------------------------
+# Validation by the standards engine, repair
+# --------------------------------------------------------------------------------------------
+
+# Findings kept for the page (all are counted); a report of a whole file stays readable.
+MAX_KEPT_FINDINGS = 1000
+# Files up to this size are checked with every finding counted (an exact quality score).
+EXACT_QUALITY_BYTES = 64 * 1024 * 1024
+_PROGRESS_EVERY = 0.5  # seconds between progress writes
+
+
+def _refresh_quality(dataset: Dataset) -> None:
+    """The dataset's score and stars: the best among its files."""
+    scores: list[int] = []
+    stars: list[int] = []
+    for resource in Resource.all_tenants.filter(dataset=dataset):
+        if resource.quality_score is not None:
+            scores.append(resource.quality_score)
+        level = resource.stars
+        if level is None:
+            level = quality.format_stars(resource.format)
+        if level is not None:
+            stars.append(level)
+    Dataset.all_tenants.filter(pk=dataset.pk).update(
+        quality_score=max(scores) if scores else None, stars=max(stars) if stars else None
+    )
+
+
+def _queue_validation(resource: Resource, schema: str) -> Validation:
+    from kanmin.catalog import tasks
+
+    validation = Validation.all_tenants.create(
+        municipality=resource.municipality,
+        resource=resource,
+        requested_schema=schema or "auto",
+        bytes_total=resource.size or 0,
+    )
+    # The database task backend writes the task in this same transaction: the check is
+    # queued exactly when the upload is saved.
+    tasks.validate_resource.enqueue(str(validation.pk))
+    return validation
+
+
+def _schema_for(resource: Resource) -> str:
+    return resource.dataset.standard_dataset or "auto"
+
+
+@transaction.atomic
+def resource_validate(
+    *, municipality: Municipality, actor: Any, resource: Resource, schema: str = ""
+) -> Validation:
+    """Queue a check of the resource's file (against the dataset's standard data set, or the
+    one its header matches)."""
+    require(actor, "catalog.change_resource", resource)
+    require_same_tenant(municipality, resource)
+    if not resource.is_tabular:
+        raise Invalid(
+            _("Only CSV, TSV and Excel (.xlsx) files can be checked."), code="not_tabular"
+        )
+    validation = _queue_validation(resource, schema or _schema_for(resource))
+    record(
+        actor=actor,
+        municipality=municipality,
+        action="catalog.resource.validate",
+        target=resource,
+        extra={"dataset_id": str(resource.dataset_id), "validation": str(validation.pk)},
+    )
+    return validation
+
+
+def _source_of(resource: Resource) -> Any:
+    try:
+        return resource.file.path
+    except NotImplementedError:  # a storage without local paths (S3 …)
+        return resource.file.open("rb")
+
+
+def validation_run(*, actor: Any = None, validation_id: str) -> Validation:
+    """Run a queued check (called by the task worker). Progress is written as it goes; the
+    result, the file's quality score and the dataset's are saved in one transaction."""
+    from kanmin.standards import quality as standards_quality
+    from kanmin.standards.validate import validate
+
+    validation = Validation.all_tenants.select_related(
+        "resource", "resource__dataset", "municipality"
+    ).get(pk=validation_id)
+    if validation.finished_work:
+        return validation
+    resource = validation.resource
+    now = timezone.now()
+    Validation.all_tenants.filter(pk=validation.pk).update(
+        status=ValidationStatus.RUNNING, started=now, bytes_total=resource.size or 0
+    )
+    last = [time.monotonic()]
+
+    def progress(rows: int, done: int, total: int) -> None:
+        if time.monotonic() - last[0] < _PROGRESS_EVERY:
+            return
+        last[0] = time.monotonic()
+        Validation.all_tenants.filter(pk=validation.pk).update(
+            rows_done=rows, bytes_done=done, **({"bytes_total": total} if total else {})
+        )
+
+    exact = (resource.size or 0) <= EXACT_QUALITY_BYTES
+    source = _source_of(resource)
+    try:
+        report = validate(
+            source,
+            validation.requested_schema or "auto",
+            max_errors=None if exact else 20 * MAX_KEPT_FINDINGS,
+            workers=1 if exact else None,
+            progress=progress,
+        )
+        score = standards_quality.score(report)
+    except Exception as exc:  # noqa: BLE001 - a bug must not leave the check "running" forever
+        with transaction.atomic():
+            Validation.all_tenants.filter(pk=validation.pk).update(
+                status=ValidationStatus.FAILED,
+                finished=timezone.now(),
+                failure=f"{type(exc).__name__}: {exc}"[:2000],
+            )
+            validation.refresh_from_db()
+            record(
+                actor=actor,
+                municipality=validation.municipality,
+                action="catalog.resource.validation_failed",
+                target=resource,
+                extra={"dataset_id": str(resource.dataset_id), "error": type(exc).__name__},
+            )
+        return validation
+    finally:
+        if not isinstance(source, str):
+            source.close()
+    findings = [
+        {
+            "severity": issue.severity,
+            "code": issue.code,
+            "row": issue.row,
+            "column": issue.column,
+            "value": issue.value,
+            "params": issue.params,
+        }
+        for issue in ([report.fatal] if report.fatal else [])
+        + report.errors[:MAX_KEPT_FINDINGS]
+        + report.warnings[:MAX_KEPT_FINDINGS]
+    ]
+    with transaction.atomic():
+        validation = Validation.all_tenants.select_for_update().get(pk=validation.pk)
+        validation.status = ValidationStatus.DONE
+        validation.finished = timezone.now()
+        validation.bytes_done = validation.bytes_total
+        validation.rows_done = report.rows
+        validation.rows = report.rows
+        validation.schema = report.schema or ""
+        validation.encoding = report.encoding or ""
+        validation.valid = report.valid
+        validation.error_count = report.error_count + (1 if report.fatal else 0)
+        validation.warning_count = report.warning_count
+        validation.quality_score = score.score
+        validation.stars = score.stars
+        validation.quality_breakdown = dict(score.breakdown)
+        validation.issues = json.loads(json.dumps(findings, cls=DjangoJSONEncoder))
+        validation.save()
+        newest = resource.validations.order_by("-created").values_list("pk", flat=True).first()
+        if newest == validation.pk:
+            Resource.all_tenants.filter(pk=resource.pk).update(
+                quality_score=score.score, stars=score.stars
+            )
+            _refresh_quality(resource.dataset)
+        record(
+            actor=actor,
+            municipality=validation.municipality,
+            action="catalog.resource.validated",
+            target=resource,
+            after={
+                "valid": validation.valid,
+                "schema": validation.schema,
+                "errors": validation.error_count,
+                "warnings": validation.warning_count,
+                "quality_score": validation.quality_score,
+            },
+            extra={"dataset_id": str(resource.dataset_id)},
+        )
+    return validation
+
+
+def _corrected_name(resource: Resource) -> str:
+    stem = resource.filename.rsplit(".", 1)[0] if resource.filename else "data"
+    if not stem.endswith("_corrected"):
+        stem += "_corrected"
+    return stem
+
+
+@transaction.atomic
+def resource_repair(*, municipality: Municipality, actor: Any, resource: Resource) -> Resource:
+    """Make a corrected copy of a tabular file (UTF-8 CSV, fixed only where it is certain) as a
+    new resource of the same dataset, with its change log. The original is kept as it is."""
+    from kanmin.standards.messages import render
+    from kanmin.standards.reader import ReadError
+    from kanmin.standards.repair import repair
+    from kanmin.standards.schemas import SchemaError
+
+    require(actor, "catalog.add_resource", resource.dataset)
+    require_same_tenant(municipality, resource)
+    if not resource.is_tabular:
+        raise Invalid(
+            _("Only CSV, TSV and Excel (.xlsx) files can be corrected."), code="not_tabular"
+        )
+    lang = "en" if (get_language() or "ja").startswith("en") else "ja"
+    source = _source_of(resource)
+    with tempfile.TemporaryDirectory(prefix="kanmin-repair-") as tmp:
+        out = Path(tmp) / "repaired.csv"
+        try:
+            result = repair(source, _schema_for(resource), out)
+        except (ReadError, SchemaError) as exc:
+            raise Invalid(render(exc.code, lang, exc.params), code="unreadable") from None
+        finally:
+            if not isinstance(source, str):
+                source.close()
+        log = io.StringIO()
+        log.write("\ufeff")
+        write_rows(log, [["row", "column", "before", "after", "rule"]])
+        write_rows(log, (c.as_row() for c in result.changes))
+        stem = _corrected_name(resource)
+        copy = Resource(
+            municipality=municipality,
+            dataset=resource.dataset,
+            name=_("%(name)s (corrected)") % {"name": resource.name or resource.filename},
+            description=_(
+                "A corrected copy of %(file)s made by Kanmin: %(count)s changes (see the change "
+                "log). The original file is kept unchanged."
+            )
+            % {"file": resource.filename, "count": len(result.changes)},
+            format="CSV",
+            mimetype="text/csv",
+            repaired_from=resource,
+            position=resource.dataset.resources.count(),
+        )
+        with out.open("rb") as fh:
+            copy.file.save(f"{stem}.csv", File(fh), save=False)
+        copy.size = out.stat().st_size
+        copy.repair_log.save(
+            f"{stem}_changes.csv", ContentFile(log.getvalue().encode("utf-8")), save=False
+        )
+    copy.save()
+    _touch(resource.dataset)
+    record(
+        actor=actor,
+        municipality=municipality,
+        action="catalog.resource.repair",
+        target=copy,
+        after={"dataset": resource.dataset.name, **copy.as_audit(), "changes": len(result.changes)},
+        extra={"dataset_id": str(resource.dataset_id), "repaired_from": str(resource.pk)},
+    )
+    _queue_validation(copy, _schema_for(copy))
+    return copy

@@ -8,12 +8,34 @@ app_name = "catalog"
 # Inside a municipality (under /m/<code>/, or at the root in single-tenant mode).
 tenant_urlpatterns: list[URLPattern] = [
     path("catalog/", views.catalog_home, name="home"),
+    path("catalog/new/", views.dataset_new, name="dataset_new"),
     path("catalog/dataset/<str:name>/", views.dataset_detail, name="dataset_detail"),
+    path("catalog/dataset/<str:name>/edit/", views.dataset_edit, name="dataset_edit"),
+    path("catalog/dataset/<str:name>/resource/new/", views.resource_new, name="resource_new"),
+    path(
+        "catalog/dataset/<str:name>/resource/<uuid:resource_id>/",
+        views.resource_detail,
+        name="resource_detail",
+    ),
+    path(
+        "catalog/dataset/<str:name>/resource/<uuid:resource_id>/check/<uuid:validation_id>.json",
+        views.validation_status,
+        name="validation_status",
+    ),
+    path(
+        "dataset/<uuid:dataset_id>/resource/<uuid:resource_id>/changes.csv",
+        views.repair_log,
+        name="repair_log",
+    ),
     path(
         "dataset/<uuid:dataset_id>/resource/<uuid:resource_id>/download/<str:filename>",
         views.resource_download,
         name="resource_download",
     ),
+    # DCAT (fmt: ttl, jsonld, rdf), as ckanext-dcat serves it and under the catalog pages.
+    path("catalog.<str:fmt>", views.dcat_catalog, name="dcat_catalog"),
+    path("catalog/dataset/<str:name>.<str:fmt>", views.dcat_dataset, name="dcat_dataset"),
+    path("dataset/<str:name>.<str:fmt>", views.dcat_dataset, name="dcat_dataset_short"),
 ]
 # The CKAN Action API, mounted at /api/ (all municipalities) and under each
 # municipality's prefix (that municipality only). ckanapi calls /api/action/ (no version).

@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
-from django.shortcuts import render
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    JsonResponse,
+)
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods
 
-from kanmin.catalog import licenses, selectors
+from kanmin.catalog import filetypes, licenses, selectors, services, uploads
+from kanmin.catalog.forms import DatasetForm, ResourceForm, StartFromStandardForm
+from kanmin.catalog.models import DatasetState
 from kanmin.catalog.search import QueryError
-from kanmin.core.errors import NotFound
+from kanmin.core.errors import KanminError, NotFound
+from kanmin.core.permissions import allowed
 from kanmin.core.tenancy import single_tenant_code, tenant_reverse, tenant_view
 
 
@@ -131,20 +147,24 @@ def dataset_detail(request: HttpRequest, name: str) -> HttpResponse:
         )
     except NotFound:
         raise Http404 from None
-    resources = []
-    for resource in sorted(dataset.resources.all(), key=lambda r: (r.position, r.created)):
-        url = resource.url
-        if resource.is_upload:
-            url = tenant_reverse(
-                "catalog:resource_download",
+    resources = [
+        {
+            "resource": resource,
+            "url": _download_url(municipality, resource),
+            "page": tenant_reverse(
+                "catalog:resource_detail",
                 municipality,
-                {
-                    "dataset_id": dataset.pk,
-                    "resource_id": resource.pk,
-                    "filename": resource.filename,
-                },
-            )
-        resources.append({"resource": resource, "url": url})
+                {"name": dataset.name, "resource_id": resource.pk},
+            ),
+        }
+        for resource in sorted(dataset.resources.all(), key=lambda r: (r.position, r.created))
+    ]
+    is_staff = allowed(request.user, "catalog.change_dataset", dataset) and (
+        request.user.is_authenticated
+    )
+    page_url = request.build_absolute_uri(
+        tenant_reverse("catalog:dataset_detail", municipality, {"name": dataset.name})
+    )
     return render(
         request,
         "catalog/dataset_detail.html",
@@ -155,6 +175,13 @@ def dataset_detail(request: HttpRequest, name: str) -> HttpResponse:
             "resources": resources,
             "tags": sorted(t.name for t in dataset.tags.all()),
             "groups": sorted(dataset.groups.all(), key=lambda g: g.name),
+            "is_staff": is_staff,
+            "activity": selectors.dataset_activity(dataset=dataset, limit=30),
+            "citation": (
+                f"{municipality.name_ja} {dataset.organization.title_ja}"
+                f"（{dataset.modified:%Y}）「{dataset.title_ja}」 {page_url}"
+                f"（{timezone.localdate():%Y-%m-%d}）"
+            ),
             "api_url": tenant_reverse(
                 "ckan:action_v3" if single_tenant_code() else "ckan_tenant:action_v3",
                 municipality,
@@ -163,3 +190,454 @@ def dataset_detail(request: HttpRequest, name: str) -> HttpResponse:
             + f"?id={dataset.name}",
         },
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Staff pages: create and edit datasets, add files, follow their checks
+# --------------------------------------------------------------------------------------------
+
+
+def _add_errors(form: Any, exc: KanminError) -> None:
+    for field, field_messages in exc.fields.items():
+        for message in field_messages:
+            form.add_error(field if field in form.fields else None, str(message))
+    if not exc.fields:
+        form.add_error(None, str(exc.message))
+
+
+def _lang() -> str:
+    return "en" if (get_language() or "ja").startswith("en") else "ja"
+
+
+def _too_large(request: HttpRequest) -> HttpResponse | None:
+    """Refuse an upload larger than the limit before its body is read."""
+    limit = uploads.upload_limit()
+    if request.method == "POST" and filetypes.body_too_large(request.META, limit):
+        message = uploads.too_large_error(filetypes.declared_size(request.META)).message
+        return render(request, "catalog/refused.html", {"message": message}, status=413)
+    return None
+
+
+def _prefill_from_standard(municipality: Any, slug: str) -> dict[str, Any]:
+    from kanmin.standards.schemas import SchemaError, get_schema
+
+    try:
+        schema = get_schema(slug)
+    except SchemaError:
+        return {}
+    return {
+        "standard_dataset": slug,
+        "title_ja": schema.japanese_name,
+        "title_en": schema.title,
+        "name": slug.replace("_", "-"),
+        "notes_ja": _(
+            "%(municipality)s's %(dataset)s, in the format of the national standard data set "
+            "(自治体標準オープンデータセット)."
+        )
+        % {"municipality": municipality.name_ja, "dataset": schema.japanese_name},
+        "tags": schema.japanese_name,
+        "spatial": _place(municipality),
+    }
+
+
+def _place(municipality: Any) -> str:
+    """e.g. 宮崎県都城市."""
+    from kanmin.core.lg_code import PREFECTURES
+
+    prefecture = next((p for p in PREFECTURES if p.code == municipality.lg_code[:2]), None)
+    return (
+        f"{prefecture.name_ja}{municipality.name_ja}" if prefecture else str(municipality.name_ja)
+    )
+
+
+def _file_name_rule(municipality: Any, slug: str) -> str:
+    """e.g. ``452025_aed.csv`` for the AED standard data set, else empty."""
+    return uploads.standard_file_name(municipality.lg_code, slug, "data.csv") if slug else ""
+
+
+@tenant_view
+@login_required
+@require_http_methods(["GET", "POST"])
+def dataset_new(request: HttpRequest) -> HttpResponse:
+    """A new dataset, blank or started from a national standard data set."""
+    municipality = request.municipality  # type: ignore[attr-defined]
+    if not allowed(request.user, "catalog.add_dataset", municipality):
+        return render(request, "403.html", status=403)
+    standard = request.GET.get("standard", "")
+    initial = _prefill_from_standard(municipality, standard) if standard else {}
+    start_form = StartFromStandardForm(initial={"standard_dataset": standard})
+    form = DatasetForm(request.POST or None, initial=initial, municipality=municipality)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                dataset = services.dataset_create(
+                    municipality=municipality, actor=request.user, **form.values()
+                )
+            except KanminError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, _("The dataset was saved as a draft. Add its files."))
+                return redirect(
+                    tenant_reverse("catalog:resource_new", municipality, {"name": dataset.name})
+                )
+        status = 422
+    return render(
+        request,
+        "catalog/dataset_form.html",
+        {
+            "municipality": municipality,
+            "form": form,
+            "start_form": start_form,
+            "creating": True,
+            "file_name_rule": _file_name_rule(municipality, standard),
+        },
+        status=status,
+    )
+
+
+_STATE_ACTIONS = {
+    "publish": services.dataset_publish,
+    "make_private": services.dataset_make_private,
+    "withdraw": services.dataset_withdraw,
+}
+
+
+@tenant_view
+@login_required
+@require_http_methods(["GET", "POST"])
+def dataset_edit(request: HttpRequest, name: str) -> HttpResponse:
+    """Edit a dataset's metadata, change its state or delete it."""
+    municipality = request.municipality  # type: ignore[attr-defined]
+    try:
+        dataset = selectors.dataset_for_edit(municipality=municipality, id_or_name=name)
+    except NotFound:
+        raise Http404 from None
+    if not allowed(request.user, "catalog.change_dataset", dataset):
+        return render(request, "403.html", status=403)
+    action = request.POST.get("action", "update")
+    detail_url = tenant_reverse("catalog:dataset_detail", municipality, {"name": dataset.name})
+    if request.method == "POST" and action in _STATE_ACTIONS:
+        try:
+            _STATE_ACTIONS[action](municipality=municipality, actor=request.user, dataset=dataset)
+        except KanminError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("The dataset's state was changed."))
+        return redirect(detail_url)
+    if request.method == "POST" and action == "draft":
+        try:
+            services.dataset_patch(
+                municipality=municipality,
+                actor=request.user,
+                dataset=dataset,
+                state=DatasetState.DRAFT,
+            )
+        except KanminError as exc:
+            messages.error(request, str(exc.message))
+        return redirect(detail_url)
+    if request.method == "POST" and action == "delete":
+        try:
+            services.dataset_delete(municipality=municipality, actor=request.user, dataset=dataset)
+        except KanminError as exc:
+            messages.error(request, str(exc.message))
+            return redirect(detail_url)
+        messages.success(request, _("The dataset was deleted."))
+        return redirect(tenant_reverse("catalog:home", municipality))
+    initial = {
+        "organization": dataset.organization,
+        "title_ja": dataset.title_ja,
+        "title_en": dataset.title_en,
+        "name": dataset.name,
+        "notes_ja": dataset.notes_ja,
+        "notes_en": dataset.notes_en,
+        "standard_dataset": dataset.standard_dataset,
+        "license_id": dataset.license_id,
+        "tags": "、".join(sorted(t.name for t in dataset.tags.all())),
+        "groups": list(dataset.groups.all()),
+        "update_frequency": dataset.update_frequency,
+        "contact_name": dataset.contact_name,
+        "contact_email": dataset.contact_email,
+        "spatial": dataset.spatial,
+        "temporal_start": dataset.temporal_start,
+        "temporal_end": dataset.temporal_end,
+        "version": dataset.version,
+    }
+    form = DatasetForm(request.POST or None, initial=initial, municipality=municipality)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                dataset = services.dataset_patch(
+                    municipality=municipality,
+                    actor=request.user,
+                    dataset=dataset,
+                    expected_version=form.cleaned_data.get("version"),
+                    **form.values(),
+                )
+            except KanminError as exc:
+                _add_errors(form, exc)
+                status = exc.status if exc.status == 409 else 422
+            else:
+                messages.success(request, _("Saved."))
+                return redirect(
+                    tenant_reverse("catalog:dataset_detail", municipality, {"name": dataset.name})
+                )
+        else:
+            status = 422
+    return render(
+        request,
+        "catalog/dataset_form.html",
+        {
+            "municipality": municipality,
+            "form": form,
+            "dataset": dataset,
+            "creating": False,
+            "can_publish": allowed(request.user, "catalog.publish_dataset", dataset),
+            "can_delete": allowed(request.user, "catalog.delete_dataset", dataset),
+            "file_name_rule": _file_name_rule(municipality, dataset.standard_dataset),
+        },
+        status=status,
+    )
+
+
+@tenant_view
+@login_required
+@require_http_methods(["GET", "POST"])
+def resource_new(request: HttpRequest, name: str) -> HttpResponse:
+    """Add a file or a link to a dataset; a tabular file is then checked in the background."""
+    municipality = request.municipality  # type: ignore[attr-defined]
+    refused = _too_large(request)
+    if refused is not None:
+        return refused
+    try:
+        dataset = selectors.dataset_for_edit(municipality=municipality, id_or_name=name)
+    except NotFound:
+        raise Http404 from None
+    if not allowed(request.user, "catalog.add_resource", dataset):
+        return render(request, "403.html", status=403)
+    form = ResourceForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            upload = data.pop("upload")
+            values = {k: v for k, v in data.items() if v}
+            try:
+                resource = services.resource_create(
+                    municipality=municipality,
+                    actor=request.user,
+                    dataset=dataset,
+                    upload=upload,
+                    **values,
+                )
+            except KanminError as exc:
+                _add_errors(form, exc)
+            else:
+                return redirect(
+                    tenant_reverse(
+                        "catalog:resource_detail",
+                        municipality,
+                        {"name": dataset.name, "resource_id": resource.pk},
+                    )
+                )
+        status = 422
+    return render(
+        request,
+        "catalog/resource_form.html",
+        {
+            "municipality": municipality,
+            "dataset": dataset,
+            "form": form,
+            "file_name_rule": _file_name_rule(municipality, dataset.standard_dataset),
+            "limit": uploads.upload_limit(),
+        },
+        status=status,
+    )
+
+
+def _resource_for(request: HttpRequest, name: str, resource_id: UUID) -> Any:
+    try:
+        resource = selectors.resource_get(
+            municipality=request.municipality,  # type: ignore[attr-defined]
+            viewer=request.user,
+            id=str(resource_id),
+        )
+    except NotFound:
+        raise Http404 from None
+    if resource.dataset.name != name:
+        raise Http404
+    return resource
+
+
+def _download_url(municipality: Any, resource: Any) -> str:
+    if not resource.is_upload:
+        return str(resource.url)
+    return tenant_reverse(
+        "catalog:resource_download",
+        municipality,
+        {
+            "dataset_id": resource.dataset_id,
+            "resource_id": resource.pk,
+            "filename": resource.filename,
+        },
+    )
+
+
+@tenant_view
+@require_http_methods(["GET", "POST"])
+def resource_detail(request: HttpRequest, name: str, resource_id: UUID) -> HttpResponse:
+    """A file's page: download, its check by the standards engine and its quality; staff can
+    check it again or make a corrected copy."""
+    municipality = request.municipality  # type: ignore[attr-defined]
+    resource = _resource_for(request, name, resource_id)
+    can_change = allowed(request.user, "catalog.change_resource", resource)
+    if request.method == "POST":
+        if not can_change:
+            return render(request, "403.html", status=403)
+        action = request.POST.get("action")
+        here = request.path
+        try:
+            if action == "validate":
+                services.resource_validate(
+                    municipality=municipality, actor=request.user, resource=resource
+                )
+                messages.success(request, _("The file will be checked again."))
+            elif action == "repair":
+                copy = services.resource_repair(
+                    municipality=municipality, actor=request.user, resource=resource
+                )
+                messages.success(request, _("A corrected copy was made. The original is kept."))
+                here = tenant_reverse(
+                    "catalog:resource_detail",
+                    municipality,
+                    {"name": name, "resource_id": copy.pk},
+                )
+            elif action == "delete":
+                services.resource_delete(
+                    municipality=municipality, actor=request.user, resource=resource
+                )
+                messages.success(request, _("The file was removed."))
+                here = tenant_reverse("catalog:dataset_detail", municipality, {"name": name})
+        except KanminError as exc:
+            messages.error(request, str(exc.message))
+        return redirect(here)
+    validation = selectors.validation_latest(resource=resource)
+    findings = selectors.validation_findings(validation, _lang()) if validation else []
+    return render(
+        request,
+        "catalog/resource_detail.html",
+        {
+            "municipality": municipality,
+            "dataset": resource.dataset,
+            "resource": resource,
+            "download_url": _download_url(municipality, resource),
+            "validation": validation,
+            "errors": [f for f in findings if f.severity == "error"],
+            "warnings": [f for f in findings if f.severity != "error"],
+            "can_change": can_change,
+            "can_repair": can_change and resource.is_tabular,
+            "status_url": tenant_reverse(
+                "catalog:validation_status",
+                municipality,
+                {"name": name, "resource_id": resource.pk, "validation_id": validation.pk},
+            )
+            if validation is not None and not validation.finished_work
+            else "",
+            "log_url": tenant_reverse(
+                "catalog:repair_log",
+                municipality,
+                {"dataset_id": resource.dataset_id, "resource_id": resource.pk},
+            )
+            if resource.repair_log
+            else "",
+        },
+    )
+
+
+@tenant_view
+def validation_status(
+    request: HttpRequest, name: str, resource_id: UUID, validation_id: UUID
+) -> JsonResponse:
+    """A check's progress, for the page to follow while it runs."""
+    resource = _resource_for(request, name, resource_id)
+    try:
+        validation = selectors.validation_get(resource=resource, id=str(validation_id))
+    except NotFound:
+        raise Http404 from None
+    return JsonResponse(
+        {
+            "status": validation.status,
+            "status_display": str(validation.get_status_display()),
+            "percent": validation.percent,
+            "rows_done": validation.rows_done,
+            "finished": validation.finished_work,
+        }
+    )
+
+
+@tenant_view  # type: ignore[arg-type]  # a streamed file, not an HttpResponse
+def repair_log(request: HttpRequest, dataset_id: UUID, resource_id: UUID) -> HttpResponseBase:
+    """The change log of a corrected copy (row, column, before, after, rule)."""
+    try:
+        resource = selectors.resource_get(
+            municipality=request.municipality,  # type: ignore[attr-defined]
+            viewer=request.user,
+            id=str(resource_id),
+        )
+    except NotFound:
+        raise Http404 from None
+    if resource.dataset_id != dataset_id or not resource.repair_log:
+        raise Http404
+    filename = resource.repair_log.name.rsplit("/", 1)[-1]
+    return FileResponse(resource.repair_log.open("rb"), as_attachment=True, filename=filename)
+
+
+# --------------------------------------------------------------------------------------------
+# DCAT for harvesters: catalog.<fmt> and dataset/<name>.<fmt> (fmt: ttl, jsonld, rdf)
+# --------------------------------------------------------------------------------------------
+
+from rdflib import Graph  # noqa: E402
+
+from kanmin.catalog import dcat  # noqa: E402
+from kanmin.core.errors import Invalid  # noqa: E402
+
+
+def _rdf_response(graph: Graph, fmt: str) -> HttpResponse:
+    return HttpResponse(dcat.serialize(graph, fmt), content_type=dcat.FORMATS[fmt].content_type)
+
+
+@tenant_view
+def dcat_catalog(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The catalog's published datasets as DCAT, one page (``?page=``) at a time, optionally
+    only those modified at or after ``?modified_since=``. All municipalities at the root."""
+    if fmt not in dcat.FORMATS:
+        raise Http404
+    try:
+        page = dcat.parse_page(request.GET.get("page"))
+        since = dcat.parse_modified_since(request.GET.get("modified_since"))
+    except Invalid as exc:
+        return HttpResponse(str(exc.message), status=400, content_type="text/plain; charset=utf-8")
+    result = dcat.catalog_page(
+        municipality=request.municipality,  # type: ignore[attr-defined]
+        viewer=request.user,
+        page=page,
+        modified_since=since,
+    )
+    return _rdf_response(dcat.catalog_graph(request, result), fmt)
+
+
+@tenant_view
+def dcat_dataset(request: HttpRequest, name: str, fmt: str) -> HttpResponse:
+    """One dataset as DCAT; who may see it is as on its page (staff also see their drafts)."""
+    if fmt not in dcat.FORMATS:
+        raise Http404
+    try:
+        dataset = selectors.dataset_get(
+            municipality=request.municipality,  # type: ignore[attr-defined]
+            viewer=request.user,
+            id_or_name=name,
+        )
+    except NotFound:
+        raise Http404 from None
+    return _rdf_response(dcat.dataset_graph(request, dataset), fmt)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from kanmin.core.errors import Invalid, KanminError, NotFound
 from kanmin.core.models import Municipality
+from kanmin.core.spreadsheet import safe_cell
 from kanmin.plan import reports, rules, selectors, services
 from kanmin.plan.models import Kpi, Plan, ValueKind
 
@@ -75,7 +76,7 @@ def _xlsx(rows: list[dict[str, Any]], *, template: bool) -> bytes:
         cell.font = Font(bold=True)
     fill = PatternFill("solid", fgColor="FFF7D6")
     for row in rows:
-        sheet.append([reports._safe_cell(row[c]) for c in reports.CSV_COLUMNS])
+        sheet.append([safe_cell(row[c]) for c in reports.CSV_COLUMNS])
         if template:
             sheet.cell(row=sheet.max_row, column=len(reports.CSV_COLUMNS)).fill = fill
     for column, width in zip("ABCDEFGHIJ", (8, 8, 6, 40, 36, 8, 8, 8, 10, 12), strict=True):

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from kanmin.core.spreadsheet import safe_cell
 from kanmin.plan import charts
 
 CSV_COLUMNS = [
@@ -47,20 +48,13 @@ def figure_rows(figures: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def _safe_cell(value: Any) -> Any:
-    """Neutralise spreadsheet formula injection in text we write."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def snapshot_csv(figures: dict[str, Any]) -> str:
     buffer = io.StringIO()
     buffer.write("\ufeff")  # UTF-8 with BOM: opens correctly in Japanese Excel
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for row in figure_rows(figures):
-        writer.writerow({k: _safe_cell(v) for k, v in row.items()})
+        writer.writerow({k: safe_cell(v) for k, v in row.items()})
     return buffer.getvalue()
 
 
@@ -288,9 +282,9 @@ def review_xlsx(figures: dict[str, Any], review: Any) -> bytes:
                 sheet.append(
                     [
                         m["number"],
-                        _safe_cell(m["title"]),
+                        safe_cell(m["title"]),
                         progress,
-                        _safe_cell(m.get("comment", "")),
+                        safe_cell(m.get("comment", "")),
                     ]
                 )
             for kpi in m["kpis"]:
@@ -298,10 +292,10 @@ def review_xlsx(figures: dict[str, Any], review: Any) -> bytes:
                     sheet.append(
                         [
                             m["number"],
-                            _safe_cell(m["title"]),
+                            safe_cell(m["title"]),
                             progress,
-                            _safe_cell(m.get("comment", "")),
-                            _safe_cell(kpi["name"]),
+                            safe_cell(m.get("comment", "")),
+                            safe_cell(kpi["name"]),
                             kpi["unit"],
                             int(y["year"]) if y["year"] else None,
                             y["target"],

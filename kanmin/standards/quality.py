@@ -9,6 +9,8 @@ Weights (documented here and in the score's breakdown; they sum to 100):
   外字, half-width kana, spaces, formula-like cells);
 * 10 — schema recognised (a national standard, current layout 10, legacy 7, none 0).
 
+A file with any error scores at most 99, however many cells it has.
+
 5-star level (Berners-Lee's scheme, as far as a file can show it): an unreadable file 0; a
 workbook 2 (structured, proprietary); CSV/TSV 3 (open, machine-readable). Levels 4 and 5
 need URIs and links, which these tabular standards do not carry, so a file alone never
@@ -83,5 +85,7 @@ def score(report: Report, n_columns: int | None = None) -> Quality:
         "schema": schema_part,
     }
     total = round(sum(parts.values()))
+    if report.error_count and total >= 100:
+        total = 99  # a file with an error is never perfect, however large it is
     stars = 2 if report.file_format == "xlsx" else 3
     return Quality(int(total), stars, parts)

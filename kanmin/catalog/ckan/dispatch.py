@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from kanmin.accounts.models import ApiToken
-from kanmin.catalog import search
+from kanmin.catalog import filetypes, search, uploads
 from kanmin.catalog.ckan.actions import ACTIONS, Context
 from kanmin.core.errors import Conflict, Invalid, KanminError, NotFound, PermissionDenied
 from kanmin.core.tenancy import tenant_view
@@ -128,6 +128,16 @@ def action_view(request: HttpRequest, action: str) -> HttpResponse:
         return _bad_request("JSON Error: Invalid request. Please use POST method for your request")
     if request.method == "GET" and not found.side_effect_free:
         return _bad_request("JSON Error: Invalid request. Please use POST method for your request")
+    limit = uploads.upload_limit()
+    if request.method == "POST" and filetypes.body_too_large(request.META, limit):
+        # Refused before the body is read: nothing of the file is stored, not even in /tmp.
+        exc = uploads.too_large_error(filetypes.declared_size(request.META))
+        refusal = {
+            "help": _help_url(request, action),
+            "success": False,
+            "error": {"__type": "Validation Error", "upload": [str(exc.message)]},
+        }
+        return _json(refusal, status=413)
     try:
         data = _request_data(request)
     except (ValueError, UnicodeDecodeError) as exc:

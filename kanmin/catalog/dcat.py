@@ -1,0 +1,556 @@
+"""The catalog as DCAT (DCAT-AP 3 terms) for harvesters: one graph, three serializations.
+
+``/catalog.<fmt>`` lists a municipality's published datasets (or every municipality's, at the
+root of a shared deployment), newest change first, ``PAGE_SIZE`` to a page, with the Hydra
+paging terms that DCAT harvesters follow (ckanext-dcat reads ``hydra:PagedCollection`` +
+``hydra:next``/``hydra:nextPage``, udata reads ``hydra:PartialCollectionView`` + ``hydra:next``:
+the paging node carries both). ``/dataset/<name>.<fmt>`` is one dataset.
+
+URIs are the portal's own pages, so they are stable and dereferenceable: a dataset is its
+portal page, a distribution is a fragment of it, an organization or a category is the
+catalog search filtered by it. The license lives on each distribution, as DCAT wants it.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from django.db.models import Max, QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
+from rdflib.term import Node
+
+from kanmin.catalog import licenses, selectors
+from kanmin.catalog.models import Dataset, DatasetState, Group, Organization, Resource
+from kanmin.core.errors import Invalid
+from kanmin.core.models import Municipality
+from kanmin.core.tenancy import tenant_reverse
+
+PAGE_SIZE = 100
+"""Datasets per catalog page (ckanext-dcat's ``ckanext.dcat.datasets_per_page`` default)."""
+
+HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
+VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
+EU_FREQUENCY = Namespace("http://publications.europa.eu/resource/authority/frequency/")
+EU_FILE_TYPE = Namespace("http://publications.europa.eu/resource/authority/file-type/")
+EU_LANGUAGE = Namespace("http://publications.europa.eu/resource/authority/language/")
+EU_ACCESS_RIGHT = Namespace("http://publications.europa.eu/resource/authority/access-right/")
+IANA_MEDIA_TYPES = "https://www.iana.org/assignments/media-types/"
+
+
+@dataclass(frozen=True)
+class RdfFormat:
+    rdflib_format: str
+    content_type: str
+
+
+FORMATS: dict[str, RdfFormat] = {
+    "ttl": RdfFormat("turtle", "text/turtle; charset=utf-8"),
+    "jsonld": RdfFormat("json-ld", "application/ld+json; charset=utf-8"),
+    "rdf": RdfFormat("pretty-xml", "application/rdf+xml; charset=utf-8"),
+}
+
+# Our update frequencies (models.UpdateFrequency) → the EU frequency authority table.
+FREQUENCIES: dict[str, str] = {
+    "continuous": "UPDATE_CONT",
+    "daily": "DAILY",
+    "weekly": "WEEKLY",
+    "monthly": "MONTHLY",
+    "quarterly": "QUARTERLY",
+    "annual": "ANNUAL",
+    "irregular": "IRREG",
+    "never": "NEVER",
+}
+
+# A resource's format (as staff type it, upper-cased) → the EU file-type authority table.
+FILE_TYPES: dict[str, str] = {
+    "CSV": "CSV",
+    "TSV": "TSV",
+    "JSON": "JSON",
+    "GEOJSON": "GEOJSON",
+    "JSON-LD": "JSON_LD",
+    "JSONLD": "JSON_LD",
+    "XML": "XML",
+    "XLSX": "XLSX",
+    "XLS": "XLS",
+    "ODS": "ODS",
+    "PDF": "PDF",
+    "ZIP": "ZIP",
+    "HTML": "HTML",
+    "TXT": "TXT",
+    "KML": "KML",
+    "KMZ": "KMZ",
+    "GML": "GML",
+    "SHP": "SHP",
+    "GPKG": "GPKG",
+    "PARQUET": "PARQUET",
+    "RDF": "RDF_XML",
+    "TTL": "RDF_TURTLE",
+    "DOCX": "DOCX",
+    "DOC": "DOC",
+    "PNG": "PNG",
+    "JPEG": "JPEG",
+    "JPG": "JPEG",
+    "GTFS": "GTFS",
+}
+
+# Media types Python's table does not know or spells differently.
+_MEDIA_TYPES: dict[str, str] = {
+    "GEOJSON": "application/geo+json",
+    "JSON-LD": "application/ld+json",
+    "JSONLD": "application/ld+json",
+    "TTL": "text/turtle",
+    "KML": "application/vnd.google-earth.kml+xml",
+    "KMZ": "application/vnd.google-earth.kmz",
+    "GPKG": "application/geopackage+sqlite3",
+    "TSV": "text/tab-separated-values",
+}
+_MEDIA_TYPE = re.compile(
+    r"^(application|audio|font|image|model|multipart|text|video)/(?!x-)[a-z0-9][a-z0-9.+_-]*$"
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Parameters
+# --------------------------------------------------------------------------------------------
+
+
+def parse_modified_since(value: str | None) -> datetime | None:
+    """``modified_since`` as an aware datetime: an ISO 8601 date (the start of that day, local
+    time) or date and time (local time unless it has an offset). Raises ``Invalid``."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    # An unencoded "+09:00" in a query string arrives as " 09:00".
+    text = re.sub(r"(T[0-9:.]+) ([0-9]{2}(:?[0-9]{2})?)$", r"\1+\2", text)
+    parsed: datetime | None = None
+    try:
+        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+            parsed = datetime.combine(date.fromisoformat(text), time.min)
+        elif re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9].*", text):
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        if parsed is not None:
+            if timezone.is_naive(parsed):
+                parsed = timezone.make_aware(parsed)
+            parsed.astimezone(UTC)  # the database compares in UTC: year 1 may not convert
+    except (ValueError, OverflowError):
+        parsed = None
+    if parsed is None:
+        message = _(
+            "modified_since must be an ISO 8601 date or date and time, for example "
+            "2024-04-01 or 2024-04-01T09:00:00+09:00 (you gave %(value)s)."
+        ) % {"value": text[:100]}
+        raise Invalid(message, code="bad_modified_since", fields={"modified_since": [message]})
+    return parsed
+
+
+def parse_page(value: str | None) -> int:
+    """``page`` as a number from 1. Raises ``Invalid``."""
+    text = (value or "1").strip()
+    if not re.fullmatch(r"[0-9]{1,9}", text) or int(text) < 1:
+        message = _("page must be a whole number from 1 (you gave %(value)s).") % {
+            "value": text[:100]
+        }
+        raise Invalid(message, code="bad_page", fields={"page": [message]})
+    return int(text)
+
+
+# --------------------------------------------------------------------------------------------
+# Reads
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class CatalogPage:
+    municipality: Municipality | None
+    datasets: list[Dataset]
+    total: int
+    page: int
+    page_size: int
+    modified: datetime | None
+
+    @property
+    def last_page(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+def catalog_page(
+    *,
+    municipality: Municipality | None,
+    viewer: Any,
+    page: int = 1,
+    modified_since: datetime | None = None,
+    page_size: int | None = None,
+) -> CatalogPage:
+    """One page of the published datasets, most recently modified first. Only published ones,
+    for staff too: the catalog is what harvesters copy; staff see drafts on the dataset URL."""
+    size = page_size or PAGE_SIZE
+    queryset: QuerySet[Dataset] = selectors.dataset_list(
+        municipality=municipality, viewer=viewer, include_private=False, include_drafts=False
+    )
+    if modified_since is not None:
+        queryset = queryset.filter(modified__gte=modified_since)
+    total = queryset.count()
+    modified = queryset.aggregate(newest=Max("modified"))["newest"] if total else None
+    rows = selectors.dataset_with_details(queryset.order_by("-modified", "pk"))
+    start = (page - 1) * size
+    return CatalogPage(
+        municipality=municipality,
+        datasets=list(rows[start : start + size]) if start < total else [],
+        total=total,
+        page=page,
+        page_size=size,
+        modified=modified,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Graph
+# --------------------------------------------------------------------------------------------
+
+
+def new_graph() -> Graph:
+    g = Graph(bind_namespaces="core")  # only the prefixes we use, not rdflib's long default list
+    g.bind("dcat", DCAT)
+    g.bind("dct", DCTERMS)
+    g.bind("foaf", FOAF)
+    g.bind("vcard", VCARD)
+    g.bind("skos", SKOS)
+    g.bind("hydra", HYDRA)
+    g.bind("xsd", XSD)
+    return g
+
+
+def serialize(graph: Graph, fmt: str) -> bytes:
+    spec = FORMATS[fmt]
+    if fmt == "jsonld":
+        context = {prefix: str(ns) for prefix, ns in graph.namespaces() if prefix}
+        text = graph.serialize(format=spec.rdflib_format, context=context, auto_compact=True)
+    else:
+        text = graph.serialize(format=spec.rdflib_format)
+    return text.encode("utf-8")
+
+
+def _datetime(value: datetime) -> Literal:
+    """xsd:dateTime in local time (Japan), with its offset, to the second."""
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    return Literal(local.replace(microsecond=0).isoformat(), datatype=XSD.dateTime)
+
+
+def _add_texts(g: Graph, subject: Node, predicate: URIRef, ja: str, en: str) -> None:
+    if ja:
+        g.add((subject, predicate, Literal(ja, lang="ja")))
+    if en:
+        g.add((subject, predicate, Literal(en, lang="en")))
+
+
+CATALOG_TITLE = gettext_noop("%(name)s open data catalog")
+CATALOG_DESCRIPTION = gettext_noop("The open data that %(name)s publishes.")
+CATEGORIES_TITLE = gettext_noop("Categories of %(name)s")
+ROOT_CATALOG_TITLE = gettext_noop("Open data catalog of every municipality on this site")
+
+
+def _add_message(
+    g: Graph, subject: Node, predicate: URIRef, message: str, municipality: Municipality | None
+) -> None:
+    """A translated message, once in Japanese and once in English, whatever the request's
+    language: a harvester gets both. ``%(name)s`` is the municipality's name in each."""
+    for language in ("ja", "en"):
+        with translation.override(language):
+            text = _(message)
+        if municipality is not None:
+            name = municipality.name_ja
+            if language == "en" and municipality.name_en:
+                name = municipality.name_en
+            text = text % {"name": name}
+        g.add((subject, predicate, Literal(text, lang=language)))
+
+
+class _Urls:
+    """Absolute portal URLs, built from the request so that hosts and schemes are right."""
+
+    def __init__(self, request: HttpRequest) -> None:
+        self.request = request
+
+    def absolute(self, path: str) -> str:
+        return self.request.build_absolute_uri(path)
+
+    def catalog_home(self, municipality: Municipality, **query: str) -> str:
+        url = self.absolute(tenant_reverse("catalog:home", municipality))
+        return f"{url}?{urlencode(query)}" if query else url
+
+    def dataset(self, dataset: Dataset) -> URIRef:
+        path = tenant_reverse(
+            "catalog:dataset_detail", dataset.municipality, {"name": dataset.name}
+        )
+        return URIRef(self.absolute(path))
+
+    def municipality(self, municipality: Municipality) -> URIRef:
+        return URIRef(self.absolute(tenant_reverse("core:home", municipality)))
+
+    def organization(self, organization: Organization, municipality: Municipality) -> URIRef:
+        return URIRef(self.catalog_home(municipality, organization=organization.name))
+
+    def group(self, group: Group, municipality: Municipality) -> URIRef:
+        return URIRef(self.catalog_home(municipality, groups=group.name))
+
+    def download(self, resource: Resource, municipality: Municipality) -> str:
+        path = tenant_reverse(
+            "catalog:resource_download",
+            municipality,
+            {
+                "dataset_id": resource.dataset_id,
+                "resource_id": resource.pk,
+                "filename": resource.filename,
+            },
+        )
+        return self.absolute(path)
+
+
+def _add_location(g: Graph, ja: str, en: str = "", identifier: str = "") -> BNode:
+    node = BNode()
+    g.add((node, RDF.type, DCTERMS.Location))
+    _add_texts(g, node, SKOS.prefLabel, ja, en)
+    if identifier:
+        g.add((node, DCTERMS.identifier, Literal(identifier)))
+    return node
+
+
+def add_municipality(g: Graph, urls: _Urls, municipality: Municipality) -> URIRef:
+    """The municipality as an agent (publisher of its catalog)."""
+    ref = urls.municipality(municipality)
+    if (ref, RDF.type, FOAF.Organization) in g:
+        return ref
+    g.add((ref, RDF.type, FOAF.Agent))
+    g.add((ref, RDF.type, FOAF.Organization))
+    _add_texts(g, ref, FOAF.name, municipality.name_ja, municipality.name_en)
+    g.add((ref, FOAF.homepage, ref))
+    g.add((ref, DCTERMS.identifier, Literal(municipality.lg_code)))
+    location = _add_location(g, municipality.name_ja, municipality.name_en, municipality.lg_code)
+    g.add((ref, DCTERMS.spatial, location))
+    return ref
+
+
+def _add_organization(g: Graph, urls: _Urls, dataset: Dataset) -> URIRef:
+    organization = dataset.organization
+    ref = urls.organization(organization, dataset.municipality)
+    if (ref, RDF.type, FOAF.Organization) in g:
+        return ref
+    g.add((ref, RDF.type, FOAF.Agent))
+    g.add((ref, RDF.type, FOAF.Organization))
+    _add_texts(g, ref, FOAF.name, organization.title_ja, organization.title_en)
+    g.add((ref, FOAF.homepage, ref))
+    return ref
+
+
+def _add_theme(g: Graph, urls: _Urls, group: Group, municipality: Municipality) -> URIRef:
+    ref = urls.group(group, municipality)
+    if (ref, RDF.type, SKOS.Concept) not in g:
+        g.add((ref, RDF.type, SKOS.Concept))
+        _add_texts(g, ref, SKOS.prefLabel, group.title_ja, group.title_en)
+        g.add((ref, SKOS.notation, Literal(group.name)))
+        g.add((ref, SKOS.inScheme, URIRef(urls.catalog_home(municipality) + "#categories")))
+    return ref
+
+
+def _media_type(resource: Resource) -> str:
+    fmt = resource.format.strip().upper()
+    candidate = (resource.mimetype or "").strip().lower()
+    if not candidate and fmt:
+        candidate = _MEDIA_TYPES.get(fmt) or mimetypes.guess_type(f"x.{fmt.lower()}")[0] or ""
+    candidate = candidate.split(";", 1)[0].strip().lower()
+    return candidate if _MEDIA_TYPE.match(candidate) else ""
+
+
+def _add_license(g: Graph, license_id: str) -> Node | None:
+    lic = licenses.get(license_id)
+    if lic is None:
+        return None
+    node: Node = URIRef(lic.url) if lic.url else BNode()
+    if (node, RDF.type, DCTERMS.LicenseDocument) not in g:
+        g.add((node, RDF.type, DCTERMS.LicenseDocument))
+        g.add((node, DCTERMS.title, Literal(lic.title, lang="ja")))
+        g.add((node, DCTERMS.identifier, Literal(lic.id)))
+    return node
+
+
+def _looks_like_a_file(url: str) -> bool:
+    last = urlsplit(url).path.rsplit("/", 1)[-1]
+    return "." in last and not last.lower().endswith((".html", ".htm", ".php", ".aspx", ".jsp"))
+
+
+def _add_distribution(
+    g: Graph, urls: _Urls, dataset_ref: URIRef, dataset: Dataset, resource: Resource
+) -> URIRef:
+    ref = URIRef(f"{dataset_ref}#resource-{resource.pk}")
+    g.add((dataset_ref, DCAT.distribution, ref))
+    g.add((ref, RDF.type, DCAT.Distribution))
+    g.add((ref, DCTERMS.identifier, Literal(str(resource.pk))))
+    if resource.name:
+        g.add((ref, DCTERMS.title, Literal(resource.name, lang="ja")))
+    if resource.description:
+        g.add((ref, DCTERMS.description, Literal(resource.description, lang="ja")))
+    if resource.is_upload:
+        url = urls.download(resource, dataset.municipality)
+        g.add((ref, DCAT.accessURL, URIRef(url)))
+        g.add((ref, DCAT.downloadURL, URIRef(url)))
+    elif resource.url:
+        g.add((ref, DCAT.accessURL, URIRef(resource.url)))
+        if _looks_like_a_file(resource.url):
+            g.add((ref, DCAT.downloadURL, URIRef(resource.url)))
+    media_type = _media_type(resource)
+    if media_type:
+        media_ref = URIRef(IANA_MEDIA_TYPES + media_type)
+        g.add((ref, DCAT.mediaType, media_ref))
+        g.add((media_ref, RDF.type, DCTERMS.MediaType))
+    fmt = resource.format.strip()
+    if fmt:
+        file_type = FILE_TYPES.get(fmt.upper())
+        if file_type:
+            format_ref: Node = EU_FILE_TYPE[file_type]
+        else:
+            format_ref = BNode()
+            g.add((format_ref, RDFS.label, Literal(fmt)))
+        g.add((format_ref, RDF.type, DCTERMS.MediaTypeOrExtent))
+        g.add((ref, DCTERMS.format, format_ref))
+    if resource.size is not None:
+        g.add((ref, DCAT.byteSize, Literal(resource.size, datatype=XSD.nonNegativeInteger)))
+    license_node = _add_license(g, dataset.license_id)
+    if license_node is not None:
+        g.add((ref, DCTERMS.license, license_node))
+    g.add((ref, DCTERMS.issued, _datetime(resource.created)))
+    g.add((ref, DCTERMS.modified, _datetime(resource.modified)))
+    return ref
+
+
+def add_dataset(g: Graph, urls: _Urls, dataset: Dataset) -> URIRef:
+    """A dataset, its publisher, contact point and distributions. Expects tags, groups and
+    resources prefetched (``selectors.dataset_with_details``)."""
+    ref = urls.dataset(dataset)
+    municipality = dataset.municipality
+    g.add((ref, RDF.type, DCAT.Dataset))
+    g.add((ref, DCTERMS.identifier, Literal(str(dataset.pk))))
+    _add_texts(g, ref, DCTERMS.title, dataset.title_ja, dataset.title_en)
+    _add_texts(g, ref, DCTERMS.description, dataset.notes_ja, dataset.notes_en)
+    for tag in sorted(t.name for t in dataset.tags.all()):
+        g.add((ref, DCAT.keyword, Literal(tag)))
+    for group in sorted(dataset.groups.all(), key=lambda group: group.name):
+        g.add((ref, DCAT.theme, _add_theme(g, urls, group, municipality)))
+    g.add((ref, DCTERMS.publisher, _add_organization(g, urls, dataset)))
+    g.add((ref, DCAT.landingPage, ref))
+    g.add((ref, DCTERMS.language, EU_LANGUAGE.JPN))
+    access = "PUBLIC" if dataset.state == DatasetState.PUBLISHED else "NON_PUBLIC"
+    g.add((ref, DCTERMS.accessRights, EU_ACCESS_RIGHT[access]))
+    if dataset.contact_name or dataset.contact_email:
+        contact = BNode()
+        g.add((contact, RDF.type, VCARD.Kind))
+        g.add(
+            (
+                contact,
+                VCARD.fn,
+                Literal(dataset.contact_name or dataset.organization.title_ja, lang="ja"),
+            )
+        )
+        if dataset.contact_email:
+            g.add((contact, VCARD.hasEmail, URIRef(f"mailto:{dataset.contact_email}")))
+        g.add((ref, DCAT.contactPoint, contact))
+    frequency = FREQUENCIES.get(dataset.update_frequency)
+    if frequency:
+        g.add((ref, DCTERMS.accrualPeriodicity, EU_FREQUENCY[frequency]))
+    if dataset.temporal_start or dataset.temporal_end:
+        period = BNode()
+        g.add((period, RDF.type, DCTERMS.PeriodOfTime))
+        if dataset.temporal_start:
+            g.add((period, DCAT.startDate, Literal(dataset.temporal_start, datatype=XSD.date)))
+        if dataset.temporal_end:
+            g.add((period, DCAT.endDate, Literal(dataset.temporal_end, datatype=XSD.date)))
+        g.add((ref, DCTERMS.temporal, period))
+    if dataset.spatial:
+        g.add((ref, DCTERMS.spatial, _add_location(g, dataset.spatial)))
+    if dataset.standard_dataset:
+        standard = BNode()
+        g.add((standard, RDF.type, DCTERMS.Standard))
+        g.add((standard, DCTERMS.identifier, Literal(dataset.standard_dataset)))
+        g.add((ref, DCTERMS.conformsTo, standard))
+    g.add((ref, DCTERMS.issued, _datetime(dataset.created)))
+    g.add((ref, DCTERMS.modified, _datetime(dataset.modified)))
+    resources: Iterable[Resource] = sorted(
+        dataset.resources.all(), key=lambda r: (r.position, r.created)
+    )
+    for resource in resources:
+        _add_distribution(g, urls, ref, dataset, resource)
+    return ref
+
+
+def dataset_graph(request: HttpRequest, dataset: Dataset) -> Graph:
+    g = new_graph()
+    add_dataset(g, _Urls(request), dataset)
+    return g
+
+
+def _page_url(request: HttpRequest, page: int) -> URIRef:
+    params = request.GET.copy()
+    params["page"] = str(page)
+    return URIRef(request.build_absolute_uri(request.path) + "?" + params.urlencode())
+
+
+def catalog_graph(request: HttpRequest, page: CatalogPage) -> Graph:
+    """A catalog page: the catalog, the page's datasets and the Hydra paging links."""
+    g = new_graph()
+    urls = _Urls(request)
+    municipality = page.municipality
+    if municipality is not None:
+        ref = URIRef(urls.catalog_home(municipality))
+        _add_message(g, ref, DCTERMS.title, CATALOG_TITLE, municipality)
+        _add_message(g, ref, DCTERMS.description, CATALOG_DESCRIPTION, municipality)
+        publisher = add_municipality(g, urls, municipality)
+        g.add((ref, DCTERMS.publisher, publisher))
+        for location in g.objects(publisher, DCTERMS.spatial):
+            g.add((ref, DCTERMS.spatial, location))
+        scheme = URIRef(urls.catalog_home(municipality) + "#categories")
+        g.add((scheme, RDF.type, SKOS.ConceptScheme))
+        _add_message(g, scheme, SKOS.prefLabel, CATEGORIES_TITLE, municipality)
+        g.add((ref, DCAT.themeTaxonomy, scheme))
+    else:
+        ref = URIRef(request.build_absolute_uri(reverse("core:portal")))
+        _add_message(g, ref, DCTERMS.title, ROOT_CATALOG_TITLE, None)
+    g.add((ref, RDF.type, DCAT.Catalog))
+    g.add((ref, FOAF.homepage, ref))
+    g.add((ref, DCTERMS.language, EU_LANGUAGE.JPN))
+    if page.modified is not None:
+        g.add((ref, DCTERMS.modified, _datetime(page.modified)))
+    for dataset in page.datasets:
+        g.add((ref, DCAT.dataset, add_dataset(g, urls, dataset)))
+    _add_paging(g, request, page)
+    return g
+
+
+def _add_paging(g: Graph, request: HttpRequest, page: CatalogPage) -> None:
+    view = _page_url(request, page.page)
+    g.add((view, RDF.type, HYDRA.PartialCollectionView))
+    g.add((view, RDF.type, HYDRA.PagedCollection))
+    g.add((view, HYDRA.totalItems, Literal(page.total)))
+    g.add((view, HYDRA.itemsPerPage, Literal(page.page_size)))
+    links = {
+        "first": 1,
+        "last": page.last_page,
+        "next": page.page + 1 if page.page < page.last_page else None,
+        "previous": min(page.page - 1, page.last_page) if page.page > 1 else None,
+    }
+    for name, number in links.items():
+        if number is None:
+            continue
+        target = _page_url(request, number)
+        g.add((view, HYDRA[name], target))
+        g.add((view, HYDRA[f"{name}Page"], target))  # the older Hydra terms ckanext-dcat reads
