@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import atexit
 import os
+import subprocess
+import sys
 from typing import Any
 
 from django.core.management import call_command
@@ -15,6 +18,12 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1)
         parser.add_argument("--threads", type=int, default=2)
         parser.add_argument("--no-collectstatic", action="store_true")
+        parser.add_argument(
+            "--task-workers",
+            type=int,
+            default=1,
+            help="background task workers to start beside the web server (0: none)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         from gunicorn.app.base import BaseApplication
@@ -47,5 +56,38 @@ class Command(BaseCommand):
             def load(self) -> Any:
                 return application
 
+        workers = [_start_task_worker() for _ in range(max(0, options["task_workers"]))]
         self.stdout.write(f"Kanmin is serving on http://{options['bind']}/  (Ctrl+C stops it)")
-        KanminApplication().run()
+        try:
+            KanminApplication().run()
+        finally:
+            _stop(workers)
+
+
+def _start_task_worker() -> subprocess.Popen[bytes]:
+    """A background task worker (file checks and other long work), stopped with the server."""
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "kanmin.cli",
+            "db_worker",
+            "--interval",
+            "1",
+            "--no-reload",
+        ],
+        env=os.environ.copy(),
+    )
+    atexit.register(_stop, [process])
+    return process
+
+
+def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
