@@ -52,6 +52,7 @@ ALLOWED_HOSTS: list[str] = conf.get("KANMIN_ALLOWED_HOSTS") or (
     ["127.0.0.1", "localhost", "[::1]"] if DEV else []
 )
 KANMIN_SINGLE_TENANT: str = conf.get("KANMIN_SINGLE_TENANT")
+KANMIN_BASE_URL: str = conf.get("KANMIN_BASE_URL").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -7,8 +7,8 @@ paging terms that DCAT harvesters follow (ckanext-dcat reads ``hydra:PagedCollec
 the paging node carries both). ``/dataset/<name>.<fmt>`` is one dataset.
 
 URIs are the portal's own pages, so they are stable and dereferenceable: a dataset is its
-portal page, a distribution is a fragment of it, an organization or a category is the
-catalog search filtered by it. The license lives on each distribution, as DCAT wants it.
+portal page, a distribution its resource page, an organization or a category the catalog
+search filtered by it. The license lives on each distribution, as DCAT wants it.
 """
 
 from __future__ import annotations
@@ -305,6 +305,14 @@ class _Urls:
     def group(self, group: Group, municipality: Municipality) -> URIRef:
         return URIRef(self.catalog_home(municipality, groups=group.name))
 
+    def resource(self, resource: Resource, dataset: Dataset) -> URIRef:
+        path = tenant_reverse(
+            "catalog:resource_detail",
+            dataset.municipality,
+            {"name": dataset.name, "resource_id": resource.pk},
+        )
+        return URIRef(self.absolute(path))
+
     def download(self, resource: Resource, municipality: Municipality) -> str:
         path = tenant_reverse(
             "catalog:resource_download",
@@ -393,7 +401,7 @@ def _looks_like_a_file(url: str) -> bool:
 def _add_distribution(
     g: Graph, urls: _Urls, dataset_ref: URIRef, dataset: Dataset, resource: Resource
 ) -> URIRef:
-    ref = URIRef(f"{dataset_ref}#resource-{resource.pk}")
+    ref = urls.resource(resource, dataset)
     g.add((dataset_ref, DCAT.distribution, ref))
     g.add((ref, RDF.type, DCAT.Distribution))
     g.add((ref, DCTERMS.identifier, Literal(str(resource.pk))))

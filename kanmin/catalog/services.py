@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.files.base import ContentFile, File
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -22,7 +22,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from kanmin.audit.services import record
-from kanmin.catalog import filetypes, licenses, quality
+from kanmin.catalog import filetypes, licenses, open_data_list, quality
 from kanmin.catalog.models import (
     Dataset,
     DatasetState,
@@ -277,6 +277,8 @@ def dataset_create(
         target=dataset,
         after=_dataset_fields(dataset),
     )
+    if dataset.state == DatasetState.PUBLISHED:
+        _republish_list(municipality)
     return dataset
 
 
@@ -330,6 +332,8 @@ def _change(
         before=before,
         after=_dataset_fields(current),
     )
+    if DatasetState.PUBLISHED in (before["state"], current.state):
+        _republish_list(municipality)
     return current
 
 
@@ -375,6 +379,59 @@ def dataset_patch(
     )
 
 
+def _republish_list(municipality: Municipality) -> None:
+    """Rewrite the catalog's own オープンデータ一覧 once this transaction has committed (once,
+    however many datasets the transaction published)."""
+    connection = transaction.get_connection()
+    for entry in connection.run_on_commit:
+        pending = entry[1]
+        if isinstance(pending, _ListRefresh) and pending.municipality.pk == municipality.pk:
+            if not pending.done:
+                return
+    transaction.on_commit(_ListRefresh(municipality))
+
+
+class _ListRefresh:
+    """An on-commit rewrite of one municipality's オープンデータ一覧."""
+
+    def __init__(self, municipality: Municipality) -> None:
+        self.municipality = municipality
+        self.done = False
+
+    def __call__(self) -> None:
+        self.done = True
+        open_data_list_refresh(municipality=self.municipality, actor=None)
+
+
+@transaction.atomic
+def open_data_list_refresh(*, municipality: Municipality, actor: Any) -> bytes:
+    """Regenerate the オープンデータ一覧 (``<code>_open_data_list.csv``) from what is published.
+    It is stored, and when the municipality publishes it as a dataset (standard data set
+    ``open_data_list``), that dataset's file is replaced and checked again."""
+    content = open_data_list.render(municipality)
+    open_data_list.write(municipality, content)
+    listing = Dataset.all_tenants.filter(
+        municipality=municipality,
+        standard_dataset="open_data_list",
+        state=DatasetState.PUBLISHED,
+    ).first()
+    if listing is None:
+        return content
+    upload = SimpleUploadedFile(open_data_list.file_name(municipality), content, "text/csv")
+    current = next((r for r in listing.resources.all() if r.is_tabular), None)
+    if current is None:
+        resource_create(
+            municipality=municipality,
+            actor=actor,
+            dataset=listing,
+            upload=upload,
+            name=listing.title_ja,
+        )
+    else:
+        resource_update(municipality=municipality, actor=actor, resource=current, upload=upload)
+    return content
+
+
 def _set_state(
     *, municipality: Municipality, actor: Any, dataset: Dataset, state: str, verb: str
 ) -> Dataset:
@@ -393,6 +450,7 @@ def _set_state(
         before={"state": before},
         after={"state": current.state},
     )
+    _republish_list(municipality)
     return current
 
 
@@ -446,7 +504,10 @@ def dataset_delete(*, municipality: Municipality, actor: Any, dataset: Dataset) 
         target=dataset,
         before=before,
     )
+    was_public = dataset.state == DatasetState.PUBLISHED
     dataset.delete()
+    if was_public:
+        _republish_list(municipality)
     names = [(f.storage, f.name) for f in files]
 
     def delete_files() -> None:
@@ -718,6 +779,18 @@ def _source_of(resource: Resource) -> Any:
         return resource.file.open("rb")
 
 
+def _not_a_standard_is_fine(report: Any) -> None:
+    """A dataset that declares no standard data set may hold any table: that its header
+    matches none is worth a warning, not an error. The generic checks still apply."""
+    from kanmin.standards.report import Issue
+
+    found = [i for i in report.errors if i.code == "schema_not_detected"]
+    for issue in found:
+        report.errors.remove(issue)
+        report.error_count -= 1
+        report.add(Issue(issue.code, "warning", issue.row, issue.column, issue.value, issue.params))
+
+
 def validation_run(*, actor: Any = None, validation_id: str) -> Validation:
     """Run a queued check (called by the task worker). Progress is written as it goes; the
     result, the file's quality score and the dataset's are saved in one transaction."""
@@ -754,6 +827,8 @@ def validation_run(*, actor: Any = None, validation_id: str) -> Validation:
             workers=1 if exact else None,
             progress=progress,
         )
+        if validation.requested_schema in ("", "auto") and not resource.dataset.standard_dataset:
+            _not_a_standard_is_fine(report)
         score = standards_quality.score(report)
     except Exception as exc:  # noqa: BLE001 - a bug must not leave the check "running" forever
         with transaction.atomic():

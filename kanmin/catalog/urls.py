@@ -9,6 +9,11 @@ app_name = "catalog"
 tenant_urlpatterns: list[URLPattern] = [
     path("catalog/", views.catalog_home, name="home"),
     path("catalog/new/", views.dataset_new, name="dataset_new"),
+    path(
+        "catalog/<str:code>_open_data_list.csv",
+        views.open_data_list_csv,
+        name="open_data_list",
+    ),
     path("catalog/dataset/<str:name>/", views.dataset_detail, name="dataset_detail"),
     path("catalog/dataset/<str:name>/edit/", views.dataset_edit, name="dataset_edit"),
     path("catalog/dataset/<str:name>/resource/new/", views.resource_new, name="resource_new"),

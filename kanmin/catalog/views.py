@@ -21,7 +21,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from kanmin.catalog import filetypes, licenses, selectors, services, uploads
+from kanmin.catalog import filetypes, licenses, open_data_list, selectors, services, uploads
 from kanmin.catalog.forms import DatasetForm, ResourceForm, StartFromStandardForm
 from kanmin.catalog.models import DatasetState
 from kanmin.catalog.search import QueryError
@@ -67,6 +67,20 @@ PAGE_SIZE = 20
 
 def _quoted(value: str) -> str:
     return '"' + value.replace('"', "") + '"'
+
+
+@tenant_view
+def open_data_list_csv(request: HttpRequest, code: str) -> HttpResponse:
+    """The オープンデータ一覧 (standard data set) of this municipality's published datasets."""
+    municipality = request.municipality  # type: ignore[attr-defined]
+    if code != municipality.lg_code:
+        raise Http404
+    name = open_data_list.file_name(municipality)
+    response = HttpResponse(
+        open_data_list.render(municipality), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 @tenant_view
@@ -236,18 +250,8 @@ def _prefill_from_standard(municipality: Any, slug: str) -> dict[str, Any]:
         )
         % {"municipality": municipality.name_ja, "dataset": schema.japanese_name},
         "tags": schema.japanese_name,
-        "spatial": _place(municipality),
+        "spatial": open_data_list.full_name(municipality),
     }
-
-
-def _place(municipality: Any) -> str:
-    """e.g. 宮崎県都城市."""
-    from kanmin.core.lg_code import PREFECTURES
-
-    prefecture = next((p for p in PREFECTURES if p.code == municipality.lg_code[:2]), None)
-    return (
-        f"{prefecture.name_ja}{municipality.name_ja}" if prefecture else str(municipality.name_ja)
-    )
 
 
 def _file_name_rule(municipality: Any, slug: str) -> str:

@@ -134,6 +134,12 @@ OPTIONS: tuple[Option, ...] = (
         "Serve hashed, compressed static files (needs collectstatic, which `kanmin serve` runs).",
     ),
     Option(
+        "KANMIN_BASE_URL",
+        "str",
+        "http://127.0.0.1:8000",
+        "The public address of this site, for links in files Kanmin writes (オープンデータ一覧).",
+    ),
+    Option(
         "KANMIN_UPLOAD_MAX_BYTES",
         "int",
         200 * 1024 * 1024,

@@ -136,6 +136,7 @@ def test_every_distribution_carries_the_license_url(client, population, fmt):
     assert license_url
     for distribution in distributions:
         assert (distribution, ns.RDF.type, ns.DCAT.Distribution) in graph
+        assert client.get(str(distribution)).status_code == 200  # its portal page
         assert graph.value(distribution, ns.DCTERMS.license) == URIRef(license_url)
 
 

@@ -281,3 +281,41 @@ def test_only_tables_can_be_corrected(aed_dataset, steward):
 )
 def test_formula_like_cells_are_neutralised(value, expected):
     assert safe_cell(value) == expected
+
+
+# --- the catalog's own オープンデータ一覧 ---------------------------------------------------
+
+
+def test_the_open_data_list_is_rewritten_on_publish_and_validates(
+    make_dataset, miyakonojo, steward, client, django_capture_on_commit_callbacks
+):
+    from kanmin.catalog.models import DatasetState
+    from kanmin.standards.validate import validate
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        listing = make_dataset(
+            "open-data-list",
+            "オープンデータ一覧",
+            standard_dataset="open_data_list",
+            notes_ja="都城市のオープンデータの一覧（第Ⅱ期）",
+        )
+        draft = make_dataset("shelters", "指定避難所一覧", state=DatasetState.DRAFT)
+        services.dataset_publish(municipality=miyakonojo, actor=steward, dataset=draft)
+    assert len(callbacks) == 1  # one rewrite per transaction, however many publications
+    resource = Resource.all_tenants.get(dataset=listing)
+    assert resource.filename == "452025_open_data_list.csv"
+    with resource.file.open("rb") as fh:
+        text = fh.read().decode("utf-8-sig")
+    assert "指定避難所一覧" in text and "オープンデータ一覧" in text
+    report = validate(io.BytesIO(text.encode("utf-8")), "open_data_list")
+    assert report.error_count == 0, report.to_text()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.dataset_withdraw(municipality=miyakonojo, actor=steward, dataset=draft)
+    resource.refresh_from_db()
+    with resource.file.open("rb") as fh:
+        assert "指定避難所一覧" not in fh.read().decode("utf-8-sig")
+    live = client.get("/m/452025/catalog/452025_open_data_list.csv")
+    assert live.status_code == 200
+    assert "オープンデータ一覧" in live.content.decode("utf-8-sig")
+    assert client.get("/m/452025/catalog/131016_open_data_list.csv").status_code == 404
