@@ -8,6 +8,8 @@ from ninja import NinjaAPI
 from ninja.security import APIKeyHeader, django_auth
 
 from kanmin.accounts.models import ApiToken
+from kanmin.catalog.api import public_router as catalog_public_router
+from kanmin.catalog.api import router as catalog_router
 from kanmin.core.api import public_router
 from kanmin.core.api import router as core_router
 from kanmin.core.errors import KanminError
@@ -40,6 +42,12 @@ class TokenAuth(APIKeyHeader):
         return token
 
 
+def anonymous(request: HttpRequest) -> bool:
+    """Let in a request without an Authorization header (reads of public data). A header that
+    names no valid token of this municipality is still refused, never read as anonymous."""
+    return "Authorization" not in request.headers
+
+
 api = NinjaAPI(
     title="Kanmin API",
     version="1",
@@ -48,6 +56,8 @@ api = NinjaAPI(
 )
 api.add_router("", public_router)
 api.add_router("", core_router, auth=[TokenAuth(), django_auth])
+api.add_router("", catalog_public_router, auth=[TokenAuth(), django_auth, anonymous])
+api.add_router("", catalog_router, auth=[TokenAuth(), django_auth])
 
 
 @api.exception_handler(KanminError)

@@ -119,11 +119,14 @@ class DatasetForm(forms.Form):
 
 
 class StartFromStandardForm(forms.Form):
-    standard_dataset = forms.ChoiceField(label=_("Standard data set"))
+    """A GET form: ``?standard=<slug>`` fills the new dataset's form."""
+
+    standard = forms.ChoiceField(label=_("Standard data set"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "start_%s")
         super().__init__(*args, **kwargs)
-        self.fields["standard_dataset"].choices = standard_choices()[1:]  # type: ignore[attr-defined]
+        self.fields["standard"].choices = standard_choices()[1:]  # type: ignore[attr-defined]
 
 
 class ResourceForm(forms.Form):

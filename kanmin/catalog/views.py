@@ -20,12 +20,21 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
+from rdflib import Graph
 
-from kanmin.catalog import filetypes, licenses, open_data_list, selectors, services, uploads
+from kanmin.catalog import (
+    dcat,
+    filetypes,
+    licenses,
+    open_data_list,
+    selectors,
+    services,
+    uploads,
+)
 from kanmin.catalog.forms import DatasetForm, ResourceForm, StartFromStandardForm
 from kanmin.catalog.models import DatasetState
 from kanmin.catalog.search import QueryError
-from kanmin.core.errors import KanminError, NotFound
+from kanmin.core.errors import Invalid, KanminError, NotFound
 from kanmin.core.permissions import allowed
 from kanmin.core.tenancy import single_tenant_code, tenant_reverse, tenant_view
 
@@ -269,7 +278,7 @@ def dataset_new(request: HttpRequest) -> HttpResponse:
         return render(request, "403.html", status=403)
     standard = request.GET.get("standard", "")
     initial = _prefill_from_standard(municipality, standard) if standard else {}
-    start_form = StartFromStandardForm(initial={"standard_dataset": standard})
+    start_form = StartFromStandardForm(initial={"standard": standard})
     form = DatasetForm(request.POST or None, initial=initial, municipality=municipality)
     status = 200
     if request.method == "POST":
@@ -600,11 +609,6 @@ def repair_log(request: HttpRequest, dataset_id: UUID, resource_id: UUID) -> Htt
 # --------------------------------------------------------------------------------------------
 # DCAT for harvesters: catalog.<fmt> and dataset/<name>.<fmt> (fmt: ttl, jsonld, rdf)
 # --------------------------------------------------------------------------------------------
-
-from rdflib import Graph  # noqa: E402
-
-from kanmin.catalog import dcat  # noqa: E402
-from kanmin.core.errors import Invalid  # noqa: E402
 
 
 def _rdf_response(graph: Graph, fmt: str) -> HttpResponse:
