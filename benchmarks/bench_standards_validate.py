@@ -1,6 +1,7 @@
 """Issue #3 benchmark: validating an AED-shaped file, Kanmin vs frictionless-py vs DuckDB.
 
     .venv/bin/python benchmarks/bench_standards_validate.py [--rows 1000000] [--keep DIR]
+        [--skip-frictionless] [--memory-max-errors 1000] [--big-gb 2]
 
 Generates an AED file (current 定義書A layout, 37 columns) with ``--rows`` rows in UTF-8 and
 CP932, with 0.1 % bad cells, then in the same run:
@@ -10,7 +11,9 @@ CP932, with 0.1 % bad cells, then in the same run:
   --encoding …`` (the schema already carries ``"format": "%H:%M"`` on time fields);
 * DuckDB: a bare typed ``read_csv`` of the UTF-8 file (the floor; DuckDB's encodings
   extension is not used for CP932, see the issue);
-* peak memory (PSS of the process and its workers) of Kanmin at 100k rows and at ``--rows``;
+* peak memory (PSS of the process and its workers) of Kanmin at 100k rows and at ``--rows``,
+  with every issue kept and with ``--memory-max-errors`` kept (1000, the catalog's setting);
+* with ``--big-gb 2``: the time and peak memory of Kanmin on a generated file that large;
 * the overlap of the errors found by Kanmin and frictionless where their rules overlap.
 
 Prints one JSON object with the figures and the ratios. Not a test: nothing here runs in CI.
@@ -216,8 +219,9 @@ def _pss_tree(pid: int) -> int:
 _KANMIN_CHILD = """
 import json, sys, time
 from kanmin.standards.validate import validate
+cap = int(sys.argv[3]) if len(sys.argv) > 3 else None
 t = time.perf_counter()
-r = validate(sys.argv[1], "aed")
+r = validate(sys.argv[1], "aed", max_errors=cap)
 elapsed = time.perf_counter() - t
 cells = sorted({(e.row, e.column, e.code) for e in r.errors}, key=str)
 json.dump({"seconds": elapsed, "rows": r.rows, "errors": r.error_count,
@@ -226,14 +230,16 @@ json.dump({"seconds": elapsed, "rows": r.rows, "errors": r.error_count,
 """
 
 
-def run_kanmin(path: Path, workdir: Path) -> dict[str, object]:
-    """Run Kanmin in a child process, sampling its memory (PSS, with workers) every 20 ms."""
+def run_kanmin(path: Path, workdir: Path, max_errors: int | None = None) -> dict[str, object]:
+    """Run Kanmin in a child process, sampling its memory (PSS, with workers) every 20 ms.
+    ``max_errors``: issues kept in the report (None: all, as for the speed figures)."""
     out = workdir / f"kanmin-{path.name}.json"
     env = dict(os.environ)
     env.setdefault("DJANGO_SETTINGS_MODULE", "kanmin.settings")
-    proc = subprocess.Popen(
-        [sys.executable, "-c", _KANMIN_CHILD, str(path), str(out)], cwd=ROOT, env=env
-    )
+    cmd = [sys.executable, "-c", _KANMIN_CHILD, str(path), str(out)]
+    if max_errors is not None:
+        cmd.append(str(max_errors))
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
     peak = 0
     stop = threading.Event()
 
@@ -319,6 +325,18 @@ def main() -> None:
     ap.add_argument("--memory-rows", type=int, default=100_000, help="small size for memory")
     ap.add_argument("--keep", type=Path, default=None, help="keep generated files here")
     ap.add_argument("--skip-frictionless", action="store_true")
+    ap.add_argument(
+        "--memory-max-errors",
+        type=int,
+        default=1000,
+        help="issues kept in the memory runs (the catalog keeps 1000 findings a file)",
+    )
+    ap.add_argument(
+        "--big-gb",
+        type=float,
+        default=0,
+        help="also generate a file of this many GB and report Kanmin's time and peak memory",
+    )
     args = ap.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kanmin.settings")
 
@@ -342,12 +360,21 @@ def main() -> None:
     k_utf8 = run_kanmin(utf8, work)
     k_cp932 = run_kanmin(cp932, work)
     k_small = run_kanmin(small, work)
+    cap = args.memory_max_errors
+    m_small = run_kanmin(small, work, max_errors=cap)
+    m_full = run_kanmin(utf8, work, max_errors=cap)
     duck = run_duckdb(utf8)
     out: dict[str, object] = {
         "kanmin_utf8": {k: v for k, v in k_utf8.items() if k != "cells"},
         "kanmin_cp932": {k: v for k, v in k_cp932.items() if k != "cells"},
-        f"kanmin_peak_mb_at_{args.memory_rows}": k_small["peak_mb"],
-        f"kanmin_peak_mb_at_{args.rows}": k_utf8["peak_mb"],
+        "peak_mb_all_errors_kept": {
+            str(args.memory_rows): k_small["peak_mb"],
+            str(args.rows): k_utf8["peak_mb"],
+        },
+        f"peak_mb_max_errors_{cap}": {
+            str(args.memory_rows): m_small["peak_mb"],
+            str(args.rows): m_full["peak_mb"],
+        },
         "duckdb_bare_typed_utf8": duck,
     }
     rows = args.rows
@@ -387,6 +414,21 @@ def main() -> None:
         float(k_utf8["peak_mb"]) - float(k_small["peak_mb"]),
         1,  # type: ignore[arg-type]
     )
+    ratios[f"peak_mb_growth_small_to_full_max_errors_{cap}"] = round(
+        float(m_full["peak_mb"]) - float(m_small["peak_mb"]),  # type: ignore[arg-type]
+        1,
+    )
+    if args.big_gb:
+        big = work / "131016_aed_big.csv"
+        row_bytes = utf8.stat().st_size / max(args.rows, 1)
+        big_rows = int(args.big_gb * 1e9 / row_bytes)
+        generate(big, big_rows)
+        k_big = run_kanmin(big, work, max_errors=cap)
+        out["kanmin_big"] = {
+            "file_mb": round(big.stat().st_size / 1e6, 1),
+            **{k: v for k, v in k_big.items() if k != "cells"},
+        }
+        big.unlink()
     out["ratios"] = ratios
     res.update(out)
     print(json.dumps(res, ensure_ascii=False, indent=2))

@@ -310,6 +310,32 @@ class Resource(TenantModel):
         }
 
 
+class SearchGeneration(models.Model):
+    """A token replaced in the transaction of every catalog write that search can see; an
+    in-process search index built at another token is rebuilt. Random, not a counter, so that
+    a rolled-back write can never bring an old token back with other data."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    token = models.CharField(max_length=32, default="")
+
+    class Meta:
+        verbose_name = _("search generation")
+        verbose_name_plural = _("search generation")
+
+    def __str__(self) -> str:
+        return self.token
+
+    @classmethod
+    def current(cls) -> str:
+        return cls.objects.filter(pk=1).values_list("token", flat=True).first() or ""
+
+    @classmethod
+    def bump(cls) -> None:
+        token = uuid.uuid4().hex
+        if not cls.objects.filter(pk=1).update(token=token):
+            cls.objects.update_or_create(pk=1, defaults={"token": token})
+
+
 class ValidationStatus(models.TextChoices):
     QUEUED = "queued", _("Waiting to be checked")
     RUNNING = "running", _("Being checked")

@@ -13,6 +13,7 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -86,11 +87,25 @@ def tokenize(text: str) -> list[Token]:
 FieldBuilder = Callable[[str, bool], Q]
 
 
+def _all_q() -> Q:
+    return Q(pk__isnull=False)
+
+
 class Parser:
-    def __init__(self, tokens: list[Token], fields: dict[str, FieldBuilder]) -> None:
+    """Builds the query from the field builders' results with ``&``, ``|`` and ``~``: ``Q``
+    objects for SQL, or anything else that composes the same way (the in-process index's
+    boolean masks). ``everything`` makes the result that matches every dataset."""
+
+    def __init__(
+        self,
+        tokens: list[Token],
+        fields: dict[str, FieldBuilder],
+        everything: Callable[[], Any] = _all_q,
+    ) -> None:
         self.tokens = tokens
         self.pos = 0
         self.fields = fields
+        self.everything = everything
 
     def peek(self) -> Token | None:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
@@ -145,7 +160,7 @@ class Parser:
 
     def term(self, t: Token) -> Q:
         if t.value == "*:*" or (t.field and t.value == "" and t.prefix):
-            return Q(pk__isnull=False)
+            return self.everything()
         field = t.field or "text"
         builder = self.fields.get(field)
         if builder is None:
@@ -175,3 +190,13 @@ def parse(text: str, fields: dict[str, FieldBuilder]) -> Q:
     if len(text) > 2000:
         raise QueryError(_("Search Query is invalid: the query is too long."))
     return Parser(tokenize(text), fields).parse()
+
+
+def evaluate(text: str, fields: dict[str, Callable[[str, bool], Any]], everything: Any) -> Any:
+    """The query evaluated by other builders than ``Q`` (see :class:`Parser`)."""
+    if len(text) > 2000:
+        raise QueryError(_("Search Query is invalid: the query is too long."))
+    tokens = tokenize(text)
+    if not tokens:
+        return everything()
+    return Parser(tokens, fields, everything).parse()

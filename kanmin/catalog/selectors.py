@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from kanmin.accounts.backends import municipality_filter
 from kanmin.audit import selectors as audit_selectors
 from kanmin.audit.models import AuditEvent
-from kanmin.catalog import licenses, search
+from kanmin.catalog import licenses, search, search_index
 from kanmin.catalog.models import (
     Dataset,
     DatasetState,
@@ -404,7 +404,7 @@ def _facet_counts(
             labels = {k: (k, k) for k in keys}
         merged: dict[str, FacetItem] = {}
         by_uuid = name in ("organization", "groups", "tags")
-        for key, count in counted:
+        for key, count in sorted(counted):  # the same display name whatever the row order
             item_name, display = labels.get(_uuid_text(key) if by_uuid else key, (key, key))
             if item_name in merged:
                 merged[item_name].count += count
@@ -439,6 +439,7 @@ def dataset_search(
     include_private: bool = False,
     include_drafts: bool = False,
     staff_within: Municipality | None = None,
+    use_index: bool = True,
 ) -> SearchResult:
     """Search the datasets a viewer may see. ``q`` and each ``fq`` use the query syntax of
     :mod:`kanmin.catalog.search`; raises ``search.QueryError`` on a bad query or sort.
@@ -446,6 +447,24 @@ def dataset_search(
     With facets, one statement finds the matches once and counts, facets and pages them
     (:func:`_search_statement`); without, a count and the page (which the index on
     ``-modified`` serves when there is no query)."""
+    public_only = not (include_private or include_drafts) or (
+        viewer is not None and not getattr(viewer, "is_authenticated", False)
+    )
+    if public_only and use_index:
+        try:
+            return _search_in_index(
+                municipality=municipality,
+                queries=[q, *fq],
+                order=parse_sort(sort),
+                sort=sort or DEFAULT_SORT,
+                rows=rows,
+                start=start,
+                facet_fields=facet_fields,
+                facet_limit=facet_limit,
+                facet_mincount=facet_mincount,
+            )
+        except search_index.Unsupported:
+            pass  # a field or sort the index does not hold: SQL answers
     queryset = dataset_list(
         municipality=municipality,
         viewer=viewer,
@@ -478,15 +497,69 @@ def dataset_search(
         ),
         key=lambda d: page_ids[d.pk],
     )
+    facets = _shaped_facets(_facet_counts(names, found), facet_fields, facet_limit, facet_mincount)
+    return SearchResult(count=count, datasets=page, sort=sort or DEFAULT_SORT, facets=facets)
+
+
+def _shaped_facets(
+    counted: dict[str, list[FacetItem]],
+    facet_fields: Sequence[str],
+    facet_limit: int,
+    facet_mincount: int,
+) -> dict[str, list[FacetItem]]:
+    """Facets as CKAN gives them: most frequent first, at least ``mincount``, ``limit`` each."""
     facets: dict[str, list[FacetItem]] = {}
-    counted = _facet_counts(names, found)
     for name in facet_fields:
         items = [i for i in counted.get(name, []) if i.count >= facet_mincount]
         items.sort(key=lambda i: (-i.count, i.name))
         if facet_limit >= 0:
             items = items[:facet_limit]
         facets[name] = items
-    return SearchResult(count=count, datasets=page, sort=sort or DEFAULT_SORT, facets=facets)
+    return facets
+
+
+def _search_in_index(
+    *,
+    municipality: Municipality | None,
+    queries: Sequence[str],
+    order: Sequence[str],
+    sort: str,
+    rows: int,
+    start: int,
+    facet_fields: Sequence[str],
+    facet_limit: int,
+    facet_mincount: int,
+) -> SearchResult:
+    """A public search answered by the in-process index (:mod:`search_index`); the page's
+    datasets are then read from the database like the SQL path does."""
+    index = search_index.current()
+    selected = index.select(municipality.pk if municipality is not None else None, queries)
+    page_ids = index.page(selected, order, max(start, 0), max(rows, 0))
+    counted: dict[str, list[FacetItem]] = {}
+    for name in dict.fromkeys(facet_fields):
+        if name not in _FACET_SQL:
+            continue
+        merged: dict[str, FacetItem] = {}
+        # Sorted by value, as _facet_counts does: the same display name whatever the order.
+        for value, item_name, title, count in sorted(index.facet(name, selected)):
+            if name == "license_id":
+                title = _license_title(value)
+            if item_name in merged:
+                merged[item_name].count += count
+            else:
+                merged[item_name] = FacetItem(item_name, title, count)
+        counted[name] = list(merged.values())
+    position = {pk: i for i, pk in enumerate(page_ids)}
+    page = sorted(
+        dataset_with_details(
+            Dataset.all_tenants.filter(pk__in=page_ids).select_related(
+                "organization", "municipality"
+            )
+        ),
+        key=lambda d: position[d.pk],
+    )
+    facets = _shaped_facets(counted, facet_fields, facet_limit, facet_mincount)
+    return SearchResult(count=int(selected.sum()), datasets=page, sort=sort, facets=facets)
 
 
 # --------------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from kanmin.catalog.models import (
     Group,
     Organization,
     Resource,
+    SearchGeneration,
     Tag,
     Validation,
     ValidationStatus,
@@ -189,6 +190,7 @@ def _check_license(license_id: str) -> None:
 def _reindex(dataset: Dataset) -> None:
     dataset.search_key = dataset.build_search_key()
     Dataset.all_tenants.filter(pk=dataset.pk).update(search_key=dataset.search_key)
+    SearchGeneration.bump()
 
 
 def _save_dataset(dataset: Dataset, values: dict[str, Any]) -> None:
@@ -442,6 +444,7 @@ def _set_state(
     current.state = state
     current.version += 1
     current.save(update_fields=["state", "version", "modified"])
+    SearchGeneration.bump()
     record(
         actor=actor,
         municipality=municipality,
@@ -506,6 +509,7 @@ def dataset_delete(*, municipality: Municipality, actor: Any, dataset: Dataset) 
     )
     was_public = dataset.state == DatasetState.PUBLISHED
     dataset.delete()
+    SearchGeneration.bump()
     if was_public:
         _republish_list(municipality)
     names = [(f.storage, f.name) for f in files]
