@@ -102,6 +102,7 @@ def organization_create(
     full_clean(org, exclude=["municipality"], validate_unique=False, validate_constraints=False)
     _name_taken(Organization, municipality, org.name)
     org.save()
+    SearchGeneration.bump()
     record(
         actor=actor,
         municipality=municipality,
@@ -134,6 +135,7 @@ def group_create(
     full_clean(group, exclude=["municipality"], validate_unique=False, validate_constraints=False)
     _name_taken(Group, municipality, group.name)
     group.save()
+    SearchGeneration.bump()
     record(
         actor=actor,
         municipality=municipality,

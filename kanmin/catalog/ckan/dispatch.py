@@ -5,17 +5,21 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
+from collections import OrderedDict
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.views.decorators.csrf import csrf_exempt
 
 from kanmin.accounts.models import ApiToken
 from kanmin.catalog import filetypes, search, uploads
 from kanmin.catalog.ckan.actions import ACTIONS, Context
+from kanmin.catalog.models import SearchGeneration
 from kanmin.core.errors import Conflict, Invalid, KanminError, NotFound, PermissionDenied
 from kanmin.core.tenancy import tenant_view
 
@@ -142,6 +146,11 @@ def action_view(request: HttpRequest, action: str) -> HttpResponse:
         data = _request_data(request)
     except (ValueError, UnicodeDecodeError) as exc:
         return _bad_request(f"JSON Error: Error decoding JSON data. Error: {exc!r}")
+    cache_key = _cache_key(request, action)
+    if cache_key is not None:
+        cached = _answers.get(cache_key)
+        if cached is not None:
+            return HttpResponse(cached, content_type=CONTENT_TYPE)
     user, token_municipality = _token_user(request)
     ctx = Context(
         request=request,
@@ -171,7 +180,74 @@ def action_view(request: HttpRequest, action: str) -> HttpResponse:
         return HttpResponse(
             f"{callback}({json.dumps(envelope)});", content_type="application/javascript"
         )
-    return _json(envelope)
+    response = _json(envelope)
+    if cache_key is not None:
+        _answers.put(cache_key, response.content)
+    return response
+
+
+# Anonymous reads of published data are the same for everyone until the catalog changes:
+# answers are kept per process, keyed by the catalog's generation token (replaced in the
+# transaction of every catalog write), so a change is never served stale.
+CACHED_ACTIONS = frozenset(
+    {
+        "package_search",
+        "package_show",
+        "package_list",
+        "resource_show",
+        "current_package_list_with_resources",
+        "tag_list",
+        "license_list",
+    }
+)
+
+
+class _Answers:
+    """A small LRU of response bodies, emptied when the generation token changes."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self.token = ""
+        self.items: OrderedDict[tuple[str, ...], bytes] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple[str, ...]) -> bytes | None:
+        with self.lock:
+            if key[0] != self.token:
+                return None
+            body = self.items.get(key)
+            if body is not None:
+                self.items.move_to_end(key)
+            return body
+
+    def put(self, key: tuple[str, ...], body: bytes) -> None:
+        with self.lock:
+            if key[0] != self.token:
+                self.token = key[0]
+                self.items.clear()
+            self.items[key] = body
+            if len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+
+_answers = _Answers()
+
+
+def _cache_key(request: HttpRequest, action: str) -> tuple[str, ...] | None:
+    if request.method != "GET" or action not in CACHED_ACTIONS or "callback" in request.GET:
+        return None
+    if request.META.get("HTTP_AUTHORIZATION") or request.META.get("HTTP_X_CKAN_API_KEY"):
+        return None
+    if getattr(request, "user", None) is not None and request.user.is_authenticated:
+        return None
+    match = request.resolver_match
+    return (
+        SearchGeneration.current(),
+        request.get_host(),
+        match.namespace if match else "",
+        request.get_full_path(),
+        get_language() or "",
+    )
 
 
 @tenant_view

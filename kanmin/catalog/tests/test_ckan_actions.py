@@ -7,6 +7,7 @@ import json
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from kanmin.catalog import services
 from kanmin.catalog.ckan.actions import ACTIONS
 from kanmin.catalog.models import Dataset, DatasetState
 
@@ -360,3 +361,22 @@ def test_package_search_query_count_does_not_grow_with_results(
             client, "package_search", {"rows": 15, "facet.field": ["tags", "res_format"]}
         ).json()
     assert len(body["result"]["results"]) == 15
+
+
+def test_anonymous_answers_are_reused_until_the_catalog_changes(
+    client, make_dataset, miyakonojo, steward
+):
+    from kanmin.catalog.ckan import dispatch
+
+    dataset = make_dataset("cached", "キャッシュの確認")
+    url = "/api/3/action/package_show?id=cached"
+    first = client.get(url)
+    assert first.json()["result"]["title"] == "キャッシュの確認"
+    assert any(key[3] == url for key in dispatch._answers.items)
+    assert client.get(url).content == first.content
+    services.dataset_patch(
+        municipality=miyakonojo, actor=steward, dataset=dataset, title_ja="変更後の題名"
+    )
+    assert client.get(url).json()["result"]["title"] == "変更後の題名"
+    client.force_login(steward)  # staff answers are never taken from the cache
+    assert client.get(url).json()["result"]["title"] == "変更後の題名"
