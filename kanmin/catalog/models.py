@@ -310,6 +310,43 @@ class Resource(TenantModel):
         }
 
 
+class HitKind(models.TextChoices):
+    VIEW = "view", _("Page view")
+    DOWNLOAD = "download", _("Download")
+
+
+class DailyCount(TenantModel):
+    """How often a dataset's page was viewed or one of its files downloaded, per day: the
+    plan's KPIs count them per fiscal year (Ⅱ-1). No visitor is identified."""
+
+    dataset = models.ForeignKey(
+        Dataset, on_delete=models.CASCADE, related_name="daily_counts", verbose_name=_("dataset")
+    )
+    resource_key = models.CharField(
+        _("resource"),
+        max_length=36,
+        blank=True,
+        help_text=_("The file's id; empty for page views."),
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=HitKind.choices)
+    day = models.DateField(_("day"))
+    count = models.PositiveIntegerField(_("count"), default=0)
+
+    class Meta:
+        verbose_name = _("daily count")
+        verbose_name_plural = _("daily counts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dataset", "resource_key", "kind", "day"],
+                name="catalog_dailycount_unique_day",
+            )
+        ]
+        indexes = [models.Index(fields=["municipality", "kind", "day"])]
+
+    def __str__(self) -> str:
+        return f"{self.dataset} {self.kind} {self.day}: {self.count}"
+
+
 class SearchGeneration(models.Model):
     """A token replaced in the transaction of every catalog write that search can see; an
     in-process search index built at another token is rebuilt. Random, not a counter, so that

@@ -19,9 +19,11 @@ from kanmin.audit import selectors as audit_selectors
 from kanmin.audit.models import AuditEvent
 from kanmin.catalog import licenses, search, search_index
 from kanmin.catalog.models import (
+    DailyCount,
     Dataset,
     DatasetState,
     Group,
+    HitKind,
     Organization,
     Resource,
     Tag,
@@ -697,3 +699,17 @@ def dataset_activity(*, dataset: Dataset, limit: int = 50) -> list[AuditEvent]:
             limit=limit,
         )
     )
+
+
+def dataset_hits(*, dataset: Dataset) -> dict[str, Any]:
+    """Page views and downloads of a dataset: in all, and per file."""
+    rows = DailyCount.all_tenants.filter(dataset=dataset).values_list(
+        "kind", "resource_key", "count"
+    )
+    totals = {HitKind.VIEW.value: 0, HitKind.DOWNLOAD.value: 0}
+    by_resource: dict[str, int] = {}
+    for kind, resource_key, count in rows:
+        totals[kind] = totals.get(kind, 0) + count
+        if kind == HitKind.DOWNLOAD and resource_key:
+            by_resource[resource_key] = by_resource.get(resource_key, 0) + count
+    return {"views": totals["view"], "downloads": totals["download"], "by_resource": by_resource}

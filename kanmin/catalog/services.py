@@ -17,6 +17,7 @@ from django.core.files.base import ContentFile, File
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -24,9 +25,11 @@ from django.utils.translation import gettext as _
 from kanmin.audit.services import record
 from kanmin.catalog import filetypes, licenses, open_data_list, quality
 from kanmin.catalog.models import (
+    DailyCount,
     Dataset,
     DatasetState,
     Group,
+    HitKind,
     Organization,
     Resource,
     SearchGeneration,
@@ -978,3 +981,35 @@ def resource_repair(*, municipality: Municipality, actor: Any, resource: Resourc
     )
     _queue_validation(copy, _schema_for(copy))
     return copy
+
+
+# --------------------------------------------------------------------------------------------
+# Page views and downloads
+# --------------------------------------------------------------------------------------------
+
+
+def hit_count(
+    *,
+    municipality: Municipality,
+    actor: Any,
+    dataset: Dataset,
+    kind: str,
+    resource: Resource | None = None,
+) -> None:
+    """Count a page view or a download for today. A counter, not a change anyone made: no
+    audit entry, and no visitor is identified."""
+    require_same_tenant(municipality, dataset, resource)
+    key = {
+        "dataset": dataset,
+        "resource_key": str(resource.pk) if resource is not None else "",
+        "kind": HitKind(kind),
+        "day": timezone.localdate(),
+    }
+    with transaction.atomic():
+        if DailyCount.all_tenants.filter(**key).update(count=F("count") + 1):
+            return
+        try:
+            with transaction.atomic():
+                DailyCount.all_tenants.create(municipality=municipality, count=1, **key)
+        except IntegrityError:  # another request created today's row first
+            DailyCount.all_tenants.filter(**key).update(count=F("count") + 1)

@@ -32,7 +32,7 @@ from kanmin.catalog import (
     uploads,
 )
 from kanmin.catalog.forms import DatasetForm, ResourceForm, StartFromStandardForm
-from kanmin.catalog.models import DatasetState
+from kanmin.catalog.models import DatasetState, HitKind
 from kanmin.catalog.search import QueryError
 from kanmin.core.errors import Invalid, KanminError, NotFound
 from kanmin.core.permissions import allowed
@@ -54,6 +54,13 @@ def resource_download(
         raise Http404 from None
     if resource.dataset_id != dataset_id or not resource.file or resource.filename != filename:
         raise Http404
+    services.hit_count(
+        municipality=resource.municipality,
+        actor=request.user,
+        dataset=resource.dataset,
+        resource=resource,
+        kind=HitKind.DOWNLOAD,
+    )
     return FileResponse(resource.file.open("rb"), as_attachment=True, filename=filename)
 
 
@@ -185,6 +192,10 @@ def dataset_detail(request: HttpRequest, name: str) -> HttpResponse:
     is_staff = allowed(request.user, "catalog.change_dataset", dataset) and (
         request.user.is_authenticated
     )
+    if dataset.is_public and not is_staff:
+        services.hit_count(
+            municipality=municipality, actor=request.user, dataset=dataset, kind=HitKind.VIEW
+        )
     page_url = request.build_absolute_uri(
         tenant_reverse("catalog:dataset_detail", municipality, {"name": dataset.name})
     )
@@ -200,6 +211,7 @@ def dataset_detail(request: HttpRequest, name: str) -> HttpResponse:
             "groups": sorted(dataset.groups.all(), key=lambda g: g.name),
             "is_staff": is_staff,
             "activity": selectors.dataset_activity(dataset=dataset, limit=30),
+            "hits": selectors.dataset_hits(dataset=dataset),
             "citation": (
                 f"{municipality.name_ja} {dataset.organization.title_ja}"
                 f"（{dataset.modified:%Y}）「{dataset.title_ja}」 {page_url}"

@@ -65,6 +65,12 @@ PLAN_DEPARTMENTS = {
     "Ⅵ-1": ["jouhou-seisaku", "kiki-kanri"],
 }
 
+# KPIs that Kanmin counts from its own data (Ⅱ-1, Ⅱ-2): the catalog's metrics.
+PLAN_METRICS: dict[tuple[str, str], str] = {
+    ("Ⅱ-1", "オープンデータ公開件数"): "catalog.datasets_published",
+    ("Ⅱ-2", "推奨データセットへの対応件数"): "catalog.standard_datasets_conforming",
+}
+
 # Illustrative figures (made up for the demo, not the city's): (measure, KPI) -> values.
 PLAN_FIGURES = {
     ("Ⅰ-1", "電子申請可能な手続数"): {

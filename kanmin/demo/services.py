@@ -116,6 +116,14 @@ def _demo_plan(
             measure=measure,
             departments=[departments[c] for c in codes],
         )
+    for (number, kpi_name), metric_name in data.PLAN_METRICS.items():
+        measure = plan_selectors.measure_get(plan=plan, number=number)
+        plan_services.kpi_update(
+            municipality=municipality,
+            actor=actor,
+            kpi=measure.kpis.get(name_ja=kpi_name),
+            metric=metric_name,
+        )
     for (number, kpi_name), series in data.PLAN_FIGURES.items():
         measure = plan_selectors.measure_get(plan=plan, number=number)
         kpi = measure.kpis.get(name_ja=kpi_name)

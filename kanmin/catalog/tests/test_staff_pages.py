@@ -175,3 +175,39 @@ def test_who_may_use_the_staff_pages(client, make_user, miyakonojo, other_stewar
     assert client.get(f"{BASE}/new/").status_code == 403
     client.force_login(other_steward)
     assert client.get(f"{BASE}/new/").status_code == 403
+
+
+def test_views_and_downloads_are_counted_per_fiscal_year(client, steward_client, org, miyakonojo):
+    from django.utils import timezone
+
+    from kanmin.core import metrics
+    from kanmin.core.fiscal_year import FiscalYear
+
+    _create(steward_client, org)
+    header, rows = aed_rows(2)
+    upload = SimpleUploadedFile("aed.csv", csv_bytes(header, rows))
+    steward_client.post(f"{BASE}/dataset/aed/resource/new/", {"upload": upload})
+    steward_client.post(f"{BASE}/dataset/aed/edit/", {"action": "publish"})
+    _run_queued()
+    resource = Resource.all_tenants.get()
+    steward_client.get(f"{BASE}/dataset/aed/")  # staff views are not counted
+    client.logout()
+    for _ in range(3):
+        client.get(f"{BASE}/dataset/aed/")
+    url = (
+        f"/m/452025/dataset/{resource.dataset_id}/resource/{resource.pk}"
+        f"/download/{resource.filename}"
+    )
+    assert client.get(url).status_code == 200
+    assert client.get(url).status_code == 200
+    page = client.get(f"{BASE}/dataset/aed/").content.decode()
+    assert "<td>2</td>" in page  # downloads
+    this_year = FiscalYear.of(timezone.localdate())
+
+    def kpi(name: str, year=this_year) -> int:
+        return metrics.get(name).compute(municipality=miyakonojo, fiscal_year=year)
+
+    assert kpi("catalog.downloads") == 2
+    assert kpi("catalog.page_views") == 4
+    assert kpi("catalog.page_views", this_year.previous()) == 0
+    assert kpi("catalog.standard_datasets_conforming") == 1
