@@ -92,3 +92,16 @@ def test_descriptions_are_markdown_and_html_is_neutralised(client, make_dataset)
     assert 'href="https://example.jp"' in page
     assert "<script>alert(1)</script>" not in page
     assert 'href="javascript:' not in page  # left as plain text, not a link
+
+
+def test_pages_point_harvesters_at_their_dcat_and_the_open_data_list(client, datasets):
+    import re
+
+    for path in ("/m/452025/catalog/", "/m/452025/catalog/dataset/shelter/"):
+        page = client.get(path).content.decode()
+        links = re.findall(r'<link rel="alternate" type="([^"]+)" href="([^"]+)">', page)
+        assert links, path
+        for media_type, href in links:
+            response = client.get(href)
+            assert response.status_code == 200, href
+            assert response["Content-Type"].startswith(media_type)
