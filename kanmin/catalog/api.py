@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Q
 from django.http import HttpRequest
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -20,7 +19,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from kanmin.accounts.models import ApiToken
-from kanmin.catalog import quality, search, selectors, services
+from kanmin.catalog import quality, selectors, services
 from kanmin.catalog.models import Dataset, Resource, Validation
 from kanmin.catalog.schemas import (
     ActivityOut,
@@ -168,19 +167,6 @@ def _validation_out(request: HttpRequest, v: Validation, lang: str) -> Validatio
     )
 
 
-# Quality band → the scores it covers (kanmin.catalog.quality.BANDS).
-def _band_q(band: str) -> Q:
-    if band == "none":
-        return Q(quality_score__isnull=True)
-    bounds = [lowest for _key, lowest, _label in quality.BANDS]
-    keys = [key for key, _lowest, _label in quality.BANDS]
-    i = keys.index(band)
-    q = Q(quality_score__gte=bounds[i])
-    if i > 0:
-        q &= Q(quality_score__lt=bounds[i - 1])
-    return q
-
-
 def _quoted(value: str) -> str:
     return '"' + value.replace('"', "") + '"'
 
@@ -220,33 +206,21 @@ def dataset_list(
     fq += [f"tags:{_quoted(tag)}" for tag in filters.tag if tag]
     if filters.standard_dataset:
         fq.append(f"standard_dataset:{_quoted(filters.standard_dataset)}")
-    within = _token_municipality(request)
-    if filters.quality is None:
-        result = selectors.dataset_search(
-            municipality=municipality,
-            viewer=request.user,
-            q=filters.q,
-            fq=fq,
-            sort=filters.sort,
-            rows=filters.limit,
-            start=filters.offset,
-            include_private=True,
-            include_drafts=True,
-            staff_within=within,
-        )
-        count, datasets = result.count, result.datasets
-    else:
-        # The search has no quality field yet: the same reads, with the band as a filter.
-        queryset = selectors.dataset_list(
-            municipality=municipality, viewer=request.user, staff_within=within
-        ).filter(_band_q(filters.quality))
-        for text in [filters.q, *fq]:
-            if text.strip():
-                queryset = queryset.filter(search.parse(text, selectors.QUERY_FIELDS))
-        queryset = queryset.order_by(*selectors.parse_sort(filters.sort))
-        count = queryset.count()
-        page = queryset[filters.offset : filters.offset + filters.limit]
-        datasets = list(selectors.dataset_with_details(page))
+    if filters.quality is not None:
+        fq.append(f"quality:{filters.quality}")
+    result = selectors.dataset_search(
+        municipality=municipality,
+        viewer=request.user,
+        q=filters.q,
+        fq=fq,
+        sort=filters.sort,
+        rows=filters.limit,
+        start=filters.offset,
+        include_private=True,
+        include_drafts=True,
+        staff_within=_token_municipality(request),
+    )
+    count, datasets = result.count, result.datasets
     items = [
         DatasetListItemOut(
             id=d.pk,

@@ -36,6 +36,32 @@ BANDS = (
 )
 
 
+NOT_CHECKED = _("not checked")
+
+
+def band_label(key: str) -> str:
+    for name, _lowest, label in BANDS:
+        if name == key:
+            return str(label)
+    return str(NOT_CHECKED) if key == "none" else key
+
+
+def band_range(key: str) -> tuple[int, int] | None:
+    """[lowest, highest] scores of a band; None for "none" (not checked) or an unknown key."""
+    upper = 100
+    for name, lowest, _label in BANDS:
+        if name == key:
+            return lowest, upper
+        upper = lowest - 1
+    return None
+
+
+def band_sql(column: str) -> str:
+    """The band of a score column as an SQL expression (``none`` when NULL)."""
+    cases = " ".join(f"WHEN {column} >= {lowest} THEN '{name}'" for name, lowest, _l in BANDS)
+    return f"CASE WHEN {column} IS NULL THEN 'none' {cases} ELSE 'low' END"
+
+
 def band(score: int | None) -> str:
     if score is None:
         return "none"

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from kanmin.catalog import search
+from kanmin.catalog import quality, search
 from kanmin.catalog.models import Dataset, DatasetState, Resource, SearchGeneration
 
 # Sort columns the index can order by exactly as the databases do (text columns are left to
@@ -96,6 +96,7 @@ class Index:
                 "created",
                 "organization__title_ja",
                 "municipality__name_ja",
+                "quality_score",
             )
         )
         n = self.n = len(rows)
@@ -113,6 +114,7 @@ class Index:
         muni_labels = {r[7]: (r[8], r[12]) for r in rows}
         self.muni_labels = [muni_labels[m] for m in self.muni_ids]
         self.muni_code, self.muni_codes = _codes([r[8] for r in rows])
+        self.quality, self.quality_bands = _codes([quality.band(r[13]) for r in rows])
         self.modified = np.fromiter((_micros(r[9]) for r in rows), np.int64, n)
         self.created = np.fromiter((_micros(r[10]) for r in rows), np.int64, n)
         self.pk_rank = np.arange(n)  # rows are ordered by pk
@@ -216,7 +218,13 @@ class Index:
             "license_id": self._single(self.license, self.licenses),
             "standard_dataset": self._single(self.standard, self.standards),
             "municipality": self._single(self.muni_code, self.muni_codes),
+            "quality": self._quality,
         }
+
+    def _quality(self, value: str, prefix: bool) -> Any:
+        if prefix:
+            raise Unsupported("quality*")
+        return self._single(self.quality, self.quality_bands)(value, False)
 
     def select(self, municipality_id: int | None, queries: Sequence[str]) -> np.ndarray:
         selected = self._everything()
@@ -240,6 +248,7 @@ class Index:
             "license_id": (self.license, self.licenses, None),
             "standard_dataset": (self.standard, self.standards, None),
             "municipality": (self.muni, self.muni_ids, self.muni_labels),
+            "quality": (self.quality, self.quality_bands, None),
         }
         codes, values, labels = single[name]
         counts = np.bincount(codes[selected], minlength=len(values))

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from kanmin.accounts.backends import municipality_filter
 from kanmin.audit import selectors as audit_selectors
 from kanmin.audit.models import AuditEvent
-from kanmin.catalog import licenses, search, search_index
+from kanmin.catalog import licenses, quality, search, search_index
 from kanmin.catalog.models import (
     DailyCount,
     Dataset,
@@ -40,6 +40,7 @@ FACET_FIELDS = (
     "license_id",
     "standard_dataset",
     "municipality",
+    "quality",
 )
 SORT_FIELDS = {
     "score": "-modified",  # no relevance ranking yet: newest first
@@ -234,6 +235,16 @@ def _capacity(value: str, prefix: bool) -> Q:
     return Q(pk__in=[])
 
 
+def _quality(value: str, prefix: bool) -> Q:
+    """``quality:high|good|low|none``: the band of the dataset's quality score."""
+    if value == "none":
+        return Q(quality_score__isnull=True)
+    found = quality.band_range(value)
+    if found is None:
+        return Q(pk__in=[])
+    return Q(quality_score__gte=found[0], quality_score__lte=found[1])
+
+
 def _type(value: str, prefix: bool) -> Q:
     return Q(pk__isnull=False) if value == "dataset" else Q(pk__in=[])
 
@@ -260,6 +271,7 @@ QUERY_FIELDS: dict[str, search.FieldBuilder] = {
     "dataset_type": _type,
     "type": _type,
     "maintainer": _contains("contact_name"),
+    "quality": _quality,
 }
 
 
@@ -317,6 +329,10 @@ _FACET_SQL: dict[str, str] = {
     "license_id": "SELECT {n}, m.lic, COUNT(*) FROM m WHERE m.lic <> '' GROUP BY m.lic",
     "standard_dataset": ("SELECT {n}, m.std, COUNT(*) FROM m WHERE m.std <> '' GROUP BY m.std"),
     "municipality": "SELECT {n}, CAST(m.muni AS TEXT), COUNT(*) FROM m GROUP BY m.muni",
+    # The bands are constants in code (quality.BANDS), not input.
+    "quality": "SELECT {n}, b.band, COUNT(*) FROM (SELECT "  # noqa: S608
+    + quality.band_sql("m.quality")
+    + " AS band FROM m) b GROUP BY b.band",
 }
 # The columns of ``m``: Dataset fields, in order, and their names in the statement.
 _MATCH_COLUMNS = (
@@ -329,6 +345,7 @@ _MATCH_COLUMNS = (
     ("created", "created"),
     ("name", "name"),
     ("title_ja", "title"),
+    ("quality_score", "quality"),
 )
 _ORDER_COLUMNS = dict(_MATCH_COLUMNS)
 
@@ -402,6 +419,8 @@ def _facet_counts(
             }
         elif name == "license_id":
             labels = {k: (k, _license_title(k)) for k in keys}
+        elif name == "quality":
+            labels = {k: (k, quality.band_label(k)) for k in keys}
         else:
             labels = {k: (k, k) for k in keys}
         merged: dict[str, FacetItem] = {}
@@ -546,6 +565,8 @@ def _search_in_index(
         for value, item_name, title, count in sorted(index.facet(name, selected)):
             if name == "license_id":
                 title = _license_title(value)
+            elif name == "quality":
+                title = quality.band_label(value)
             if item_name in merged:
                 merged[item_name].count += count
             else:

@@ -71,6 +71,7 @@ FACETS = (
     ("res_format", _("Format")),
     ("license_id", _("License")),
     ("standard_dataset", _("Standard data set")),
+    ("quality", _("Quality")),
 )
 SORTS = (
     ("score desc, metadata_modified desc", _("Relevance")),

@@ -39,9 +39,19 @@ QUERIES = [
     "*:*",
     "wi-fi",
     "(本町 OR 中町) AND tags:観光",
+    "quality:none",
+    "quality:high OR quality:low",
 ]
 FQ = [[], ["res_format:CSV"], ['tags:"防災"', "organization:kanko"], ["groups:bosai"]]
-FACETS = ["organization", "groups", "tags", "res_format", "license_id", "standard_dataset"]
+FACETS = [
+    "organization",
+    "groups",
+    "tags",
+    "res_format",
+    "license_id",
+    "standard_dataset",
+    "quality",
+]
 
 
 @pytest.fixture
