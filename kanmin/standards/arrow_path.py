@@ -5,11 +5,16 @@ Like the pure-Python fast path in checks.py it never reports anything itself: it
 records (and columns) that *may* hold findings, and :meth:`Checker.check_record` decides.
 Every screen here is a superset of the exact rules:
 
-* low-cardinality columns: every distinct value is checked exactly (``check_value``);
-* other columns: a record is clean only when its value fully matches RE2 translations of
-  the column's "certainly clean" expressions (RE2's ``\\d``/``\\w`` are ASCII-only, so they
+* a column whose cells are all empty: the empty value is checked once;
+* low-cardinality columns: every distinct value is checked exactly (``check_value``,
+  cached for the file);
+* other columns: a value is clean only when it fully matches RE2 translations of the
+  column's "certainly clean" expressions (RE2's ``\\d``/``\\w`` are ASCII-only, so they
   accept less than Python's; patterns with constructs whose meaning differs are refused) and
-  holds no character of :func:`suspicious_class` and no astral character;
+  holds no character of :func:`suspicious_class` and no astral character (searched with
+  Python's expression over the column's values decoded as one string, then mapped back to
+  rows). Columns with many repeated values run the expressions over their distinct values
+  only; the values they do not clear are checked exactly;
 * columns with no such expression fall back to the Python screen on their values.
 
 The path is taken only for chunks where Arrow's records are the physical lines: no quote
@@ -27,6 +32,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from kanmin.standards.checks import (
+    _ASTRAL_RE,
     _CONTROL,
     Checker,
     ChunkResult,
@@ -34,6 +40,7 @@ from kanmin.standards.checks import (
     Finding,
     _range_regex,
     _strip_anchors,
+    may_have_astral,
     suspicious_re,
 )
 
@@ -42,9 +49,10 @@ if TYPE_CHECKING:
 
 __all__ = ["available", "check_chunk_arrow", "warm"]
 
-DISTINCT_MAX = 4096  # at most this many distinct values are checked one by one …
-DISTINCT_SHARE = 8  # … and, in a column with expressions, only if each recurs 8 times
+DISTINCT_MAX = 4096  # a column without expressions: at most this many distinct values …
 DISTINCT_SAMPLE_ROWS = 1000  # a chunk this long in which most values are new: stop counting
+DISTINCT_EXACT = 64  # up to this many distinct values are checked one by one (cached) …
+# … more are screened by the column's expressions first (values rarely repeat across chunks)
 
 
 @cache
@@ -203,7 +211,7 @@ def _pool() -> Any:
 
 def warm(checker: Checker) -> None:
     """Build every expression now (before worker processes fork)."""
-    suspicious_re2()
+    _suspicious_py()
     _plans(checker)
     _pool()
 
@@ -218,7 +226,10 @@ def _parse(checker: Checker, data: bytes, delimiter: str, threads: bool) -> pa.T
             io.BytesIO(data),
             memory_pool=_pool(),
             read_options=pcsv.ReadOptions(
-                column_names=names, use_threads=threads, block_size=1 << 22
+                column_names=names,
+                use_threads=threads,
+                # One block for the whole chunk: Arrow parses a single block fastest.
+                block_size=max(1 << 22, min(len(data) + 1, 1 << 30)),
             ),
             parse_options=pcsv.ParseOptions(
                 delimiter=delimiter,
@@ -238,6 +249,29 @@ def _parse(checker: Checker, data: bytes, delimiter: str, threads: bool) -> pa.T
         return None
 
 
+def count_newlines(chunk: bytes) -> int:
+    """``chunk.count(b"\\n")``, a few times faster (a line break is a common byte)."""
+    import numpy as np
+
+    return int(np.count_nonzero(np.frombuffer(chunk, dtype=np.uint8) == 10))
+
+
+def _has_empty_line(chunk: bytes) -> bool:
+    """Whether a line of ``chunk`` is empty or a lone CR (``\\n\\n``, ``\\n\\r\\n``, or
+    at the start): with numpy, as a substring search for a pattern that starts with a line
+    break is slow."""
+    import numpy as np
+
+    data = np.frombuffer(chunk, dtype=np.uint8)
+    breaks = np.flatnonzero(data == 10)
+    if not len(breaks):
+        return False
+    length = np.diff(breaks, prepend=-1) - 1  # of each line, its break excluded
+    if bool((length == 0).any()):
+        return True
+    return bool(((length == 1) & (data[breaks - 1] == 13)).any())
+
+
 def _mark(dirty: dict[int, set[int]], rows: Any, ci: int) -> None:
     for i in rows:
         s = dirty.get(i)
@@ -247,76 +281,129 @@ def _mark(dirty: dict[int, set[int]], rows: Any, ci: int) -> None:
             s.add(ci)
 
 
+def _value_bytes(arr: Any) -> tuple[Any, int, int]:
+    """(offsets as numpy, first byte, end byte) of a string array's values."""
+    import numpy as np
+
+    n = len(arr)
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32)[arr.offset : arr.offset + n + 1]
+    return offsets, int(offsets[0]), int(offsets[-1])
+
+
+def _exact_bad(checker: Checker, col: Column, values: list[str]) -> list[str]:
+    """The values with a finding (each checked once per file, then cached)."""
+    cache = col.cache
+    bad = []
+    for v in values:
+        ok = cache.get(v)
+        if ok is None:
+            ok = not checker.check_value(col, v)
+            if len(cache) < 100_000:
+                cache[v] = ok
+        if not ok:
+            bad.append(v)
+    return bad
+
+
+def _mark_values(arr: Any, bad: list[str], ci: int, dirty: dict[int, set[int]]) -> None:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if bad:
+        mask = pc.is_in(arr, value_set=pa.array(bad, pa.string()))
+        _mark(dirty, pc.indices_nonzero(mask).to_pylist(), ci)
+
+
+def _failing(arr: Any, pats: list[str]) -> Any:
+    """Indices (numpy) of the values of ``arr`` that fail one of the expressions or hold a
+    suspicious character."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    ok = pc.match_substring_regex(arr, pats[0])
+    for p in pats[1:]:
+        ok = pc.and_(ok, pc.match_substring_regex(arr, p))
+    rows = np.flatnonzero(~ok.to_numpy(zero_copy_only=False))
+    if not pc.all(pc.string_is_ascii(arr)).as_py():
+        susp = _suspicious_rows(arr)
+        if len(susp):
+            rows = np.union1d(rows, susp)
+    return rows
+
+
 def _screen_column(
     checker: Checker,
     col: Column,
     arr: Any,
     pats: list[str] | None,
     dirty: dict[int, set[int]],
-    scan: list[tuple[int, Any]],
 ) -> None:
-    """Mark the records whose cell in ``col`` may hold a finding. A column screened by
-    regular expressions with non-ASCII values is appended to ``scan``: its cells still need
-    the scan for suspicious characters."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
+    """Mark the records whose cell in ``col`` may hold a finding."""
     n = len(arr)
     ci = col.index
+    _, lo, hi = _value_bytes(arr)
+    if lo == hi:  # every cell empty (an unused optional column, most often)
+        if _exact_bad(checker, col, [""]):
+            _mark(dirty, range(n), ci)
+        return
     # A column with expressions whose values hardly repeat (IDs, coordinates) is not
     # counted again: it was not worth it in the last chunk either.
     many: set[int] = checker.__dict__.setdefault("_arrow_many", set())
     if pats is not None and ci in many:
-        distinct, nd = None, n
-    else:
-        distinct = pc.unique(arr)
-        nd = len(distinct)
-    if distinct is not None and nd <= DISTINCT_MAX and (pats is None or nd * DISTINCT_SHARE <= n):
-        cache = col.cache
-        bad = []
-        for v in distinct.to_pylist():
-            ok = cache.get(v)
-            if ok is None:
-                ok = not checker.check_value(col, v)
-                if len(cache) < 100_000:
-                    cache[v] = ok
-            if not ok:
-                bad.append(v)
-        if bad:
-            mask = pc.is_in(arr, value_set=pa.array(bad, pa.string()))
-            _mark(dirty, pc.indices_nonzero(mask).to_pylist(), ci)
+        _mark(dirty, _failing(arr, pats).tolist(), ci)
         return
+    import pyarrow.compute as pc
+
+    distinct = pc.unique(arr)
+    nd = len(distinct)
     if pats is None:
-        check = checker.check_value
-        values = arr.to_pylist()
-        _mark(dirty, (i for i in range(n) if check(col, values[i])), ci)
+        if nd <= DISTINCT_MAX:
+            _mark_values(arr, _exact_bad(checker, col, distinct.to_pylist()), ci, dirty)
+        else:
+            check = checker.check_value
+            values = arr.to_pylist()
+            _mark(dirty, (i for i in range(n) if check(col, values[i])), ci)
         return
     if n >= DISTINCT_SAMPLE_ROWS and nd * 2 > n:
         many.add(ci)
-    bad_mask = None
-    for p in pats:
-        m = pc.invert(pc.match_substring_regex(arr, p))
-        bad_mask = m if bad_mask is None else pc.or_(bad_mask, m)
-    _mark(dirty, pc.indices_nonzero(bad_mask).to_pylist(), ci)
-    if not pc.all(pc.string_is_ascii(arr)).as_py():
-        scan.append((ci, arr))
+    if nd * 2 > n:
+        _mark(dirty, _failing(arr, pats).tolist(), ci)
+    elif nd <= DISTINCT_EXACT:
+        _mark_values(arr, _exact_bad(checker, col, distinct.to_pylist()), ci, dirty)
+    else:
+        # The expressions over the distinct values; those they do not clear, exactly.
+        suspects = distinct.take(_failing(distinct, pats)).to_pylist()
+        _mark_values(arr, _exact_bad(checker, col, suspects), ci, dirty)
 
 
-def _scan_suspicious(scan: list[tuple[int, Any]], dirty: dict[int, set[int]]) -> None:
-    """One pass of the suspicious-character expression over the cells of ``scan``."""
+def _suspicious_py() -> re.Pattern[str]:
+    """The Python expression of the suspicious characters (BMP; astral ones are searched
+    apart, with a small expression, only in text that may hold them)."""
+    return suspicious_re()
+
+
+def _suspicious_rows(arr: Any) -> Any:
+    """Indices (numpy) of the values holding a suspicious character: the values are decoded
+    as one string, searched, and the matches mapped back to values by the cumulative length
+    (in characters) of the values."""
+    import numpy as np
     import pyarrow.compute as pc
 
-    if not scan:
-        return
-    arrays = [a for _, a in scan]
-    joined = arrays[0] if len(arrays) == 1 else pc.binary_join_element_wise(*arrays, "\n")
-    rows = pc.indices_nonzero(pc.match_substring_regex(joined, suspicious_re2())).to_pylist()
-    for ci, _ in scan:
-        _mark(dirty, rows, ci)
+    _, lo, hi = _value_bytes(arr)
+    text = str(memoryview(arr.buffers()[2])[lo:hi], "utf-8")
+    found = [m.start() for m in _suspicious_py().finditer(text)]
+    if may_have_astral(text):
+        found.extend(m.start() for m in _ASTRAL_RE.finditer(text))
+    if not found:
+        return np.zeros(0, dtype=np.int64)
+    ends = np.cumsum(pc.utf8_length(arr).to_numpy(zero_copy_only=False))
+    return np.unique(np.searchsorted(ends, np.array(found), side="right"))
 
 
 def _screen_pair(checker: Checker, table: Any, dirty: dict[int, set[int]]) -> None:
-    import pyarrow as pa
+    """Distinct (code, name) pairs, each checked once per file: the two columns are
+    dictionary-encoded and each pair becomes one integer."""
+    import numpy as np
     import pyarrow.compute as pc
 
     from kanmin.standards.checks import _pair_problem
@@ -324,24 +411,25 @@ def _screen_pair(checker: Checker, table: Any, dirty: dict[int, set[int]]) -> No
     if checker.pair is None:
         return
     ci, ni, mode = checker.pair
-    codes, names = table.column(ci), table.column(ni)
-    pairs = pa.table({"a": codes, "b": names}).group_by(["a", "b"]).aggregate([])
-    bad = []
+    codes = pc.dictionary_encode(table.column(ci).chunk(0))
+    names = pc.dictionary_encode(table.column(ni).chunk(0))
+    width = len(names.dictionary)
+    keys = codes.indices.to_numpy().astype(np.int64) * width + names.indices.to_numpy()
+    distinct = np.unique(keys)
+    code_values = codes.dictionary.to_pylist()
+    name_values = names.dictionary.to_pylist()
     cache = checker._pair_cache
-    for a, b in zip(pairs.column("a").to_pylist(), pairs.column("b").to_pylist(), strict=True):
-        ok = cache.get((a, b))
+    bad = []
+    for key in distinct.tolist():
+        pair = (code_values[key // width], name_values[key % width])
+        ok = cache.get(pair)
         if ok is None:
-            ok = _pair_problem(a, b, mode) is None
-            cache[(a, b)] = ok
+            ok = _pair_problem(pair[0], pair[1], mode) is None
+            cache[pair] = ok
         if not ok:
-            bad.append((a, b))
-    if not bad:
-        return
-    mask = None
-    for a, b in bad:
-        m = pc.and_(pc.equal(codes, a), pc.equal(names, b))
-        mask = m if mask is None else pc.or_(mask, m)
-    _mark(dirty, pc.indices_nonzero(mask).to_pylist(), ni)
+            bad.append(key)
+    if bad:
+        _mark(dirty, np.flatnonzero(np.isin(keys, bad)).tolist(), ni)
 
 
 def check_chunk_arrow(
@@ -362,10 +450,10 @@ def check_chunk_arrow(
     sep = delimiter.encode("ascii")
     if sep * (ncols - 1) in chunk:  # perhaps a blank row (every cell empty)
         return None
-    if chunk.startswith((b"\n", b"\r\n")) or b"\n\n" in chunk or b"\n\r\n" in chunk:
+    if _has_empty_line(chunk):
         return None  # an empty line (Arrow would make it a row of empty cells)
     if newlines is None:
-        newlines = chunk.count(b"\n")
+        newlines = count_newlines(chunk)
     lines = newlines + (0 if chunk.endswith(b"\n") else 1)
     data = chunk
     if encoding != "utf-8":
@@ -381,24 +469,31 @@ def check_chunk_arrow(
     n = table.num_rows
     plans = _plans(checker)
     dirty: dict[int, set[int]] = {}
-    scan: list[tuple[int, Any]] = []
     for col in checker.columns:
         arr = table.column(col.index).chunk(0)
-        _screen_column(checker, col, arr, plans[col.index], dirty, scan)
-    _scan_suspicious(scan, dirty)
+        _screen_column(checker, col, arr, plans[col.index], dirty)
     _screen_pair(checker, table, dirty)
     findings: list[Finding] = []
     if dirty:
         import pyarrow as pa
 
         order = sorted(dirty)
-        sub = table.take(pa.array(order, pa.int64()))
-        cols = [c.to_pylist() for c in sub.columns]
+        take = pa.array(order, pa.int64())
+        # Only the columns check_record reads: the dirty ones, and those of the rules
+        # across columns; the others stay empty.
+        wanted = set().union(*dirty.values())
+        wanted.update(i for i in (checker.lat_index, checker.lon_index) if i is not None)
+        if checker.pair is not None:
+            wanted.update(checker.pair[:2])
+        empty = [""] * len(order)
+        cols = [
+            table.column(i).take(take).to_pylist() if i in wanted else empty for i in range(ncols)
+        ]
         for k, i in enumerate(order):
             checker.check_record([c[k] for c in cols], i, findings, dirty[i])
-    ids = None
-    hashes = None
+    res = ChunkResult(records=n, findings=findings)
     if checker.id_index is not None:
         ids = table.column(checker.id_index).to_pylist()
-        hashes = array("q", map(hash, ids))
-    return ChunkResult(records=n, findings=findings, ids=ids, id_rows=None, id_hashes=hashes)
+        res.id_hashes = array("q", map(hash, ids))
+        res.id_text = "\n".join(ids)  # no cell here holds a line break
+    return res

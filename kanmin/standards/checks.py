@@ -492,6 +492,19 @@ class ChunkResult:
     ids: list[str] | None = None
     id_rows: list[int] | None = None  # record indices of ``ids`` (None: 0..records-1)
     id_hashes: array[int] | None = None  # hash() of each id, computed where ids were split
+    # The IDs joined by line breaks (when no ID can hold one): one string crosses the process
+    # boundary much faster than a list, and it is split only when a duplicate is reported.
+    id_text: str | None = None
+
+    @property
+    def has_ids(self) -> bool:
+        return self.ids is not None or self.id_text is not None
+
+    def id_list(self) -> list[str]:
+        if self.ids is None:
+            text = self.id_text
+            self.ids = [] if text is None or not self.records else text.split("\n")
+        return self.ids
 
 
 class Checker:

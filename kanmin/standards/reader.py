@@ -12,9 +12,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
+import mmap
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -115,6 +117,17 @@ def cell_to_text(value: Any) -> str:
     return str(value)
 
 
+def _release(mm: mmap.mmap, start: int, pos: int) -> int:
+    """Drop this process's mapping of the pages from ``start`` to before ``pos`` (they stay
+    in the page cache): else every page looked at counts in the process's memory. Returns
+    where the next release starts."""
+    end = pos - pos % mmap.PAGESIZE
+    if end > start and hasattr(mmap, "MADV_DONTNEED"):
+        mm.madvise(mmap.MADV_DONTNEED, start, end - start)
+        return end
+    return start
+
+
 def _open_binary(source: Source) -> tuple[BinaryIO, bool, str]:
     """(stream, we_opened_it, display name)."""
     if isinstance(source, str | Path):
@@ -143,6 +156,8 @@ class CsvSource:
     header: list[str] = field(default_factory=list)
     header_rows: int = 1
     transcoded_from: str | None = None
+    path: str | None = None  # the file itself, when it can be mapped (no transcoding)
+    data_start: int = 0  # file offset of the first record after the header
     _first: bytes = b""
 
     kind = "csv"
@@ -210,6 +225,72 @@ class CsvSource:
         return ReadError("mixed_encoding", row=row, encoding=enc)
 
     # -- chunks -----------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def mapped(self) -> Iterator[mmap.mmap | None]:
+        """A read-only memory map of the file (None when there is no file to map)."""
+        if self.path is None:
+            yield None
+            return
+        try:
+            fh = open(self.path, "rb")  # closed below
+        except OSError:
+            yield None
+            return
+        try:
+            try:
+                mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+            except (OSError, ValueError):  # empty, or not a regular file
+                yield None
+                return
+            with mm:
+                if hasattr(mmap, "MADV_SEQUENTIAL"):
+                    mm.madvise(mmap.MADV_SEQUENTIAL)
+                yield mm
+        finally:
+            fh.close()
+
+    def _rows_before(self, mm: mmap.mmap, pos: int) -> int:
+        """Physical lines consumed before file offset ``pos`` (header included)."""
+        rows = self.header_rows
+        step = 16 * 1024 * 1024
+        for at in range(self.data_start, pos, step):
+            rows += mm[at : min(at + step, pos)].count(b"\n")
+        return rows
+
+    def spans(self, mm: mmap.mmap) -> Iterator[tuple[int, int]]:
+        """Like :meth:`chunks`, as ``(start, end)`` offsets into the mapped file: the bytes
+        are only copied when a chunk holds a quote (to count quotes)."""
+        size = len(mm)
+        pos = self.data_start
+        step = self.chunk_size
+        released = 0
+        while pos < size:
+            end = pos + step
+            if end >= size:
+                if mm.find(b'"', pos, size) != -1 and mm[pos:size].count(b'"') % 2:
+                    raise ReadError("unclosed_quote", row=self._rows_before(mm, pos) + 1)
+                yield pos, size
+                return
+            cut = mm.rfind(b"\n", pos, end)
+            if cut != -1 and mm.find(b'"', pos, end) != -1:
+                buf = mm[pos:end]
+                rel = cut - pos
+                while rel != -1 and buf.count(b'"', 0, rel) % 2:
+                    rel = buf.rfind(b"\n", 0, rel)
+                cut = -1 if rel == -1 else pos + rel
+            if cut == -1:
+                if step > MAX_RECORD_BYTES:
+                    row = self._rows_before(mm, pos) + 1
+                    if mm[pos:end].count(b'"') % 2:
+                        raise ReadError("unclosed_quote", row=row)
+                    raise ReadError("line_too_long", row=row, limit=MAX_RECORD_BYTES)
+                step += self.chunk_size
+                continue
+            yield pos, cut + 1
+            pos = cut + 1
+            step = self.chunk_size
+            released = _release(mm, released, pos)
+
     def chunks(self) -> Iterator[bytes]:
         """Raw chunks of whole records (each ends after a line break outside quotes)."""
         buf = self._first
@@ -435,6 +516,12 @@ def open_source(source: Source, *, sheet: str | None = None) -> CsvSource | Xlsx
         _read_first_record(src, head)
         if label_utf16:
             src.transcoded_from = "utf-16"
+        elif ours:
+            try:
+                src.data_start = stream.tell() - len(src._first)
+                src.path = str(source)
+            except OSError:
+                src.path = None
         return src
     except BaseException:
         if ours:

@@ -1,16 +1,20 @@
 """``validate(path_or_stream, schema) -> Report``: streaming, parallel, no database.
 
 CSV files are cut into chunks of whole records (reader.py) and checked by a pool of worker
-processes (one per core, bounded queue, so memory stays flat); results are merged in file
-order, and IDs are checked for duplicates across chunks in the parent with sorted arrays of
-64-bit hashes. A chunk that pyarrow can read line for line (no quotes, no blank or ragged
-rows) is parsed and pre-screened by arrow_path.py; any other goes through checks.py alone.
+processes (one per core, bounded queue, so memory stays flat). A file given by path is
+memory-mapped by the parent, which only finds where chunks end; each worker reads its own
+chunk with ``pread``, so no chunk crosses a pipe. Results are merged in file order, and IDs
+are checked for duplicates across chunks in the parent with a table of 64-bit hashes (the
+ID strings cross back as one string a chunk, split only when a duplicate is reported).
+A chunk that pyarrow can read line for line (no quotes, no blank or ragged rows) is parsed
+and pre-screened by arrow_path.py; any other goes through checks.py alone.
 Workbooks are read with calamine and checked in-process in batches.
 """
 
 from __future__ import annotations
 
 import gc
+import mmap
 import multiprocessing
 import os
 import re
@@ -124,11 +128,34 @@ def prepare(
 # ------------------------------------------------------------------------------------------
 
 _WORKER: Checker | None = None
+_WORKER_FD: int | None = None
 
 
-def _init_worker(checker: Checker) -> None:
-    global _WORKER
+def _init_worker(checker: Checker, path: str | None = None) -> None:
+    global _WORKER, _WORKER_FD
     _WORKER = checker
+    if path is not None:
+        _WORKER_FD = os.open(path, os.O_RDONLY)
+
+
+def _work_span(start: int, end: int, encoding: str, delimiter: str) -> tuple[str, Any, int]:
+    """Read bytes ``start:end`` of the file and check them: the parent only finds where
+    chunks end (in its memory map of the file), so no chunk is sent through a pipe."""
+    fd = _WORKER_FD
+    if fd is None:
+        raise RuntimeError("worker has no file")
+    parts = []
+    pos = start
+    while pos < end:
+        part = os.pread(fd, end - pos, pos)
+        if not part:
+            break
+        parts.append(part)
+        pos += len(part)
+    chunk = parts[0] if len(parts) == 1 else b"".join(parts)
+    newlines = arrow_path.count_newlines(chunk) if arrow_path.available() else chunk.count(b"\n")
+    status, payload = _work(chunk, encoding, delimiter, newlines)
+    return status, payload, newlines
 
 
 def _work(chunk: bytes, encoding: str, delimiter: str, newlines: int) -> tuple[str, Any]:
@@ -193,81 +220,202 @@ class _Merger:
                     params,
                 )
             )
-        if res.ids is not None:
+        if res.has_ids:
             self._duplicates(res, base)
         self.records += res.records
 
     def _duplicates(self, res: ChunkResult, base: int) -> None:
         """IDs seen before (in this chunk or an earlier one). Hashes come from the worker
-        (forked, so ``hash`` agrees); only a chunk with a repeated hash is walked."""
-        ids = res.ids or []
+        (forked, so ``hash`` agrees); the ID strings are only looked at for the rows
+        reported and for cells whose hash is that of the empty string."""
         rows = res.id_rows
         hashes = res.id_hashes if res.id_hashes is not None and self.trust_hashes else None
         if hashes is None:
-            hashes = array("q", map(hash, ids))
+            hashes = array("q", map(hash, res.id_list()))
         every = np.frombuffer(hashes, dtype=np.int64) if len(hashes) else _NO_HASHES
-        new = np.unique(every)
-        empty = hash("")
-        at = int(np.searchsorted(new, empty))
-        has_empty = at < len(new) and int(new[at]) == empty
-        if has_empty:
-            new = np.delete(new, at)
-        expected = len(ids) - (ids.count("") if has_empty else 0)
-        if len(new) == expected and not self.seen.any_of(new):
-            self.seen.add(new)
+        if not len(every):
             return
-        # Only the IDs whose hash was seen before (earlier chunk, or earlier in this one)
-        # are walked in Python: ``pos`` holds the non-empty IDs' positions.
-        nonempty = every != empty
-        for i in np.flatnonzero(~nonempty).tolist():
-            nonempty[i] = ids[i] != ""
-        pos = np.flatnonzero(nonempty)
-        mine = every[pos]
-        _, first_at, inverse = np.unique(mine, return_index=True, return_inverse=True)
-        first_pos = pos[first_at[inverse]]
-        earlier = self.seen.contains(mine)
-        for k in np.flatnonzero(earlier | (first_pos != pos)).tolist():
-            i = int(pos[k])
+        nonempty = every != _EMPTY_HASH
+        if not nonempty.all():
+            ids = res.id_list()
+            for i in np.flatnonzero(~nonempty).tolist():
+                nonempty[i] = ids[i] != ""
+        pos = np.flatnonzero(nonempty) if not nonempty.all() else None
+        mine = every if pos is None else every[pos]
+        uniq, first_at, inverse = np.unique(mine, return_index=True, return_inverse=True)
+        before = self.seen.add_unique(uniq)
+        repeated = first_at[inverse] != np.arange(len(mine))
+        earlier = before[inverse]
+        flagged = np.flatnonzero(earlier | repeated)
+        if not len(flagged):
+            return
+        ids = res.id_list()
+        for k in flagged.tolist():
+            i = k if pos is None else int(pos[k])
             row = base + (rows[i] if rows is not None else i)
             if earlier[k]:
                 params = {"first": "前の行", "first_en": "on an earlier row"}
             else:
-                j = int(first_pos[k])
+                j = int(first_at[inverse[k]])
+                j = j if pos is None else int(pos[j])
                 first = base + (rows[j] if rows is not None else j)
                 params = {"first": f"{first}行目", "first_en": f"on row {first}"}
             self.report.add(Issue("duplicate_id", "error", row, self.id_column, ids[i], params))
-        self.seen.add(new)
 
 
 _NO_HASHES = np.zeros(0, dtype=np.int64)
+_EMPTY_HASH = hash("")
 
 
 class _HashSet:
-    """A set of 64-bit hashes kept as a few sorted arrays (8 bytes an ID, where a Python set
-    of ints takes about 70), merged like a log-structured tree so adding stays cheap."""
+    """A set of 64-bit hashes in one open-addressing table (linear probing, at most half
+    full: 16 to 32 bytes an ID, where a Python set of ints takes about 70), filled and
+    probed a whole chunk of IDs at a time with numpy."""
 
-    def __init__(self) -> None:
-        self.runs: list[np.ndarray[Any, np.dtype[np.int64]]] = []
+    def __init__(self, capacity: int = 1 << 20) -> None:
+        self.table: np.ndarray[Any, np.dtype[np.int64]] = np.zeros(capacity, dtype=np.int64)
+        self.size = 0
 
-    def contains(self, values: np.ndarray[Any, np.dtype[np.int64]]) -> np.ndarray[Any, Any]:
-        found = np.zeros(len(values), dtype=bool)
-        for run in self.runs:
-            at = np.searchsorted(run, values)
-            at[at == len(run)] = 0
-            found |= run[at] == values
-        return found
+    def add_unique(
+        self, values: np.ndarray[Any, np.dtype[np.int64]]
+    ) -> np.ndarray[Any, np.dtype[np.bool_]]:
+        """Add distinct ``values``; True where a value was already in the set."""
+        keys = np.where(values == 0, 1, values)  # 0 marks a free slot
+        if 2 * (self.size + len(keys)) > len(self.table):
+            self._grow(2 * (self.size + len(keys)))
+        return self._insert(keys)
 
-    def any_of(self, values: np.ndarray[Any, np.dtype[np.int64]]) -> bool:
-        return bool(len(values)) and bool(self.contains(values).any())
+    def _insert(self, keys: np.ndarray[Any, np.dtype[np.int64]]) -> np.ndarray[Any, Any]:
+        table = self.table
+        mask = len(table) - 1
+        present = np.zeros(len(keys), dtype=bool)
+        idx = np.arange(len(keys))
+        # The top bits pick the slot: sorted keys then probe the table from one end to the
+        # other (cache-friendly), not at random.
+        shift = np.uint64(64 - (len(table).bit_length() - 1))
+        slots = (keys.view(np.uint64) >> shift).astype(np.int64)
+        while len(idx):
+            cur = table[slots]
+            hit = cur == keys
+            present[idx[hit]] = True
+            free = cur == 0
+            if free.any():
+                # Distinct keys may race for one free slot: the one whose write stayed wins.
+                table[slots[free]] = keys[free]
+                won = np.zeros(len(keys), dtype=bool)
+                won[free] = table[slots[free]] == keys[free]
+                self.size += int(won.sum())
+                rest = ~(hit | won)
+            else:
+                rest = ~hit
+            idx, keys, slots = idx[rest], keys[rest], (slots[rest] + 1) & mask
+            if len(idx) <= 64:  # the last few keys of long runs: one at a time
+                for i, key, start in zip(idx.tolist(), keys.tolist(), slots.tolist(), strict=True):
+                    at = start
+                    while True:
+                        held = int(table[at])
+                        if held == key:
+                            present[i] = True
+                            break
+                        if held == 0:
+                            table[at] = key
+                            self.size += 1
+                            break
+                        at = (at + 1) & mask
+                break
+        return present
 
-    def add(self, unique_sorted: np.ndarray[Any, np.dtype[np.int64]]) -> None:
-        """Add sorted values (a value may repeat: membership is all that is asked)."""
-        if not len(unique_sorted):
-            return
-        self.runs.append(unique_sorted)
-        while len(self.runs) > 1 and len(self.runs[-2]) <= 2 * len(self.runs[-1]):
-            last = self.runs.pop()
-            self.runs[-1] = np.sort(np.concatenate((self.runs[-1], last)))
+    def _grow(self, need: int) -> None:
+        capacity = len(self.table)
+        while capacity < need:
+            capacity *= 2
+        old = self.table[self.table != 0]
+        self.table = _NO_HASHES  # the old table is freed before the new one is made
+        old.sort()
+        self.table = np.zeros(capacity, dtype=np.int64)
+        self.size = 0
+        self._insert(old)
+
+
+def _make_pool(
+    checker: Checker, merger: _Merger, n_workers: int, path: str | None = None
+) -> ProcessPoolExecutor:
+    if arrow_path.available():
+        arrow_path.warm(checker)  # the Python screen's expressions compile if ever needed
+    else:
+        checker.warm()
+    ctx: Any
+    try:
+        ctx = multiprocessing.get_context("fork")
+    except ValueError:
+        ctx = multiprocessing.get_context()
+        merger.trust_hashes = False
+    # Objects made so far (modules, pyarrow, the checker) are never collected: a frozen
+    # heap is not written to by the workers' collector, so its pages stay shared with them
+    # (less memory).
+    gc.freeze()
+    return ProcessPoolExecutor(
+        max_workers=n_workers,
+        mp_context=ctx,
+        initializer=_init_worker,
+        initargs=(checker, path),
+    )
+
+
+def _run_csv_mapped(
+    src: CsvSource,
+    path: str,
+    mm: mmap.mmap,
+    merger: _Merger,
+    total: int,
+    n_workers: int,
+    progress: Progress | None,
+) -> None:
+    """The pool reading the file itself: the parent maps the file, cuts it into chunks of
+    whole records (no copy unless the chunk has quotes or the encoding is not known yet),
+    and merges the results in file order; workers read and count their own chunks."""
+    first_row = 2  # of the next chunk whose result is merged
+    undecided_rows = 2  # of the next chunk cut, counted only while the encoding is open
+    done_bytes = 0
+    pending: deque[tuple[Future[tuple[str, Any, int]], int, int]] = deque()
+    pool = _make_pool(merger.checker, merger, n_workers, path)
+
+    def merge_one() -> None:
+        nonlocal first_row, done_bytes
+        fut, start, end = pending.popleft()
+        status, payload, newlines = fut.result()
+        if status == "ok":
+            merger.add(payload)
+        elif status == "nul":
+            chunk = mm[start:end]
+            raise ReadError("nul_bytes", row=first_row + chunk.count(b"\n", 0, payload))
+        else:
+            raise src.explain_decode_failure(mm[start:end], payload, first_row)
+        first_row += newlines
+        done_bytes += end - start
+        if progress:
+            progress(merger.records, done_bytes, total)
+
+    try:
+        for start, end in src.spans(mm):
+            if src.encoding is None:
+                chunk = mm[start:end]
+                encoding = src.decide_encoding(chunk, undecided_rows)
+                undecided_rows += chunk.count(b"\n")
+            else:
+                encoding = src.encoding
+            pending.append(
+                (pool.submit(_work_span, start, end, encoding, src.delimiter), start, end)
+            )
+            while len(pending) > n_workers + 1:
+                merge_one()
+        while pending:
+            merge_one()
+    finally:
+        for f, _, _ in pending:
+            f.cancel()
+        pool.shutdown(wait=True, cancel_futures=True)
+        gc.unfreeze()
 
 
 def _run_csv(
@@ -279,11 +427,17 @@ def _run_csv(
     progress: Progress | None,
 ) -> None:
     merger = _Merger(report, checker)
+    n_workers = workers if workers is not None else min(os.cpu_count() or 1, 4)
+    use_pool = n_workers > 1 and (total == 0 or total >= PARALLEL_MIN_BYTES or workers is not None)
+    if use_pool and src.path is not None:
+        with src.mapped() as mm:
+            if mm is not None:
+                _run_csv_mapped(src, src.path, mm, merger, total, n_workers, progress)
+                report.rows = merger.records
+                return
     chunks = src.chunks()
     first_row = 2
     done_bytes = 0
-    n_workers = workers if workers is not None else min(os.cpu_count() or 1, 4)
-    use_pool = n_workers > 1 and (total == 0 or total >= PARALLEL_MIN_BYTES or workers is not None)
     pool: ProcessPoolExecutor | None = None
     pending: deque[tuple[Future[tuple[str, Any]], bytes, int]] = deque()
 
@@ -304,25 +458,7 @@ def _run_csv(
                 use_pool = False
             if use_pool:
                 if pool is None:
-                    checker.warm()
-                    if arrow_path.available():
-                        arrow_path.warm(checker)
-                    ctx: Any
-                    try:
-                        ctx = multiprocessing.get_context("fork")
-                    except ValueError:
-                        ctx = multiprocessing.get_context()
-                        merger.trust_hashes = False
-                    # Objects made so far (modules, pyarrow, the checker) are never
-                    # collected: a frozen heap is not written to by the workers' collector,
-                    # so its pages stay shared with them (less memory).
-                    gc.freeze()
-                    pool = ProcessPoolExecutor(
-                        max_workers=n_workers,
-                        mp_context=ctx,
-                        initializer=_init_worker,
-                        initargs=(checker,),
-                    )
+                    pool = _make_pool(checker, merger, n_workers)
                 fut = pool.submit(_work, chunk, encoding, src.delimiter, newlines)
                 pending.append((fut, chunk, first_row))
                 while len(pending) > n_workers + 1:
