@@ -339,6 +339,11 @@ def _change(
         before=before,
         after=_dataset_fields(current),
     )
+    if current.standard_dataset != before["standard_dataset"]:
+        # Checked against another standard now: check the tables again.
+        for resource in current.resources.all():
+            if resource.is_tabular:
+                _queue_validation(resource, _schema_for(resource))
     if DatasetState.PUBLISHED in (before["state"], current.state):
         _republish_list(municipality)
     return current

@@ -178,9 +178,11 @@ def dataset_detail(request: HttpRequest, name: str) -> HttpResponse:
         )
     except NotFound:
         raise Http404 from None
+    hits = selectors.dataset_hits(dataset=dataset)
     resources = [
         {
             "resource": resource,
+            "downloads": hits["by_resource"].get(str(resource.pk), 0),
             "url": _download_url(municipality, resource),
             "page": tenant_reverse(
                 "catalog:resource_detail",
@@ -212,7 +214,7 @@ def dataset_detail(request: HttpRequest, name: str) -> HttpResponse:
             "groups": sorted(dataset.groups.all(), key=lambda g: g.name),
             "is_staff": is_staff,
             "activity": selectors.dataset_activity(dataset=dataset, limit=30),
-            "hits": selectors.dataset_hits(dataset=dataset),
+            "hits": hits,
             "citation": (
                 f"{municipality.name_ja} {dataset.organization.title_ja}"
                 f"（{dataset.modified:%Y}）「{dataset.title_ja}」 {page_url}"

@@ -319,3 +319,18 @@ def test_the_open_data_list_is_rewritten_on_publish_and_validates(
     assert live.status_code == 200
     assert "オープンデータ一覧" in live.content.decode("utf-8-sig")
     assert client.get("/m/452025/catalog/131016_open_data_list.csv").status_code == 404
+
+
+def test_changing_the_standard_checks_the_tables_again(make_dataset, miyakonojo, steward):
+    dataset = make_dataset("facilities", "施設一覧")
+    resource = _upload(dataset, steward, _aed_csv(), "facilities.csv")
+    _run_queued()
+    assert selectors.validation_latest(resource=resource).schema == "aed"  # recognised
+    services.dataset_patch(
+        municipality=miyakonojo, actor=steward, dataset=dataset, standard_dataset="public_facility"
+    )
+    _run_queued()
+    latest = selectors.validation_latest(resource=resource)
+    assert latest.requested_schema == "public_facility"
+    assert latest.schema == "public_facility"
+    assert Validation.all_tenants.filter(resource=resource).count() == 2
