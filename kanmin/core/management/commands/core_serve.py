@@ -30,6 +30,7 @@ class Command(BaseCommand):
 
         if not options["no_collectstatic"]:
             call_command("collectstatic", interactive=False, verbosity=0)
+        _refresh_statistics()
 
         from django.core.wsgi import get_wsgi_application
 
@@ -62,6 +63,16 @@ class Command(BaseCommand):
             KanminApplication().run()
         finally:
             _stop(workers)
+
+
+def _refresh_statistics() -> None:
+    """Give the query planner fresh table statistics before serving: with stale ones SQLite
+    picked a plan that read a whole link table for one dataset's tags (0.3 s instead of
+    0.1 ms at 100,000 datasets)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 
 
 def _start_task_worker() -> subprocess.Popen[bytes]:
