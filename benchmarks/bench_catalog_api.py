@@ -1,7 +1,7 @@
 """Issue #4 benchmark: package_show and package_search under load on `kanmin serve`.
 
     .venv/bin/python benchmarks/bench_catalog_api.py [--datasets 10000] [--duration 30]
-        [--connections 64] [--backend sqlite|postgres] [--workers N] [--threads 2]
+        [--connections 64] [--backend sqlite|postgres] [--workers N] [--threads N]
 
 Fills a throwaway database (a temporary SQLite file, or the PostgreSQL database ``--pg-db``
 which the script creates and drops) with ``--datasets`` generated datasets (the generator of
@@ -64,7 +64,9 @@ def populate(args: argparse.Namespace, work: Path, env: dict[str, str]) -> dict[
 
 def start_server(args: argparse.Namespace, env: dict[str, str], port: int) -> subprocess.Popen:
     kanmin = Path(sys.executable).parent / "kanmin"
-    cmd = [str(kanmin), "serve", "--bind", f"127.0.0.1:{port}", "--threads", str(args.threads)]
+    cmd = [str(kanmin), "serve", "--bind", f"127.0.0.1:{port}", "--task-workers", "0"]
+    if args.threads:
+        cmd += ["--threads", str(args.threads)]
     if args.workers:
         cmd += ["--workers", str(args.workers)]
     server = subprocess.Popen(
@@ -203,7 +205,7 @@ def main() -> None:
     ap.add_argument("--warmup", type=float, default=3.0, help="seconds of load not counted")
     ap.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
     ap.add_argument("--workers", type=int, default=0, help="gunicorn workers (default: serve's)")
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=0, help="threads per worker (default: serve's)")
     ap.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432")
     ap.add_argument("--pg-db", default="kanmin_bench_api")
     args = ap.parse_args()
