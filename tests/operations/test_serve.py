@@ -45,6 +45,32 @@ def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str
         return error.code, dict(error.headers), error.read()
 
 
+def _shell(env: dict[str, str], code: str) -> str:
+    done = subprocess.run(
+        [_kanmin(), "shell", "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
+
+
+def _queue_a_check(env: dict[str, str]) -> None:
+    _shell(
+        env,
+        "from kanmin.catalog import services; from kanmin.catalog.models import Resource;"
+        "r = next(r for r in Resource.all_tenants.all() if r.is_tabular);"
+        "services.resource_validate(municipality=r.municipality, actor=None, resource=r)",
+    )
+
+
+def _queued_checks(env: dict[str, str]) -> int:
+    return int(
+        _shell(
+            env,
+            "from kanmin.catalog.models import Validation;"
+            "print(Validation.all_tenants.filter(status__in=['queued', 'running']).count())",
+        )
+    )
+
+
 def test_demo_is_idempotent_and_serve_answers(tmp_path):
     env = _env(tmp_path)
     first = subprocess.run(
@@ -110,6 +136,14 @@ def test_demo_is_idempotent_and_serve_answers(tmp_path):
         assert headers.get("Content-Encoding") == "gzip"
         assert b":root" in gzip.decompress(payload)
         assert _get(base + "/m/999999/")[0] == 404
+        # The task worker started beside the server runs queued file checks.
+        _queue_a_check(env)
+        for _ in range(150):
+            if _queued_checks(env) == 0:
+                break
+            time.sleep(0.2)
+        else:
+            pytest.fail("the task worker of kanmin serve did not run the queued check")
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
