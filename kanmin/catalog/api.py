@@ -20,6 +20,7 @@ from pydantic import Field
 
 from kanmin.accounts.models import ApiToken
 from kanmin.catalog import quality, selectors, services
+from kanmin.catalog.activity import activity_label
 from kanmin.catalog.models import Dataset, Resource, Validation
 from kanmin.catalog.schemas import (
     ActivityOut,
@@ -34,7 +35,6 @@ from kanmin.catalog.schemas import (
     ResourceSummaryOut,
     ValidationOut,
 )
-from kanmin.catalog.templatetags.catalog import activity_label
 from kanmin.core import selectors as core_selectors
 from kanmin.core.errors import NotFound, PermissionDenied
 from kanmin.core.models import Municipality

@@ -509,17 +509,19 @@ def dataset_search(
         for branch, key, value in cursor.fetchall():
             found.setdefault(int(branch), []).append((key, int(value)))
     count = found[0][0][1] if found.get(0) else 0
-    page_ids = {uuid.UUID(key): position for key, position in found.get(-1, [])}
-    page = sorted(
-        dataset_with_details(
-            Dataset.all_tenants.filter(pk__in=list(page_ids)).select_related(
-                "organization", "municipality"
-            )
-        ),
-        key=lambda d: page_ids[d.pk],
-    )
+    ranked = sorted(found.get(-1, []), key=lambda item: item[1])
+    page = _datasets_in_order([uuid.UUID(key) for key, _position in ranked])
     facets = _shaped_facets(_facet_counts(names, found), facet_fields, facet_limit, facet_mincount)
     return SearchResult(count=count, datasets=page, sort=sort or DEFAULT_SORT, facets=facets)
+
+
+def _datasets_in_order(ids: Sequence[uuid.UUID]) -> list[Dataset]:
+    """A result page: the datasets with their details, in the order of ``ids``."""
+    position = {pk: i for i, pk in enumerate(ids)}
+    rows = Dataset.all_tenants.filter(pk__in=list(ids)).select_related(
+        "organization", "municipality"
+    )
+    return sorted(dataset_with_details(rows), key=lambda d: position[d.pk])
 
 
 def _shaped_facets(
@@ -572,15 +574,7 @@ def _search_in_index(
             else:
                 merged[item_name] = FacetItem(item_name, title, count)
         counted[name] = list(merged.values())
-    position = {pk: i for i, pk in enumerate(page_ids)}
-    page = sorted(
-        dataset_with_details(
-            Dataset.all_tenants.filter(pk__in=page_ids).select_related(
-                "organization", "municipality"
-            )
-        ),
-        key=lambda d: position[d.pk],
-    )
+    page = _datasets_in_order(page_ids)
     facets = _shaped_facets(counted, facet_fields, facet_limit, facet_mincount)
     return SearchResult(count=int(selected.sum()), datasets=page, sort=sort, facets=facets)
 

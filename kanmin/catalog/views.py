@@ -39,19 +39,24 @@ from kanmin.core.permissions import allowed
 from kanmin.core.tenancy import single_tenant_code, tenant_reverse, tenant_view
 
 
-@tenant_view  # type: ignore[arg-type]  # a streamed file, not an HttpResponse
-def resource_download(
-    request: HttpRequest, dataset_id: UUID, resource_id: UUID, filename: str
-) -> HttpResponseBase:
-    """An uploaded file, for anyone who may see its dataset."""
+def _visible_resource(request: HttpRequest, resource_id: UUID) -> Any:
+    """A resource of a dataset the viewer may see, or 404."""
     try:
-        resource = selectors.resource_get(
+        return selectors.resource_get(
             municipality=request.municipality,  # type: ignore[attr-defined]
             viewer=request.user,
             id=str(resource_id),
         )
     except NotFound:
         raise Http404 from None
+
+
+@tenant_view  # type: ignore[arg-type]  # a streamed file, not an HttpResponse
+def resource_download(
+    request: HttpRequest, dataset_id: UUID, resource_id: UUID, filename: str
+) -> HttpResponseBase:
+    """An uploaded file, for anyone who may see its dataset."""
+    resource = _visible_resource(request, resource_id)
     if resource.dataset_id != dataset_id or not resource.file or resource.filename != filename:
         raise Http404
     services.hit_count(
@@ -235,14 +240,6 @@ def dataset_detail(request: HttpRequest, name: str) -> HttpResponse:
 # --------------------------------------------------------------------------------------------
 
 
-def _add_errors(form: Any, exc: KanminError) -> None:
-    for field, field_messages in exc.fields.items():
-        for message in field_messages:
-            form.add_error(field if field in form.fields else None, str(message))
-    if not exc.fields:
-        form.add_error(None, str(exc.message))
-
-
 def _lang() -> str:
     return "en" if (get_language() or "ja").startswith("en") else "ja"
 
@@ -303,7 +300,7 @@ def dataset_new(request: HttpRequest) -> HttpResponse:
                     municipality=municipality, actor=request.user, **form.values()
                 )
             except KanminError as exc:
-                _add_errors(form, exc)
+                exc.add_to_form(form)
             else:
                 messages.success(request, _("The dataset was saved as a draft. Add its files."))
                 return redirect(
@@ -404,7 +401,7 @@ def dataset_edit(request: HttpRequest, name: str) -> HttpResponse:
                     **form.values(),
                 )
             except KanminError as exc:
-                _add_errors(form, exc)
+                exc.add_to_form(form)
                 status = exc.status if exc.status == 409 else 422
             else:
                 messages.success(request, _("Saved."))
@@ -460,7 +457,7 @@ def resource_new(request: HttpRequest, name: str) -> HttpResponse:
                     **values,
                 )
             except KanminError as exc:
-                _add_errors(form, exc)
+                exc.add_to_form(form)
             else:
                 return redirect(
                     tenant_reverse(
@@ -485,14 +482,7 @@ def resource_new(request: HttpRequest, name: str) -> HttpResponse:
 
 
 def _resource_for(request: HttpRequest, name: str, resource_id: UUID) -> Any:
-    try:
-        resource = selectors.resource_get(
-            municipality=request.municipality,  # type: ignore[attr-defined]
-            viewer=request.user,
-            id=str(resource_id),
-        )
-    except NotFound:
-        raise Http404 from None
+    resource = _visible_resource(request, resource_id)
     if resource.dataset.name != name:
         raise Http404
     return resource
@@ -607,14 +597,7 @@ def validation_status(
 @tenant_view  # type: ignore[arg-type]  # a streamed file, not an HttpResponse
 def repair_log(request: HttpRequest, dataset_id: UUID, resource_id: UUID) -> HttpResponseBase:
     """The change log of a corrected copy (row, column, before, after, rule)."""
-    try:
-        resource = selectors.resource_get(
-            municipality=request.municipality,  # type: ignore[attr-defined]
-            viewer=request.user,
-            id=str(resource_id),
-        )
-    except NotFound:
-        raise Http404 from None
+    resource = _visible_resource(request, resource_id)
     if resource.dataset_id != dataset_id or not resource.repair_log:
         raise Http404
     filename = resource.repair_log.name.rsplit("/", 1)[-1]

@@ -25,6 +25,15 @@ class KanminError(Exception):
         self.fields = fields or {}
         super().__init__(str(self.message))
 
+    def add_to_form(self, form: Any) -> None:
+        """Show the error on a Django form: per-field messages on their fields (or at the top
+        when the form has no such field), else the message at the top."""
+        for name, messages in self.fields.items():
+            for message in messages:
+                form.add_error(name if name in form.fields else None, str(message))
+        if not self.fields:
+            form.add_error(None, str(self.message))
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "code": self.code,

@@ -37,14 +37,6 @@ def _current_fiscal_year() -> int:
     return FiscalYear.of(timezone.localdate()).year
 
 
-def _add_errors(form: Any, exc: KanminError) -> None:
-    for field, messages in exc.fields.items():
-        for message in messages:
-            form.add_error(field if field in form.fields else None, str(message))
-    if not exc.fields:
-        form.add_error(None, str(exc.message))
-
-
 def _with_status(figures: dict[str, Any], year: int) -> dict[str, Any]:
     for measure in figures["measures"]:
         for kpi in measure["kpis"]:
@@ -179,7 +171,7 @@ def staff_dashboard(request: HttpRequest) -> HttpResponse:
                     fiscal_year=form.cleaned_data["fiscal_year"],
                 )
             except KanminError as exc:
-                _add_errors(form, exc)
+                exc.add_to_form(form)
             else:
                 return redirect(
                     tenant_reverse(
@@ -224,7 +216,7 @@ def kpi_values(request: HttpRequest, kpi_id: int) -> HttpResponse:
                     evidence_file=data["evidence_file"],
                 )
             except KanminError as exc:
-                _add_errors(form, exc)
+                exc.add_to_form(form)
             else:
                 return redirect(tenant_reverse("plan:kpi_values", municipality, {"kpi_id": kpi.pk}))
         status = 422
@@ -271,7 +263,7 @@ def review_detail(request: HttpRequest, fiscal_year: int) -> HttpResponse:
                     comment=form.cleaned_data["comment"],
                 )
             except KanminError as exc:
-                _add_errors(form, exc)
+                exc.add_to_form(form)
         if form.errors:
             errors[measure.number] = form
             status = 422
@@ -389,7 +381,7 @@ def measure_edit(request: HttpRequest, number: str) -> HttpResponse:
                     **kpi_form.cleaned_data,
                 )
             except KanminError as exc:
-                _add_errors(kpi_form, exc)
+                exc.add_to_form(kpi_form)
             else:
                 return redirect(
                     tenant_reverse("plan:measure_detail", municipality, {"number": measure.number})
@@ -405,7 +397,7 @@ def measure_edit(request: HttpRequest, number: str) -> HttpResponse:
                     **form.cleaned_data,
                 )
             except KanminError as exc:
-                _add_errors(form, exc)
+                exc.add_to_form(form)
             else:
                 return redirect(
                     tenant_reverse("plan:measure_detail", municipality, {"number": measure.number})
@@ -445,7 +437,7 @@ def kpi_edit(request: HttpRequest, kpi_id: int) -> HttpResponse:
                     municipality=municipality, actor=request.user, kpi=kpi, **form.cleaned_data
                 )
             except KanminError as exc:
-                _add_errors(form, exc)
+                exc.add_to_form(form)
             else:
                 return redirect(target)
     status = 422 if request.method == "POST" else 200
@@ -473,7 +465,7 @@ def plan_start(request: HttpRequest) -> HttpResponse:
         try:
             services.plan_copy(municipality=municipality, actor=request.user, source=source)
         except KanminError as exc:
-            _add_errors(form, exc)
+            exc.add_to_form(form)
         else:
             return redirect(tenant_reverse("plan:home", municipality))
     return render(
@@ -532,7 +524,7 @@ def figures_upload(request: HttpRequest) -> HttpResponse:
                         municipality=municipality, actor=request.user, plan=plan, rows=rows
                     )
                 except KanminError as exc:
-                    _add_errors(form, exc)
+                    exc.add_to_form(form)
                 except Exception:  # noqa: BLE001 - a damaged spreadsheet: say so, keep nothing
                     form.add_error("file", _("The file cannot be read as a spreadsheet."))
     if form.errors or (result is not None and result.errors):

@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from playwright.sync_api import Page, expect
 
 from conftest import password_of
+from kanmin.catalog.tests.helpers import run_queued_tasks
 
 from .helpers import LG_CODE, AxeCheck, ja
 from .test_staff_sign_in import LOGIN, sign_in
@@ -76,16 +77,6 @@ def test_a_visitor_finds_a_dataset_by_a_japanese_substring_and_downloads_it(
     assert Path(download.value.path()).read_bytes() == CSV
 
 
-def _run_queued_checks() -> None:
-    """What the task worker beside the server does: run the queued file checks."""
-    from django_tasks_db.models import DBTaskResult
-
-    for result in DBTaskResult.objects.ready():
-        args = result.args_kwargs
-        result.task.call(*args["args"], **args["kwargs"])
-        result.set_successful(None)
-
-
 def test_a_steward_publishes_a_standard_data_set_and_a_visitor_finds_it(
     page: Page,
     new_page: Callable[..., Page],
@@ -125,14 +116,14 @@ def test_a_steward_publishes_a_standard_data_set_and_a_visitor_finds_it(
     page.get_by_role("button", name=ja("Add"), exact=True).click()
     expect(page.locator("progress")).to_be_visible()
     axe(page)
-    _run_queued_checks()
+    run_queued_tasks()
     expect(page.get_by_role("cell", name="北緯三十一度", exact=True)).to_be_visible(timeout=10_000)
     axe(page)
 
     # One click makes a corrected copy; the original stays.
     page.get_by_role("button", name=ja("Make a corrected copy")).click()
     expect(page.get_by_role("link", name=ja("Change log (CSV)"))).to_be_visible()
-    _run_queued_checks()
+    run_queued_tasks()
     page.reload()
     axe(page)
 

@@ -7,40 +7,16 @@ import re
 from typing import Any
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
-from django_tasks_db.models import DBTaskResult
 
 from kanmin.catalog import quality, services
-from kanmin.catalog.models import Dataset, DatasetState, Resource, Validation, ValidationStatus
+from kanmin.catalog.models import DatasetState, Resource, Validation, ValidationStatus
+from kanmin.catalog.tests.helpers import aed_csv as _aed_csv
+from kanmin.catalog.tests.helpers import run_queued_tasks as _run_queued
+from kanmin.catalog.tests.helpers import upload as _upload
 from kanmin.standards.tests.factories import aed_rows, csv_bytes
 
 BASE = "/api/v1/m/452025/catalog"
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
-
-
-def _aed_csv(bad: dict[int, dict[str, str]] | None = None, encoding: str = "utf-8") -> bytes:
-    header, rows = aed_rows(6)
-    for index, changes in (bad or {}).items():
-        for column, value in changes.items():
-            rows[index][header.index(column)] = value
-    return csv_bytes(header, rows, encoding=encoding)
-
-
-def _upload(dataset: Dataset, actor: Any, data: bytes, name: str = "aed.csv") -> Resource:
-    return services.resource_create(
-        municipality=dataset.municipality,
-        actor=actor,
-        dataset=dataset,
-        upload=SimpleUploadedFile(name, data),
-    )
-
-
-def _run_queued() -> None:
-    """Run every queued check the way the worker does: through the task's own function."""
-    for result in DBTaskResult.objects.ready():
-        args = result.args_kwargs
-        result.task.call(*args["args"], **args["kwargs"])
-        result.set_successful(None)
 
 
 def _auth(secret: str) -> dict[str, str]:

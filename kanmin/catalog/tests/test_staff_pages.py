@@ -6,23 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django_tasks_db.models import DBTaskResult
 
 from kanmin.catalog.models import Dataset, DatasetState, Resource
+from kanmin.catalog.tests.helpers import run_queued_tasks as _run_queued
 from kanmin.standards.tests.factories import aed_rows, csv_bytes
 
 pytestmark = pytest.mark.django_db
 
 BASE = "/m/452025/catalog"
-
-
-def _run_queued() -> None:
-    for result in DBTaskResult.objects.ready():
-        args = result.args_kwargs
-        result.task.call(*args["args"], **args["kwargs"])
-        result.set_successful(None)
 
 
 @pytest.fixture
@@ -132,16 +124,11 @@ def test_publish_and_the_activity_history(steward_client, org, client):
     assert "· steward" not in public  # the public sees what and when, not who
 
 
-def test_an_oversized_upload_is_refused_before_anything_is_stored(
-    steward_client, org, settings_override=None
-):
+def test_an_oversized_upload_is_refused_before_anything_is_stored(steward_client, org, settings):
     _create(steward_client, org)
     settings.FILE_UPLOAD_MAX_BYTES = 1024
-    try:
-        big = SimpleUploadedFile("aed.csv", b"a,b\r\n" + b"1,2\r\n" * 500_000)
-        response = steward_client.post(f"{BASE}/dataset/aed/resource/new/", {"upload": big})
-    finally:
-        settings.FILE_UPLOAD_MAX_BYTES = 200 * 1024 * 1024
+    big = SimpleUploadedFile("aed.csv", b"a,b\r\n" + b"1,2\r\n" * 500_000)
+    response = steward_client.post(f"{BASE}/dataset/aed/resource/new/", {"upload": big})
     assert response.status_code == 413
     assert "1.0" in response.content.decode()  # the limit, in words
     assert not Resource.all_tenants.exists()

@@ -9,13 +9,15 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django_tasks_db.models import DBTaskResult
 
 from kanmin.audit.models import AuditEvent
 from kanmin.catalog import filetypes, selectors, services
 from kanmin.catalog.models import Dataset, Resource, Validation, ValidationStatus
+from kanmin.catalog.tests.helpers import aed_csv as _aed_csv
+from kanmin.catalog.tests.helpers import run_queued_tasks as _run_queued
+from kanmin.catalog.tests.helpers import upload as _upload
 from kanmin.core.errors import Invalid
 from kanmin.core.spreadsheet import safe_cell
 from kanmin.standards.tests.factories import aed_rows, csv_bytes
@@ -26,34 +28,9 @@ def _stored_files() -> list[Path]:
     return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
 
 
-def _aed_csv(bad_rows: dict[int, dict[str, str]] | None = None, encoding: str = "utf-8") -> bytes:
-    header, rows = aed_rows(6)
-    for index, changes in (bad_rows or {}).items():
-        for column, value in changes.items():
-            rows[index][header.index(column)] = value
-    return csv_bytes(header, rows, encoding=encoding)
-
-
 @pytest.fixture
 def aed_dataset(make_dataset):
     return make_dataset("aed", "AED設置箇所一覧", standard_dataset="aed")
-
-
-def _upload(dataset, steward, data: bytes, name: str = "aed.csv") -> Resource:
-    return services.resource_create(
-        municipality=dataset.municipality,
-        actor=steward,
-        dataset=dataset,
-        upload=SimpleUploadedFile(name, data),
-    )
-
-
-def _run_queued() -> None:
-    """Run every queued check the way the worker does: through the task's own function."""
-    for result in DBTaskResult.objects.ready():
-        args = result.args_kwargs
-        result.task.call(*args["args"], **args["kwargs"])
-        result.set_successful(None)
 
 
 # --- file types --------------------------------------------------------------------------
