@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.validators import RegexValidator
-from django.db import models
+from django.db import connection, models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -26,7 +26,7 @@ name_validator = RegexValidator(
 )
 
 
-def _localized(ja: str, en: str) -> str:
+def localized(ja: str, en: str) -> str:
     if (get_language() or "ja").startswith("en") and en:
         return en
     return ja
@@ -65,7 +65,7 @@ class Organization(TenantModel):
 
     @property
     def display_name(self) -> str:
-        return _localized(self.title_ja, self.title_en)
+        return localized(self.title_ja, self.title_en)
 
 
 class Group(TenantModel):
@@ -93,7 +93,7 @@ class Group(TenantModel):
 
     @property
     def display_name(self) -> str:
-        return _localized(self.title_ja, self.title_en)
+        return localized(self.title_ja, self.title_en)
 
 
 class Tag(TenantModel):
@@ -220,7 +220,7 @@ class Dataset(TenantModel):
 
     @property
     def display_title(self) -> str:
-        return _localized(self.title_ja, self.title_en)
+        return localized(self.title_ja, self.title_en)
 
     @property
     def is_public(self) -> bool:
@@ -364,7 +364,12 @@ class SearchGeneration(models.Model):
 
     @classmethod
     def current(cls) -> str:
-        return cls.objects.filter(pk=1).values_list("token", flat=True).first() or ""
+        # Read on every public API request and search: one plain statement, not a compiled
+        # queryset (the ORM's compilation costs more than the lookup itself).
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT token FROM {cls._meta.db_table} WHERE id = 1")  # noqa: S608
+            row = cursor.fetchone()
+        return str(row[0]) if row else ""
 
     @classmethod
     def bump(cls) -> None:

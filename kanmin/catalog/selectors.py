@@ -8,10 +8,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from kanmin.accounts.backends import municipality_filter
@@ -97,7 +99,129 @@ def dataset_list(
 
 
 def dataset_with_details(queryset: QuerySet[Dataset]) -> QuerySet[Dataset]:
-    return queryset.prefetch_related("tags", "groups", "resources")
+    # The related rows are read in their own order, without the models' default ordering,
+    # which would join the municipality (and the dataset) into every one of these queries.
+    return queryset.defer("search_key").prefetch_related(
+        Prefetch("tags", queryset=Tag.all_tenants.order_by("name")),
+        Prefetch("groups", queryset=Group.all_tenants.order_by("name")),
+        Prefetch("resources", queryset=Resource.all_tenants.order_by("position", "created")),
+    )
+
+
+@dataclass
+class PackageDetails:
+    """A dataset with its organization, municipality, tags, groups and resources as plain
+    values (ids as ``str(uuid)``, times as datetimes), for the CKAN API's package dicts."""
+
+    dataset: dict[str, Any]
+    organization: dict[str, Any]
+    municipality: dict[str, Any]
+    tags: list[dict[str, Any]] = field(default_factory=list)
+    groups: list[dict[str, Any]] = field(default_factory=list)
+    resources: list[dict[str, Any]] = field(default_factory=list)
+
+
+_DATASET_COLUMNS = (
+    "id name title_ja title_en notes_ja notes_en license_id update_frequency contact_name"
+    " contact_email spatial temporal_start temporal_end standard_dataset state version"
+    " creator_id created modified organization_id municipality_id"
+).split()
+_ORGANIZATION_COLUMNS = "id name title_ja title_en description created".split()
+_GROUP_COLUMNS = "id name title_ja title_en description".split()
+_RESOURCE_COLUMNS = (
+    "id dataset_id url file name description format mimetype size position created modified"
+).split()
+_UUIDS = {"id", "organization_id", "dataset_id"}
+_TIMES = {"created", "modified"}
+_DATES = {"temporal_start", "temporal_end"}
+
+
+def package_details(ids: Sequence[uuid.UUID]) -> list[PackageDetails]:
+    """The datasets ``ids`` (already found visible by :func:`dataset_get` or
+    :func:`dataset_search`), in that order; ids not found are left out.
+
+    The API answers these on every uncached read: four plain statements, since compiling
+    querysets and building model instances cost several times the reads themselves."""
+    if not ids:
+        return []
+    prep = Dataset._meta.pk.get_db_prep_value
+    params = [prep(pk, connection) for pk in dict.fromkeys(ids)]
+    marks = ", ".join(["%s"] * len(params))
+    dataset_table, org_table = Dataset._meta.db_table, Organization._meta.db_table
+    muni_table = Municipality._meta.db_table
+    tags_link, groups_link = (
+        Dataset.tags.through._meta.db_table,
+        Dataset.groups.through._meta.db_table,
+    )
+    select = ", ".join(
+        [f"d.{c}" for c in _DATASET_COLUMNS]
+        + [f"o.{c}" for c in _ORGANIZATION_COLUMNS]
+        + ["m.lg_code", "m.name_ja"]
+    )
+    found: dict[str, PackageDetails] = {}
+    n_dataset, n_org = len(_DATASET_COLUMNS), len(_ORGANIZATION_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {select} FROM {dataset_table} d"  # noqa: S608 (names from the models)
+            f" JOIN {org_table} o ON o.id = d.organization_id"
+            f" JOIN {muni_table} m ON m.id = d.municipality_id WHERE d.id IN ({marks})",
+            params,
+        )
+        for row in cursor.fetchall():
+            dataset = _row_values(_DATASET_COLUMNS, row[:n_dataset])
+            found[dataset["id"]] = PackageDetails(
+                dataset=dataset,
+                organization=_row_values(_ORGANIZATION_COLUMNS, row[n_dataset : n_dataset + n_org]),
+                municipality={"lg_code": row[-2], "name_ja": row[-1]},
+            )
+        cursor.execute(
+            f"SELECT l.dataset_id, t.id, t.name FROM {tags_link} l"  # noqa: S608
+            f" JOIN {Tag._meta.db_table} t ON t.id = l.tag_id WHERE l.dataset_id IN ({marks})",
+            params,
+        )
+        for dataset_id, *tag in cursor.fetchall():
+            found[_uuid_str(dataset_id)].tags.append(_row_values(("id", "name"), tag))
+        group_columns = ", ".join(f"g.{c}" for c in _GROUP_COLUMNS)
+        cursor.execute(
+            f"SELECT l.dataset_id, {group_columns} FROM {groups_link} l"  # noqa: S608
+            f" JOIN {Group._meta.db_table} g ON g.id = l.group_id"
+            f" WHERE l.dataset_id IN ({marks})",
+            params,
+        )
+        for dataset_id, *group in cursor.fetchall():
+            found[_uuid_str(dataset_id)].groups.append(_row_values(_GROUP_COLUMNS, group))
+        cursor.execute(
+            f"SELECT {', '.join(_RESOURCE_COLUMNS)} FROM {Resource._meta.db_table}"  # noqa: S608
+            f" WHERE dataset_id IN ({marks})",
+            params,
+        )
+        for row in cursor.fetchall():
+            resource = _row_values(_RESOURCE_COLUMNS, row)
+            found[resource["dataset_id"]].resources.append(resource)
+    for details in found.values():
+        details.tags.sort(key=lambda t: t["name"])
+        details.groups.sort(key=lambda g: g["name"])
+        details.resources.sort(key=lambda r: (r["position"], r["created"]))
+    return [found[key] for key in map(_uuid_str, ids) if key in found]
+
+
+def _uuid_str(value: Any) -> str:
+    return str(value) if isinstance(value, uuid.UUID) else str(uuid.UUID(value))
+
+
+def _row_values(columns: Sequence[str], values: Sequence[Any]) -> dict[str, Any]:
+    """One row as a dict, with ids and times the same whatever the database."""
+    row = dict(zip(columns, values, strict=True))
+    for name, value in row.items():
+        if value is None:
+            continue
+        if name in _UUIDS:
+            row[name] = _uuid_str(value)
+        elif name in _TIMES and isinstance(value, str):
+            row[name] = parse_datetime(value)
+        elif name in _DATES and isinstance(value, str):
+            row[name] = parse_date(value)
+    return row
 
 
 def _by_id_or_name(queryset: QuerySet[Any], id_or_name: str) -> Any:
@@ -115,11 +239,13 @@ def dataset_get(
     viewer: Any,
     id_or_name: str,
     staff_within: Municipality | None = None,
+    details: bool = True,
 ) -> Dataset:
-    """A dataset by id or name, if the viewer may see it."""
-    queryset = dataset_with_details(
-        dataset_list(municipality=municipality, viewer=viewer, staff_within=staff_within)
-    )
+    """A dataset by id or name, if the viewer may see it; with ``details``, its tags, groups
+    and resources are read with it."""
+    queryset = dataset_list(municipality=municipality, viewer=viewer, staff_within=staff_within)
+    if details:
+        queryset = dataset_with_details(queryset)
     dataset = _by_id_or_name(queryset, id_or_name)
     if dataset is None:
         raise NotFound(
@@ -305,10 +431,17 @@ class FacetItem:
 
 @dataclass
 class SearchResult:
+    """A page of search results: ``ids`` in order; ``datasets`` reads them (with their
+    tags, groups and resources) only when asked for."""
+
     count: int
-    datasets: list[Dataset]
+    ids: list[uuid.UUID]
     sort: str
     facets: dict[str, list[FacetItem]] = field(default_factory=dict)
+
+    @cached_property
+    def datasets(self) -> list[Dataset]:
+        return _datasets_in_order(self.ids)
 
 
 # Facet name → (branch number, the SQL of its branch over the matches ``m``).
@@ -500,8 +633,8 @@ def dataset_search(
     names = [n for n in dict.fromkeys(facet_fields) if n in _FACET_SQL]
     if not names:
         count = queryset.count()
-        page = list(dataset_with_details(queryset.order_by(*order))[start : start + rows])
-        return SearchResult(count=count, datasets=page, sort=sort or DEFAULT_SORT)
+        page = list(queryset.order_by(*order).values_list("pk", flat=True)[start : start + rows])
+        return SearchResult(count=count, ids=page, sort=sort or DEFAULT_SORT)
     sql, params = _search_statement(queryset, names, order, max(start, 0), max(rows, 0))
     found: dict[int, list[tuple[str, int]]] = {}
     with connection.cursor() as cursor:
@@ -510,9 +643,9 @@ def dataset_search(
             found.setdefault(int(branch), []).append((key, int(value)))
     count = found[0][0][1] if found.get(0) else 0
     ranked = sorted(found.get(-1, []), key=lambda item: item[1])
-    page = _datasets_in_order([uuid.UUID(key) for key, _position in ranked])
+    page = [uuid.UUID(key) for key, _position in ranked]
     facets = _shaped_facets(_facet_counts(names, found), facet_fields, facet_limit, facet_mincount)
-    return SearchResult(count=count, datasets=page, sort=sort or DEFAULT_SORT, facets=facets)
+    return SearchResult(count=count, ids=page, sort=sort or DEFAULT_SORT, facets=facets)
 
 
 def _datasets_in_order(ids: Sequence[uuid.UUID]) -> list[Dataset]:
@@ -574,9 +707,8 @@ def _search_in_index(
             else:
                 merged[item_name] = FacetItem(item_name, title, count)
         counted[name] = list(merged.values())
-    page = _datasets_in_order(page_ids)
     facets = _shaped_facets(counted, facet_fields, facet_limit, facet_mincount)
-    return SearchResult(count=int(selected.sum()), datasets=page, sort=sort, facets=facets)
+    return SearchResult(count=int(selected.sum()), ids=list(page_ids), sort=sort, facets=facets)
 
 
 # --------------------------------------------------------------------------------------------

@@ -136,7 +136,7 @@ def catalog_home(request: HttpRequest) -> HttpResponse:
         )
     except QueryError as exc:
         error = str(exc.message)
-        result = selectors.SearchResult(count=0, datasets=[], sort=sort)
+        result = selectors.SearchResult(count=0, ids=[], sort=sort)
     facets = []
     for name, label in FACETS:
         items = []

@@ -37,12 +37,13 @@ def single_tenant_code() -> str:
 
 
 def tenant_reverse(
-    viewname: str, municipality: Municipality, kwargs: dict[str, Any] | None = None
+    viewname: str, municipality: Municipality | str, kwargs: dict[str, Any] | None = None
 ) -> str:
-    """Reverse a URL inside a municipality's part of the site, with or without the prefix."""
+    """Reverse a URL inside a municipality's part of the site (given as the model or its
+    全国地方公共団体コード), with or without the prefix."""
     kwargs = dict(kwargs or {})
     if not single_tenant_code():
-        kwargs["lg_code"] = municipality.lg_code
+        kwargs["lg_code"] = municipality if isinstance(municipality, str) else municipality.lg_code
     return reverse(viewname, kwargs=kwargs)
 
 

@@ -282,7 +282,7 @@ def package_search(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     return {
         "count": result.count,
         "sort": result.sort,
-        "results": [dictize.package_dict(ctx.request, d) for d in result.datasets],
+        "results": dictize.package_dicts(ctx.request, result.ids),
         "facets": facets,
         "search_facets": search_facets,
     }
@@ -303,8 +303,9 @@ def package_show(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
         viewer=ctx.user,
         staff_within=ctx.token_municipality,
         id_or_name=id_or_name,
+        details=False,
     )
-    return dictize.package_dict(ctx.request, dataset)
+    return dictize.package_dicts(ctx.request, [dataset.pk])[0]
 
 
 @action(side_effect_free=True)
@@ -402,7 +403,7 @@ def _packages_of(ctx: Context, field: str, obj: Organization | Group) -> list[di
         rows=10,
         sort="metadata_modified desc",
     )
-    return [dictize.package_dict(ctx.request, d) for d in result.datasets]
+    return dictize.package_dicts(ctx.request, result.ids)
 
 
 @action(side_effect_free=True)
@@ -525,7 +526,7 @@ def current_package_list_with_resources(ctx: Context, data: dict[str, Any]) -> l
         rows=min(limit, ROWS_MAX),
         start=offset,
     )
-    return [dictize.package_dict(ctx.request, d) for d in result.datasets]
+    return dictize.package_dicts(ctx.request, result.ids)
 
 
 @action(side_effect_free=True)
@@ -699,10 +700,7 @@ def _sync_resources(
 
 
 def _show(ctx: Context, dataset: Dataset) -> dict[str, Any]:
-    fresh = selectors.dataset_with_details(
-        Dataset.all_tenants.filter(pk=dataset.pk).select_related("organization", "municipality")
-    ).get()
-    return dictize.package_dict(ctx.request, fresh)
+    return dictize.package_dicts(ctx.request, [dataset.pk])[0]
 
 
 def _expected_version(data: dict[str, Any]) -> int | None:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
 
-from kanmin.catalog import licenses
-from kanmin.catalog.models import Dataset, DatasetState, Group, Organization, Resource
-from kanmin.core.models import Municipality
+from kanmin.catalog import licenses, selectors
+from kanmin.catalog.models import DatasetState, Group, Organization, Resource, localized
 from kanmin.core.tenancy import tenant_reverse
 
 
@@ -27,48 +28,72 @@ def _date(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def ckan_state(dataset: Dataset) -> str:
+def ckan_state(state: str) -> str:
     return {
         DatasetState.DRAFT: "draft",
         DatasetState.WITHDRAWN: "deleted",
-    }.get(DatasetState(dataset.state), "active")
+    }.get(DatasetState(state), "active")
 
 
 def download_url(
-    request: HttpRequest, resource: Resource, municipality: Municipality | None = None
+    request: HttpRequest, lg_code: str, dataset_id: str, resource_id: str, file: str
 ) -> str:
     path = tenant_reverse(
         "catalog:resource_download",
-        municipality or resource.municipality,
+        lg_code,
         kwargs={
-            "dataset_id": resource.dataset_id,
-            "resource_id": resource.pk,
-            "filename": resource.filename,
+            "dataset_id": dataset_id,
+            "resource_id": resource_id,
+            "filename": file.rsplit("/", 1)[-1],
         },
     )
     return request.build_absolute_uri(path)
 
 
-def resource_dict(
-    request: HttpRequest, resource: Resource, municipality: Municipality | None = None
-) -> dict[str, Any]:
-    upload = resource.is_upload
+def resource_values(resource: Resource) -> dict[str, Any]:
+    """A resource as :func:`selectors.package_details` gives it."""
     return {
         "id": str(resource.pk),
-        "package_id": str(resource.dataset_id),
-        "url": download_url(request, resource, municipality) if upload else resource.url,
-        "format": resource.format,
-        "description": resource.description,
-        "hash": "",
-        "position": resource.position,
+        "dataset_id": str(resource.dataset_id),
+        "url": resource.url,
+        "file": resource.file.name or "",
         "name": resource.name,
-        "resource_type": None,
-        "mimetype": resource.mimetype or None,
-        "mimetype_inner": None,
+        "description": resource.description,
+        "format": resource.format,
+        "mimetype": resource.mimetype,
         "size": resource.size,
-        "created": ckan_time(resource.created),
-        "last_modified": ckan_time(resource.modified) if upload else None,
-        "metadata_modified": ckan_time(resource.modified),
+        "position": resource.position,
+        "created": resource.created,
+        "modified": resource.modified,
+    }
+
+
+def resource_dict(request: HttpRequest, resource: Resource) -> dict[str, Any]:
+    return _resource_dict(request, resource_values(resource), resource.municipality.lg_code)
+
+
+def _resource_dict(request: HttpRequest, r: dict[str, Any], lg_code: str) -> dict[str, Any]:
+    upload = bool(r["file"])
+    return {
+        "id": r["id"],
+        "package_id": r["dataset_id"],
+        "url": (
+            download_url(request, lg_code, r["dataset_id"], r["id"], r["file"])
+            if upload
+            else r["url"]
+        ),
+        "format": r["format"],
+        "description": r["description"],
+        "hash": "",
+        "position": r["position"],
+        "name": r["name"],
+        "resource_type": None,
+        "mimetype": r["mimetype"] or None,
+        "mimetype_inner": None,
+        "size": r["size"],
+        "created": ckan_time(r["created"]),
+        "last_modified": ckan_time(r["modified"]) if upload else None,
+        "metadata_modified": ckan_time(r["modified"]),
         "cache_url": None,
         "cache_last_updated": None,
         "url_type": "upload" if upload else None,
@@ -79,21 +104,33 @@ def resource_dict(
 
 def organization_dict(org: Organization, *, package_count: int | None = None) -> dict[str, Any]:
     count = package_count if package_count is not None else getattr(org, "package_count", None)
+    values = {
+        "id": str(org.pk),
+        "name": org.name,
+        "title_ja": org.title_ja,
+        "title_en": org.title_en,
+        "description": org.description,
+        "created": org.created,
+    }
+    return _organization_dict(values, count)
+
+
+def _organization_dict(org: dict[str, Any], count: int | None) -> dict[str, Any]:
     result: dict[str, Any] = {
         "approval_status": "approved",
-        "created": ckan_time(org.created),
-        "description": org.description,
-        "display_name": org.display_name,
-        "id": str(org.pk),
+        "created": ckan_time(org["created"]),
+        "description": org["description"],
+        "display_name": localized(org["title_ja"], org["title_en"]),
+        "id": org["id"],
         "image_display_url": "",
         "image_url": "",
         "is_organization": True,
-        "name": org.name,
+        "name": org["name"],
         "num_followers": 0,
         "state": "active",
-        "title": org.title_ja,
+        "title": org["title_ja"],
         "type": "organization",
-        "title_en": org.title_en,
+        "title_en": org["title_en"],
     }
     if count is not None:
         result["package_count"] = count
@@ -123,79 +160,79 @@ def group_dict(group: Group, *, package_count: int | None = None) -> dict[str, A
     return result
 
 
-def package_dict(request: HttpRequest, dataset: Dataset) -> dict[str, Any]:
-    lic = licenses.get(dataset.license_id)
-    tags = sorted(dataset.tags.all(), key=lambda t: t.name)
-    groups = sorted(dataset.groups.all(), key=lambda g: g.name)
-    resources = sorted(dataset.resources.all(), key=lambda r: (r.position, r.created))
-    org = dataset.organization
+def package_dicts(request: HttpRequest, ids: Sequence[uuid.UUID]) -> list[dict[str, Any]]:
+    """The package dicts of datasets already found visible, in the order of ``ids``."""
+    return [_package_dict(request, details) for details in selectors.package_details(ids)]
+
+
+def _package_dict(request: HttpRequest, details: selectors.PackageDetails) -> dict[str, Any]:
+    d = details.dataset
+    lg_code = details.municipality["lg_code"]
+    lic = licenses.get(d["license_id"])
+    resources = details.resources
     result: dict[str, Any] = {
-        "id": str(dataset.pk),
-        "name": dataset.name,
-        "title": dataset.title_ja,
+        "id": d["id"],
+        "name": d["name"],
+        "title": d["title_ja"],
         "version": None,
         "url": None,
         "author": None,
         "author_email": None,
-        "maintainer": dataset.contact_name or None,
-        "maintainer_email": dataset.contact_email or None,
-        "notes": dataset.notes_ja,
-        "license_id": dataset.license_id,
-        "license_title": lic.title if lic else dataset.license_id,
+        "maintainer": d["contact_name"] or None,
+        "maintainer_email": d["contact_email"] or None,
+        "notes": d["notes_ja"],
+        "license_id": d["license_id"],
+        "license_title": lic.title if lic else d["license_id"],
         "isopen": bool(lic and lic.is_open),
         "type": "dataset",
-        "owner_org": str(org.pk),
-        "creator_user_id": str(dataset.creator_id) if dataset.creator_id else None,
-        "metadata_created": ckan_time(dataset.created),
-        "metadata_modified": ckan_time(dataset.modified),
-        "private": dataset.state != DatasetState.PUBLISHED,
-        "state": ckan_state(dataset),
+        "owner_org": d["organization_id"],
+        "creator_user_id": str(d["creator_id"]) if d["creator_id"] else None,
+        "metadata_created": ckan_time(d["created"]),
+        "metadata_modified": ckan_time(d["modified"]),
+        "private": d["state"] != DatasetState.PUBLISHED,
+        "state": ckan_state(d["state"]),
         "extras": [],
-        "resources": [resource_dict(request, r, dataset.municipality) for r in resources],
+        "resources": [_resource_dict(request, r, lg_code) for r in resources],
         "num_resources": len(resources),
         "tags": [
             {
-                "id": str(t.pk),
-                "name": t.name,
+                "id": t["id"],
+                "name": t["name"],
                 "vocabulary_id": None,
                 "state": "active",
-                "display_name": t.name,
+                "display_name": t["name"],
             }
-            for t in tags
+            for t in details.tags
         ],
-        "num_tags": len(tags),
+        "num_tags": len(details.tags),
         "groups": [
             {
-                "id": str(g.pk),
-                "name": g.name,
-                "title": g.title_ja,
-                "display_name": g.display_name,
-                "description": g.description,
+                "id": g["id"],
+                "name": g["name"],
+                "title": g["title_ja"],
+                "display_name": localized(g["title_ja"], g["title_en"]),
+                "description": g["description"],
                 "image_display_url": "",
             }
-            for g in groups
+            for g in details.groups
         ],
-        "organization": organization_dict(org),
+        "organization": _organization_dict(details.organization, None),
         "relationships_as_subject": [],
         "relationships_as_object": [],
         # Kanmin's own fields, at the top level as ckanext-scheming puts custom fields.
-        "title_en": dataset.title_en,
-        "notes_en": dataset.notes_en,
-        "update_frequency": dataset.update_frequency,
-        "contact_name": dataset.contact_name,
-        "contact_email": dataset.contact_email,
-        "spatial_text": dataset.spatial,
-        "temporal_start": _date(dataset.temporal_start),
-        "temporal_end": _date(dataset.temporal_end),
-        "standard_dataset": dataset.standard_dataset,
-        "kanmin_state": dataset.state,
-        "kanmin_version": dataset.version,
-        "municipality": {
-            "lg_code": dataset.municipality.lg_code,
-            "name": dataset.municipality.name_ja,
-        },
+        "title_en": d["title_en"],
+        "notes_en": d["notes_en"],
+        "update_frequency": d["update_frequency"],
+        "contact_name": d["contact_name"],
+        "contact_email": d["contact_email"],
+        "spatial_text": d["spatial"],
+        "temporal_start": _date(d["temporal_start"]),
+        "temporal_end": _date(d["temporal_end"]),
+        "standard_dataset": d["standard_dataset"],
+        "kanmin_state": d["state"],
+        "kanmin_version": d["version"],
+        "municipality": {"lg_code": lg_code, "name": details.municipality["name_ja"]},
     }
     if lic and lic.url:
         result["license_url"] = lic.url
-    result["organization"].pop("package_count", None)
     return result

@@ -112,6 +112,90 @@ def test_package_show_shape(client, published):
     assert by_id["result"]["name"] == "population-2024"
 
 
+def test_package_show_gives_every_field_as_stored(client, make_dataset, miyakonojo, steward):
+    """The API reads package dicts with plain statements: every value must still be the one
+    the model holds, whatever the database (ids, times, dates, order, upload URLs)."""
+    from datetime import UTC, date
+
+    from kanmin.catalog import services
+    from kanmin.catalog.tests.helpers import upload
+
+    group = services.group_create(
+        municipality=miyakonojo, actor=None, name="bousai", title_ja="防災", title_en="Disaster"
+    )
+    dataset = make_dataset(
+        "shelters",
+        "避難所一覧",
+        title_en="Shelters",
+        notes_ja="指定避難所",
+        license_id="cc-zero",
+        update_frequency="annual",
+        contact_name="危機管理課",
+        contact_email="kiki@example.jp",
+        spatial="宮崎県都城市",
+        temporal_start=date(2024, 4, 1),
+        temporal_end=date(2025, 3, 31),
+        standard_dataset="evacuation_space",
+        tags=["防災", "避難"],
+        groups=[group],
+        resources=[{"url": "https://example.jp/b.pdf", "name": "B", "format": "PDF"}],
+    )
+    file = upload(dataset, steward, b"a,b\r\n1,2\r\n", name="list.csv")
+    services.resource_create(
+        municipality=miyakonojo,
+        actor=None,
+        dataset=dataset,
+        url="https://example.jp/a.pdf",
+        name="A",
+        position=0,
+    )
+    dataset.refresh_from_db()
+
+    def iso(value):
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+
+    result = client.get(BASE + "package_show", {"id": "shelters"}).json()["result"]
+    assert result["id"] == str(dataset.pk) and result["owner_org"] == str(dataset.organization_id)
+    assert (result["title"], result["title_en"]) == ("避難所一覧", "Shelters")
+    assert (result["license_id"], result["isopen"]) == ("cc-zero", True)
+    assert result["metadata_created"] == iso(dataset.created)
+    assert result["metadata_modified"] == iso(dataset.modified)
+    assert (result["temporal_start"], result["temporal_end"]) == ("2024-04-01", "2025-03-31")
+    assert result["maintainer"] == "危機管理課" and result["spatial_text"] == "宮崎県都城市"
+    assert result["standard_dataset"] == "evacuation_space"
+    assert result["kanmin_version"] == dataset.version
+    assert result["municipality"] == {"lg_code": "452025", "name": miyakonojo.name_ja}
+    assert [t["name"] for t in result["tags"]] == sorted(["防災", "避難"])
+    assert {t["id"] for t in result["tags"]} == {str(t.pk) for t in dataset.tags.all()}
+    assert result["groups"] == [
+        {
+            "id": str(group.pk),
+            "name": "bousai",
+            "title": "防災",
+            "display_name": "防災",
+            "description": "",
+            "image_display_url": "",
+        }
+    ]
+    resources = sorted(dataset.resources.all(), key=lambda r: (r.position, r.created))
+    assert [r["id"] for r in result["resources"]] == [str(r.pk) for r in resources]
+    shown = {r["id"]: r for r in result["resources"]}
+    uploaded = shown[str(file.pk)]
+    assert uploaded["url_type"] == "upload" and uploaded["url"].startswith("http://testserver/")
+    assert uploaded["url"].endswith("/" + file.filename)
+    assert uploaded["size"] == file.size and uploaded["package_id"] == str(dataset.pk)
+    assert uploaded["created"] == iso(file.created)
+    assert uploaded["last_modified"] == iso(file.modified)
+    single = client.get(BASE + "resource_show", {"id": str(file.pk)}).json()["result"]
+    assert single == uploaded
+    english = client.get(
+        BASE + "package_show", {"id": "shelters"}, HTTP_ACCEPT_LANGUAGE="en"
+    ).json()["result"]
+    assert english["groups"][0]["display_name"] == "Disaster"
+    search = client.get(BASE + "package_search", {"q": "避難所"}).json()["result"]
+    assert search["results"] == [result]
+
+
 def test_a_draft_is_not_found_by_the_public_nor_another_municipality(
     client, draft, other_steward, miyazaki, token_for
 ):
