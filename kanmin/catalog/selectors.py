@@ -239,19 +239,35 @@ def dataset_get(
     viewer: Any,
     id_or_name: str,
     staff_within: Municipality | None = None,
-    details: bool = True,
 ) -> Dataset:
-    """A dataset by id or name, if the viewer may see it; with ``details``, its tags, groups
-    and resources are read with it."""
-    queryset = dataset_list(municipality=municipality, viewer=viewer, staff_within=staff_within)
-    if details:
-        queryset = dataset_with_details(queryset)
+    """A dataset by id or name, if the viewer may see it."""
+    queryset = dataset_with_details(
+        dataset_list(municipality=municipality, viewer=viewer, staff_within=staff_within)
+    )
     dataset = _by_id_or_name(queryset, id_or_name)
     if dataset is None:
         raise NotFound(
             _("Dataset %(name)s was not found.") % {"name": id_or_name}, code="no_dataset"
         )
     return dataset
+
+
+def dataset_id_get(
+    *,
+    municipality: Municipality | None,
+    viewer: Any,
+    id_or_name: str,
+    staff_within: Municipality | None = None,
+) -> uuid.UUID:
+    """The id of a dataset given by id or name, if the viewer may see it (for
+    :func:`package_details`, which reads the rest)."""
+    queryset = dataset_list(municipality=municipality, viewer=viewer, staff_within=staff_within)
+    found = _by_id_or_name(queryset.values_list("pk", flat=True), id_or_name)
+    if found is None:
+        raise NotFound(
+            _("Dataset %(name)s was not found.") % {"name": id_or_name}, code="no_dataset"
+        )
+    return uuid.UUID(str(found))
 
 
 def dataset_for_edit(*, municipality: Municipality, id_or_name: str) -> Dataset:

@@ -298,14 +298,13 @@ def package_show(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     :rtype: dictionary
     """
     id_or_name = _required(data, "id", "name_or_id")
-    dataset = selectors.dataset_get(
+    pk = selectors.dataset_id_get(
         municipality=ctx.municipality,
         viewer=ctx.user,
         staff_within=ctx.token_municipality,
         id_or_name=id_or_name,
-        details=False,
     )
-    return dictize.package_dicts(ctx.request, [dataset.pk])[0]
+    return dictize.package_dicts(ctx.request, [pk])[0]
 
 
 @action(side_effect_free=True)
