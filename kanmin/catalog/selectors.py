@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from functools import cached_property
 from typing import Any
 
@@ -862,6 +863,31 @@ def dataset_activity(*, dataset: Dataset, limit: int = 50) -> list[AuditEvent]:
             limit=limit,
         )
     )
+
+
+TRACKING_RECENT_DAYS = 14  # CKAN's tracking counts "recent" over the last 14 days
+
+
+def dataset_tracking(*, dataset_id: uuid.UUID, today: date) -> dict[str, Any]:
+    """CKAN's ``tracking_summary``: page views of a dataset and downloads of each of its
+    files, in all and over the last :data:`TRACKING_RECENT_DAYS` days (today included)."""
+    since = today - timedelta(days=TRACKING_RECENT_DAYS - 1)
+    views = {"total": 0, "recent": 0}
+    files: dict[str, dict[str, int]] = {}
+    rows = DailyCount.all_tenants.filter(dataset_id=dataset_id).values_list(
+        "kind", "resource_key", "day", "count"
+    )
+    for kind, resource_key, day, count in rows:
+        if kind == HitKind.VIEW:
+            summary = views
+        elif resource_key:
+            summary = files.setdefault(resource_key, {"total": 0, "recent": 0})
+        else:
+            continue
+        summary["total"] += count
+        if day >= since:
+            summary["recent"] += count
+    return {"dataset": views, "resources": files}
 
 
 def dataset_hits(*, dataset: Dataset) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kanmin.catalog import licenses, search, selectors, services
@@ -294,6 +295,10 @@ def package_show(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
 
     :param id: the id or name of the dataset (``name_or_id`` is accepted too)
     :type id: string
+    :param include_tracking: add ``tracking_summary`` (``total`` and ``recent``: the last
+        14 days) of page views to the dataset and of downloads to each resource
+        (default false)
+    :type include_tracking: bool
 
     :rtype: dictionary
     """
@@ -304,7 +309,14 @@ def package_show(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
         staff_within=ctx.token_municipality,
         id_or_name=id_or_name,
     )
-    return dictize.package_dicts(ctx.request, [pk])[0]
+    result = dictize.package_dicts(ctx.request, [pk])[0]
+    if _bool(data.get("include_tracking")):
+        tracking = selectors.dataset_tracking(dataset_id=pk, today=timezone.localdate())
+        result["tracking_summary"] = tracking["dataset"]
+        for resource in result["resources"]:
+            none = {"total": 0, "recent": 0}
+            resource["tracking_summary"] = tracking["resources"].get(resource["id"], none)
+    return result
 
 
 @action(side_effect_free=True)

@@ -236,6 +236,8 @@ _answers = _Answers()
 def _cache_key(request: HttpRequest, action: str) -> tuple[str, ...] | None:
     if request.method != "GET" or action not in CACHED_ACTIONS or "callback" in request.GET:
         return None
+    if "include_tracking" in request.GET:  # counts change without a catalog write
+        return None
     if request.META.get("HTTP_AUTHORIZATION") or request.META.get("HTTP_X_CKAN_API_KEY"):
         return None
     if getattr(request, "user", None) is not None and request.user.is_authenticated:

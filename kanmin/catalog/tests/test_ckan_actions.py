@@ -196,6 +196,45 @@ def test_package_show_gives_every_field_as_stored(client, make_dataset, miyakono
     assert search["results"] == [result]
 
 
+def test_package_show_tracking_summary_counts_views_and_downloads(client, published, miyakonojo):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kanmin.catalog import services
+    from kanmin.catalog.models import DailyCount, HitKind
+
+    resource = published.resources.get()
+    for _ in range(3):
+        services.hit_count(
+            municipality=miyakonojo, actor=None, dataset=published, kind=HitKind.VIEW
+        )
+    services.hit_count(
+        municipality=miyakonojo,
+        actor=None,
+        dataset=published,
+        kind=HitKind.DOWNLOAD,
+        resource=resource,
+    )
+    # Counted 20 days ago: in the total, not in the last 14 days.
+    DailyCount.all_tenants.create(
+        municipality=miyakonojo,
+        dataset=published,
+        kind=HitKind.VIEW,
+        day=timezone.localdate() - timedelta(days=20),
+        count=5,
+    )
+    params = {"id": "population-2024", "include_tracking": "true"}
+    result = client.get(BASE + "package_show", params).json()["result"]
+    assert result["tracking_summary"] == {"total": 8, "recent": 3}
+    assert result["resources"][0]["tracking_summary"] == {"total": 1, "recent": 1}
+    services.hit_count(municipality=miyakonojo, actor=None, dataset=published, kind=HitKind.VIEW)
+    again = client.get(BASE + "package_show", params).json()["result"]
+    assert again["tracking_summary"] == {"total": 9, "recent": 4}  # not a cached answer
+    plain = client.get(BASE + "package_show", {"id": "population-2024"}).json()["result"]
+    assert "tracking_summary" not in plain
+
+
 def test_a_draft_is_not_found_by_the_public_nor_another_municipality(
     client, draft, other_steward, miyazaki, token_for
 ):
