@@ -40,6 +40,12 @@ def build(single_tenant: bool) -> list[URLPattern | URLResolver]:
         path("", include((core_patterns, "core"))),
         tenant(plan_urls.tenant_urlpatterns, "plan"),
         tenant(catalog_urls.tenant_urlpatterns, "catalog"),
+        # The national standard data sets as Table Schemas (what DCAT's conformsTo names).
+        path(
+            "standards/<str:slug>.json",
+            catalog_views.standard_schema,
+            name="standard_schema",
+        ),
         # CKAN's Action API: every municipality at /api/, one municipality under its prefix.
         path("api/", include((catalog_urls.ckan_urlpatterns, "ckan"))),
     ]

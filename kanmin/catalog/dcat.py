@@ -296,6 +296,10 @@ class _Urls:
         )
         return URIRef(self.absolute(path))
 
+    def standard(self, slug: str) -> URIRef:
+        """The standard data set's Table Schema, served by the portal."""
+        return URIRef(self.absolute(reverse("standard_schema", kwargs={"slug": slug})))
+
     def municipality(self, municipality: Municipality) -> URIRef:
         return URIRef(self.absolute(tenant_reverse("core:home", municipality)))
 
@@ -324,6 +328,15 @@ class _Urls:
             },
         )
         return self.absolute(path)
+
+
+def _standard_title(slug: str) -> str:
+    from kanmin.standards.schemas import SchemaError, get_schema
+
+    try:
+        return get_schema(slug).japanese_name
+    except SchemaError:
+        return ""
 
 
 def _add_location(g: Graph, ja: str, en: str = "", identifier: str = "") -> BNode:
@@ -487,9 +500,12 @@ def add_dataset(g: Graph, urls: _Urls, dataset: Dataset) -> URIRef:
     if dataset.spatial:
         g.add((ref, DCTERMS.spatial, _add_location(g, dataset.spatial)))
     if dataset.standard_dataset:
-        standard = BNode()
+        standard = urls.standard(dataset.standard_dataset)
         g.add((standard, RDF.type, DCTERMS.Standard))
         g.add((standard, DCTERMS.identifier, Literal(dataset.standard_dataset)))
+        title = _standard_title(dataset.standard_dataset)
+        if title:
+            g.add((standard, DCTERMS.title, Literal(title, lang="ja")))
         g.add((ref, DCTERMS.conformsTo, standard))
     g.add((ref, DCTERMS.issued, _datetime(dataset.created)))
     g.add((ref, DCTERMS.modified, _datetime(dataset.modified)))

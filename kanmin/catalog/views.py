@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from uuid import UUID
 
@@ -631,6 +632,23 @@ def dcat_catalog(request: HttpRequest, fmt: str) -> HttpResponse:
         modified_since=since,
     )
     return _rdf_response(dcat.catalog_graph(request, result), fmt)
+
+
+def standard_schema(request: HttpRequest, slug: str) -> HttpResponse:
+    """A national standard data set (自治体標準オープンデータセット) as a Frictionless Table
+    Schema, with its sources and confidence grade: what a conforming file must look like."""
+    from kanmin.standards.schemas import SchemaError, get_schema
+
+    try:
+        schema = get_schema(slug)
+    except SchemaError:
+        raise Http404 from None
+    response = HttpResponse(
+        json.dumps(schema.to_descriptor(), ensure_ascii=False, indent=2),
+        content_type="application/json; charset=utf-8",
+    )
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
 
 
 @tenant_view

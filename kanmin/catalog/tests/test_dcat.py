@@ -121,6 +121,14 @@ def test_a_dataset_in_every_format(client, population, fmt):
     assert (theme, None, Literal("くらし", lang="ja")) in graph
     standard = graph.value(ref, ns.DCTERMS.conformsTo)
     assert graph.value(standard, ns.DCTERMS.identifier) == Literal("aed")
+    assert (standard, ns.DCTERMS.title, Literal("AED設置箇所一覧", lang="ja")) in graph
+    # conformsTo names the standard's Table Schema, which the portal serves
+    assert isinstance(standard, URIRef) and str(standard) == "http://testserver/standards/aed.json"
+    schema = client.get("/standards/aed.json")
+    assert schema.status_code == 200 and schema["Access-Control-Allow-Origin"] == "*"
+    names = [f["name"] for f in schema.json()["fields"]]
+    assert "名称" in names and "緯度" in names
+    assert client.get("/standards/no-such-standard.json").status_code == 404
     location = graph.value(ref, ns.DCTERMS.spatial)
     assert (location, ns.RDF.type, ns.DCTERMS.Location) in graph
     assert (location, None, Literal("都城市全域", lang="ja")) in graph
