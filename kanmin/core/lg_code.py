@@ -4,11 +4,18 @@ check digit.
 Check digit: with S = d1*6 + d2*5 + d3*4 + d4*3 + d5*2, the check digit is the last digit of
 11 - (S mod 11), i.e. ``(11 - S % 11) % 10``. So a remainder of 1 gives 0 (栃木県 090000) and a
 remainder of 0 gives 1 (埼玉県 110001, 新宿区 131041).
+
+``data/lg_codes.csv`` is 総務省's list of codes of prefectures and municipalities (市区町村,
+東京都の特別区; not the wards of designated cities) as of October 2020: code, prefecture,
+municipality (empty for a prefecture).
 """
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 
 __all__ = [
     "PREFECTURES",
@@ -16,6 +23,7 @@ __all__ = [
     "Prefecture",
     "check_digit",
     "is_prefecture_code",
+    "official_name",
     "prefecture_of",
     "validate_lg_code",
 ]
@@ -196,3 +204,19 @@ def prefecture_of(code: str) -> Prefecture:
     if pref is None:
         raise _prefecture_error(code, s[:2])
     return pref
+
+
+@cache
+def _names() -> dict[str, str]:
+    with resources.files("kanmin.core").joinpath("data/lg_codes.csv").open(encoding="utf-8") as f:
+        return {row["code"]: row["prefecture"] + row["municipality"] for row in csv.DictReader(f)}
+
+
+def official_name(code: str) -> str | None:
+    """The name of a local government as its code list writes it, prefecture first
+    (``452025`` → ``宮崎県都城市``, ``450006`` → ``宮崎県``); None for a code not in the list
+    (the wards of designated cities, or a code created after the list's date)."""
+    try:
+        return _names().get(validate_lg_code(code))
+    except LgCodeError:
+        return None

@@ -26,7 +26,7 @@ from itertools import compress
 from typing import Any
 
 from kanmin.core import jp_text
-from kanmin.core.lg_code import PREFECTURES, LgCodeError, validate_lg_code
+from kanmin.core.lg_code import PREFECTURES, LgCodeError, official_name, validate_lg_code
 from kanmin.core.wareki import WarekiError, parse_date
 from kanmin.standards.report import Issue, Severity
 from kanmin.standards.schemas import Field, Schema, header_key
@@ -998,8 +998,9 @@ _PREF_BY_CODE = {p.code: p for p in PREFECTURES}
 
 
 def _pair_problem(code: str, name: str, mode: str) -> dict[str, Any] | None:
-    """Publisher code and name disagree at prefecture level (the code list of municipalities
-    is not shipped yet, so 市区町村 names are not compared)."""
+    """Publisher code and name disagree: for 地方公共団体名 (``prefix``) the name must be the
+    one the code list gives, prefecture first (宮崎県都城市); for a code the list does not
+    hold, and for 都道府県名 (``equal``), only the prefecture is compared."""
     if not code or not name:
         return None
     try:
@@ -1009,7 +1010,26 @@ def _pair_problem(code: str, name: str, mode: str) -> dict[str, Any] | None:
     pref = _PREF_BY_CODE.get(normal[:2])
     if pref is None:
         return None
+    official = official_name(normal) if mode == "prefix" else None
+    if official is not None:
+        if name == official:
+            return None
+        return {
+            "what_ja": "団体",
+            "what_en": "the local government",
+            "expected_ja": official,
+            "expected_en": official,
+            "example": official,
+            "other": name,
+        }
     ok = name == pref.name_ja if mode == "equal" else name.startswith(pref.name_ja)
     if ok:
         return None
-    return {"expected": pref.name_ja, "expected_en": pref.name_en, "other": name}
+    return {
+        "what_ja": "都道府県",
+        "what_en": "the prefecture",
+        "expected_ja": pref.name_ja,
+        "expected_en": pref.name_en,
+        "example": pref.name_ja if mode == "equal" else pref.name_ja + "○○市",
+        "other": name,
+    }

@@ -265,10 +265,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{detail}",
     ),
     "lg_code_name_mismatch": (
-        "地方公共団体名「{other}」が、コード「{value}」の都道府県（{expected}）と合いません。"
-        "地方公共団体名は都道府県名から書きます（例：「{expected}○○市」）。コードも確認してください。",
-        "The local government name '{other}' does not match the prefecture of code '{value}' "
-        "({expected_en}). Write the name starting with the prefecture, e.g. '{expected}…', "
+        "地方公共団体名「{other}」が、コード「{value}」の{what}（{expected}）と合いません。"
+        "地方公共団体名は都道府県名から書きます（例：「{example}」）。コードも確認してください。",
+        "The local government name '{other}' does not match {what} of code '{value}' "
+        "({expected}). Write the name starting with the prefecture, e.g. '{example}', "
         "and check the code.",
     ),
     "corporate_number": (
@@ -380,7 +380,7 @@ def render(code: str, lang: str, params: dict[str, Any]) -> str:
     template = en if lang == "en" else ja
     values = _Blank(params)
     suffix = "_en" if lang == "en" else "_ja"
-    for key in ("hint", "reason", "detail", "expected"):
+    for key in ("hint", "reason", "detail", "expected", "what"):
         if key + suffix in params:
             values[key] = params[key + suffix]
     values.setdefault("code", code)

@@ -176,6 +176,8 @@ CELL_CASES = [
     ("全国地方公共団体コード", "452026", "lg_code"),
     ("全国地方公共団体コード", "45202", "lg_code"),
     ("地方公共団体名", "東京都千代田区", "lg_code_name_mismatch"),
+    ("地方公共団体名", "宮崎県宮崎市", "lg_code_name_mismatch"),  # same prefecture, other city
+    ("地方公共団体名", "都城市", "lg_code_name_mismatch"),  # without the prefecture
     ("法人番号", "1000020452025", "corporate_number"),
     ("電話番号", "(0986)23-2111", "phone"),
     ("郵便番号", "8858555", "postal_code"),
@@ -189,6 +191,14 @@ CELL_CASES = [
     ("備考", "#REF!", "excel_error_value"),
     ("備考", "a\x07b", "control_character"),
 ]
+
+
+def test_the_name_of_the_code_is_named_in_both_languages():
+    r = validate(io.BytesIO(aed_with("地方公共団体名", "宮崎県宮崎市", row=1)), "aed")
+    (issue,) = [e for e in r.errors if e.code == "lg_code_name_mismatch"]
+    assert "宮崎県都城市" in issue.message("ja") and "団体" in issue.message("ja")
+    assert "宮崎県都城市" in issue.message("en") and "local government" in issue.message("en")
+    assert validate(io.BytesIO(aed_with("地方公共団体名", "宮崎県都城市", row=1)), "aed").valid
 
 
 @pytest.mark.parametrize(("column", "value", "code"), CELL_CASES)
