@@ -809,7 +809,7 @@ def validation_run(*, actor: Any = None, validation_id: str) -> Validation:
     """Run a queued check (called by the task worker). Progress is written as it goes; the
     result, the file's quality score and the dataset's are saved in one transaction."""
     from kanmin.standards import quality as standards_quality
-    from kanmin.standards.validate import validate
+    from kanmin.standards.validate import Area, validate
 
     validation = Validation.all_tenants.select_related(
         "resource", "resource__dataset", "municipality"
@@ -833,6 +833,7 @@ def validation_run(*, actor: Any = None, validation_id: str) -> Validation:
 
     exact = (resource.size or 0) <= EXACT_QUALITY_BYTES
     source = _source_of(resource)
+    box = resource.municipality.area
     try:
         report = validate(
             source,
@@ -840,6 +841,7 @@ def validation_run(*, actor: Any = None, validation_id: str) -> Validation:
             max_errors=None if exact else 20 * MAX_KEPT_FINDINGS,
             workers=1 if exact else None,
             progress=progress,
+            area=Area(*box) if box else None,
         )
         if validation.requested_schema in ("", "auto") and not resource.dataset.standard_dataset:
             _not_a_standard_is_fine(report)

@@ -50,6 +50,11 @@ class Municipality(models.Model):
     name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # A box around the municipality: uploaded coordinates outside it are warned about.
+    area_south = models.FloatField(_("southern edge (latitude)"), null=True, blank=True)
+    area_west = models.FloatField(_("western edge (longitude)"), null=True, blank=True)
+    area_north = models.FloatField(_("northern edge (latitude)"), null=True, blank=True)
+    area_east = models.FloatField(_("eastern edge (longitude)"), null=True, blank=True)
 
     objects = MunicipalityManager()
 
@@ -69,6 +74,26 @@ class Municipality(models.Model):
         if (get_language() or "ja").startswith("en") and self.name_en:
             return self.name_en
         return self.name_ja
+
+    @property
+    def area(self) -> tuple[float, float, float, float] | None:
+        """(south, west, north, east) in degrees, when all four edges are set."""
+        edges = (self.area_south, self.area_west, self.area_north, self.area_east)
+        if any(edge is None for edge in edges):
+            return None
+        return edges  # type: ignore[return-value]
+
+    def clean(self) -> None:
+        edges = (self.area_south, self.area_west, self.area_north, self.area_east)
+        given = [edge is not None for edge in edges]
+        if any(given) and not all(given):
+            raise ValidationError(_("Give all four edges of the area, or none."))
+        if all(given):
+            south, west, north, east = edges
+            if not (20 <= south < north <= 46 and 122 <= west < east <= 154):  # type: ignore[operator]
+                raise ValidationError(
+                    _("The area must lie in Japan, with south below north and west below east.")
+                )
 
 
 class TenantQuerySet(models.QuerySet[Any]):

@@ -22,8 +22,10 @@ def municipality_create(
     name_ja: str,
     name_kana: str = "",
     name_en: str = "",
+    area: tuple[float, float, float, float] | None = None,
 ) -> Municipality:
-    """Register a municipality (tenant). Only platform admins, or the system, may do this."""
+    """Register a municipality (tenant). Only platform admins, or the system, may do this.
+    ``area``: (south, west, north, east), a box around it for the check of coordinates."""
     require(actor, "core.add_municipality", None)
     try:
         code = validate_lg_code(lg_code)
@@ -43,6 +45,13 @@ def municipality_create(
         name_kana=name_kana.strip(),
         name_en=name_en.strip(),
     )
+    if area is not None:
+        (
+            municipality.area_south,
+            municipality.area_west,
+            municipality.area_north,
+            municipality.area_east,
+        ) = area
     full_clean(municipality)
     municipality.save()
     auditing.record(
@@ -62,6 +71,7 @@ def _municipality_fields(m: Municipality) -> dict[str, Any]:
         "name_kana": m.name_kana,
         "name_en": m.name_en,
         "is_active": m.is_active,
+        "area": list(m.area) if m.area else None,
     }
 
 

@@ -12,6 +12,9 @@ MUNICIPALITY = {
     "name_kana": "みやこのじょうし",
     "name_en": "Miyakonojo City",
 }
+# A generous box around the city (south, west, north, east): coordinates in uploaded files
+# outside it are warned about. Approximate; staff set their own in the admin.
+MUNICIPALITY_AREA = (31.50, 130.85, 32.00, 131.30)
 
 # (code, Japanese, English, parent code)
 DEPARTMENTS = [

@@ -49,7 +49,9 @@ def demo_build(*, actor: Any = None, password: str | None = None) -> DemoLogin:
     try:
         municipality = core_selectors.municipality_get(lg_code=data.MUNICIPALITY["lg_code"])
     except NotFound:
-        municipality = core_services.municipality_create(actor=actor, **data.MUNICIPALITY)
+        municipality = core_services.municipality_create(
+            actor=actor, area=data.MUNICIPALITY_AREA, **data.MUNICIPALITY
+        )
     existing = set(
         core_selectors.department_list(municipality=municipality).values_list("code", flat=True)
     )

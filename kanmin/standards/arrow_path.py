@@ -432,6 +432,31 @@ def _screen_pair(checker: Checker, table: Any, dirty: dict[int, set[int]]) -> No
         _mark(dirty, np.flatnonzero(np.isin(keys, bad)).tolist(), ni)
 
 
+def _screen_area(checker: Checker, table: Any, dirty: dict[int, set[int]]) -> None:
+    """Coordinates outside the municipality's box (when one is given) need the exact
+    check, which warns; the clean-value expressions only bound them to Japan."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from kanmin.standards.checks import outside_area
+
+    for col in checker.columns:
+        if col.area is None:
+            continue
+        values = table.column(col.index).chunk(0)
+        try:
+            present = pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
+            numbers = pc.cast(present, pa.float64()).to_numpy(zero_copy_only=False)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            _mark(dirty, outside_area(values.to_pylist(), col.area), col.index)
+            continue
+        low, high = col.area
+        with np.errstate(invalid="ignore"):
+            outside = (numbers < low) | (numbers > high)
+        _mark(dirty, np.flatnonzero(outside).tolist(), col.index)
+
+
 def check_chunk_arrow(
     checker: Checker,
     chunk: bytes,
@@ -473,6 +498,7 @@ def check_chunk_arrow(
         arr = table.column(col.index).chunk(0)
         _screen_column(checker, col, arr, plans[col.index], dirty)
     _screen_pair(checker, table, dirty)
+    _screen_area(checker, table, dirty)
     findings: list[Finding] = []
     if dirty:
         import pyarrow as pa

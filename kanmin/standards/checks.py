@@ -313,6 +313,8 @@ class Column:
     multi_valued: bool = False
     lat: bool = False
     lon: bool = False
+    # The municipality's extent on this axis (south–north or west–east), when known.
+    area: tuple[float, float] | None = None
     clean_body: str | None = None  # regex body: values it matches are certainly clean
     needs_exact: bool = False  # no regex: check distinct values exactly
     cache: dict[str, bool] = dataclasses.field(default_factory=dict)
@@ -510,7 +512,13 @@ class ChunkResult:
 class Checker:
     """Checks records of one file against one schema (or generic checks without a schema)."""
 
-    def __init__(self, header: list[str], mapping: dict[int, Field], schema: Schema | None):
+    def __init__(
+        self,
+        header: list[str],
+        mapping: dict[int, Field],
+        schema: Schema | None,
+        area: Area | None = None,
+    ):
         self.header = header
         self.ncols = len(header)
         self.schema = schema
@@ -523,6 +531,13 @@ class Checker:
         self._clean_res: dict[int, re.Pattern[str]] = {}
         self.lat_index = next((c.index for c in self.columns if c.lat and c.field), None)
         self.lon_index = next((c.index for c in self.columns if c.lon and c.field), None)
+        self.area = area
+        if area is not None:
+            for col in self.columns:
+                if col.field is not None and col.lat:
+                    col.area = (area.south, area.north)
+                elif col.field is not None and col.lon:
+                    col.area = (area.west, area.east)
         # The ID column: ID / NO, a unique constraint, or the primary key.
         pk = set(schema.primary_key) if schema else set()
         self.id_index = next(
@@ -711,6 +726,9 @@ class Checker:
         dirty: dict[int, set[int]] = {}
         for col in self.columns:
             self._dirty_in_column(col, columns[col.index], dirty)
+            if col.area is not None:
+                for i in outside_area(columns[col.index], col.area):
+                    dirty.setdefault(i, set()).add(col.index)
         if self.pair is not None:
             ci, ni, mode = self.pair
             pairs = set(zip(columns[ci], columns[ni], strict=True))
@@ -861,6 +879,9 @@ def _typed(value: str, col: Column, out: list[_CellFinding]) -> None:
         if col.lon and not 122 <= number <= 154:
             out.append(("longitude_range", "error", {}))
             return
+        if col.area is not None and not col.area[0] <= number <= col.area[1]:
+            low, high = col.area
+            out.append(("outside_area", "warning", {"low": _fmt(low), "high": _fmt(high)}))
         if col.minimum is not None and number < col.minimum:
             out.append(("minimum", "error", {"expected": _fmt(col.minimum)}))
         elif col.maximum is not None and number > col.maximum:
@@ -985,6 +1006,33 @@ def _as_float(value: str) -> float | None:
     if not _NUM_RE.fullmatch(value):
         return None
     return float(value)
+
+
+@dataclass(frozen=True)
+class Area:
+    """A municipality's bounding box: a point outside it gets a warning, not an error (the
+    box is larger than the municipality, and data may rightly lie just outside)."""
+
+    south: float
+    west: float
+    north: float
+    east: float
+
+    def __post_init__(self) -> None:
+        if not (self.south < self.north and self.west < self.east):
+            raise ValueError(f"not a bounding box: {self}")
+
+
+def outside_area(values: list[str], bounds: tuple[float, float]) -> list[int]:
+    """Indexes of the numbers outside ``bounds`` (values that are not numbers are left to
+    the type checks)."""
+    low, high = bounds
+    out = []
+    for i, value in enumerate(values):
+        number = _as_float(value)
+        if number is not None and not low <= number <= high:
+            out.append(i)
+    return out
 
 
 def _swapped(lat: str, lon: str) -> bool:

@@ -254,6 +254,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Longitude '{value}' is outside Japan (122 to 154 E). Write decimal degrees "
         "(e.g. 131.061).",
     ),
+    "outside_area": (
+        "「{value}」は、この団体の区域を囲む範囲（{column}：{low}〜{high}）の外です。"
+        "位置が正しいか、桁や緯度・経度の取り違えがないか確認してください。",
+        "'{value}' lies outside the box around this local government ({column}: {low} to "
+        "{high}). Check that the place is right and that no digit or the latitude/longitude "
+        "order is wrong.",
+    ),
     "latlon_swapped": (
         "緯度「{value}」と経度「{other}」が入れ替わっています。"
         "緯度（20〜46）と経度（122〜154）の列を入れ替えてください。",

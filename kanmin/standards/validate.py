@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from kanmin.standards import arrow_path
-from kanmin.standards.checks import Checker, ChunkResult, check_header
+from kanmin.standards.checks import Area, Checker, ChunkResult, check_header
 from kanmin.standards.reader import CsvSource, ReadError, Source, XlsxSource, open_source
 from kanmin.standards.report import Issue, Report
 from kanmin.standards.schemas import (
@@ -42,7 +42,7 @@ from kanmin.standards.schemas import (
     resolve_schema,
 )
 
-__all__ = ["Progress", "prepare", "validate"]
+__all__ = ["Area", "Progress", "prepare", "validate"]
 
 Progress = Callable[[int, int, int], None]  # (records done, bytes done, total bytes or 0)
 
@@ -72,7 +72,11 @@ def _legacy_counterpart(schema: Schema, header: list[str]) -> Schema | None:
 
 
 def prepare(
-    header: list[str], schema_spec: str | Schema | None, report: Report, file_name: str = ""
+    header: list[str],
+    schema_spec: str | Schema | None,
+    report: Report,
+    file_name: str = "",
+    area: Area | None = None,
 ) -> Checker:
     """Resolve the schema, check the header, and build the checker (issues go to ``report``)."""
     schema = resolve_schema(schema_spec, header)
@@ -120,7 +124,7 @@ def prepare(
                     params={"name": file_name, "expected": schema.file_name},
                 )
             )
-    return Checker(header, mapping, schema)
+    return Checker(header, mapping, schema, area)
 
 
 # ------------------------------------------------------------------------------------------
@@ -520,11 +524,13 @@ def validate(
     sheet: str | None = None,
     progress: Progress | None = None,
     chunk_size: int | None = None,
+    area: Area | None = None,
 ) -> Report:
     """Validate a CSV/TSV/.xlsx file (path or binary stream) against a schema.
 
     ``schema`` is a slug (``aed``, ``legacy/aed``), ``"auto"`` (recognise the dataset from the
     header), a path to a Table Schema / Data Package JSON file, or a :class:`Schema`.
+    ``area``: the publishing municipality's bounding box; coordinates outside it are warned.
     Never raises for bad input: an unreadable file gives a report with ``fatal`` set.
     """
     report = Report(max_errors=max_errors)
@@ -538,7 +544,7 @@ def validate(
         report.file_format = src.kind
         report.header = list(src.header)
         try:
-            checker = prepare(src.header, schema, report, src.name)
+            checker = prepare(src.header, schema, report, src.name, area)
         except SchemaError as exc:
             report.fatal = Issue(exc.code, "error", None, params=exc.params)
             return report

@@ -139,6 +139,32 @@ def test_the_check_finds_what_is_wrong_with_row_and_column(aed_dataset, steward)
     assert AuditEvent.objects.filter(action="catalog.resource.validated").exists()
 
 
+def test_points_outside_the_municipality_are_warned_when_its_area_is_set(
+    aed_dataset, steward, miyakonojo
+):
+    data = _aed_csv({1: {"緯度": "35.681", "経度": "139.767"}})  # Tokyo Station
+    plain = _upload(aed_dataset, steward, data)
+    _run_queued()
+    assert not [
+        f
+        for f in selectors.validation_findings(selectors.validation_latest(resource=plain), "en")
+        if f.code == "outside_area"
+    ]
+    miyakonojo.area_south, miyakonojo.area_west = 31.5, 130.85
+    miyakonojo.area_north, miyakonojo.area_east = 32.0, 131.9  # the factory writes 131.6…
+    miyakonojo.save()
+    boxed = _upload(aed_dataset, steward, data)
+    _run_queued()
+    validation = selectors.validation_latest(resource=boxed)
+    warned = [
+        (f.row, f.column, f.severity)
+        for f in selectors.validation_findings(validation, "ja")
+        if f.code == "outside_area"
+    ]
+    assert sorted(warned) == [(3, "経度", "warning"), (3, "緯度", "warning")]
+    assert validation.valid is True
+
+
 def test_a_good_file_scores_higher_than_a_bad_one(aed_dataset, steward):
     good = _upload(aed_dataset, steward, _aed_csv(), "good.csv")
     bad = _upload(aed_dataset, steward, _aed_csv({0: {"緯度": "x"}, 1: {"経度": "y"}}), "b.csv")

@@ -237,3 +237,21 @@ def test_suspicious_expression_covers_the_python_class():
     arrow = pc.match_substring_regex(pa.array(bmp), arrow_path.suspicious_re2()).to_pylist()
     python = [suspicious_re().search(ch) is not None for ch in bmp]
     assert arrow == python
+
+
+def test_coordinates_outside_the_area_are_warned_by_both_paths():
+    from kanmin.standards.checks import Area
+
+    header, rows = aed_rows(40)
+    lat, lon = header.index("緯度"), header.index("経度")
+    rows[3][lat] = "33.5"  # in Japan, north of the box
+    rows[7][lon] = "130.2"  # west of the box
+    rows[9][lat] = ""  # empty: the type checks' business, not the box's
+    area = Area(31.5, 130.8, 32.0, 131.9)
+    checker = prepare(header, "aed", Report(), area=area)
+    exact = _exact(checker, rows)
+    assert _arrow(checker, rows) == exact
+    warned = sorted((rel, ci) for rel, ci, code, *_ in exact if code == "outside_area")
+    assert warned == [(3, lat), (7, lon)]
+    plain = prepare(header, "aed", Report())
+    assert not [f for f in _exact(plain, rows) if f[2] == "outside_area"]

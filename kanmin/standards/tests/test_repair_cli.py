@@ -8,7 +8,7 @@ import io
 import json
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -175,6 +175,24 @@ def test_cli_exit_statuses_and_json(tmp_path):
     assert status == 2 and json.loads(out)["errors"][0]["code"] == "empty_file"
     status, _ = _run("standards_validate", str(good), "--schema", "nope", "--no-progress")
     assert status == 2
+
+
+def test_cli_area_warns_of_points_outside_the_municipality(tmp_path):
+    header, rows = aed_rows(3)
+    rows[2][header.index("緯度")] = "35.681"  # Tokyo, in a file of 都城市
+    path = tmp_path / "452025_aed.csv"
+    path.write_bytes(csv_bytes(header, rows))
+    area = "--area=31.5,130.8,32.0,131.9"
+    status, out = _run("standards_validate", str(path), area, "--format", "json", "--no-progress")
+    data = json.loads(out)
+    assert status == 0 and data["valid"] is True  # a warning, not an error
+    (warning,) = [w for w in data["warnings"] if w["code"] == "outside_area"]
+    assert (warning["row"], warning["column"], warning["value"]) == (4, "緯度", "35.681")
+    assert "31.5〜32" in warning["message"]
+    status, out = _run("standards_validate", str(path), "--format", "json", "--no-progress")
+    assert not [w for w in json.loads(out)["warnings"] if w["code"] == "outside_area"]
+    with pytest.raises(CommandError):
+        call_command("standards_validate", str(path), "--area=32,130,31,131")
 
 
 def test_cli_repair_writes_output_and_log(tmp_path):

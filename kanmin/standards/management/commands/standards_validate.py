@@ -1,10 +1,12 @@
-"""``kanmin validate FILE [--schema SLUG|auto|PATH.json] [--format text|json] [--max-errors N]``.
+"""``kanmin validate FILE [--schema SLUG|auto|PATH.json] [--format text|json] [--max-errors N]
+[--area SOUTH,WEST,NORTH,EAST]``.
 
 Exit status: 0 valid, 1 invalid, 2 the file cannot be read at all (the reason is printed).
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 from typing import Any
@@ -26,6 +28,14 @@ class Command(BaseCommand):
         parser.add_argument("--sheet", default=None, help="sheet name of a workbook")
         parser.add_argument("--workers", type=int, default=None)
         parser.add_argument("--no-progress", action="store_true")
+        parser.add_argument(
+            "--area",
+            type=_area,
+            default=None,
+            metavar="SOUTH,WEST,NORTH,EAST",
+            help="the municipality's bounding box in degrees (e.g. 31.5,130.8,32.0,131.3): "
+            "coordinates outside it are warned",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         from kanmin.standards.validate import validate
@@ -38,6 +48,7 @@ class Command(BaseCommand):
             workers=options["workers"],
             sheet=options["sheet"],
             progress=progress,
+            area=options["area"],
         )
         if progress is not None:
             progress.finish()  # type: ignore[attr-defined]
@@ -47,6 +58,18 @@ class Command(BaseCommand):
         else:
             self.stdout.write(report.to_text(lang), ending="")
         sys.exit(report.exit_status)
+
+
+def _area(text: str) -> Any:
+    from kanmin.standards.validate import Area
+
+    try:
+        south, west, north, east = (float(part) for part in text.split(","))
+        return Area(south, west, north, east)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not SOUTH,WEST,NORTH,EAST in degrees (south < north, west < east)"
+        ) from None
 
 
 class _ProgressPrinter:
