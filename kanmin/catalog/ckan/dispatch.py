@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import os
 import re
+import sqlite3
 import threading
 from collections import OrderedDict
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
@@ -203,24 +208,32 @@ CACHED_ACTIONS = frozenset(
 
 
 class _Answers:
-    """A small LRU of response bodies, emptied when the generation token changes."""
+    """A small LRU of response bodies, emptied when the generation token changes; behind it,
+    the answers the other worker processes of this host made (:class:`_SharedAnswers`)."""
 
     def __init__(self, size: int = 4096) -> None:
         self.size = size
         self.token = ""
         self.items: OrderedDict[tuple[str, ...], bytes] = OrderedDict()
         self.lock = threading.Lock()
+        self.shared = _SharedAnswers()
 
     def get(self, key: tuple[str, ...]) -> bytes | None:
         with self.lock:
-            if key[0] != self.token:
-                return None
-            body = self.items.get(key)
+            body = self.items.get(key) if key[0] == self.token else None
             if body is not None:
                 self.items.move_to_end(key)
-            return body
+                return body
+        body = self.shared.get(key)
+        if body is not None:
+            self._keep(key, body)
+        return body
 
     def put(self, key: tuple[str, ...], body: bytes) -> None:
+        self._keep(key, body)
+        self.shared.put(key, body)
+
+    def _keep(self, key: tuple[str, ...], body: bytes) -> None:
         with self.lock:
             if key[0] != self.token:
                 self.token = key[0]
@@ -228,6 +241,81 @@ class _Answers:
             self.items[key] = body
             if len(self.items) > self.size:
                 self.items.popitem(last=False)
+
+
+class _SharedAnswers:
+    """Answers shared by the worker processes of one host, in a SQLite file in the data
+    folder (one connection per thread, WAL, no fsync: it is a cache). Each worker would
+    otherwise compute every answer once itself. Keyed like the in-process LRU, so an
+    answer is never served after a catalog write; rows of other generations are deleted
+    as soon as a new one is seen, and the file is trimmed to ``size`` answers. A busy or
+    broken file is skipped, never waited for."""
+
+    def __init__(self, size: int = 50_000) -> None:
+        self.size = size
+        self.local = threading.local()
+        self.token = ""
+        self.puts = 0
+
+    def _connection(self) -> sqlite3.Connection | None:
+        conn = getattr(self.local, "conn", None)
+        pid = os.getpid()
+        if conn is not None and self.local.pid == pid:
+            return conn  # type: ignore[no-any-return]
+        folder = Path(settings.DATA_DIR) / "cache"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(
+                folder / "ckan-answers.sqlite3", timeout=0.05, isolation_level=None
+            )
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=OFF")
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS answer (key BLOB PRIMARY KEY, token TEXT, body BLOB)"
+            )
+        except (OSError, sqlite3.Error):
+            logger.warning("The shared cache of API answers cannot be used", exc_info=True)
+            return None
+        self.local.conn, self.local.pid = conn, pid
+        return conn
+
+    @staticmethod
+    def _digest(key: tuple[str, ...]) -> bytes:
+        return hashlib.blake2b("\x1f".join(key).encode(), digest_size=16).digest()
+
+    def get(self, key: tuple[str, ...]) -> bytes | None:
+        conn = self._connection()
+        if conn is None or not key[0]:
+            return None
+        try:
+            row = conn.execute(
+                "SELECT body FROM answer WHERE key = ? AND token = ?", (self._digest(key), key[0])
+            ).fetchone()
+        except sqlite3.Error:
+            return None
+        return bytes(row[0]) if row else None
+
+    def put(self, key: tuple[str, ...], body: bytes) -> None:
+        conn = self._connection()
+        # No token yet (nothing written since the database was made): not worth sharing.
+        if conn is None or not key[0]:
+            return
+        try:
+            if key[0] != self.token:
+                conn.execute("DELETE FROM answer WHERE token != ?", (key[0],))
+                self.token = key[0]
+            conn.execute(
+                "INSERT OR REPLACE INTO answer (key, token, body) VALUES (?, ?, ?)",
+                (self._digest(key), key[0], body),
+            )
+            self.puts += 1
+            if self.puts % 1000 == 0:
+                conn.execute(
+                    "DELETE FROM answer WHERE rowid <= (SELECT MAX(rowid) FROM answer) - ?",
+                    (self.size,),
+                )
+        except sqlite3.Error:
+            pass
 
 
 _answers = _Answers()

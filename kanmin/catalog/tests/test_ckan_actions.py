@@ -503,3 +503,23 @@ def test_anonymous_answers_are_reused_until_the_catalog_changes(
     assert client.get(url).json()["result"]["title"] == "変更後の題名"
     client.force_login(steward)  # staff answers are never taken from the cache
     assert client.get(url).json()["result"]["title"] == "変更後の題名"
+
+
+def test_answers_are_shared_between_worker_processes_until_the_catalog_changes(
+    client, make_dataset, miyakonojo, steward, django_assert_num_queries
+):
+    """Another worker process has an empty LRU but reads the shared file: the answer costs
+    it one query (the generation token), and a write makes it compute the answer again."""
+    from kanmin.catalog.ckan import dispatch
+
+    dataset = make_dataset("shared", "共有の確認")
+    url = "/api/3/action/package_show?id=shared"
+    first = client.get(url).content
+    dispatch._answers.items.clear()  # as another process would start
+    with django_assert_num_queries(1):
+        assert client.get(url).content == first
+    services.dataset_patch(
+        municipality=miyakonojo, actor=steward, dataset=dataset, title_ja="共有後の題名"
+    )
+    dispatch._answers.items.clear()
+    assert client.get(url).json()["result"]["title"] == "共有後の題名"
