@@ -248,8 +248,8 @@ class _SharedAnswers:
     folder (one connection per thread, WAL, no fsync: it is a cache). Each worker would
     otherwise compute every answer once itself. Keyed like the in-process LRU, so an
     answer is never served after a catalog write; rows of other generations are deleted
-    as soon as a new one is seen, and the file is trimmed to ``size`` answers. A busy or
-    broken file is skipped, never waited for."""
+    as soon as a new one is seen, and the file is trimmed to ``size`` answers. A locked
+    (busy) or broken file is skipped, never waited for."""
 
     def __init__(self, size: int = 50_000) -> None:
         self.size = size
@@ -265,9 +265,7 @@ class _SharedAnswers:
         folder = Path(settings.DATA_DIR) / "cache"
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(
-                folder / "ckan-answers.sqlite3", timeout=0.05, isolation_level=None
-            )
+            conn = sqlite3.connect(folder / "ckan-answers.sqlite3", timeout=0, isolation_level=None)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=OFF")
             conn.execute(
