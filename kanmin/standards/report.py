@@ -17,7 +17,7 @@ __all__ = ["Issue", "Report", "Severity"]
 Severity = Literal["error", "warning"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # no __dict__: a report may hold millions
 class Issue:
     code: str
     severity: Severity = "error"
@@ -75,22 +75,54 @@ class Report:
             return 2
         return 0 if self.valid else 1
 
+    # With ``max_errors``, each list keeps the ``max_errors`` issues that come first in the
+    # order of :meth:`sort`, whatever order they are added in (duplicate IDs found at the end
+    # of a large file among them): a list may grow to twice that before it is cut, and after
+    # a cut, an issue that would sort after the last one kept is not added.
+    _error_cut: tuple[int, str, str, str] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+    _warning_cut: tuple[int, str, str, str] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+
     def add(self, issue: Issue) -> None:
         if issue.severity == "error":
             self.error_count += 1
-            if self.max_errors is None or len(self.errors) < self.max_errors:
+            if self.max_errors is None:
                 self.errors.append(issue)
+            else:
+                self._error_cut = self._keep(self.errors, issue, self._error_cut)
         else:
             self.warning_count += 1
-            if self.max_errors is None or len(self.warnings) < self.max_errors:
+            if self.max_errors is None:
                 self.warnings.append(issue)
+            else:
+                self._warning_cut = self._keep(self.warnings, issue, self._warning_cut)
+
+    def _keep(
+        self, kept: list[Issue], issue: Issue, cut: tuple[int, str, str, str] | None
+    ) -> tuple[int, str, str, str] | None:
+        limit = self.max_errors or 0
+        if limit <= 0 or (cut is not None and _order(issue) >= cut):
+            return cut
+        kept.append(issue)
+        if len(kept) >= 2 * limit:
+            kept.sort(key=_order)
+            del kept[limit:]
+            cut = _order(kept[-1])
+        return cut
 
     def sort(self) -> None:
-        def key(i: Issue) -> tuple[int, str]:
-            return (i.row if i.row is not None else 0, i.column or "")
-
-        self.errors.sort(key=key)
-        self.warnings.sort(key=key)
+        """Sort by row, column, code and value (and cut to ``max_errors``)."""
+        self.errors.sort(key=_order)
+        self.warnings.sort(key=_order)
+        if self.max_errors is not None:
+            limit = max(self.max_errors, 0)
+            for kept, name in ((self.errors, "_error_cut"), (self.warnings, "_warning_cut")):
+                if len(kept) > limit:
+                    del kept[limit:]
+                    setattr(self, name, _order(kept[-1]) if kept else None)
 
     def _all_errors(self) -> list[Issue]:
         return [self.fatal, *self.errors] if self.fatal is not None else list(self.errors)
@@ -155,6 +187,14 @@ class Report:
                 ).message(lang)
             )
         return "\n".join(lines) + "\n"
+
+
+def _order(i: Issue) -> tuple[int, str, str, str]:
+    # File-level issues (no row) keep the order they were added in: a stable sort, and
+    # they tie.
+    if i.row is None:
+        return (0, i.column or "", "", "")
+    return (i.row, i.column or "", i.code, i.value or "")
 
 
 def _line(i: Issue, lang: str) -> str:

@@ -4,8 +4,10 @@ CSV files are cut into chunks of whole records (reader.py) and checked by a pool
 processes (one per core, bounded queue, so memory stays flat). A file given by path is
 memory-mapped by the parent, which only finds where chunks end; each worker reads its own
 chunk with ``pread``, so no chunk crosses a pipe. Results are merged in file order, and IDs
-are checked for duplicates across chunks in the parent with a table of 64-bit hashes (the
-ID strings cross back as one string a chunk, split only when a duplicate is reported).
+are checked for duplicates across chunks in the parent with a table of 64-bit hashes, in
+bounded memory: past a budget of IDs, the others go to a temporary directory and are
+compared at the end (idset.py). The ID strings cross back as one string a chunk, split only
+when a duplicate is reported.
 A chunk that pyarrow can read line for line (no quotes, no blank or ragged rows) is parsed
 and pre-screened by arrow_path.py; any other goes through checks.py alone.
 Workbooks are read with calamine and checked in-process in batches.
@@ -29,6 +31,7 @@ import numpy as np
 
 from kanmin.standards import arrow_path
 from kanmin.standards.checks import Area, Checker, ChunkResult, check_header
+from kanmin.standards.idset import NEW, SPILLED, DuplicateIds, HashTable
 from kanmin.standards.reader import CsvSource, ReadError, Source, XlsxSource, open_source
 from kanmin.standards.report import Issue, Report
 from kanmin.standards.schemas import (
@@ -200,11 +203,15 @@ def _check_chunk(
 
 
 class _Merger:
-    def __init__(self, report: Report, checker: Checker) -> None:
+    """Adds chunk results to the report in file order and finds duplicate IDs across chunks
+    (``id_budget``: distinct IDs kept in memory, the rest go to disk; see idset.py). Call
+    :meth:`finish` after the last chunk and :meth:`close` in any case."""
+
+    def __init__(self, report: Report, checker: Checker, id_budget: int | None = None) -> None:
         self.report = report
         self.checker = checker
         self.records = 0
-        self.seen = _HashSet()
+        self.ids = DuplicateIds(id_budget)
         # hash() from a worker agrees with ours when it ran here or in a forked child.
         self.trust_hashes = True
         self.id_column = checker.header[checker.id_index] if checker.id_index is not None else None
@@ -228,11 +235,25 @@ class _Merger:
             self._duplicates(res, base)
         self.records += res.records
 
+    def finish(self) -> None:
+        """Report the duplicates among the IDs that did not fit in memory."""
+        for row, first, value in self.ids.finish():
+            self._duplicate(row, first, value)
+
+    def close(self) -> None:
+        self.ids.close()
+
+    def _duplicate(self, row: int, first: int, value: str) -> None:
+        # The row of the first occurrence, wherever it was: the message does not depend on
+        # where chunks end or on what fitted in memory.
+        params = {"first": f"{first}行目", "first_en": f"on row {first}"}
+        self.report.add(Issue("duplicate_id", "error", row, self.id_column, value, params))
+
     def _duplicates(self, res: ChunkResult, base: int) -> None:
         """IDs seen before (in this chunk or an earlier one). Hashes come from the worker
         (forked, so ``hash`` agrees); the ID strings are only looked at for the rows
-        reported and for cells whose hash is that of the empty string."""
-        rows = res.id_rows
+        reported, for cells whose hash is that of the empty string, and for IDs that do not
+        fit in memory (written to disk)."""
         hashes = res.id_hashes if res.id_hashes is not None and self.trust_hashes else None
         if hashes is None:
             hashes = array("q", map(hash, res.id_list()))
@@ -246,99 +267,50 @@ class _Merger:
                 nonempty[i] = ids[i] != ""
         pos = np.flatnonzero(nonempty) if not nonempty.all() else None
         mine = every if pos is None else every[pos]
+        rel = (
+            np.asarray(res.id_rows, dtype=np.int64)
+            if res.id_rows is not None
+            else np.arange(len(every), dtype=np.int64)
+        )
+        rows = base + (rel if pos is None else rel[pos])
         uniq, first_at, inverse = np.unique(mine, return_index=True, return_inverse=True)
-        before = self.seen.add_unique(uniq)
+        earlier = self.ids.add(uniq, rows[first_at])[inverse]
+        first = np.where(earlier >= 0, earlier, rows[first_at][inverse])
         repeated = first_at[inverse] != np.arange(len(mine))
-        earlier = before[inverse]
-        flagged = np.flatnonzero(earlier | repeated)
-        if not len(flagged):
-            return
-        ids = res.id_list()
-        for k in flagged.tolist():
-            i = k if pos is None else int(pos[k])
-            row = base + (rows[i] if rows is not None else i)
-            if earlier[k]:
-                params = {"first": "前の行", "first_en": "on an earlier row"}
-            else:
-                j = int(first_at[inverse[k]])
-                j = j if pos is None else int(pos[j])
-                first = base + (rows[j] if rows is not None else j)
-                params = {"first": f"{first}行目", "first_en": f"on row {first}"}
-            self.report.add(Issue("duplicate_id", "error", row, self.id_column, ids[i], params))
+        flagged = np.flatnonzero((earlier >= 0) | ((earlier == NEW) & repeated))
+        if len(flagged):
+            ids = res.id_list()
+            for k in flagged.tolist():
+                i = k if pos is None else int(pos[k])
+                self._duplicate(int(rows[k]), int(first[k]), ids[i])
+        spilled = np.flatnonzero(earlier == SPILLED)
+        if len(spilled):
+            text, starts, lengths = _id_bytes(res, len(every))
+            at = spilled if pos is None else pos[spilled]
+            self.ids.spill(mine[spilled], rows[spilled], text, starts[at], lengths[at])
+
+
+def _id_bytes(
+    res: ChunkResult, n: int
+) -> tuple[bytes, np.ndarray[Any, np.dtype[np.int64]], np.ndarray[Any, np.dtype[np.int64]]]:
+    """The chunk's IDs as UTF-8, with where each starts and its length in bytes."""
+    text = res.id_text
+    if text is not None:
+        data = text.encode("utf-8", "surrogatepass")
+        # No ID holds a line break here, and byte 10 is no part of another UTF-8 character.
+        breaks = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+        if len(breaks) + 1 == n:
+            starts = np.concatenate(([0], breaks + 1)).astype(np.int64)
+            ends = np.concatenate((breaks, [len(data)])).astype(np.int64)
+            return data, starts, ends - starts
+    encoded = [s.encode("utf-8", "surrogatepass") for s in res.id_list()]
+    lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
+    return b"".join(encoded), np.cumsum(lengths) - lengths, lengths
 
 
 _NO_HASHES = np.zeros(0, dtype=np.int64)
 _EMPTY_HASH = hash("")
-
-
-class _HashSet:
-    """A set of 64-bit hashes in one open-addressing table (linear probing, at most half
-    full: 16 to 32 bytes an ID, where a Python set of ints takes about 70), filled and
-    probed a whole chunk of IDs at a time with numpy."""
-
-    def __init__(self, capacity: int = 1 << 20) -> None:
-        self.table: np.ndarray[Any, np.dtype[np.int64]] = np.zeros(capacity, dtype=np.int64)
-        self.size = 0
-
-    def add_unique(
-        self, values: np.ndarray[Any, np.dtype[np.int64]]
-    ) -> np.ndarray[Any, np.dtype[np.bool_]]:
-        """Add distinct ``values``; True where a value was already in the set."""
-        keys = np.where(values == 0, 1, values)  # 0 marks a free slot
-        if 2 * (self.size + len(keys)) > len(self.table):
-            self._grow(2 * (self.size + len(keys)))
-        return self._insert(keys)
-
-    def _insert(self, keys: np.ndarray[Any, np.dtype[np.int64]]) -> np.ndarray[Any, Any]:
-        table = self.table
-        mask = len(table) - 1
-        present = np.zeros(len(keys), dtype=bool)
-        idx = np.arange(len(keys))
-        # The top bits pick the slot: sorted keys then probe the table from one end to the
-        # other (cache-friendly), not at random.
-        shift = np.uint64(64 - (len(table).bit_length() - 1))
-        slots = (keys.view(np.uint64) >> shift).astype(np.int64)
-        while len(idx):
-            cur = table[slots]
-            hit = cur == keys
-            present[idx[hit]] = True
-            free = cur == 0
-            if free.any():
-                # Distinct keys may race for one free slot: the one whose write stayed wins.
-                table[slots[free]] = keys[free]
-                won = np.zeros(len(keys), dtype=bool)
-                won[free] = table[slots[free]] == keys[free]
-                self.size += int(won.sum())
-                rest = ~(hit | won)
-            else:
-                rest = ~hit
-            idx, keys, slots = idx[rest], keys[rest], (slots[rest] + 1) & mask
-            if len(idx) <= 64:  # the last few keys of long runs: one at a time
-                for i, key, start in zip(idx.tolist(), keys.tolist(), slots.tolist(), strict=True):
-                    at = start
-                    while True:
-                        held = int(table[at])
-                        if held == key:
-                            present[i] = True
-                            break
-                        if held == 0:
-                            table[at] = key
-                            self.size += 1
-                            break
-                        at = (at + 1) & mask
-                break
-        return present
-
-    def _grow(self, need: int) -> None:
-        capacity = len(self.table)
-        while capacity < need:
-            capacity *= 2
-        old = self.table[self.table != 0]
-        self.table = _NO_HASHES  # the old table is freed before the new one is made
-        old.sort()
-        self.table = np.zeros(capacity, dtype=np.int64)
-        self.size = 0
-        self._insert(old)
+_HashSet = HashTable  # the name the tests of the fast path know it by
 
 
 def _make_pool(
@@ -431,13 +403,28 @@ def _run_csv(
     progress: Progress | None,
 ) -> None:
     merger = _Merger(report, checker)
+    try:
+        _feed_csv(src, merger, total, workers, progress)
+        merger.finish()
+    finally:
+        merger.close()
+    report.rows = merger.records
+
+
+def _feed_csv(
+    src: CsvSource,
+    merger: _Merger,
+    total: int,
+    workers: int | None,
+    progress: Progress | None,
+) -> None:
+    checker = merger.checker
     n_workers = workers if workers is not None else min(os.cpu_count() or 1, 4)
     use_pool = n_workers > 1 and (total == 0 or total >= PARALLEL_MIN_BYTES or workers is not None)
     if use_pool and src.path is not None:
         with src.mapped() as mm:
             if mm is not None:
                 _run_csv_mapped(src, src.path, mm, merger, total, n_workers, progress)
-                report.rows = merger.records
                 return
     chunks = src.chunks()
     first_row = 2
@@ -494,24 +481,27 @@ def _run_csv(
                 f.cancel()
             pool.shutdown(wait=True, cancel_futures=True)
             gc.unfreeze()
-    report.rows = merger.records
 
 
 def _run_xlsx(src: XlsxSource, checker: Checker, report: Report, progress: Progress | None) -> None:
     merger = _Merger(report, checker)
     ncols = checker.ncols
-    for batch in src.records():
-        # A workbook row is as wide as the used range: trim/pad to the header.
-        fixed = []
-        for rec in batch:
-            if len(rec) > ncols and not any(rec[ncols:]):
-                rec = rec[:ncols]
-            elif len(rec) < ncols:
-                rec = rec + [""] * (ncols - len(rec))
-            fixed.append(rec)
-        merger.add(checker.check_records(fixed))
-        if progress:
-            progress(merger.records, 0, 0)
+    try:
+        for batch in src.records():
+            # A workbook row is as wide as the used range: trim/pad to the header.
+            fixed = []
+            for rec in batch:
+                if len(rec) > ncols and not any(rec[ncols:]):
+                    rec = rec[:ncols]
+                elif len(rec) < ncols:
+                    rec = rec + [""] * (ncols - len(rec))
+                fixed.append(rec)
+            merger.add(checker.check_records(fixed))
+            if progress:
+                progress(merger.records, 0, 0)
+        merger.finish()
+    finally:
+        merger.close()
     report.rows = merger.records
 
 

@@ -88,12 +88,11 @@ def _defective_rows(
 
 
 def _key(report: Report) -> list[str]:
-    # A duplicate ID names the row of its first occurrence when that row was in the same
-    # chunk, else "an earlier row": that depends on where chunks end, so it is left out.
+    # Every finding with its parameters: a duplicate ID names the row of its first
+    # occurrence whatever chunk that row was in.
     return sorted(
         json.dumps(
-            [i.row, i.column, i.code, i.severity, i.value]
-            + ([] if i.code == "duplicate_id" else [i.params]),
+            [i.row, i.column, i.code, i.severity, i.value, i.params],
             ensure_ascii=False,
             default=str,
         )
