@@ -181,7 +181,7 @@ def package_details(ids: Sequence[uuid.UUID]) -> list[PackageDetails]:
             params,
         )
         for dataset_id, *tag in cursor.fetchall():
-            found[_uuid_str(dataset_id)].tags.append(_row_values(("id", "name"), tag))
+            found[_uuid_text(dataset_id)].tags.append(_row_values(("id", "name"), tag))
         group_columns = ", ".join(f"g.{c}" for c in _GROUP_COLUMNS)
         cursor.execute(
             f"SELECT l.dataset_id, {group_columns} FROM {groups_link} l"  # noqa: S608
@@ -190,7 +190,7 @@ def package_details(ids: Sequence[uuid.UUID]) -> list[PackageDetails]:
             params,
         )
         for dataset_id, *group in cursor.fetchall():
-            found[_uuid_str(dataset_id)].groups.append(_row_values(_GROUP_COLUMNS, group))
+            found[_uuid_text(dataset_id)].groups.append(_row_values(_GROUP_COLUMNS, group))
         cursor.execute(
             f"SELECT {', '.join(_RESOURCE_COLUMNS)} FROM {Resource._meta.db_table}"  # noqa: S608
             f" WHERE dataset_id IN ({marks})",
@@ -203,10 +203,12 @@ def package_details(ids: Sequence[uuid.UUID]) -> list[PackageDetails]:
         details.tags.sort(key=lambda t: t["name"])
         details.groups.sort(key=lambda g: g["name"])
         details.resources.sort(key=lambda r: (r["position"], r["created"]))
-    return [found[key] for key in map(_uuid_str, ids) if key in found]
+    return [found[key] for key in map(_uuid_text, ids) if key in found]
 
 
-def _uuid_str(value: Any) -> str:
+def _uuid_text(value: Any) -> str:
+    """``str(uuid)`` of an id as the database gives it (hex on SQLite, dashed text or a UUID
+    on PostgreSQL)."""
     return str(value) if isinstance(value, uuid.UUID) else str(uuid.UUID(value))
 
 
@@ -217,12 +219,16 @@ def _row_values(columns: Sequence[str], values: Sequence[Any]) -> dict[str, Any]
         if value is None:
             continue
         if name in _UUIDS:
-            row[name] = _uuid_str(value)
+            row[name] = _uuid_text(value)
         elif name in _TIMES and isinstance(value, str):
             row[name] = parse_datetime(value)
         elif name in _DATES and isinstance(value, str):
             row[name] = parse_date(value)
     return row
+
+
+def _no_dataset(id_or_name: str) -> NotFound:
+    return NotFound(_("Dataset %(name)s was not found.") % {"name": id_or_name}, code="no_dataset")
 
 
 def _by_id_or_name(queryset: QuerySet[Any], id_or_name: str) -> Any:
@@ -247,9 +253,7 @@ def dataset_get(
     )
     dataset = _by_id_or_name(queryset, id_or_name)
     if dataset is None:
-        raise NotFound(
-            _("Dataset %(name)s was not found.") % {"name": id_or_name}, code="no_dataset"
-        )
+        raise _no_dataset(id_or_name)
     return dataset
 
 
@@ -265,9 +269,7 @@ def dataset_id_get(
     queryset = dataset_list(municipality=municipality, viewer=viewer, staff_within=staff_within)
     found = _by_id_or_name(queryset.values_list("pk", flat=True), id_or_name)
     if found is None:
-        raise NotFound(
-            _("Dataset %(name)s was not found.") % {"name": id_or_name}, code="no_dataset"
-        )
+        raise _no_dataset(id_or_name)
     return uuid.UUID(str(found))
 
 
@@ -277,9 +279,7 @@ def dataset_for_edit(*, municipality: Municipality, id_or_name: str) -> Dataset:
         _scoped(Dataset, municipality).select_related("organization", "municipality"), id_or_name
     )
     if dataset is None:
-        raise NotFound(
-            _("Dataset %(name)s was not found.") % {"name": id_or_name}, code="no_dataset"
-        )
+        raise _no_dataset(id_or_name)
     return dataset
 
 
@@ -585,11 +585,6 @@ def _facet_counts(
     return facets
 
 
-def _uuid_text(value: str) -> str:
-    """``str(uuid)`` of an id as the database gives it (hex on SQLite, dashed on PostgreSQL)."""
-    return str(uuid.UUID(value))
-
-
 def _license_title(license_id: str) -> str:
     lic = licenses.get(license_id)
     return lic.title if lic else license_id
@@ -865,40 +860,29 @@ def dataset_activity(*, dataset: Dataset, limit: int = 50) -> list[AuditEvent]:
     )
 
 
-TRACKING_RECENT_DAYS = 14  # CKAN's tracking counts "recent" over the last 14 days
+RECENT_DAYS = 14  # CKAN's tracking counts "recent" over the last 14 days
 
 
-def dataset_tracking(*, dataset_id: uuid.UUID, today: date) -> dict[str, Any]:
-    """CKAN's ``tracking_summary``: page views of a dataset and downloads of each of its
-    files, in all and over the last :data:`TRACKING_RECENT_DAYS` days (today included)."""
-    since = today - timedelta(days=TRACKING_RECENT_DAYS - 1)
+def dataset_hits(*, dataset_id: uuid.UUID, today: date) -> dict[str, Any]:
+    """Page views of a dataset and downloads of its files (in all and per file), each as
+    ``{"total", "recent"}``: recent is the last :data:`RECENT_DAYS` days, today included
+    (CKAN's ``tracking_summary``)."""
+    since = today - timedelta(days=RECENT_DAYS - 1)
     views = {"total": 0, "recent": 0}
-    files: dict[str, dict[str, int]] = {}
+    downloads = {"total": 0, "recent": 0}
+    by_resource: dict[str, dict[str, int]] = {}
     rows = DailyCount.all_tenants.filter(dataset_id=dataset_id).values_list(
         "kind", "resource_key", "day", "count"
     )
     for kind, resource_key, day, count in rows:
         if kind == HitKind.VIEW:
-            summary = views
-        elif resource_key:
-            summary = files.setdefault(resource_key, {"total": 0, "recent": 0})
+            counters = [views]
         else:
-            continue
-        summary["total"] += count
-        if day >= since:
-            summary["recent"] += count
-    return {"dataset": views, "resources": files}
-
-
-def dataset_hits(*, dataset: Dataset) -> dict[str, Any]:
-    """Page views and downloads of a dataset: in all, and per file."""
-    rows = DailyCount.all_tenants.filter(dataset=dataset).values_list(
-        "kind", "resource_key", "count"
-    )
-    totals = {HitKind.VIEW.value: 0, HitKind.DOWNLOAD.value: 0}
-    by_resource: dict[str, int] = {}
-    for kind, resource_key, count in rows:
-        totals[kind] = totals.get(kind, 0) + count
-        if kind == HitKind.DOWNLOAD and resource_key:
-            by_resource[resource_key] = by_resource.get(resource_key, 0) + count
-    return {"views": totals["view"], "downloads": totals["download"], "by_resource": by_resource}
+            counters = [downloads]
+            if resource_key:
+                counters.append(by_resource.setdefault(resource_key, {"total": 0, "recent": 0}))
+        for counter in counters:
+            counter["total"] += count
+            if day >= since:
+                counter["recent"] += count
+    return {"views": views, "downloads": downloads, "by_resource": by_resource}

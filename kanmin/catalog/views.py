@@ -184,11 +184,11 @@ def dataset_detail(request: HttpRequest, name: str) -> HttpResponse:
         )
     except NotFound:
         raise Http404 from None
-    hits = selectors.dataset_hits(dataset=dataset)
+    hits = selectors.dataset_hits(dataset_id=dataset.pk, today=timezone.localdate())
     resources = [
         {
             "resource": resource,
-            "downloads": hits["by_resource"].get(str(resource.pk), 0),
+            "downloads": hits["by_resource"].get(str(resource.pk), {}).get("total", 0),
             "url": _download_url(municipality, resource),
             "page": tenant_reverse(
                 "catalog:resource_detail",

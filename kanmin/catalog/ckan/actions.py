@@ -311,11 +311,11 @@ def package_show(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     )
     result = dictize.package_dicts(ctx.request, [pk])[0]
     if _bool(data.get("include_tracking")):
-        tracking = selectors.dataset_tracking(dataset_id=pk, today=timezone.localdate())
-        result["tracking_summary"] = tracking["dataset"]
+        hits = selectors.dataset_hits(dataset_id=pk, today=timezone.localdate())
+        result["tracking_summary"] = hits["views"]
         for resource in result["resources"]:
             none = {"total": 0, "recent": 0}
-            resource["tracking_summary"] = tracking["resources"].get(resource["id"], none)
+            resource["tracking_summary"] = hits["by_resource"].get(resource["id"], none)
     return result
 
 

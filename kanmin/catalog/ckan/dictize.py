@@ -50,7 +50,7 @@ def download_url(
     return request.build_absolute_uri(path)
 
 
-def resource_values(resource: Resource) -> dict[str, Any]:
+def _resource_row(resource: Resource) -> dict[str, Any]:
     """A resource as :func:`selectors.package_details` gives it."""
     return {
         "id": str(resource.pk),
@@ -69,7 +69,7 @@ def resource_values(resource: Resource) -> dict[str, Any]:
 
 
 def resource_dict(request: HttpRequest, resource: Resource) -> dict[str, Any]:
-    return _resource_dict(request, resource_values(resource), resource.municipality.lg_code)
+    return _resource_dict(request, _resource_row(resource), resource.municipality.lg_code)
 
 
 def _resource_dict(request: HttpRequest, r: dict[str, Any], lg_code: str) -> dict[str, Any]:

@@ -105,3 +105,21 @@ def test_pages_point_harvesters_at_their_dcat_and_the_open_data_list(client, dat
             response = client.get(href)
             assert response.status_code == 200, href
             assert response["Content-Type"].startswith(media_type)
+
+
+def test_the_dataset_page_shows_page_views_and_downloads(client, make_dataset, steward):
+    dataset = make_dataset("counted", "数えるデータ")
+    resource = services.resource_create(
+        municipality=dataset.municipality,
+        actor=steward,
+        dataset=dataset,
+        upload=SimpleUploadedFile("counted.csv", b"a,b\r\n1,2\r\n"),
+    )
+    page = "/m/452025/catalog/dataset/counted/"
+    for _ in range(3):
+        assert client.get(page).status_code == 200  # each anonymous visit is one view
+    download = f"/m/452025/dataset/{dataset.pk}/resource/{resource.pk}/download/counted.csv"
+    assert client.get(download).status_code == 200
+    html = client.get(page, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Downloads</th><td>1</td>" in html
+    assert "Page views</th><td>3</td>" in html
