@@ -31,7 +31,7 @@ import numpy as np
 
 from kanmin.standards import arrow_path
 from kanmin.standards.checks import Area, Checker, ChunkResult, check_header
-from kanmin.standards.idset import NEW, SPILLED, DuplicateIds, HashTable
+from kanmin.standards.idset import NEW, SPILLED, DuplicateIds
 from kanmin.standards.reader import CsvSource, ReadError, Source, XlsxSource, open_source
 from kanmin.standards.report import Issue, Report
 from kanmin.standards.schemas import (
@@ -310,7 +310,6 @@ def _id_bytes(
 
 _NO_HASHES = np.zeros(0, dtype=np.int64)
 _EMPTY_HASH = hash("")
-_HashSet = HashTable  # the name the tests of the fast path know it by
 
 
 def _make_pool(

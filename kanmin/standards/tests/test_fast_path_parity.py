@@ -16,9 +16,10 @@ import pytest
 
 from kanmin.standards import arrow_path
 from kanmin.standards.checks import has_suspicious
+from kanmin.standards.idset import HashTable
 from kanmin.standards.report import Report
 from kanmin.standards.tests.factories import aed_rows, csv_bytes
-from kanmin.standards.validate import _HashSet, validate
+from kanmin.standards.validate import validate
 
 # (column, bad value): cells with and without quotes, line breaks, characters to flag.
 _DEFECTS = [
@@ -168,7 +169,7 @@ def test_fast_path_fails_like_the_exact_path_on_unreadable_files(tmp_path, monke
 
 def test_id_hash_set_agrees_with_a_python_set():
     rng = np.random.default_rng(7)
-    seen = _HashSet(capacity=16)
+    seen = HashTable(capacity=16)
     ref: set[int] = set()
     for _ in range(300):
         # Small numbers crowd a few slots, so long probe runs and growth are exercised.
