@@ -107,6 +107,45 @@ def request_paths(names: list[str], n: int, seed: int = 7) -> list[tuple[str, st
     return paths
 
 
+def cold_paths(names: list[str], ids: list[str], seed: int = 7) -> list[tuple[str, str]]:
+    """Every path once: each dataset by name and by id, and every search query with every
+    filter, page size 1-20 and page 1-20, shuffled. No answer can come from a cache until
+    a list is used up (the figures say how many requests repeated a path)."""
+    rng = random.Random(seed)
+    show = [f"/api/3/action/package_show?{urllib.parse.urlencode({'id': x})}" for x in names + ids]
+    search = []
+    queries = [q for qs in catalog.QUERY_CLASSES.values() for q in qs]
+    for q in queries:
+        for fq in catalog.FILTERS:
+            for rows in range(1, 21):
+                for page in range(20):
+                    params = {"q": q, "rows": str(rows), "start": str(page * rows)}
+                    params["facet.field"] = SEARCH_FACETS
+                    if fq:
+                        params["fq"] = fq
+                    query = urllib.parse.urlencode(params)
+                    search.append(f"/api/3/action/package_search?{query}")
+    rng.shuffle(show)
+    rng.shuffle(search)
+    mixed: list[tuple[str, str]] = []
+    for i in range(max(len(show), len(search))):
+        mixed += [("package_show", p) for p in show[i : i + 1]]
+        mixed += [("package_search", p) for p in search[i : i + 1]]
+    return mixed
+
+
+def split_warmup(paths: list[tuple[str, str]], share: float) -> tuple[list, list]:
+    """The first ``share`` of each action's paths for the warm-up, the rest measured."""
+    warm: list[tuple[str, str]] = []
+    rest: list[tuple[str, str]] = []
+    for action in ("package_show", "package_search"):
+        mine = [x for x in paths if x[0] == action]
+        cut = int(len(mine) * share)
+        warm += mine[:cut]
+        rest += mine[cut:]
+    return warm, rest
+
+
 async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]:
     """(status, body, keep-alive) of one HTTP/1.1 response."""
     head = await reader.readuntil(b"\r\n\r\n")
@@ -274,6 +313,12 @@ def main() -> None:
         help="load generator: wrk (Debian package wrk; the default when installed) or the "
         "asyncio one in this script, which takes a share of the CPU from the server",
     )
+    ap.add_argument(
+        "--cold",
+        action="store_true",
+        help="every request asks a path not asked before (all cache misses) until the lists "
+        "run out: each dataset by name and by id, each query with 400 page choices",
+    )
     ap.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432")
     ap.add_argument("--pg-db", default="kanmin_bench_api")
     args = ap.parse_args()
@@ -302,14 +347,19 @@ def main() -> None:
         res["generate_seconds"] = filled.get("generate_seconds")
         port = free_port()
         server = start_server(args, env, port)
-        paths = request_paths(filled["published_names"], 4000)
+        if args.cold:
+            names, ids = filled["published_names"], filled["published_ids"]
+            warm_paths, paths = split_warmup(cold_paths(names, ids), 0.1)
+        else:
+            paths = request_paths(filled["published_names"], 4000)
+            warm_paths = paths
         if args.client == "wrk":
             if args.warmup > 0:
-                wrk_load(port, paths, args.connections, args.warmup, work)
+                wrk_load(port, warm_paths, args.connections, args.warmup, work)
             by_action = wrk_load(port, paths, args.connections, args.duration, work)
         else:
             if args.warmup > 0:
-                asyncio.run(load(port, paths, args.connections, args.warmup))
+                asyncio.run(load(port, warm_paths, args.connections, args.warmup))
             results, elapsed = asyncio.run(load(port, paths, args.connections, args.duration))
     finally:
         if server is not None:
@@ -336,6 +386,13 @@ def main() -> None:
         res["overall"] = figures([(t, ok) for _a, t, ok in results], elapsed)
         for action in ("package_show", "package_search"):
             res[action] = figures([(t, ok) for a, t, ok in results if a == action], elapsed)
+    res["mode"] = "cold" if args.cold else "cycled"
+    for action in ("package_show", "package_search"):
+        distinct = len({p for a, p in paths if a == action})
+        res[action]["distinct_paths"] = distinct
+        # wrk and the asyncio client both go through the list in order: a request beyond
+        # the list's length asks a path already answered (and maybe cached).
+        res[action]["repeated_requests"] = max(0, res[action].get("requests", 0) - distinct)
     overall = res["overall"]
     res["target"] = {"errors": 0, "p99_ms": TARGET_P99_MS}
     res["ratios"] = {

@@ -401,7 +401,8 @@ def child(args: argparse.Namespace) -> None:
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     if args.populate_only:
         published = Dataset.all_tenants.filter(state="published").order_by("name")
-        out["published_names"] = list(published.values_list("name", flat=True)[:5000])
+        out["published_names"] = list(published.values_list("name", flat=True))
+        out["published_ids"] = [str(i) for i in published.values_list("id", flat=True)]
         print("RESULT " + json.dumps(out, ensure_ascii=False))
         return
     plan = query_plan(args.queries)

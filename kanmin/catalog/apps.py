@@ -9,3 +9,7 @@ class CatalogConfig(AppConfig):
 
     def ready(self) -> None:
         from kanmin.catalog import metrics  # noqa: F401  (registers the KPI providers)
+        from kanmin.catalog import search_index
+        from kanmin.core import serving
+
+        serving.register(search_index.current)

@@ -28,6 +28,7 @@ import numpy as np
 
 from kanmin.catalog import quality, search
 from kanmin.catalog.models import Dataset, DatasetState, Resource, SearchGeneration
+from kanmin.core import serving
 
 # Sort columns the index can order by exactly as the databases do (text columns are left to
 # SQL: PostgreSQL orders them by its collation).
@@ -308,4 +309,5 @@ def current() -> Index:
     with _lock:
         if _current is None or _current.generation != generation:
             _current = Index(generation)
+            serving.settle()
         return _current

@@ -136,6 +136,17 @@ def test_demo_is_idempotent_and_serve_answers(tmp_path):
         assert headers.get("Content-Encoding") == "gzip"
         assert b":root" in gzip.decompress(payload)
         assert _get(base + "/m/999999/")[0] == 404
+        # Workers listen with SO_REUSEPORT; a second server on the same port is refused
+        # rather than silently given half the traffic.
+        second_server = subprocess.run(
+            [_kanmin(), "serve", "--bind", f"127.0.0.1:{port}", "--task-workers", "0"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert second_server.returncode != 0
+        assert f"Cannot listen on 127.0.0.1:{port}" in second_server.stderr
         # The task worker started beside the server runs queued file checks.
         _queue_a_check(env)
         for _ in range(150):
