@@ -266,11 +266,43 @@ def dataset_id_get(
 ) -> uuid.UUID:
     """The id of a dataset given by id or name, if the viewer may see it (for
     :func:`package_details`, which reads the rest)."""
-    queryset = dataset_list(municipality=municipality, viewer=viewer, staff_within=staff_within)
-    found = _by_id_or_name(queryset.values_list("pk", flat=True), id_or_name)
+    if viewer is not None and not viewer.is_authenticated and staff_within is None:
+        found = _published_id(municipality, id_or_name)
+    else:
+        queryset = dataset_list(municipality=municipality, viewer=viewer, staff_within=staff_within)
+        found = _by_id_or_name(queryset.values_list("pk", flat=True), id_or_name)
     if found is None:
         raise _no_dataset(id_or_name)
-    return uuid.UUID(str(found))
+    return uuid.UUID(_uuid_text(found))
+
+
+def _published_id(municipality: Municipality | None, id_or_name: str) -> Any:
+    """What :func:`_by_id_or_name` finds among published datasets, in plain statements: an
+    anonymous package_show does this on every uncached read."""
+    value = (id_or_name or "").strip()
+    table, muni_table = Dataset._meta.db_table, Municipality._meta.db_table
+    where = "d.state = %s"
+    params: list[Any] = [str(DatasetState.PUBLISHED)]
+    if municipality is not None:
+        where += " AND d.municipality_id = %s"
+        params.append(municipality.pk)
+    with connection.cursor() as cursor:
+        if search.is_uuid(value):
+            pk = Dataset._meta.pk.get_db_prep_value(uuid.UUID(value), connection)
+            cursor.execute(
+                f"SELECT d.id FROM {table} d WHERE {where} AND d.id = %s",  # noqa: S608
+                [*params, pk],
+            )
+            row = cursor.fetchone()
+            if row is not None:
+                return row[0]
+        cursor.execute(
+            f"SELECT d.id FROM {table} d JOIN {muni_table} m ON m.id = d.municipality_id"  # noqa: S608
+            f" WHERE {where} AND d.name = %s ORDER BY m.lg_code LIMIT 1",
+            [*params, value],
+        )
+        row = cursor.fetchone()
+    return row[0] if row is not None else None
 
 
 def dataset_for_edit(*, municipality: Municipality, id_or_name: str) -> Dataset:

@@ -327,6 +327,34 @@ def test_root_sees_all_municipalities_the_prefix_only_one(
     assert post(client, "package_show", {"id": "kids"}).status_code == 404
 
 
+def test_the_public_finds_published_datasets_by_id_or_name_and_nothing_else(
+    client, make_dataset, miyazaki, other_org
+):
+    here = make_dataset("shared-name", "都城のデータ")
+    there = make_dataset(
+        "shared-name", "宮崎のデータ", municipality=miyazaki, organization=other_org
+    )
+    hidden = {
+        state: make_dataset(f"{state}-set", "見えない", state=state)
+        for state in ("draft", "private", "withdrawn")
+    }
+
+    def shown(id_or_name: str, base: str = BASE) -> str | None:
+        response = client.get(base + "package_show", {"id": id_or_name})
+        return response.json()["result"]["id"] if response.status_code == 200 else None
+
+    assert shown("shared-name") == str(here.id)
+    assert shown(str(there.id)) is None  # another municipality's, under this prefix
+    assert shown(str(there.id), "/api/3/action/") == str(there.id)
+    assert shown(str(here.id).upper(), "/api/3/action/") == str(here.id)
+    # By name at the root: the municipality with the lower code (452017 宮崎市) first.
+    assert shown("shared-name", "/api/3/action/") == str(there.id)
+    assert shown("no-such-name") is None
+    for dataset in hidden.values():
+        assert shown(dataset.name, "/api/3/action/") is None
+        assert shown(str(dataset.id)) is None
+
+
 def test_organization_group_tag_and_license_lists(client, published, miyakonojo):
     from kanmin.catalog import services
 
