@@ -51,6 +51,9 @@ KIND_LABELS = {
     "parquet": _("a Parquet file"),
     "html": _("a web page (HTML)"),
     "text": pgettext_lazy("file kind", "text"),
+    "csv_text": _("a table in CSV form, not JSON"),
+    "not_json": _("text that is not JSON"),
+    "utf16_text": _("UTF-16 text (JSON must be UTF-8)"),
     "binary": _("binary data"),
 }
 
@@ -141,6 +144,19 @@ def sniff(head: bytes, stream: BinaryIO | None = None) -> str:
     return "text"
 
 
+def _not_json_kind(head: bytes, stripped: bytes) -> str:
+    """What text that does not start like JSON is: a web page, a CSV table, UTF-16 (JSON
+    is exchanged as UTF-8 only, RFC 8259) or other text."""
+    if stripped[:1] == b"<":
+        return "html"
+    if head.startswith(_TEXT_BOMS[1:]):
+        return "utf16_text"
+    first_line = stripped.split(b"\n", 1)[0]
+    if b"," in first_line or b"\t" in first_line:
+        return "csv_text"
+    return "not_json"
+
+
 def check(filename: str, stream: BinaryIO) -> Mismatch | None:
     """``None`` when the content may be what the extension says, else what it looks like."""
     ext = filename.lower().rsplit(".", 1)[-1] if "." in filename else ""
@@ -159,7 +175,7 @@ def check(filename: str, stream: BinaryIO) -> Mismatch | None:
     if kind == "text":
         stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
         if ext in _JSON_EXTENSIONS and stripped and stripped[:1] not in (b"{", b"["):
-            return Mismatch(ext, "html" if stripped[:1] == b"<" else "text")
+            return Mismatch(ext, _not_json_kind(head, stripped))
         if ext in _XML_EXTENSIONS and stripped and stripped[:1] != b"<":
             return Mismatch(ext, "text")
     return None

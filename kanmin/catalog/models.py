@@ -237,6 +237,8 @@ class Dataset(TenantModel):
 
 
 TABULAR_EXTENSIONS = frozenset({"csv", "tsv", "txt", "xlsx"})
+# A .json file is GeoJSON only when its format says so (the file is not opened to find out).
+GEOJSON_FORMATS = frozenset({"GEOJSON"})
 
 
 def resource_upload_to(instance: Resource, filename: str) -> str:
@@ -296,9 +298,27 @@ class Resource(TenantModel):
         return self.file.name.rsplit("/", 1)[-1] if self.file else ""
 
     @property
+    def extension(self) -> str:
+        return self.filename.lower().rsplit(".", 1)[-1]
+
+    @property
     def is_tabular(self) -> bool:
-        """A file the standards engine can check (CSV, TSV, Excel workbook)."""
-        return bool(self.file) and self.filename.lower().rsplit(".", 1)[-1] in TABULAR_EXTENSIONS
+        """A file the standards engine can check against a schema (CSV, TSV, Excel workbook)."""
+        return bool(self.file) and self.extension in TABULAR_EXTENSIONS
+
+    @property
+    def is_geojson(self) -> bool:
+        """A GeoJSON file (.geojson, or .json whose format is GeoJSON), checked against
+        RFC 7946."""
+        if not self.file:
+            return False
+        ext = self.extension
+        return ext == "geojson" or (ext == "json" and self.format.upper() in GEOJSON_FORMATS)
+
+    @property
+    def is_checkable(self) -> bool:
+        """A file the standards engine checks in the background: a table or GeoJSON."""
+        return self.is_tabular or self.is_geojson
 
     def as_audit(self) -> dict[str, Any]:
         return {

@@ -637,7 +637,7 @@ def resource_create(
         after={"dataset": dataset.name, **resource.as_audit()},
         extra={"dataset_id": str(dataset.pk)},
     )
-    if upload is not None and resource.is_tabular:
+    if upload is not None and resource.is_checkable:
         _queue_validation(resource, _schema_for(resource))
     return resource
 
@@ -688,7 +688,7 @@ def resource_update(
         after=resource.as_audit(),
         extra={"dataset_id": str(resource.dataset_id)},
     )
-    if upload is not None and resource.is_tabular:
+    if upload is not None and resource.is_checkable:
         _queue_validation(resource, _schema_for(resource))
     return resource
 
@@ -725,6 +725,8 @@ MAX_KEPT_FINDINGS = 1000
 # Files up to this size are checked with every finding counted (an exact quality score).
 EXACT_QUALITY_BYTES = 64 * 1024 * 1024
 _PROGRESS_EVERY = 0.5  # seconds between progress writes
+# What a GeoJSON file is checked against (RFC 7946, not a national schema).
+GEOJSON_SCHEMA = "geojson"
 
 
 def _refresh_quality(dataset: Dataset) -> None:
@@ -750,7 +752,7 @@ def _queue_validation(resource: Resource, schema: str) -> Validation:
     validation = Validation.all_tenants.create(
         municipality=resource.municipality,
         resource=resource,
-        requested_schema=schema or "auto",
+        requested_schema=GEOJSON_SCHEMA if resource.is_geojson else (schema or "auto"),
         bytes_total=resource.size or 0,
     )
     # The database task backend writes the task in this same transaction: the check is
@@ -771,9 +773,10 @@ def resource_validate(
     one its header matches)."""
     require(actor, "catalog.change_resource", resource)
     require_same_tenant(municipality, resource)
-    if not resource.is_tabular:
+    if not resource.is_checkable:
         raise Invalid(
-            _("Only CSV, TSV and Excel (.xlsx) files can be checked."), code="not_tabular"
+            _("Only CSV, TSV, Excel (.xlsx) and GeoJSON files can be checked."),
+            code="not_tabular",
         )
     validation = _queue_validation(resource, schema or _schema_for(resource))
     record(
@@ -809,6 +812,7 @@ def validation_run(*, actor: Any = None, validation_id: str) -> Validation:
     """Run a queued check (called by the task worker). Progress is written as it goes; the
     result, the file's quality score and the dataset's are saved in one transaction."""
     from kanmin.standards import quality as standards_quality
+    from kanmin.standards.geojson import validate_geojson
     from kanmin.standards.validate import Area, validate
 
     validation = Validation.all_tenants.select_related(
@@ -835,14 +839,21 @@ def validation_run(*, actor: Any = None, validation_id: str) -> Validation:
     source = _source_of(resource)
     box = resource.municipality.area
     try:
-        report = validate(
-            source,
-            validation.requested_schema or "auto",
-            max_errors=None if exact else 20 * MAX_KEPT_FINDINGS,
-            workers=1 if exact else None,
-            progress=progress,
-            area=Area(*box) if box else None,
-        )
+        if resource.is_geojson:
+            report = validate_geojson(
+                source,
+                area=Area(*box) if box else None,
+                max_errors=None if exact else 20 * MAX_KEPT_FINDINGS,
+            )
+        else:
+            report = validate(
+                source,
+                validation.requested_schema or "auto",
+                max_errors=None if exact else 20 * MAX_KEPT_FINDINGS,
+                workers=1 if exact else None,
+                progress=progress,
+                area=Area(*box) if box else None,
+            )
         if validation.requested_schema in ("", "auto") and not resource.dataset.standard_dataset:
             _not_a_standard_is_fine(report)
         score = standards_quality.score(report)

@@ -34,6 +34,8 @@ from typing import TYPE_CHECKING, Any
 from kanmin.standards.checks import (
     _ASTRAL_RE,
     _CONTROL,
+    JAPAN_LATITUDE,
+    JAPAN_LONGITUDE,
     Checker,
     ChunkResult,
     Column,
@@ -135,7 +137,7 @@ def _clean_patterns(col: Column) -> list[str] | None:
     bodies: list[str] = []
     lo, hi = col.minimum, col.maximum
     if col.lat or col.lon:  # the exact rule also bounds coordinates to Japan
-        edge_lo, edge_hi = (20, 46) if col.lat else (122, 154)
+        edge_lo, edge_hi = JAPAN_LATITUDE if col.lat else JAPAN_LONGITUDE
         lo = edge_lo if lo is None else max(lo, edge_lo)
         hi = edge_hi if hi is None else min(hi, edge_hi)
         if lo >= hi:

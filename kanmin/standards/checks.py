@@ -32,12 +32,20 @@ from kanmin.standards.report import Issue, Severity
 from kanmin.standards.schemas import Field, Schema, header_key
 
 __all__ = [
+    "JAPAN_LATITUDE",
+    "JAPAN_LONGITUDE",
     "Checker",
     "ChunkResult",
     "Finding",
     "check_header",
     "corporate_number_check_digit",
+    "in_japan",
 ]
+
+# A point outside these is outside Japan (an error); inside, outside the municipality's own
+# box is only a warning. Degrees, WGS 84 / JGD2011.
+JAPAN_LATITUDE = (20.0, 46.0)
+JAPAN_LONGITUDE = (122.0, 154.0)
 
 # (record index within the chunk, column index, code, severity, value, params)
 Finding = tuple[int, int, str, str, str, dict[str, Any]]
@@ -873,10 +881,10 @@ def _typed(value: str, col: Column, out: list[_CellFinding]) -> None:
             out.append((f"type_{kind}", "error", _number_hint(value, kind == "integer")))
             return
         number = float(value)
-        if col.lat and not 20 <= number <= 46:
+        if col.lat and not JAPAN_LATITUDE[0] <= number <= JAPAN_LATITUDE[1]:
             out.append(("latitude_range", "error", {}))
             return
-        if col.lon and not 122 <= number <= 154:
+        if col.lon and not JAPAN_LONGITUDE[0] <= number <= JAPAN_LONGITUDE[1]:
             out.append(("longitude_range", "error", {}))
             return
         if col.area is not None and not col.area[0] <= number <= col.area[1]:
@@ -1035,11 +1043,19 @@ def outside_area(values: list[str], bounds: tuple[float, float]) -> list[int]:
     return out
 
 
+def in_japan(lat: float, lon: float) -> bool:
+    return (
+        JAPAN_LATITUDE[0] <= lat <= JAPAN_LATITUDE[1]
+        and JAPAN_LONGITUDE[0] <= lon <= JAPAN_LONGITUDE[1]
+    )
+
+
 def _swapped(lat: str, lon: str) -> bool:
+    """The latitude cell holds Japan's longitude and the longitude cell its latitude."""
     a, b = _as_float(lat), _as_float(lon)
     if a is None or b is None:
         return False
-    return 122 <= a <= 154 and 20 <= b <= 46
+    return in_japan(b, a)
 
 
 _PREF_BY_CODE = {p.code: p for p in PREFECTURES}

@@ -364,6 +364,220 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "「{value}」はExcelのエラー値です。元の表の数式を直してから値として保存してください。",
         "'{value}' is an Excel error value. Fix the formula in the source and save values.",
     ),
+    # --- GeoJSON (RFC 7946): reading (exit status 2) -------------------------------------
+    "geojson_empty": (
+        "ファイルが空です（中身がありません）。GISソフトでGeoJSONを書き出し直してください。",
+        "The file is empty. Export the GeoJSON again from your GIS software.",
+    ),
+    "geojson_too_large": (
+        "ファイルが大きすぎるため確認できません（上限{limit}バイト）。"
+        "地物をいくつかのファイルに分けてください。",
+        "The file is too large to check (the limit is {limit} bytes). Split the features "
+        "into several files.",
+    ),
+    "geojson_binary": (
+        "このファイルは文字のファイル（GeoJSON）ではなく、{what}のようです。"
+        "正しいファイルを選ぶか、GISソフトでGeoJSON形式に書き出し直してください。",
+        "This file is not text (GeoJSON); it looks like {what}. Choose the right file, or "
+        "export it as GeoJSON from your GIS software.",
+    ),
+    "geojson_not_json": (
+        "このファイルはJSONではなく、{what}のようです（先頭が「{{」でも「[」でもありません）。"
+        "正しいファイルを選ぶか、GISソフトでGeoJSON形式に書き出し直してください。",
+        "This file is not JSON; it looks like {what} (it does not start with '{{' or '['). "
+        "Choose the right file, or export it as GeoJSON from your GIS software.",
+    ),
+    "geojson_encoding": (
+        "文字コードがUTF-8ではありません（{what}のようです）。"
+        "GeoJSONはUTF-8で保存する決まりです（RFC 7946）。UTF-8で保存し直してください。",
+        "The file is not UTF-8 (it looks like {what}). GeoJSON must be saved as UTF-8 "
+        "(RFC 7946); save it again as UTF-8.",
+    ),
+    "json_syntax": (
+        "JSONの書き方に誤りがあるため読み込めません（{line}行目の{col}文字目）。{reason}"
+        "GISソフトで書き出し直すか、その位置を直してください。",
+        "The file is not valid JSON (line {line}, character {col}). {reason}Export it again "
+        "from your GIS software, or fix that place.",
+    ),
+    "json_constant": (
+        "{line}行目の{col}文字目に「{value}」があります。NaN や Infinity はJSONでは使えません。"
+        "数値か null に直してください。",
+        "Line {line}, character {col} holds '{value}': NaN and Infinity are not allowed in "
+        "JSON. Write a number or null.",
+    ),
+    "json_too_deep": (
+        "配列やオブジェクトの入れ子が深すぎるため読み込めません。"
+        "ファイルが壊れていないか確認し、GISソフトで書き出し直してください。",
+        "Arrays or objects are nested too deeply to read. Check that the file is not damaged "
+        "and export it again from your GIS software.",
+    ),
+    "json_number_too_long": (
+        "桁数が多すぎる数値があるため読み込めません。"
+        "座標は10進数の度（例: 131.061）で書いてください。",
+        "A number has too many digits to read. Write coordinates in decimal degrees "
+        "(e.g. 131.061).",
+    ),
+    "not_geojson": (
+        "GeoJSONではありません（{detail}）。"
+        'ファイルの最上位は "type": "FeatureCollection" と "features" を持つオブジェクトにして'
+        'ください（1つの "Feature" や1つのジオメトリだけでも構いません）。',
+        "This is not GeoJSON ({detail}). The top level must be an object with "
+        '"type": "FeatureCollection" and "features" (a single "Feature" or a single geometry '
+        "also works).",
+    ),
+    # --- GeoJSON: the document and its features ------------------------------------------
+    "geojson_bom": (
+        "ファイルの先頭にBOM（バイト順マーク）があります。GeoJSONにはBOMを付けない決まりです"
+        "（RFC 7946）。BOMなしのUTF-8で保存してください。",
+        "The file starts with a byte order mark (BOM). GeoJSON must not have one (RFC 7946); "
+        "save it as UTF-8 without BOM.",
+    ),
+    "no_features": (
+        "地物（features）が1つもありません。",
+        "The FeatureCollection holds no features.",
+    ),
+    "features_missing": (
+        'FeatureCollection に地物の配列 "features" がありません（または配列ではありません）。'
+        '"features": [ … ] の中に地物を書いてください。',
+        'The FeatureCollection has no "features" array. Put the features in "features": [ … ].',
+    ),
+    "crs_member": (
+        '{where}に "crs"（座標参照系）の指定があります。RFC 7946 では crs は廃止され、座標は'
+        "世界測地系（WGS84）の経度・緯度と決まっています。座標がWGS84（日本測地系2011とほぼ同じ）"
+        "なら crs を削除してください。平面直角座標系などの場合はWGS84に変換してください。",
+        '{where} has a "crs" member. RFC 7946 removed it: coordinates are always WGS84 '
+        "longitude and latitude. If they are WGS84 (about the same as JGD2011), delete "
+        '"crs"; if they are plane rectangular coordinates or similar, convert them to WGS84.',
+    ),
+    "feature_not_object": (
+        "{where}がオブジェクト（{{ … }}）ではありません。"
+        '"features" の要素は "type": "Feature" を持つオブジェクトにしてください。',
+        '{where} is not an object ({{ … }}). Each item of "features" must be an object with '
+        '"type": "Feature".',
+    ),
+    "feature_type": (
+        '{where}の "type" が "Feature" ではありません。'
+        '"features" の要素には "type": "Feature" を書いてください。',
+        '{where}: "type" is not "Feature". Write "type": "Feature" in each item of "features".',
+    ),
+    "feature_id": (
+        '{where}の "id" が文字列でも数値でもありません。'
+        '文字列（例: "SH0001"）か数値にしてください。',
+        '{where}: "id" is neither a string nor a number. Use a string (e.g. "SH0001") or a number.',
+    ),
+    "geometry_missing": (
+        '{where}に "geometry" がありません。位置があればジオメトリを、'
+        '位置がなければ "geometry": null と書いてください。',
+        '{where} has no "geometry". Write the geometry, or "geometry": null when the feature '
+        "has no place.",
+    ),
+    "properties_missing": (
+        '{where}に "properties" がありません。属性があれば "properties": {{"名称": "…"}} '
+        'のように、なければ "properties": null と書いてください。',
+        '{where} has no "properties". Write them as "properties": {{"name": "…"}}, or '
+        '"properties": null when there are none.',
+    ),
+    "properties_type": (
+        '{where}の "properties" がオブジェクトでも null でもありません。'
+        '属性は "properties": {{"名称": "…"}} のように書いてください。',
+        '{where}: "properties" is neither an object nor null. Write them as '
+        '"properties": {{"name": "…"}}.',
+    ),
+    "geometry_not_object": (
+        "{where}の「{column}」がジオメトリのオブジェクトではありません。"
+        '{{"type": "Point", "coordinates": [経度, 緯度]}} のように書き、'
+        "位置がなければ null にしてください。",
+        "{where}: '{column}' is not a geometry object. Write it as "
+        '{{"type": "Point", "coordinates": [longitude, latitude]}}, or null when there is no '
+        "place.",
+    ),
+    "geometry_type": (
+        "{where}の「{column}」はジオメトリの種類ではありません。Point、MultiPoint、LineString、"
+        "MultiLineString、Polygon、MultiPolygon、GeometryCollection のいずれかにしてください"
+        "（大文字と小文字も区別します）。{hint}",
+        "{where}: '{column}' is not a geometry type. Use one of Point, MultiPoint, LineString, "
+        "MultiLineString, Polygon, MultiPolygon, GeometryCollection (upper and lower case "
+        "matter). {hint}",
+    ),
+    "coordinates_missing": (
+        '{where}の {type} に座標 "coordinates" がありません。'
+        '"coordinates": {example} のように書いてください。',
+        '{where}: the {type} has no "coordinates". Write them as "coordinates": {example}.',
+    ),
+    "geometries_missing": (
+        '{where}の GeometryCollection に "geometries" の配列がありません。'
+        '中のジオメトリを "geometries": [ … ] に書いてください。',
+        '{where}: the GeometryCollection has no "geometries" array. Put its geometries in '
+        '"geometries": [ … ].',
+    ),
+    "coordinates_nesting": (
+        "{where}の「{column}」で、座標の括弧 [ ] の重なり方が {type} の形と合いません。"
+        "{type} の座標は {example} のように書きます。",
+        "{where}: at '{column}' the brackets [ ] do not nest the way a {type} needs. "
+        "A {type} is written as {example}.",
+    ),
+    "position_invalid": (
+        "{where}の座標「{value}」は [経度, 緯度] の形ではありません。"
+        "座標は2つ（高さも書くなら3つ）の数値です（例: [131.061, 31.719]）。"
+        "数値を引用符で囲まないでください。{more}",
+        "{where}: position '{value}' is not [longitude, latitude]. A position is 2 numbers "
+        "(3 with the height), e.g. [131.061, 31.719], without quotes. {more}",
+    ),
+    "position_range": (
+        "{where}の座標「{value}」は経度（-180〜180）・緯度（-90〜90）の範囲の外です。"
+        "10進数の度で、[経度, 緯度] の順に書いてください（例: [131.061, 31.719]）。"
+        "平面直角座標などの場合は経度・緯度に変換してください。{more}",
+        "{where}: position '{value}' is outside longitude -180 to 180 / latitude -90 to 90. "
+        "Write decimal degrees, longitude first (e.g. [131.061, 31.719]); convert plane "
+        "coordinates to longitude and latitude. {more}",
+    ),
+    "position_outside_japan": (
+        "{where}の座標「{value}」は日本の範囲（東経122〜154度、北緯20〜46度）の外です。"
+        "位置が正しいか、桁や符号の誤りがないか確認してください。{more}",
+        "{where}: position '{value}' is outside Japan (122 to 154 E, 20 to 46 N). Check the "
+        "place, the digits and the signs. {more}",
+    ),
+    "coordinates_swapped": (
+        "{where}の座標「{value}」は経度と緯度が逆です。GeoJSONでは [経度, 緯度] の順に書きます。"
+        "「{suggestion}」のように2つの数値を入れ替えてください。{more}",
+        "{where}: position '{value}' has latitude and longitude swapped. GeoJSON puts the "
+        "longitude first: write '{suggestion}'. {more}",
+    ),
+    "position_outside_area": (
+        "{where}の座標「{value}」は、この団体の区域を囲む範囲（東経{west}〜{east}度、"
+        "北緯{south}〜{north}度）の外です。位置が正しいか、桁の誤りがないか確認してください。"
+        "{more}",
+        "{where}: position '{value}' lies outside the box around this local government "
+        "({west} to {east} E, {south} to {north} N). Check the place and the digits. {more}",
+    ),
+    "line_too_short": (
+        "{where}の線（LineString）は点が{count}個しかありません。線には2点以上が必要です。{more}",
+        "{where}: the line (LineString) has {count} position(s); a line needs at least 2. {more}",
+    ),
+    "ring_too_short": (
+        "{where}の多角形（Polygon）の輪は点が{count}個しかありません。輪は最初と最後に"
+        "同じ点を書いて閉じるため、4点以上が必要です（三角形でも4点）。{more}",
+        "{where}: a polygon ring has {count} position(s). A ring is closed by repeating its "
+        "first position at the end, so it needs at least 4 (a triangle too). {more}",
+    ),
+    "ring_not_closed": (
+        "{where}の多角形（Polygon）の輪が閉じていません（最後の点が「{value}」）。"
+        "最後に最初の点「{first}」をもう一度書いてください。{more}",
+        "{where}: a polygon ring is not closed (it ends at '{value}'). Repeat its first "
+        "position '{first}' at the end. {more}",
+    ),
+    "nested_geometry_collection": (
+        "{where}の「{column}」で GeometryCollection の中に GeometryCollection があります。"
+        "入れ子にしない決まりです（RFC 7946）。MultiPolygon などにまとめてください。",
+        "{where}: at '{column}' a GeometryCollection holds another one; RFC 7946 says not to "
+        "nest them. Merge them, e.g. into a MultiPolygon.",
+    ),
+    "geometry_too_deep": (
+        "{where}の「{column}」で GeometryCollection の入れ子が{limit}段を超えています。"
+        "入れ子をなくしてください。",
+        "{where}: at '{column}' GeometryCollections are nested more than {limit} deep. "
+        "Remove the nesting.",
+    ),
 }
 
 RULE_NAMES: dict[str, tuple[str, str]] = {
@@ -387,7 +601,7 @@ def render(code: str, lang: str, params: dict[str, Any]) -> str:
     template = en if lang == "en" else ja
     values = _Blank(params)
     suffix = "_en" if lang == "en" else "_ja"
-    for key in ("hint", "reason", "detail", "expected", "what"):
+    for key in ("hint", "reason", "detail", "expected", "what", "where", "more"):
         if key + suffix in params:
             values[key] = params[key + suffix]
     values.setdefault("code", code)

@@ -32,7 +32,7 @@ from typing import IO
 
 from kanmin.core import jp_text
 from kanmin.core.wareki import WarekiError, parse_date
-from kanmin.standards.checks import Column, _plan_column, repair_time
+from kanmin.standards.checks import Column, _plan_column, in_japan, repair_time
 from kanmin.standards.reader import CsvSource, ReadError, Source, XlsxSource, open_source
 from kanmin.standards.schemas import Field, Schema, all_schemas, header_key, resolve_schema
 
@@ -183,7 +183,7 @@ def _swap_if_certain(lat: str, lon: str) -> bool:
         a, b = float(lat), float(lon)
     except ValueError:
         return False
-    return 122 <= a <= 154 and 20 <= b <= 46
+    return in_japan(b, a)
 
 
 # ------------------------------------------------------------------------------------------

@@ -43,7 +43,7 @@ def aed_dataset(make_dataset):
         ("data.csv", b"<!DOCTYPE html><html><body>404</body></html>", "html"),
         ("data.xlsx", "ID,名称\r\n1,本町\r\n".encode(), "text"),
         ("report.pdf", b"PK\x03\x04" + b"\x00" * 30, "zip"),
-        ("shelters.geojson", b"ID,name\n1,a\n", "text"),
+        ("shelters.geojson", b"ID,name\n1,a\n", "csv_text"),
         ("tool.pdf", b"MZ\x90\x00" + b"\x00" * 60, "executable"),
         ("anything.bin", b"\x7fELF\x02\x01\x01" + b"\x00" * 40, "executable"),
     ],

@@ -1,6 +1,8 @@
 """``kanmin validate FILE [--schema SLUG|auto|PATH.json] [--format text|json] [--max-errors N]
 [--area SOUTH,WEST,NORTH,EAST]``.
 
+A ``.geojson`` file, and a ``.json`` file whose top level is GeoJSON, is checked against
+RFC 7946 (``--schema`` does not apply to it); any other file against a national schema.
 Exit status: 0 valid, 1 invalid, 2 the file cannot be read at all (the reason is printed).
 """
 
@@ -9,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -17,7 +20,10 @@ from kanmin.standards.report import Report
 
 
 class Command(BaseCommand):
-    help = "Validate a CSV/TSV/.xlsx file against a national open-data schema."
+    help = (
+        "Validate a CSV/TSV/.xlsx file against a national open-data schema, or a GeoJSON "
+        "file against RFC 7946."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file")
@@ -38,26 +44,44 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from kanmin.standards.validate import validate
+        report = _geojson_report(options)
+        if report is None:
+            from kanmin.standards.validate import validate
 
-        progress = None if options["no_progress"] else _progress_printer(options["lang"])
-        report: Report = validate(
-            options["file"],
-            options["schema"],
-            max_errors=options["max_errors"],
-            workers=options["workers"],
-            sheet=options["sheet"],
-            progress=progress,
-            area=options["area"],
-        )
-        if progress is not None:
-            progress.finish()  # type: ignore[attr-defined]
+            progress = None if options["no_progress"] else _progress_printer(options["lang"])
+            report = validate(
+                options["file"],
+                options["schema"],
+                max_errors=options["max_errors"],
+                workers=options["workers"],
+                sheet=options["sheet"],
+                progress=progress,
+                area=options["area"],
+            )
+            if progress is not None:
+                progress.finish()
         lang = options["lang"]
         if options["format"] == "json":
             self.stdout.write(report.to_json(lang))
         else:
             self.stdout.write(report.to_text(lang), ending="")
         sys.exit(report.exit_status)
+
+
+def _geojson_report(options: dict[str, Any]) -> Report | None:
+    """The GeoJSON check of a .geojson file, or of a .json file that is GeoJSON; None for
+    any other file (and for a .json file that is not GeoJSON, read as it always was)."""
+    suffix = Path(options["file"]).suffix.lower()
+    if suffix not in (".geojson", ".json"):
+        return None
+    from kanmin.standards.geojson import NOT_GEOJSON_CODES, validate_geojson
+
+    report = validate_geojson(
+        options["file"], area=options["area"], max_errors=options["max_errors"]
+    )
+    if suffix == ".json" and report.fatal is not None and report.fatal.code in NOT_GEOJSON_CODES:
+        return None
+    return report
 
 
 def _area(text: str) -> Any:
