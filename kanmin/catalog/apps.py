@@ -8,8 +8,7 @@ class CatalogConfig(AppConfig):
     verbose_name = _("Open-data catalog")
 
     def ready(self) -> None:
-        from kanmin.catalog import metrics  # noqa: F401  (registers the KPI providers)
-        from kanmin.catalog import search_index
+        from kanmin.catalog import metrics, search_index  # noqa: F401  (metrics registers KPIs)
         from kanmin.core import serving
 
         serving.register(search_index.current)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
@@ -367,6 +370,9 @@ class DailyCount(TenantModel):
         return f"{self.dataset} {self.kind} {self.day}: {self.count}"
 
 
+_pinned_generation = threading.local()
+
+
 class SearchGeneration(models.Model):
     """A token replaced in the transaction of every catalog write that search can see; an
     in-process search index built at another token is rebuilt. Random, not a counter, so that
@@ -384,6 +390,9 @@ class SearchGeneration(models.Model):
 
     @classmethod
     def current(cls) -> str:
+        pinned = getattr(_pinned_generation, "token", None)
+        if pinned is not None:
+            return str(pinned)
         # Read on every public API request and search: one plain statement, not a compiled
         # queryset (the ORM's compilation costs more than the lookup itself).
         with connection.cursor() as cursor:
@@ -392,7 +401,21 @@ class SearchGeneration(models.Model):
         return str(row[0]) if row else ""
 
     @classmethod
+    @contextmanager
+    def pinned(cls) -> Iterator[str]:
+        """Within the block, on this thread, :meth:`current` gives the token read on entry
+        (until a write here): an API answer is computed from the index of the token it is
+        cached under, and the token is read once a request, not twice."""
+        token = cls.current()
+        _pinned_generation.token = token
+        try:
+            yield token
+        finally:
+            _pinned_generation.token = None
+
+    @classmethod
     def bump(cls) -> None:
+        _pinned_generation.token = None
         token = uuid.uuid4().hex
         if not cls.objects.filter(pk=1).update(token=token):
             cls.objects.update_or_create(pk=1, defaults={"token": token})

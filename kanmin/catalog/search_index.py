@@ -19,6 +19,7 @@ from __future__ import annotations
 import operator
 import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import repeat
@@ -80,6 +81,8 @@ class Index:
 
     def __init__(self, generation: str) -> None:
         self.generation = generation
+        self._text_masks: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._text_lock = threading.Lock()
         rows = list(
             Dataset.all_tenants.filter(state=DatasetState.PUBLISHED)
             .order_by("pk")
@@ -182,8 +185,21 @@ class Index:
         key = search.search_key(value)
         if not key:
             return self._everything()
+        with self._text_lock:
+            packed = self._text_masks.get(key)
+            if packed is not None:
+                self._text_masks.move_to_end(key)
+        if packed is not None:
+            return np.unpackbits(packed, count=self.n).view(bool)
         # operator.contains over the list runs in C: no Python-level loop per dataset.
-        return np.fromiter(map(operator.contains, self.keys, repeat(key)), bool, self.n)
+        mask = np.fromiter(map(operator.contains, self.keys, repeat(key)), bool, self.n)
+        with self._text_lock:
+            # The same words come back page after page: the last TEXT_MASKS words are kept,
+            # one bit a dataset, until the catalog changes (a new index).
+            self._text_masks[key] = np.packbits(mask)
+            while len(self._text_masks) > TEXT_MASKS:
+                self._text_masks.popitem(last=False)
+        return mask
 
     def _single(self, codes: np.ndarray, values: list[Any]) -> search.FieldBuilder:
         def build(value: str, prefix: bool) -> Any:
@@ -294,6 +310,8 @@ class _Fields(dict):  # type: ignore[type-arg]
 def _micros(value: Any) -> int:
     return int(value.timestamp() * 1_000_000) if value is not None else 0
 
+
+TEXT_MASKS = 256
 
 _lock = threading.Lock()
 _current: Index | None = None

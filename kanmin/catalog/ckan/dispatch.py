@@ -23,7 +23,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from kanmin.accounts.models import ApiToken
 from kanmin.catalog import filetypes, search, uploads
-from kanmin.catalog.ckan.actions import ACTIONS, Context
+from kanmin.catalog.ckan.actions import ACTIONS, Action, Context
 from kanmin.catalog.models import SearchGeneration
 from kanmin.core.errors import Conflict, Invalid, KanminError, NotFound, PermissionDenied
 from kanmin.core.tenancy import tenant_view
@@ -151,11 +151,23 @@ def action_view(request: HttpRequest, action: str) -> HttpResponse:
         data = _request_data(request)
     except (ValueError, UnicodeDecodeError) as exc:
         return _bad_request(f"JSON Error: Error decoding JSON data. Error: {exc!r}")
-    cache_key = _cache_key(request, action)
-    if cache_key is not None:
+    if not _cacheable(request, action):
+        return _answer(request, found, action, data, cache_key=None)
+    with SearchGeneration.pinned() as generation:
+        cache_key = _cache_key(request, generation)
         cached = _answers.get(cache_key)
         if cached is not None:
             return HttpResponse(cached, content_type=CONTENT_TYPE)
+        return _answer(request, found, action, data, cache_key)
+
+
+def _answer(
+    request: HttpRequest,
+    found: Action,
+    action: str,
+    data: dict[str, Any],
+    cache_key: tuple[str, ...] | None,
+) -> HttpResponse:
     user, token_municipality = _token_user(request)
     ctx = Context(
         request=request,
@@ -319,18 +331,20 @@ class _SharedAnswers:
 _answers = _Answers()
 
 
-def _cache_key(request: HttpRequest, action: str) -> tuple[str, ...] | None:
+def _cacheable(request: HttpRequest, action: str) -> bool:
     if request.method != "GET" or action not in CACHED_ACTIONS or "callback" in request.GET:
-        return None
+        return False
     if "include_tracking" in request.GET:  # counts change without a catalog write
-        return None
+        return False
     if request.META.get("HTTP_AUTHORIZATION") or request.META.get("HTTP_X_CKAN_API_KEY"):
-        return None
-    if getattr(request, "user", None) is not None and request.user.is_authenticated:
-        return None
+        return False
+    return not (getattr(request, "user", None) is not None and request.user.is_authenticated)
+
+
+def _cache_key(request: HttpRequest, generation: str) -> tuple[str, ...]:
     match = request.resolver_match
     return (
-        SearchGeneration.current(),
+        generation,
         request.get_host(),
         match.namespace if match else "",
         request.get_full_path(),

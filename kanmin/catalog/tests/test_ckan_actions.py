@@ -533,6 +533,21 @@ def test_anonymous_answers_are_reused_until_the_catalog_changes(
     assert client.get(url).json()["result"]["title"] == "変更後の題名"
 
 
+def test_an_uncached_search_reads_the_generation_token_once(client, make_dataset):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kanmin.catalog.models import SearchGeneration
+
+    make_dataset("token-once", "一度だけ")
+    table = SearchGeneration._meta.db_table
+    for q in ("一度", "だけ"):  # the second with the index already built
+        with CaptureQueriesContext(connection) as queries:
+            body = client.get("/api/3/action/package_search", {"q": q}).json()
+        assert body["result"]["count"] == 1
+        assert sum(table in query["sql"] for query in queries.captured_queries) == 1
+
+
 def test_answers_are_shared_between_worker_processes_until_the_catalog_changes(
     client, make_dataset, miyakonojo, steward, django_assert_num_queries
 ):

@@ -115,7 +115,12 @@ def _answer(result: selectors.SearchResult) -> tuple:
 
 @pytest.mark.parametrize("where", ["tenant", "root"])
 @pytest.mark.parametrize("sort", ["metadata_modified desc", "metadata_created asc", None])
-def test_the_index_answers_as_sql_does(catalog, where, sort):
+@pytest.mark.parametrize("remembered", [256, 2])
+def test_the_index_answers_as_sql_does(catalog, where, sort, remembered, monkeypatch):
+    """Words repeat across the queries (and the sorts): answers from remembered word
+    masks, and with only two remembered, from masks computed again, are the same."""
+    monkeypatch.setattr(search_index, "TEXT_MASKS", remembered)
+    search_index._current = None
     municipality = catalog if where == "tenant" else None
     for q, fq in product(QUERIES, FQ):
         args = {
