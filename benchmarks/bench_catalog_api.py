@@ -1,7 +1,7 @@
 """Issue #4 benchmark: package_show and package_search under load on `kanmin serve`.
 
     .venv/bin/python benchmarks/bench_catalog_api.py [--datasets 10000] [--duration 30]
-        [--connections 64] [--backend sqlite|postgres] [--workers N] [--threads N]
+        [--connections 64] [--backend sqlite|postgres] [--workers N] [--threads N] [--cold]
 
 Fills a throwaway database (a temporary SQLite file, or the PostgreSQL database ``--pg-db``
 which the script creates and drops) with ``--datasets`` generated datasets (the generator of
@@ -10,7 +10,9 @@ production-style server, not runserver) on a free port of 127.0.0.1, and for ``-
 seconds keeps ``--connections`` HTTP/1.1 keep-alive connections busy from an asyncio load
 generator in this process: half ``package_show`` of a random published dataset, half
 ``package_search`` with a 1-, 2- or 3+-character Japanese query, sometimes an ``fq``, and
-counts for three facets. Only 127.0.0.1 is ever contacted; the loop stops at the deadline.
+counts for three facets (``--cold``: every request a path not asked before, so no answer
+comes from a cache; see ``cold_paths``). Only 127.0.0.1 is ever contacted; the loop stops
+at the deadline.
 
 Prints one JSON object: requests, requests/s, errors (non-200 answers, CKAN
 ``success: false``, broken connections), p50/p95/p99 in milliseconds per action and overall,

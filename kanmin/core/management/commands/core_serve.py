@@ -17,9 +17,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--bind", default=os.environ.get("KANMIN_BIND", "127.0.0.1:8000"))
         # One process per core, two threads each: measured with bench_catalog_api.py on 2
-        # cores (64 connections), 2x2 served 1225 requests/s at p99 204 ms on SQLite and 741 at
-        # p99 290 ms on PostgreSQL, where 2x4 served 877 / 668 and gunicorn's usual 2n+1 x 2
-        # fewer still (the GIL makes more processes or threads than cores contend).
+        # cores (64 connections), 2x2 served more than 2x4 or gunicorn's usual 2n+1 x 2 (the
+        # GIL makes more processes or threads than cores contend). 2026-11-26, after
+        # SO_REUSEPORT and the frozen heap, --cold: 493 requests/s, p99 188 ms on PostgreSQL.
         parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
         parser.add_argument("--threads", type=int, default=2)
         parser.add_argument("--no-collectstatic", action="store_true")
