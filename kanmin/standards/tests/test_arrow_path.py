@@ -166,6 +166,9 @@ def test_every_schema_agrees_with_exact_path(slug):
         assert got == _exact(checker, rows), value
 
 
+_GOOD = "本町".encode() + b",x" * 36 + b"\r\n"
+
+
 @pytest.mark.parametrize(
     "body",
     [
@@ -180,6 +183,12 @@ def test_every_schema_agrees_with_exact_path(slug):
         b"\xed\xa0\x80" + b",x" * 36 + b"\r\n",  # an encoded surrogate is not UTF-8 either
         b"\xc0\xaf" + b",x" * 36 + b"\r\n",  # nor an overlong form
         b"\xf4\x90\x80\x80" + b",x" * 36 + b"\r\n",  # nor a code point above U+10FFFF
+        # Between good records: an empty line, a lone CR line, a trailing empty line, and a
+        # bad byte deep inside the chunk.
+        _GOOD + b"\n" + _GOOD,
+        _GOOD + b"\r\n" + _GOOD,
+        _GOOD * 3 + b"\n",
+        _GOOD * 50 + "本町".encode()[:-1] + b",x" * 36 + b"\r\n" + _GOOD,
     ],
 )
 def test_chunks_it_cannot_number_go_the_old_way(body):
@@ -255,3 +264,10 @@ def test_coordinates_outside_the_area_are_warned_by_both_paths():
     assert warned == [(3, lat), (7, lon)]
     plain = prepare(header, "aed", Report())
     assert not [f for f in _exact(plain, rows) if f[2] == "outside_area"]
+
+
+def test_good_records_around_those_chunks_go_the_fast_way():
+    header, _ = aed_rows(1)
+    checker = prepare(header, "aed", Report())
+    got = arrow_path.check_chunk_arrow(checker, _GOOD * 3, "utf-8", ",")
+    assert got is not None and got.records == 3
