@@ -271,3 +271,26 @@ def test_good_records_around_those_chunks_go_the_fast_way():
     checker = prepare(header, "aed", Report())
     got = arrow_path.check_chunk_arrow(checker, _GOOD * 3, "utf-8", ",")
     assert got is not None and got.records == 3
+
+
+@pytest.mark.parametrize("excluded", ["", arrow_path._TEXT_SEPARATORS])
+@pytest.mark.parametrize("required", [True, False])
+def test_the_ascii_text_screen_agrees_with_the_expression(excluded, required):
+    """Every ASCII value of one to three characters from a set that holds each class the
+    expression treats apart (edges, formula starts, controls, separators, line breaks)."""
+    import itertools
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    alphabet = "a0 \t\r\n\x01\x1f\x7f=+@-#;,.\x0b"
+    values = ["offset", ""] + [
+        "".join(p) for n in (1, 2, 3) for p in itertools.product(alphabet, repeat=n)
+    ]
+    arr = pa.array(values, pa.string()).slice(1)  # an offset into the buffers, as in chunks
+    body = arrow_path._text_body(excluded)
+    pattern = f"^(?:{body})$" if required else f"^(?:(?:{body})|)$"
+    expected = (~pc.match_substring_regex(arr, pattern).to_numpy(zero_copy_only=False)).nonzero()
+    screen = arrow_path._AsciiText(excluded, required)
+    assert screen.failing(arr).tolist() == expected[0].tolist()
+    assert len(expected[0]) and len(expected[0]) < len(arr)
