@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connections
 
 
 class Command(BaseCommand):
@@ -37,6 +38,9 @@ class Command(BaseCommand):
         if not options["no_collectstatic"]:
             call_command("collectstatic", interactive=False, verbosity=0)
         _refresh_statistics()
+        # Workers are forked from this process: none may inherit its database connection
+        # (two processes writing to one socket break the protocol for both).
+        connections.close_all()
 
         from django.core.wsgi import get_wsgi_application
 
@@ -95,6 +99,7 @@ def _warm_up_worker(_worker: Any) -> None:
     from kanmin.core import serving
 
     serving.warm_up()
+    connections.close_all()  # the warm-up's, in this thread, which serves no request
 
 
 def _refresh_statistics() -> None:
