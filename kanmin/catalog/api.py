@@ -386,7 +386,7 @@ def _require_signed_in(request: HttpRequest) -> None:
 def resource_validate(
     request: HttpRequest, lg_code: str, id: UUID, lang: Lang | None = None
 ) -> Status[ValidationOut]:
-    """Queue a new check of a file (CSV, TSV or Excel) by the standards engine."""
+    """Queue a new check of a file (CSV, TSV, Excel or GeoJSON) by the standards engine."""
     _require_signed_in(request)
     municipality, resource = _resource(request, lg_code, id)
     validation = services.resource_validate(
