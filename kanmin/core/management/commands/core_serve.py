@@ -60,7 +60,8 @@ class Command(BaseCommand):
             # Each worker listens on its own socket (SO_REUSEPORT) and the kernel spreads
             # new connections over them. With one shared socket the busiest worker kept
             # accepting: 56 of 64 keep-alive clients on one process, 8 on the other.
-            "reuse_port": True,
+            # Not for a Unix socket: each worker would replace the previous one's file.
+            "reuse_port": _is_tcp(options["bind"]),
             "post_worker_init": _warm_up_worker,
         }
 
@@ -80,10 +81,14 @@ class Command(BaseCommand):
             _stop(workers)
 
 
+def _is_tcp(bind: str) -> bool:
+    return not bind.startswith(("unix:", "fd://"))
+
+
 def _refuse_taken_address(bind: str) -> None:
     """With SO_REUSEPORT a second server on the same port would start and silently share
     the traffic (with an older version, say): refuse a port that something holds already."""
-    if bind.startswith(("unix:", "fd://")):
+    if not _is_tcp(bind):
         return
     host, _, port = bind.rpartition(":")
     host = host.strip("[]") or "0.0.0.0"  # noqa: S104 - as gunicorn reads an empty host
