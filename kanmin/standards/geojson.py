@@ -123,44 +123,20 @@ class GeoJsonReport(Report):
 
     file_format: str = "geojson"
 
-    def to_text(self, lang: str = "ja") -> str:
-        ja = lang != "en"
-        if self.fatal is not None:
-            head = "読み込めません" if ja else "Cannot read the file"
-            return f"{head}: {self.fatal.message(lang)}\n"
-        lines: list[str] = []
+    def _summary(self, ja: bool) -> str:
         if ja:
-            lines.append(f"GeoJSON / 文字コード: {self.encoding} / 地物の数: {self.rows}")
-            verdict = "適合しています" if self.valid else f"エラー {self.error_count} 件"
-            lines.append(f"結果: {verdict}、警告 {self.warning_count} 件")
-        else:
-            lines.append(f"GeoJSON / encoding: {self.encoding} / features: {self.rows}")
-            verdict = "valid" if self.valid else f"{self.error_count} errors"
-            lines.append(f"Result: {verdict}, {self.warning_count} warnings")
-        for title, issues in (
-            ("エラー" if ja else "Errors", self.errors),
-            ("警告" if ja else "Warnings", self.warnings),
-        ):
-            if issues:
-                lines += ["", f"== {title} =="]
-                lines += [_line(i, lang) for i in issues]
-        if self.max_errors is not None and self.error_count > len(self.errors):
-            params = {"shown": len(self.errors), "total": self.error_count}
-            lines.append(Issue("errors_truncated", "warning", params=params).message(lang))
-        return "\n".join(lines) + "\n"
+            return f"GeoJSON / 文字コード: {self.encoding} / 地物の数: {self.rows}"
+        return f"GeoJSON / encoding: {self.encoding} / features: {self.rows}"
 
-
-def _line(i: Issue, lang: str) -> str:
-    ja = lang != "en"
-    where: list[str] = []
-    if i.row is not None:
-        where.append(f"地物{i.row}" if ja else f"feature {i.row}")
-    if i.column:
-        where.append(f"位置「{i.column}」" if ja else f"at {i.column}")
-    if i.value:
-        where.append(f"値「{i.value}」" if ja else f"value {i.value}")
-    place = (" ".join(where) if ja else ", ".join(where)) or ("ファイル全体" if ja else "file")
-    return f"- {place} [{i.code}] {i.message(lang)}"
+    def _where(self, i: Issue, ja: bool) -> list[str]:
+        where: list[str] = []
+        if i.row is not None:
+            where.append(f"地物{i.row}" if ja else f"feature {i.row}")
+        if i.column:
+            where.append(f"位置「{i.column}」" if ja else f"at {i.column}")
+        if i.value:
+            where.append(f"値「{i.value}」" if ja else f"value {i.value}")
+        return where
 
 
 # ------------------------------------------------------------------------------------------

@@ -157,15 +157,11 @@ class Report:
             head = "読み込めません" if ja else "Cannot read the file"
             lines.append(f"{head}: {self.fatal.message(lang)}")
             return "\n".join(lines) + "\n"
-        schema = self.schema or ("（不明）" if ja else "(unknown)")
+        lines.append(self._summary(ja))
         if ja:
-            lines.append(
-                f"データセット: {schema} / 文字コード: {self.encoding} / データ行数: {self.rows}"
-            )
             verdict = "適合しています" if self.valid else f"エラー {self.error_count} 件"
             lines.append(f"結果: {verdict}、警告 {self.warning_count} 件")
         else:
-            lines.append(f"Dataset: {schema} / encoding: {self.encoding} / data rows: {self.rows}")
             verdict = "valid" if self.valid else f"{self.error_count} errors"
             lines.append(f"Result: {verdict}, {self.warning_count} warnings")
         for title, issues in (
@@ -177,7 +173,11 @@ class Report:
             lines.append("")
             lines.append(f"== {title} ==")
             for i in issues:
-                lines.append(_line(i, lang))
+                where = self._where(i, ja)
+                place = (" ".join(where) if ja else ", ".join(where)) or (
+                    "ファイル全体" if ja else "file"
+                )
+                lines.append(f"- {place} [{i.code}] {i.message(lang)}")
         if self.max_errors is not None and self.error_count > len(self.errors):
             lines.append(
                 Issue(
@@ -188,6 +188,25 @@ class Report:
             )
         return "\n".join(lines) + "\n"
 
+    def _summary(self, ja: bool) -> str:
+        """The text report's first line: what was checked."""
+        schema = self.schema or ("（不明）" if ja else "(unknown)")
+        if ja:
+            return f"データセット: {schema} / 文字コード: {self.encoding} / データ行数: {self.rows}"
+        return f"Dataset: {schema} / encoding: {self.encoding} / data rows: {self.rows}"
+
+    def _where(self, i: Issue, ja: bool) -> list[str]:
+        """Where a finding is, in the text report: row, column and value."""
+        where: list[str] = []
+        if i.row is not None:
+            where.append(f"{i.row}行目" if ja else f"row {i.row}")
+        if i.column:
+            where.append(f"列「{i.column}」" if ja else f"column '{i.column}'")
+        if i.value is not None and i.value != "":
+            shown = i.value if len(i.value) <= 60 else i.value[:57] + "..."
+            where.append(f"値「{shown}」" if ja else f"value '{shown}'")
+        return where
+
 
 def _order(i: Issue) -> tuple[int, str, str, str]:
     # File-level issues (no row) keep the order they were added in: a stable sort, and
@@ -195,17 +214,3 @@ def _order(i: Issue) -> tuple[int, str, str, str]:
     if i.row is None:
         return (0, i.column or "", "", "")
     return (i.row, i.column or "", i.code, i.value or "")
-
-
-def _line(i: Issue, lang: str) -> str:
-    ja = lang != "en"
-    where: list[str] = []
-    if i.row is not None:
-        where.append(f"{i.row}行目" if ja else f"row {i.row}")
-    if i.column:
-        where.append(f"列「{i.column}」" if ja else f"column '{i.column}'")
-    if i.value is not None and i.value != "":
-        shown = i.value if len(i.value) <= 60 else i.value[:57] + "..."
-        where.append(f"値「{shown}」" if ja else f"value '{shown}'")
-    place = (" ".join(where) if ja else ", ".join(where)) or ("ファイル全体" if ja else "file")
-    return f"- {place} [{i.code}] {i.message(lang)}"
