@@ -94,6 +94,9 @@ def _refuse_taken_address(bind: str) -> None:
     host = host.strip("[]") or "0.0.0.0"  # noqa: S104 - as gunicorn reads an empty host
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # As gunicorn binds: connections of a stopped server waiting out TIME_WAIT on the
+        # port do not count, a listening socket does.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, int(port)))
         except OSError as exc:
