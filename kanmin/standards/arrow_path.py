@@ -25,6 +25,7 @@ so row numbers stay those a spreadsheet shows.
 
 from __future__ import annotations
 
+import importlib
 import io
 import re
 from array import array
@@ -199,11 +200,47 @@ def _plans(checker: Checker) -> list[list[str] | None]:
                     pats = None
             if pats is not None and col.kind == "text":
                 excluded = _TEXT_SEPARATORS if col.multi_valued else ""
-                screens[col.index] = _AsciiText(excluded, col.required)
+                # The column's own pattern, when it only says which characters a value is
+                # made of, goes in the same byte table (it is pats[1] then).
+                allowed = _ascii_class(col.pattern) if col.pattern is not None else None
+                screens[col.index] = _AsciiText(excluded, col.required, allowed)
             plans.append(pats)
         checker._arrow_plans = plans  # type: ignore[attr-defined]
         checker._arrow_text_screens = screens  # type: ignore[attr-defined]
     return plans
+
+
+def _ascii_class(pattern: re.Pattern[str]) -> frozenset[int] | None:
+    """The ASCII characters of a pattern that only says which characters a value is made of
+    (``[0-9A-Za-z_\\-]+``, ``^[0-9-]*$``: one character class or literal repeated, at least
+    0 or 1 times, with no upper bound), or None for any other pattern. For an ASCII value such
+    a pattern matches exactly when every character is one of these (an empty value is never
+    checked against the pattern)."""
+    # The standard library's own parser of expressions (no public name for it).
+    _parser: Any = importlib.import_module("re._parser")
+    c: Any = importlib.import_module("re._constants")
+
+    if pattern.flags & ~re.UNICODE:
+        return None
+    try:
+        items = list(_parser.parse(pattern.pattern, pattern.flags))
+    except re.error:
+        return None
+    if items and items[0][0] is c.AT and items[0][1] in (c.AT_BEGINNING, c.AT_BEGINNING_STRING):
+        items = items[1:]
+    if items and items[-1][0] is c.AT and items[-1][1] in (c.AT_END, c.AT_END_STRING):
+        items = items[:-1]
+    while len(items) == 1 and items[0][0] is c.SUBPATTERN and not any(items[0][1][1:3]):
+        items = list(items[0][1][3])
+    if len(items) != 1 or items[0][0] is not c.MAX_REPEAT:
+        return None
+    low, high, body = items[0][1]
+    if low > 1 or high is not c.MAXREPEAT or len(body) != 1:
+        return None
+    if body[0][0] not in (c.IN, c.LITERAL, c.NOT_LITERAL, c.ANY):
+        return None
+    # One character per repetition: which ASCII characters it takes, asked of the pattern.
+    return frozenset(b for b in range(0x80) if pattern.fullmatch(chr(b)))
 
 
 class _AsciiText:
@@ -211,10 +248,15 @@ class _AsciiText:
     first, anywhere, and last. Checked with numpy on the column's bytes, several times
     faster than the expression, which then only runs where a value is not ASCII."""
 
-    def __init__(self, excluded: str, required: bool) -> None:
+    def __init__(
+        self, excluded: str, required: bool, allowed: frozenset[int] | None = None
+    ) -> None:
         import numpy as np
 
         self.required = required
+        # How many of the column's expressions this replaces: _text_body, and the column's
+        # pattern when it is a class of characters (``allowed``).
+        self.covers = 1 if allowed is None else 2
         banned = {ord(c) for c in excluded if ord(c) < 0x80}
         control = {c for c in range(0x80) if re.fullmatch(f"[{_CONTROL}]", chr(c))}
         space = {c for c in range(0x80) if chr(c).isspace()}
@@ -226,6 +268,11 @@ class _AsciiText:
         first[[ord(c) for c in "=+@-#"]] = False
         self.first, self.anywhere, self.last = first, anywhere, edge
         self.banned = sorted(banned)
+        self.only: Any = None  # every byte must be one of these (``allowed``)
+        if allowed is not None:
+            self.only = np.zeros(256, dtype=bool)
+            self.only[sorted(allowed)] = True
+            self.only &= anywhere
 
     def failing(self, arr: Any) -> Any:
         """Indices (numpy) of the values ``_text_body`` would not match (ASCII ``arr``)."""
@@ -243,11 +290,14 @@ class _AsciiText:
         longer = np.flatnonzero(lengths > 1)
         bad[longer] |= ~self.last[data[ends[longer] - 1]]
         span = data[lo:hi]
-        odd = (span < 32) | (span == 127)  # comparisons: cheaper than a table look-up
-        for byte in self.banned:
-            odd |= span == byte
-        if odd.any():
-            inside = np.flatnonzero(odd & ~self.anywhere[span])
+        if self.only is not None:
+            inside = np.flatnonzero(~np.take(self.only, span))
+        else:
+            odd = (span < 32) | (span == 127)  # comparisons: cheaper than a table look-up
+            for byte in self.banned:
+                odd |= span == byte
+            inside = np.flatnonzero(odd & ~self.anywhere[span] if odd.any() else False)
+        if len(inside):
             bad[np.searchsorted(ends, inside + lo, side="right")] = True
         return np.flatnonzero(bad)
 
@@ -399,7 +449,7 @@ def _failing(arr: Any, pats: list[str], text: _AsciiText | None = None) -> Any:
     rows = np.zeros(0, dtype=np.int64)
     if text is not None and ascii_only:
         rows = text.failing(arr)
-        pats = pats[1:]
+        pats = pats[text.covers :]
     if pats:
         ok = pc.match_substring_regex(arr, pats[0])
         for p in pats[1:]:
@@ -603,7 +653,9 @@ def check_chunk_arrow(
             checker.check_record([c[k] for c in cols], i, findings, dirty[i])
     res = ChunkResult(records=n, findings=findings)
     if checker.id_index is not None:
-        ids = table.column(checker.id_index).to_pylist()
-        res.id_hashes = array("q", map(hash, ids))
-        res.id_text = "\n".join(ids)  # no cell here holds a line break
+        column = table.column(checker.id_index).chunk(0)
+        offsets, lo, hi = _value_bytes(column)
+        res.id_hashes = array("q", map(hash, column.to_pylist()))
+        res.id_bytes = bytes(memoryview(column.buffers()[2])[lo:hi]) if hi > lo else b""
+        res.id_offsets = offsets - lo
     return res

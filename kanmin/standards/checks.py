@@ -502,18 +502,29 @@ class ChunkResult:
     ids: list[str] | None = None
     id_rows: list[int] | None = None  # record indices of ``ids`` (None: 0..records-1)
     id_hashes: array[int] | None = None  # hash() of each id, computed where ids were split
-    # The IDs joined by line breaks (when no ID can hold one): one string crosses the process
-    # boundary much faster than a list, and it is split only when a duplicate is reported.
-    id_text: str | None = None
+    # The IDs as one UTF-8 buffer and where each ends (numpy int32/int64 offsets, n + 1 of
+    # them), as the Arrow path has them: bytes cross the process boundary much faster than a
+    # list of strings, and an ID is decoded only when a duplicate is reported.
+    id_bytes: bytes | None = None
+    id_offsets: Any = None
 
     @property
     def has_ids(self) -> bool:
-        return self.ids is not None or self.id_text is not None
+        return self.ids is not None or self.id_bytes is not None
+
+    def id_at(self, i: int) -> str:
+        if self.ids is not None or self.id_bytes is None:
+            return self.id_list()[i]
+        start, end = int(self.id_offsets[i]), int(self.id_offsets[i + 1])
+        return self.id_bytes[start:end].decode("utf-8", "surrogatepass")
 
     def id_list(self) -> list[str]:
         if self.ids is None:
-            text = self.id_text
-            self.ids = [] if text is None or not self.records else text.split("\n")
+            self.ids = (
+                [self.id_at(i) for i in range(len(self.id_offsets) - 1)]
+                if self.id_bytes is not None
+                else []
+            )
         return self.ids
 
 

@@ -262,9 +262,8 @@ class _Merger:
             return
         nonempty = every != _EMPTY_HASH
         if not nonempty.all():
-            ids = res.id_list()
             for i in np.flatnonzero(~nonempty).tolist():
-                nonempty[i] = ids[i] != ""
+                nonempty[i] = res.id_at(i) != ""
         pos = np.flatnonzero(nonempty) if not nonempty.all() else None
         mine = every if pos is None else every[pos]
         rel = (
@@ -278,31 +277,23 @@ class _Merger:
         first = np.where(earlier >= 0, earlier, rows[first_at][inverse])
         repeated = first_at[inverse] != np.arange(len(mine))
         flagged = np.flatnonzero((earlier >= 0) | ((earlier == NEW) & repeated))
-        if len(flagged):
-            ids = res.id_list()
-            for k in flagged.tolist():
-                i = k if pos is None else int(pos[k])
-                self._duplicate(int(rows[k]), int(first[k]), ids[i])
+        for k in flagged.tolist():
+            i = k if pos is None else int(pos[k])
+            self._duplicate(int(rows[k]), int(first[k]), res.id_at(i))
         spilled = np.flatnonzero(earlier == SPILLED)
         if len(spilled):
-            text, starts, lengths = _id_bytes(res, len(every))
+            text, starts, lengths = _id_bytes(res)
             at = spilled if pos is None else pos[spilled]
             self.ids.spill(mine[spilled], rows[spilled], text, starts[at], lengths[at])
 
 
 def _id_bytes(
-    res: ChunkResult, n: int
+    res: ChunkResult,
 ) -> tuple[bytes, np.ndarray[Any, np.dtype[np.int64]], np.ndarray[Any, np.dtype[np.int64]]]:
     """The chunk's IDs as UTF-8, with where each starts and its length in bytes."""
-    text = res.id_text
-    if text is not None:
-        data = text.encode("utf-8", "surrogatepass")
-        # No ID holds a line break here, and byte 10 is no part of another UTF-8 character.
-        breaks = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
-        if len(breaks) + 1 == n:
-            starts = np.concatenate(([0], breaks + 1)).astype(np.int64)
-            ends = np.concatenate((breaks, [len(data)])).astype(np.int64)
-            return data, starts, ends - starts
+    if res.id_bytes is not None:
+        offsets = np.asarray(res.id_offsets, dtype=np.int64)
+        return res.id_bytes, offsets[:-1], np.diff(offsets)
     encoded = [s.encode("utf-8", "surrogatepass") for s in res.id_list()]
     lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
     return b"".join(encoded), np.cumsum(lengths) - lengths, lengths

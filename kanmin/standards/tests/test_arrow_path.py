@@ -294,3 +294,61 @@ def test_the_ascii_text_screen_agrees_with_the_expression(excluded, required):
     screen = arrow_path._AsciiText(excluded, required)
     assert screen.failing(arr).tolist() == expected[0].tolist()
     assert len(expected[0]) and len(expected[0]) < len(arr)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "letters"),
+    [
+        (r"[0-9A-Za-z_\-]+", "0-9A-Za-z_-"),
+        (r"^[0-9\-]*$", "0-9-"),
+        (r"\d+", "0-9"),
+        (r"(?:[a-c])+", "a-c"),
+        (r"[^,]+", None),  # every ASCII character but the comma
+        (r"[0-9]{3}-[0-9]{4}", None),
+        (r"[a-c]{2,}", None),
+        (r"(?i)[a-c]+", None),
+        (r"[a-c]+?", None),
+        (r"ab+", None),
+    ],
+)
+def test_a_pattern_of_one_character_class_becomes_a_byte_table(pattern, letters):
+    import re
+
+    found = arrow_path._ascii_class(re.compile(pattern))
+    if pattern == r"[^,]+":
+        assert found == frozenset(range(0x80)) - {ord(",")}
+        return
+    if letters is None:
+        assert found is None
+        return
+    expected = {b for b in range(0x80) if re.fullmatch(f"[{letters}]", chr(b))}
+    assert found == frozenset(expected)
+
+
+@pytest.mark.parametrize("required", [True, False])
+def test_the_ascii_screen_with_a_class_agrees_with_both_expressions(required):
+    """The AED ID pattern folded into the byte table: the values it fails are those the text
+    expression or the pattern's expression fails."""
+    import itertools
+    import re
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    alphabet = "aZ0_- \t\x01=#.:;"
+    values = ["offset", ""] + [
+        "".join(p) for n in (1, 2, 3) for p in itertools.product(alphabet, repeat=n)
+    ]
+    arr = pa.array(values, pa.string()).slice(1)
+    body = arrow_path._text_body("")
+    wrap = (lambda b: f"^(?:{b})$") if required else (lambda b: f"^(?:(?:{b})|)$")
+    ok = pc.and_(
+        pc.match_substring_regex(arr, wrap(body)),
+        pc.match_substring_regex(arr, wrap(r"[0-9A-Za-z_\-]+")),
+    )
+    expected = (~ok.to_numpy(zero_copy_only=False)).nonzero()[0].tolist()
+    allowed = arrow_path._ascii_class(re.compile(r"[0-9A-Za-z_\-]+"))
+    screen = arrow_path._AsciiText("", required, allowed)
+    assert screen.covers == 2
+    assert screen.failing(arr).tolist() == expected
+    assert expected and len(expected) < len(arr)
