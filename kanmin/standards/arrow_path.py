@@ -28,7 +28,6 @@ from __future__ import annotations
 import importlib
 import io
 import re
-from array import array
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +45,7 @@ from kanmin.standards.checks import (
     may_have_astral,
     suspicious_re,
 )
+from kanmin.standards.idset import text_hashes
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -655,7 +655,7 @@ def check_chunk_arrow(
     if checker.id_index is not None:
         column = table.column(checker.id_index).chunk(0)
         offsets, lo, hi = _value_bytes(column)
-        res.id_hashes = array("q", map(hash, column.to_pylist()))
         res.id_bytes = bytes(memoryview(column.buffers()[2])[lo:hi]) if hi > lo else b""
         res.id_offsets = offsets - lo
+        res.id_hashes = text_hashes(res.id_bytes, res.id_offsets)
     return res

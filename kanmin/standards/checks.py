@@ -18,7 +18,6 @@ import difflib
 import io
 import re
 import sys
-from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -28,6 +27,7 @@ from typing import Any
 from kanmin.core import jp_text
 from kanmin.core.lg_code import PREFECTURES, LgCodeError, official_name, validate_lg_code
 from kanmin.core.wareki import WarekiError, parse_date
+from kanmin.standards.idset import hash_texts
 from kanmin.standards.report import Issue, Severity
 from kanmin.standards.schemas import Field, Schema, header_key
 
@@ -501,7 +501,7 @@ class ChunkResult:
     findings: list[Finding]
     ids: list[str] | None = None
     id_rows: list[int] | None = None  # record indices of ``ids`` (None: 0..records-1)
-    id_hashes: array[int] | None = None  # hash() of each id, computed where ids were split
+    id_hashes: Any = None  # idset.text_hashes of the ids (numpy), computed where they were split
     # The IDs as one UTF-8 buffer and where each ends (numpy int32/int64 offsets, n + 1 of
     # them), as the Arrow path has them: bytes cross the process boundary much faster than a
     # list of strings, and an ID is decoded only when a duplicate is reported.
@@ -802,7 +802,7 @@ class Checker:
             ids = columns[self.id_index]
         res = ChunkResult(records=n, findings=findings, ids=ids, id_rows=index)
         if ids is not None:
-            res.id_hashes = array("q", map(hash, ids))
+            res.id_hashes = hash_texts(ids)
         return res
 
     def check_records(self, records: list[list[str]]) -> ChunkResult:

@@ -1,6 +1,7 @@
 """Duplicate IDs over a whole file in bounded memory.
 
-The IDs of a file are checked chunk by chunk as 64-bit hashes (``hash`` of the ID string).
+The IDs of a file are checked chunk by chunk as 64-bit hashes of their UTF-8 bytes
+(:func:`text_hashes`, the same in every process).
 Up to :data:`ID_MEMORY_BUDGET` distinct IDs are kept in memory, each with the row where it
 first appeared, in one open-addressing table (:class:`HashTable`, 12 bytes a slot). Once it
 is full, the IDs of later chunks are still looked up there (a hit is a duplicate, named at
@@ -19,7 +20,15 @@ from typing import IO, Any
 
 import numpy as np
 
-__all__ = ["ID_MEMORY_BUDGET", "NEW", "SPILLED", "DuplicateIds", "HashTable"]
+__all__ = [
+    "ID_MEMORY_BUDGET",
+    "NEW",
+    "SPILLED",
+    "DuplicateIds",
+    "HashTable",
+    "hash_texts",
+    "text_hashes",
+]
 
 # Distinct IDs kept in memory: a table of 2M slots (at most half full), 24 MB, made at this
 # size from the start, so memory does not grow with the file (numpy's zeroed pages are only
@@ -41,6 +50,78 @@ _RECORD = np.dtype([("hash", "<i8"), ("row", "<i8"), ("offset", "<i8"), ("length
 _NO_KEYS = np.zeros(0, dtype=np.int64)
 _NO_ROWS = np.zeros(0, dtype=np.int32)
 _REINSERT = 1 << 16  # keys moved at a time when the table grows (bounds the temporaries)
+
+
+# Tabulation hashing: a random 64-bit number for each (position, byte) pair, XORed over a
+# value's bytes, then one for its length. Computed with numpy over a whole column at once
+# (Python's hash() costs a string object, and a big integer turned back into 64 bits, for
+# every ID), and the same in every process whatever PYTHONHASHSEED says. Simple tabulation
+# is 3-independent: any three different IDs get independent, uniform hashes.
+_HASH_POSITIONS = 256  # bytes hashed by the table; longer IDs are hashed with BLAKE2b
+_SHORT = 64  # values up to this long are hashed position by position, as a matrix
+# A row a position, a column a byte value, and a last column of zeros (the "byte" past a
+# value's end); the last row is by length (mod 256).
+_HASH_TABLE = (
+    np.random.default_rng(0x4B616E6D696E)
+    .integers(0, 1 << 64, size=(_HASH_POSITIONS + 1, 257), dtype=np.uint64, endpoint=False)
+    .view(np.int64)
+)
+_HASH_TABLE[:, 256] = 0
+_LENGTHS = _HASH_TABLE[_HASH_POSITIONS, :256]
+_FLAT = np.ascontiguousarray(_HASH_TABLE[:_HASH_POSITIONS, :256]).reshape(-1)
+
+
+def text_hashes(data: bytes, offsets: np.ndarray[Any, Any]) -> np.ndarray[Any, np.dtype[np.int64]]:
+    """64-bit hashes of the UTF-8 values ``data[offsets[i]:offsets[i + 1]]``."""
+    offsets = np.asarray(offsets, dtype=np.int64)
+    n = len(offsets) - 1
+    if n <= 0:
+        return _NO_KEYS
+    lo, hi = int(offsets[0]), int(offsets[-1])
+    raw = np.frombuffer(data, dtype=np.uint8)[lo:hi]
+    starts = offsets[:-1] - lo
+    lengths = np.diff(offsets)
+    out = np.take(_LENGTHS, lengths & 255)
+    longest = int(lengths.max())
+    if longest == 0:
+        return out
+    if longest <= _SHORT:
+        # A matrix, a value a row, read a column (one position) at a time.
+        if int(lengths.min()) == longest:  # codes, most IDs: no copy
+            cells: np.ndarray[Any, Any] = raw.reshape(n, longest)
+        else:
+            at = np.arange(longest, dtype=np.int32)
+            first = starts.astype(np.int32)[:, None]
+            inside = at < lengths.astype(np.int32)[:, None]
+            where = first + at
+            np.minimum(where, len(raw) - 1, out=where)
+            cells = np.where(inside, np.take(raw, where), np.int16(256))
+        for j in range(longest):
+            out ^= np.take(_HASH_TABLE[j], cells[:, j])
+        return out
+    position = np.arange(len(raw), dtype=np.int64) - np.repeat(starts, lengths)
+    np.minimum(position, _HASH_POSITIONS - 1, out=position)
+    position *= 256
+    position += raw
+    terms = np.take(_FLAT, position)
+    filled = np.flatnonzero(lengths)
+    out[filled] ^= np.bitwise_xor.reduceat(terms, starts[filled])
+    if longest > _HASH_POSITIONS:
+        import hashlib
+
+        for i in np.flatnonzero(lengths > _HASH_POSITIONS).tolist():
+            value = data[lo + int(starts[i]) : lo + int(starts[i]) + int(lengths[i])]
+            digest = hashlib.blake2b(value, digest_size=8).digest()
+            out[i] = int.from_bytes(digest, "little", signed=True)
+    return out
+
+
+def hash_texts(values: list[str]) -> np.ndarray[Any, np.dtype[np.int64]]:
+    """:func:`text_hashes` of Python strings."""
+    encoded = [v.encode("utf-8", "surrogatepass") for v in values]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)), out=offsets[1:])
+    return text_hashes(b"".join(encoded), offsets)
 
 
 class HashTable:

@@ -20,7 +20,6 @@ import mmap
 import multiprocessing
 import os
 import re
-from array import array
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -31,7 +30,7 @@ import numpy as np
 
 from kanmin.standards import arrow_path
 from kanmin.standards.checks import Area, Checker, ChunkResult, check_header
-from kanmin.standards.idset import NEW, SPILLED, DuplicateIds
+from kanmin.standards.idset import NEW, SPILLED, DuplicateIds, hash_texts
 from kanmin.standards.reader import CsvSource, ReadError, Source, XlsxSource, open_source
 from kanmin.standards.report import Issue, Report
 from kanmin.standards.schemas import (
@@ -212,8 +211,6 @@ class _Merger:
         self.checker = checker
         self.records = 0
         self.ids = DuplicateIds(id_budget)
-        # hash() from a worker agrees with ours when it ran here or in a forked child.
-        self.trust_hashes = True
         self.id_column = checker.header[checker.id_index] if checker.id_index is not None else None
 
     def add(self, res: ChunkResult) -> None:
@@ -251,13 +248,11 @@ class _Merger:
 
     def _duplicates(self, res: ChunkResult, base: int) -> None:
         """IDs seen before (in this chunk or an earlier one). Hashes come from the worker
-        (forked, so ``hash`` agrees); the ID strings are only looked at for the rows
-        reported, for cells whose hash is that of the empty string, and for IDs that do not
-        fit in memory (written to disk)."""
-        hashes = res.id_hashes if res.id_hashes is not None and self.trust_hashes else None
-        if hashes is None:
-            hashes = array("q", map(hash, res.id_list()))
-        every = np.frombuffer(hashes, dtype=np.int64) if len(hashes) else _NO_HASHES
+        (:func:`idset.text_hashes`, the same in every process); the ID strings are only
+        looked at for the rows reported, for cells whose hash is that of the empty string,
+        and for IDs that do not fit in memory (written to disk)."""
+        hashes = res.id_hashes if res.id_hashes is not None else hash_texts(res.id_list())
+        every = np.asarray(hashes, dtype=np.int64)
         if not len(every):
             return
         nonempty = every != _EMPTY_HASH
@@ -299,8 +294,7 @@ def _id_bytes(
     return b"".join(encoded), np.cumsum(lengths) - lengths, lengths
 
 
-_NO_HASHES = np.zeros(0, dtype=np.int64)
-_EMPTY_HASH = hash("")
+_EMPTY_HASH = int(hash_texts([""])[0])
 
 
 def _make_pool(
@@ -315,7 +309,6 @@ def _make_pool(
         ctx = multiprocessing.get_context("fork")
     except ValueError:
         ctx = multiprocessing.get_context()
-        merger.trust_hashes = False
     # Objects made so far (modules, pyarrow, the checker) are never collected: a frozen
     # heap is not written to by the workers' collector, so its pages stay shared with them
     # (less memory).

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kanmin.standards import idset
 from kanmin.standards.report import Issue, Report
@@ -206,3 +208,41 @@ def test_report_keeps_the_lowest_rows_whatever_the_order():
         assert report.warnings == in_order.warnings
         assert report.error_count == len(errors) and report.warning_count == len(warnings)
         assert len(report.to_dict()["errors"]) == 25
+
+
+_ID_TEXT = st.text(st.sampled_from([*"aZ09-_", "髙", "𠮷", "\x00"]), max_size=80)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_ID_TEXT, max_size=30), st.sampled_from([0, 1, 64, 65, 300]))
+def test_an_id_has_one_hash_whatever_its_neighbours(values, long):
+    """Each way of hashing (a matrix of equal lengths, of padded ones, one pass over longer
+    values, BLAKE2b past 256 bytes) gives an ID the hash it has alone; different IDs differ."""
+    values = [*values, "x" * long]
+    together = idset.hash_texts(values).tolist()
+    assert together == [int(idset.hash_texts([v])[0]) for v in values]
+    by_text = dict(zip(values, together, strict=True))
+    assert len(set(by_text.values())) == len(by_text)
+
+
+def test_id_hashes_are_the_same_in_every_process():
+    """Unlike hash(), so a worker started any way agrees with the parent."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    values = ["452025AED0000001", "ID 9", "髙橋", "", "y" * 70, "z" * 300]
+    code = (
+        "import json, sys; from kanmin.standards.idset import hash_texts; "
+        "print(json.dumps(hash_texts(json.loads(sys.argv[1])).tolist()))"
+    )
+    env = dict(os.environ, PYTHONHASHSEED="12345")
+    out = subprocess.run(
+        [sys.executable, "-c", code, json.dumps(values)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    )
+    assert json.loads(out.stdout) == idset.hash_texts(values).tolist()
