@@ -56,6 +56,8 @@ DISTINCT_MAX = 4096  # a column without expressions: at most this many distinct 
 DISTINCT_SAMPLE_ROWS = 1000  # a chunk this long in which most values are new: stop counting
 DISTINCT_EXACT = 64  # up to this many distinct values are checked one by one (cached) …
 # … more are screened by the column's expressions first (values rarely repeat across chunks)
+KNOWN_MAX = 256  # a column with at most this many clean values: looked up in them …
+KNOWN_OTHERS = 8  # … while fewer than one cell in this many holds another value
 
 
 @cache
@@ -484,13 +486,17 @@ def _screen_column(
     if pats is not None and ci in many:
         _mark(dirty, _failing(arr, pats, text).tolist(), ci)
         return
+    if _screen_known(checker, col, arr, dirty):
+        return
     import pyarrow.compute as pc
 
     distinct = pc.unique(arr)
     nd = len(distinct)
     if pats is None:
         if nd <= DISTINCT_MAX:
-            _mark_values(arr, _exact_bad(checker, col, distinct.to_pylist()), ci, dirty)
+            bad = _exact_bad(checker, col, distinct.to_pylist())
+            _mark_values(arr, bad, ci, dirty)
+            _remember_clean(checker, col, distinct, bad)
         else:
             check = checker.check_value
             values = arr.to_pylist()
@@ -500,12 +506,60 @@ def _screen_column(
         many.add(ci)
     if nd * 2 > n:
         _mark(dirty, _failing(arr, pats, text).tolist(), ci)
-    elif nd <= DISTINCT_EXACT:
-        _mark_values(arr, _exact_bad(checker, col, distinct.to_pylist()), ci, dirty)
+        return
+    if nd <= DISTINCT_EXACT:
+        bad = _exact_bad(checker, col, distinct.to_pylist())
     else:
         # The expressions over the distinct values; those they do not clear, exactly.
         suspects = distinct.take(_failing(distinct, pats, text)).to_pylist()
-        _mark_values(arr, _exact_bad(checker, col, suspects), ci, dirty)
+        bad = _exact_bad(checker, col, suspects)
+    _mark_values(arr, bad, ci, dirty)
+    _remember_clean(checker, col, distinct, bad)
+
+
+def _remember_clean(checker: Checker, col: Column, distinct: Any, bad: list[str]) -> None:
+    """Keep a column's clean values when they are few, for :func:`_screen_known`."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if len(distinct) - len(bad) > KNOWN_MAX:
+        return
+    if bad:
+        distinct = distinct.filter(pc.invert(pc.is_in(distinct, value_set=pa.array(bad))))
+    checker.__dict__.setdefault("_arrow_known", {})[col.index] = distinct
+
+
+def _screen_known(checker: Checker, col: Column, arr: Any, dirty: dict[int, set[int]]) -> bool:
+    """Screen a column of few values by those found clean in earlier chunks: one look-up a
+    value, where counting the distinct values and finding the bad ones again took two.
+    Only the cells holding other values are checked (exactly, once a value). False when the
+    column has no such values yet, or when this chunk has too many others."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    known: dict[int, Any] = checker.__dict__.setdefault("_arrow_known", {})
+    clean = known.get(col.index)
+    if clean is None:
+        return False
+    inside = pc.is_in(arr, value_set=clean).to_numpy(zero_copy_only=False)
+    others = np.flatnonzero(~inside)
+    if len(others) * KNOWN_OTHERS > len(arr):
+        del known[col.index]  # the column changed: count its values again
+        return False
+    if not len(others):
+        return True
+    values = arr.take(pa.array(others)).to_pylist()
+    distinct = list(dict.fromkeys(values))
+    bad = set(_exact_bad(checker, col, distinct))
+    if bad:
+        _mark(
+            dirty, [i for i, v in zip(others.tolist(), values, strict=True) if v in bad], col.index
+        )
+    new = [v for v in distinct if v not in bad]
+    if new and len(clean) + len(new) <= KNOWN_MAX:
+        known[col.index] = pa.concat_arrays([clean, pa.array(new, pa.string())])
+    return True
 
 
 def _suspicious_py() -> re.Pattern[str]:

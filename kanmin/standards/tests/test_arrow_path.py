@@ -352,3 +352,34 @@ def test_the_ascii_screen_with_a_class_agrees_with_both_expressions(required):
     assert screen.covers == 2
     assert screen.failing(arr).tolist() == expected
     assert expected and len(expected) < len(arr)
+
+
+def test_later_chunks_look_values_up_in_those_found_clean():
+    """A column of few values is screened by the clean values of earlier chunks; a bad value,
+    a new clean one, and a chunk where the column changes all get the exact path's findings."""
+    s = get_schema("aed")
+    header = list(s.field_names)
+    i = header.index
+    checker = prepare(header, "aed", Report())
+    chunks = []
+    for k in range(5):
+        rows = rows_for(s, 200)
+        for r, row in enumerate(rows):
+            row[i("ID")] = f"ID{k}-{r:04d}"
+            row[i("小児対応設備の有無")] = "有" if r % 2 else "無"
+            row[i("設置位置")] = f"{r % 3 + 1}階ロビー"
+        chunks.append(rows)
+    chunks[1][5][i("小児対応設備の有無")] = "あり"  # bad, where 有/無 are known
+    chunks[1][6][i("設置位置")] = "正面玄関"  # a new clean value
+    chunks[2][7][i("設置位置")] = "正面玄関 "  # bad (an edge space) after it was seen clean
+    chunks[2][8][i("小児対応設備の有無")] = "=1"
+    for r, row in enumerate(chunks[3]):  # the column changes: most values new
+        row[i("設置位置")] = f"{r}番の柱"
+    chunks[4][9][i("設置位置")] = "1階ロビー\t"
+    for rows in chunks:
+        got = _arrow(checker, rows)
+        assert got is not None and got == _exact(checker, rows)
+    known = checker.__dict__["_arrow_known"]
+    assert i("小児対応設備の有無") in known
+    column = i("小児対応設備の有無")
+    assert any(f[0] == 5 and f[1] == column for f in _arrow(checker, chunks[1]) or [])
