@@ -56,7 +56,7 @@ DISTINCT_MAX = 4096  # a column without expressions: at most this many distinct 
 DISTINCT_SAMPLE_ROWS = 1000  # a chunk this long in which most values are new: stop counting
 DISTINCT_EXACT = 64  # up to this many distinct values are checked one by one (cached) …
 # … more are screened by the column's expressions first (values rarely repeat across chunks)
-KNOWN_MAX = 256  # a column with at most this many clean values: looked up in them …
+KNOWN_MAX = 4096  # a column with at most this many clean values: looked up in them …
 KNOWN_OTHERS = 8  # … while fewer than one cell in this many holds another value
 
 
@@ -522,7 +522,9 @@ def _remember_clean(checker: Checker, col: Column, distinct: Any, bad: list[str]
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if len(distinct) - len(bad) > KNOWN_MAX:
+    if len(distinct) - len(bad) > KNOWN_MAX or col.index in checker.__dict__.get(
+        "_arrow_unsettled", ()
+    ):
         return
     if bad:
         distinct = distinct.filter(pc.invert(pc.is_in(distinct, value_set=pa.array(bad))))
@@ -533,7 +535,8 @@ def _screen_known(checker: Checker, col: Column, arr: Any, dirty: dict[int, set[
     """Screen a column of few values by those found clean in earlier chunks: one look-up a
     value, where counting the distinct values and finding the bad ones again took two.
     Only the cells holding other values are checked (exactly, once a value). False when the
-    column has no such values yet, or when this chunk has too many others."""
+    column has no such values yet, or when this chunk has too many others (one cell in
+    KNOWN_OTHERS, or more than DISTINCT_EXACT different ones): then never again."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -544,13 +547,18 @@ def _screen_known(checker: Checker, col: Column, arr: Any, dirty: dict[int, set[
         return False
     inside = pc.is_in(arr, value_set=clean).to_numpy(zero_copy_only=False)
     others = np.flatnonzero(~inside)
-    if len(others) * KNOWN_OTHERS > len(arr):
-        del known[col.index]  # the column changed: count its values again
-        return False
     if not len(others):
         return True
-    values = arr.take(pa.array(others)).to_pylist()
+    values = (
+        arr.take(pa.array(others)).to_pylist() if len(others) * KNOWN_OTHERS <= len(arr) else []
+    )
     distinct = list(dict.fromkeys(values))
+    if not values or len(distinct) > DISTINCT_EXACT:
+        # New values keep coming (or the column changed): count its values again, as
+        # before, from now on; they go through its expressions before the exact check.
+        del known[col.index]
+        checker.__dict__.setdefault("_arrow_unsettled", set()).add(col.index)
+        return False
     bad = set(_exact_bad(checker, col, distinct))
     if bad:
         _mark(

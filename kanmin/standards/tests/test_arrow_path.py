@@ -381,5 +381,7 @@ def test_later_chunks_look_values_up_in_those_found_clean():
         assert got is not None and got == _exact(checker, rows)
     known = checker.__dict__["_arrow_known"]
     assert i("小児対応設備の有無") in known
+    # The column that changed is counted again from then on, not looked up.
+    assert i("設置位置") not in known and i("設置位置") in checker.__dict__["_arrow_unsettled"]
     column = i("小児対応設備の有無")
     assert any(f[0] == 5 and f[1] == column for f in _arrow(checker, chunks[1]) or [])
