@@ -100,6 +100,20 @@ class Report:
             else:
                 self._warning_cut = self._keep(self.warnings, issue, self._warning_cut)
 
+    def add_all(self, issues: list[Issue]) -> None:
+        """:meth:`add` each of ``issues``, in one go when every one is kept."""
+        if self.max_errors is not None:
+            for issue in issues:
+                self.add(issue)
+            return
+        errors = [i for i in issues if i.severity == "error"]
+        self.errors.extend(errors)
+        self.error_count += len(errors)
+        if len(errors) < len(issues):
+            warnings = [i for i in issues if i.severity != "error"]
+            self.warnings.extend(warnings)
+            self.warning_count += len(warnings)
+
     def _keep(
         self, kept: list[Issue], issue: Issue, cut: tuple[int, str, str, str] | None
     ) -> tuple[int, str, str, str] | None:

@@ -217,8 +217,8 @@ class _Merger:
         base = self.records + 2  # header = row 1
         header = self.checker.header
         report = self.report
-        for rel, ci, code, sev, value, params in res.findings:
-            report.add(
+        report.add_all(
+            [
                 Issue(
                     code,
                     "error" if sev == "error" else "warning",
@@ -227,7 +227,9 @@ class _Merger:
                     value if ci >= 0 else None,
                     params,
                 )
-            )
+                for rel, ci, code, sev, value, params in res.findings
+            ]
+        )
         if res.has_ids:
             self._duplicates(res, base)
         self.records += res.records

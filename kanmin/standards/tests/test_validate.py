@@ -395,3 +395,26 @@ def test_max_errors_keeps_count(tmp_path):
 
 def test_corporate_number_helper():
     assert corporate_number("000012050002") == "7000012050002"  # 国税庁's own number
+
+
+@pytest.mark.parametrize("max_errors", [None, 3])
+def test_adding_issues_at_once_keeps_what_adding_them_one_by_one_keeps(max_errors):
+    from kanmin.standards.report import Issue, Report
+
+    issues = [
+        Issue("enum", "error" if k % 3 else "warning", 10 - k % 7, "名称", str(k))
+        for k in range(20)
+    ]
+    one, many = Report(max_errors=max_errors), Report(max_errors=max_errors)
+    for issue in issues:
+        one.add(issue)
+    many.add_all(issues)
+    one.sort()
+    many.sort()
+    assert (one.errors, one.warnings, one.error_count, one.warning_count) == (
+        many.errors,
+        many.warnings,
+        many.error_count,
+        many.warning_count,
+    )
+    assert many.error_count == 13 and many.warning_count == 7
