@@ -417,18 +417,9 @@ def _value_bytes(arr: Any) -> tuple[Any, int, int]:
 
 
 def _exact_bad(checker: Checker, col: Column, values: list[str]) -> list[str]:
-    """The values with a finding (each checked once per file, then cached)."""
-    cache = col.cache
-    bad = []
-    for v in values:
-        ok = cache.get(v)
-        if ok is None:
-            ok = not checker.check_value(col, v)
-            if len(cache) < 100_000:
-                cache[v] = ok
-        if not ok:
-            bad.append(v)
-    return bad
+    """The values with a finding (each checked once per file, then remembered)."""
+    findings = checker.cell_findings
+    return [v for v in values if findings(col, v)]
 
 
 def _mark_values(arr: Any, bad: list[str], ci: int, dirty: dict[int, set[int]]) -> None:

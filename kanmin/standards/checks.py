@@ -50,6 +50,7 @@ JAPAN_LONGITUDE = (122.0, 154.0)
 # (record index within the chunk, column index, code, severity, value, params)
 Finding = tuple[int, int, str, str, str, dict[str, Any]]
 _CellFinding = tuple[str, str, dict[str, Any]]  # code, severity, params
+CELL_CACHE = 100_000  # values remembered a column (Column.found)
 
 # ------------------------------------------------------------------------------------------
 # Character classes
@@ -325,7 +326,9 @@ class Column:
     area: tuple[float, float] | None = None
     clean_body: str | None = None  # regex body: values it matches are certainly clean
     needs_exact: bool = False  # no regex: check distinct values exactly
-    cache: dict[str, bool] = dataclasses.field(default_factory=dict)
+    # The findings of values checked exactly (empty for a clean one), once a value, for up
+    # to CELL_CACHE values: the same wrong value (8:30, あり) comes back row after row.
+    found: dict[str, tuple[_CellFinding, ...]] = dataclasses.field(default_factory=dict)
 
 
 def _plan_column(index: int, name: str, f: Field | None) -> Column:
@@ -580,6 +583,16 @@ class Checker:
         self._pair_cache: dict[tuple[str, str], bool] = {}
 
     # -- exact -----------------------------------------------------------------------------
+    def cell_findings(self, col: Column, value: str) -> tuple[_CellFinding, ...]:
+        """:meth:`check_value`, remembered for the column (the findings are shared: do not
+        change them)."""
+        found = col.found.get(value)
+        if found is None:
+            found = tuple(self.check_value(col, value))
+            if len(col.found) < CELL_CACHE:
+                col.found[value] = found
+        return found
+
     def check_value(self, col: Column, value: str) -> list[_CellFinding]:
         out: list[_CellFinding] = []
         if value == "" or (col.required and not value.strip(" \u3000\t")):
@@ -658,7 +671,7 @@ class Checker:
             value = rec[col.index]
             if latlon_swapped and col.index in (self.lat_index, self.lon_index):
                 continue
-            for code, sev, params in self.check_value(col, value):
+            for code, sev, params in self.cell_findings(col, value):
                 findings.append((rel, col.index, code, sev, value, params))
         if self.pair is not None and (only is None or self.pair[1] in only):
             ci, ni, mode = self.pair
@@ -702,16 +715,7 @@ class Checker:
             if len(distinct) > 256:
                 distinct = None
         if distinct is not None:
-            cache = col.cache
-            bad = set()
-            for v in distinct:
-                ok = cache.get(v)
-                if ok is None:
-                    ok = not self.check_value(col, v)
-                    if len(cache) < 100_000:
-                        cache[v] = ok
-                if not ok:
-                    bad.add(v)
+            bad = {v for v in distinct if self.cell_findings(col, v)}
             if bad:
                 for i in compress(range(n), map(bad.__contains__, values)):
                     dirty.setdefault(i, set()).add(ci)

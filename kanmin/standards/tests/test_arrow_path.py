@@ -385,3 +385,27 @@ def test_later_chunks_look_values_up_in_those_found_clean():
     assert i("設置位置") not in known and i("設置位置") in checker.__dict__["_arrow_unsettled"]
     column = i("小児対応設備の有無")
     assert any(f[0] == 5 and f[1] == column for f in _arrow(checker, chunks[1]) or [])
+
+
+def test_a_value_checked_again_gives_the_same_findings_on_every_row():
+    """Findings are remembered a value: asked again they are those of check_value, and a
+    wrong value repeated on many rows is reported on each of them."""
+    s = get_schema("aed")
+    header = list(s.field_names)
+    checker = prepare(header, "aed", Report())
+    for value in _TRICKY:
+        for col in checker.columns:
+            first = checker.cell_findings(col, value)
+            assert first == tuple(checker.check_value(col, value))
+            assert checker.cell_findings(col, value) is first
+    rows = rows_for(s, 120)
+    i = header.index
+    for row in rows:
+        row[i("小児対応設備の有無")] = "あり"
+        row[i("開始時間")] = "8:30"
+    report = validate(io.BytesIO(csv_bytes(header, rows)), "aed")
+    by_column = {}
+    for issue in report.errors + report.warnings:
+        by_column.setdefault(issue.column, set()).add(issue.row)
+    assert by_column["小児対応設備の有無"] == set(range(2, 122))
+    assert by_column["開始時間"] == set(range(2, 122))
