@@ -542,9 +542,9 @@ def _screen_known(checker: Checker, col: Column, arr: Any, dirty: dict[int, set[
     others = np.flatnonzero(~inside)
     if not len(others):
         return True
-    values = (
-        arr.take(pa.array(others)).to_pylist() if len(others) * KNOWN_OTHERS <= len(arr) else []
-    )
+    values: list[str] = []
+    if len(others) * KNOWN_OTHERS <= len(arr):
+        values = arr.take(pa.array(others)).to_pylist()
     distinct = list(dict.fromkeys(values))
     if not values or len(distinct) > DISTINCT_EXACT:
         # New values keep coming (or the column changed): count its values again, as

@@ -28,6 +28,7 @@ __all__ = [
     "HashTable",
     "hash_texts",
     "text_hashes",
+    "utf8_with_offsets",
 ]
 
 # Distinct IDs kept in memory: a table of 2M slots (at most half full), 24 MB, made at this
@@ -116,12 +117,17 @@ def text_hashes(data: bytes, offsets: np.ndarray[Any, Any]) -> np.ndarray[Any, n
     return out
 
 
-def hash_texts(values: list[str]) -> np.ndarray[Any, np.dtype[np.int64]]:
-    """:func:`text_hashes` of Python strings."""
+def utf8_with_offsets(values: list[str]) -> tuple[bytes, np.ndarray[Any, np.dtype[np.int64]]]:
+    """``values`` as one UTF-8 buffer, and where each starts (n + 1 offsets)."""
     encoded = [v.encode("utf-8", "surrogatepass") for v in values]
     offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)), out=offsets[1:])
-    return text_hashes(b"".join(encoded), offsets)
+    return b"".join(encoded), offsets
+
+
+def hash_texts(values: list[str]) -> np.ndarray[Any, np.dtype[np.int64]]:
+    """:func:`text_hashes` of Python strings."""
+    return text_hashes(*utf8_with_offsets(values))
 
 
 class HashTable:

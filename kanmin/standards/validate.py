@@ -30,7 +30,7 @@ import numpy as np
 
 from kanmin.standards import arrow_path
 from kanmin.standards.checks import Area, Checker, ChunkResult, check_header
-from kanmin.standards.idset import NEW, SPILLED, DuplicateIds, hash_texts
+from kanmin.standards.idset import NEW, SPILLED, DuplicateIds, hash_texts, utf8_with_offsets
 from kanmin.standards.reader import CsvSource, ReadError, Source, XlsxSource, open_source
 from kanmin.standards.report import Issue, Report
 from kanmin.standards.schemas import (
@@ -289,19 +289,16 @@ def _id_bytes(
 ) -> tuple[bytes, np.ndarray[Any, np.dtype[np.int64]], np.ndarray[Any, np.dtype[np.int64]]]:
     """The chunk's IDs as UTF-8, with where each starts and its length in bytes."""
     if res.id_bytes is not None:
-        offsets = np.asarray(res.id_offsets, dtype=np.int64)
-        return res.id_bytes, offsets[:-1], np.diff(offsets)
-    encoded = [s.encode("utf-8", "surrogatepass") for s in res.id_list()]
-    lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
-    return b"".join(encoded), np.cumsum(lengths) - lengths, lengths
+        data, offsets = res.id_bytes, np.asarray(res.id_offsets, dtype=np.int64)
+    else:
+        data, offsets = utf8_with_offsets(res.id_list())
+    return data, offsets[:-1], np.diff(offsets)
 
 
 _EMPTY_HASH = int(hash_texts([""])[0])
 
 
-def _make_pool(
-    checker: Checker, merger: _Merger, n_workers: int, path: str | None = None
-) -> ProcessPoolExecutor:
+def _make_pool(checker: Checker, n_workers: int, path: str | None = None) -> ProcessPoolExecutor:
     if arrow_path.available():
         arrow_path.warm(checker)  # the Python screen's expressions compile if ever needed
     else:
@@ -339,7 +336,7 @@ def _run_csv_mapped(
     undecided_rows = 2  # of the next chunk cut, counted only while the encoding is open
     done_bytes = 0
     pending: deque[tuple[Future[tuple[str, Any, int]], int, int]] = deque()
-    pool = _make_pool(merger.checker, merger, n_workers, path)
+    pool = _make_pool(merger.checker, n_workers, path)
 
     def merge_one() -> None:
         nonlocal first_row, done_bytes
@@ -434,7 +431,7 @@ def _feed_csv(
                 use_pool = False
             if use_pool:
                 if pool is None:
-                    pool = _make_pool(checker, merger, n_workers)
+                    pool = _make_pool(checker, n_workers)
                 fut = pool.submit(_work, chunk, encoding, src.delimiter, newlines)
                 pending.append((fut, chunk, first_row))
                 while len(pending) > n_workers + 1:
