@@ -16,6 +16,9 @@ BASE_DIR = conf.BASE_DIR
 PROFILE = conf.profile()
 DEV = PROFILE == "dev"
 DATA_DIR: Path = conf.get("KANMIN_DATA_DIR")
+# A command that needs no server (``kanmin validate`` on a clerk's PC, ``kanmin config``, help):
+# no keys required or generated, no database, nothing written to DATA_DIR.
+WITHOUT_SERVER = conf.without_server()
 
 
 def _dev_secrets() -> dict[str, str]:
@@ -35,7 +38,7 @@ def _dev_secrets() -> dict[str, str]:
 
 SECRET_KEY: str = conf.get("KANMIN_SECRET_KEY")
 ENCRYPTION_KEYS: list[str] = conf.get("KANMIN_ENCRYPTION_KEYS")
-if DEV and (not SECRET_KEY or not ENCRYPTION_KEYS):
+if DEV and not WITHOUT_SERVER and (not SECRET_KEY or not ENCRYPTION_KEYS):
     _generated = _dev_secrets()
     SECRET_KEY = SECRET_KEY or _generated["secret_key"]
     ENCRYPTION_KEYS = ENCRYPTION_KEYS or [_generated["encryption_key"]]
@@ -116,7 +119,10 @@ TEMPLATES = [
 
 _db_url: str = conf.get("KANMIN_DATABASE_URL") or f"sqlite:///{DATA_DIR / 'kanmin.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(_db_url, conn_max_age=60)}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if WITHOUT_SERVER:
+    # Django's dummy backend: any query fails loudly instead of creating a database file.
+    DATABASES = {}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
@@ -171,7 +177,8 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "kanmin" / "static"]
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise expects it, even before collectstatic
+if not WITHOUT_SERVER:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise expects it before collectstatic
 MEDIA_URL = "media/"
 MEDIA_ROOT = DATA_DIR / "media"
 STORAGES = {

@@ -187,5 +187,21 @@ def errors() -> list[str]:
     return found
 
 
+_without_server = False
+
+
+def run_without_server() -> None:
+    """Load the settings for a command that needs no server: no keys are required or generated,
+    there is no database, and nothing is written to KANMIN_DATA_DIR. ``kanmin`` calls this before
+    Django is set up for the file tools (validate, repair, check-excel, convert), config,
+    generate-key and help."""
+    global _without_server
+    _without_server = True
+
+
+def without_server() -> bool:
+    return _without_server
+
+
 def profile() -> Profile:
     return "dev" if get("KANMIN_PROFILE") == "dev" else "production"

@@ -17,6 +17,9 @@ from kanmin.standards.messages import render
 class Command(BaseCommand):
     help = "Check a workbook against the 総務省 machine-readability rules (items 1-1 … 2-2)."
 
+    # Reads and writes files only: no server configuration to check (kanmin.cli runs it without).
+    requires_system_checks: list[str] = []
+
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file")
         parser.add_argument("--format", choices=("text", "json"), default="text")

@@ -17,6 +17,9 @@ from kanmin.standards.messages import render
 class Command(BaseCommand):
     help = "Convert a machine-readable worksheet to a UTF-8 CSV file."
 
+    # Reads and writes files only: no server configuration to check (kanmin.cli runs it without).
+    requires_system_checks: list[str] = []
+
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file")
         parser.add_argument("-o", "--output", required=True)

@@ -18,6 +18,9 @@ from kanmin.standards.messages import render
 class Command(BaseCommand):
     help = "Repair a CSV/.xlsx file into a standard UTF-8 CSV, with a change log."
 
+    # Reads and writes files only: no server configuration to check (kanmin.cli runs it without).
+    requires_system_checks: list[str] = []
+
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file")
         parser.add_argument("--schema", default="auto")

@@ -25,6 +25,9 @@ class Command(BaseCommand):
         "file against RFC 7946."
     )
 
+    # Reads and writes files only: no server configuration to check (kanmin.cli runs it without).
+    requires_system_checks: list[str] = []
+
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file")
         parser.add_argument("--schema", default="auto", help="slug, 'auto' or a descriptor path")
