@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kanmin.accounts.roles import ROLE_CHOICES
@@ -70,8 +71,11 @@ class Membership(models.Model):
 
 class ApiTokenManager(models.Manager["ApiToken"]):
     def get_by_secret(self, secret: str) -> ApiToken:
-        return self.select_related("user", "municipality").get(
-            digest=ApiToken.digest_of(secret), revoked_at__isnull=True
+        """The token with this secret, if it is neither revoked nor expired."""
+        return (
+            self.select_related("user", "municipality")
+            .filter(models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=timezone.now()))
+            .get(digest=ApiToken.digest_of(secret), revoked_at__isnull=True)
         )
 
 
@@ -86,6 +90,9 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(
+        _("expires at"), null=True, blank=True, help_text=_("Empty: the token does not expire.")
+    )
 
     objects = ApiTokenManager()
 
@@ -108,5 +115,10 @@ class ApiToken(models.Model):
         self.digest = self.digest_of(secret)
         self.prefix = secret[7:15]
 
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
     def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "prefix": self.prefix}
+        expires = self.expires_at.isoformat() if self.expires_at is not None else None
+        return {"name": self.name, "prefix": self.prefix, "expires_at": expires}

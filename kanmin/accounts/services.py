@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
@@ -150,17 +151,47 @@ def membership_revoke(
 
 
 @transaction.atomic
-def api_token_create(*, municipality: Municipality, actor: User, name: str) -> tuple[ApiToken, str]:
-    """Create a token for the actor in one municipality; return it and its secret (shown once)."""
-    if not actor.is_authenticated:
+def api_token_create(
+    *,
+    municipality: Municipality,
+    actor: User | None,
+    name: str,
+    user: User | None = None,
+    expires_at: datetime | None = None,
+) -> tuple[ApiToken, str]:
+    """Create a token in one municipality; return it and its secret (shown once).
+
+    The token belongs to ``user``, by default the actor: people create their own tokens. Actor
+    None is the system (``kanmin token create`` run by an operator on the server), which
+    creates one for ``user``. ``expires_at`` None: the token does not expire.
+    """
+    owner = user if user is not None else actor
+    if owner is None or not owner.is_authenticated:
+        raise PermissionDenied()
+    if actor is not None and actor.pk != owner.pk:
         raise PermissionDenied()
     if not any(
         m_id in (municipality.pk, None)
-        for m_id, _role in actor.memberships.values_list("municipality_id", "role")
+        for m_id, _role in owner.memberships.values_list("municipality_id", "role")
     ):
-        raise PermissionDenied()
+        if actor is not None:
+            raise PermissionDenied()
+        message = _(
+            "%(user)s is not a member of %(municipality)s (%(code)s): grant them a role there "
+            "first."
+        ) % {
+            "user": owner.username,
+            "municipality": municipality.display_name,
+            "code": municipality.lg_code,
+        }
+        raise Invalid(message, code="not_member", fields={"municipality": [message]})
+    if expires_at is not None and expires_at <= timezone.now():
+        message = _("The expiry must be in the future.")
+        raise Invalid(message, fields={"expires_at": [message]})
     secret = ApiToken.new_secret()
-    token = ApiToken(user=actor, municipality=municipality, name=name.strip() or "API")
+    token = ApiToken(
+        user=owner, municipality=municipality, name=name.strip() or "API", expires_at=expires_at
+    )
     token.set_secret(secret)
     token.save()
     auditing.record(
@@ -168,15 +199,28 @@ def api_token_create(*, municipality: Municipality, actor: User, name: str) -> t
         municipality=municipality,
         action="accounts.api_token.create",
         target=token,
-        after=token.as_dict(),
+        after={**token.as_dict(), "user": owner.username},
     )
     return token, secret
 
 
 @transaction.atomic
-def api_token_revoke(*, municipality: Municipality, actor: User, token: ApiToken) -> ApiToken:
-    if token.user_id != actor.pk and not actor.has_perm("accounts.delete_membership", municipality):
+def api_token_revoke(
+    *, municipality: Municipality, actor: User | None, token: ApiToken
+) -> ApiToken:
+    """Revoke a token. Its owner may, and an administrator of the municipality; actor None is
+    the system (``kanmin token revoke``)."""
+    if (
+        actor is not None
+        and token.user_id != actor.pk
+        and not actor.has_perm("accounts.delete_membership", municipality)
+    ):
         raise PermissionDenied()
+    if token.revoked_at is not None:
+        raise Conflict(
+            _("The token %(prefix)s… was already revoked.") % {"prefix": token.prefix},
+            code="revoked",
+        )
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
     auditing.record(
