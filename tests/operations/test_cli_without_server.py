@@ -181,7 +181,10 @@ def _watched(args: list[str], cwd: Path) -> tuple[subprocess.CompletedProcess[st
 
 @pytest.mark.parametrize(
     "verb",
-    ["validate", "repair", "check-excel", "convert", "config", "generate-key", "serve --help"],
+    [
+        *("validate", "repair", "check-excel", "convert", "config", "generate-key"),
+        *("serve --help", "demo --help", "token create --help"),
+    ],
 )
 def test_no_database_and_no_directory_is_created_anywhere(files, verb):
     out = files["out"]
