@@ -322,6 +322,15 @@ def dataset_new(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _refused(request: HttpRequest, municipality: Any, dataset: Any) -> HttpResponse:
+    """Refuse a staff page of a dataset: 403 only to someone who may see the dataset, else the
+    same 404 as for a name that does not exist (a private name must not be confirmed)."""
+    visible = selectors.dataset_list(municipality=municipality, viewer=request.user)
+    if not visible.filter(pk=dataset.pk).exists():
+        raise Http404
+    return render(request, "403.html", status=403)
+
+
 _STATE_ACTIONS = {
     "publish": services.dataset_publish,
     "make_private": services.dataset_make_private,
@@ -340,7 +349,7 @@ def dataset_edit(request: HttpRequest, name: str) -> HttpResponse:
     except NotFound:
         raise Http404 from None
     if not allowed(request.user, "catalog.change_dataset", dataset):
-        return render(request, "403.html", status=403)
+        return _refused(request, municipality, dataset)
     action = request.POST.get("action", "update")
     detail_url = tenant_reverse("catalog:dataset_detail", municipality, {"name": dataset.name})
     if request.method == "POST" and action in _STATE_ACTIONS:
@@ -441,7 +450,7 @@ def resource_new(request: HttpRequest, name: str) -> HttpResponse:
     except NotFound:
         raise Http404 from None
     if not allowed(request.user, "catalog.add_resource", dataset):
-        return render(request, "403.html", status=403)
+        return _refused(request, municipality, dataset)
     form = ResourceForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST":
