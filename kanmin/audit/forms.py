@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kanmin.audit.selectors import KINDS
 
@@ -14,18 +15,18 @@ class LogFilterForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind"),
         required=False,
-        choices=[("", _("All entries")), *[(k.slug, k.label) for k in KINDS]],
+        choices=[("", pgettext_lazy("audit log", "All entries")), *[(k.slug, k.label) for k in KINDS]],
     )
     since = forms.DateField(
-        label=_("From"),
+        label=pgettext_lazy("audit log", "From"),
         required=False,
         help_text=_("Date, for example 2026-04-01."),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     until = forms.DateField(
-        label=_("To"),
+        label=pgettext_lazy("audit log", "To"),
         required=False,
-        help_text=_("Date, included."),
+        help_text=pgettext_lazy("audit log", "Date, included."),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 

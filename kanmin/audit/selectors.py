@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kanmin.audit.models import AuditEvent
 
@@ -45,15 +46,15 @@ class Kind:
 # Security events (reads and sign-ins as well as changes that matter to security); every other
 # action is a change to the municipality's data ("change").
 SECURITY_KINDS: tuple[Kind, ...] = (
-    Kind("sign_in", _("Sign-in"), ("accounts.sign_in",)),
-    Kind("sign_in_failed", _("Failed sign-in"), ("accounts.sign_in.failed",)),
+    Kind("sign_in", pgettext_lazy("audit log", "Sign-in"), ("accounts.sign_in",)),
+    Kind("sign_in_failed", pgettext_lazy("audit log", "Failed sign-in"), ("accounts.sign_in.failed",)),
     Kind("lockout", _("Lock-out after failed sign-ins"), ("accounts.lockout",)),
     Kind(
         "two_step",
         _("Two-step sign-in turned on or off"),
         ("accounts.totp.enable", "accounts.totp.disable"),
     ),
-    Kind("password", _("Password changed"), ("accounts.user.set_password",)),
+    Kind("password", pgettext_lazy("audit log", "Password changed"), ("accounts.user.set_password",)),
     Kind(
         "api_token",
         _("API token created, used or revoked"),
@@ -67,19 +68,19 @@ SECURITY_KINDS: tuple[Kind, ...] = (
     ),
     Kind("retention", _("Old entries removed (retention)"), ("audit.prune",)),
 )
-CHANGE = Kind("change", _("Change to data"), ())
+CHANGE = Kind("change", pgettext_lazy("audit log", "Change to data"), ())
 KINDS: tuple[Kind, ...] = (*SECURITY_KINDS, CHANGE)
 BY_SLUG = {kind.slug: kind for kind in KINDS}
 _KIND_OF_ACTION = {action: kind for kind in SECURITY_KINDS for action in kind.actions}
 
 # What each security action is called on the page and in the export.
 ACTION_LABELS: dict[str, Any] = {
-    "accounts.sign_in": _("Signed in"),
+    "accounts.sign_in": pgettext_lazy("audit log", "Signed in"),
     "accounts.sign_in.failed": _("Sign-in refused"),
     "accounts.lockout": _("Locked out after repeated failures"),
     "accounts.totp.enable": _("Two-step sign-in turned on"),
     "accounts.totp.disable": _("Two-step sign-in turned off"),
-    "accounts.user.set_password": _("Password changed"),
+    "accounts.user.set_password": pgettext_lazy("audit log", "Password changed"),
     "accounts.api_token.create": _("API token created"),
     "accounts.api_token.use": _("API token used (first use of the day)"),
     "accounts.api_token.revoke": _("API token revoked"),
