@@ -15,7 +15,10 @@ class LogFilterForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind"),
         required=False,
-        choices=[("", pgettext_lazy("audit log", "All entries")), *[(k.slug, k.label) for k in KINDS]],
+        choices=[
+            ("", pgettext_lazy("audit log", "All entries")),
+            *[(k.slug, k.label) for k in KINDS],
+        ],
     )
     since = forms.DateField(
         label=pgettext_lazy("audit log", "From"),

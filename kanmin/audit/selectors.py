@@ -47,14 +47,18 @@ class Kind:
 # action is a change to the municipality's data ("change").
 SECURITY_KINDS: tuple[Kind, ...] = (
     Kind("sign_in", pgettext_lazy("audit log", "Sign-in"), ("accounts.sign_in",)),
-    Kind("sign_in_failed", pgettext_lazy("audit log", "Failed sign-in"), ("accounts.sign_in.failed",)),
+    Kind(
+        "sign_in_failed", pgettext_lazy("audit log", "Failed sign-in"), ("accounts.sign_in.failed",)
+    ),
     Kind("lockout", _("Lock-out after failed sign-ins"), ("accounts.lockout",)),
     Kind(
         "two_step",
         _("Two-step sign-in turned on or off"),
         ("accounts.totp.enable", "accounts.totp.disable"),
     ),
-    Kind("password", pgettext_lazy("audit log", "Password changed"), ("accounts.user.set_password",)),
+    Kind(
+        "password", pgettext_lazy("audit log", "Password changed"), ("accounts.user.set_password",)
+    ),
     Kind(
         "api_token",
         _("API token created, used or revoked"),

@@ -42,7 +42,9 @@ def _post(client, address: str, password: str, code: str | None = None, **header
 
 def test_wrong_codes_from_elsewhere_do_not_lock_the_real_user_out(client, device, settings):
     # Someone who knows only the password tries 20 codes.
-    answers = {_post(client, ATTACKER, password_of("staff"), "000000").status_code for _ in range(20)}
+    answers = {
+        _post(client, ATTACKER, password_of("staff"), "000000").status_code for _ in range(20)
+    }
     assert answers == {400, 429}
     # The real user, from the office, with the right code, gets in.
     response = _post(client, OFFICE, password_of("staff"), _code(device, drift=1))
