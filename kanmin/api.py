@@ -38,7 +38,7 @@ class TokenAuth(APIKeyHeader):
         if not token.user.is_active:
             return None
         # Its first use each day goes to the audit log.
-        accounts_services.api_token_use(token=token, request=request)
+        accounts_services.api_token_use(actor=token.user, token=token, request=request)
         request.user = token.user
         return token
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -59,29 +58,29 @@ def _user_named(username: str) -> User | None:
 
 
 @transaction.atomic
-def sign_in_succeeded(*, request: HttpRequest | None, user: User) -> None:
-    """Record a sign-in (by the sign-in page, the admin site or any other login())."""
-    _record_for_user(user, actor=user, action="accounts.sign_in", extra=_client(request))
+def sign_in_succeeded(*, actor: User, request: HttpRequest | None) -> None:
+    """Record that ``actor`` signed in (by the sign-in page, the admin site or any login())."""
+    _record_for_user(actor, actor=actor, action="accounts.sign_in", extra=_client(request))
 
 
 @transaction.atomic
-def sign_in_failed(*, request: HttpRequest | None, username: str, reason: str) -> None:
+def sign_in_failed(*, actor: Any, request: HttpRequest | None, username: str, reason: str) -> None:
     """Record a refused sign-in: ``reason`` is ``password`` (wrong user name or password),
     ``totp`` (wrong or missing one-time code) or ``locked_out`` (refused during a lock-out).
     The user name is recorded as typed; the entry goes to the user's municipalities."""
     extra = {"username": username[:150], "reason": reason, **_client(request)}
     _record_for_user(
-        _user_named(username), actor=AnonymousUser(), action="accounts.sign_in.failed", extra=extra
+        _user_named(username), actor=actor, action="accounts.sign_in.failed", extra=extra
     )
 
 
 @transaction.atomic
-def sign_in_locked_out(*, request: HttpRequest | None, username: str, minutes: int) -> None:
+def sign_in_locked_out(
+    *, actor: Any, request: HttpRequest | None, username: str, minutes: int
+) -> None:
     """Record that an account and address were locked out after repeated failures."""
     extra = {"username": username[:150], "minutes": minutes, **_client(request)}
-    _record_for_user(
-        _user_named(username), actor=AnonymousUser(), action="accounts.lockout", extra=extra
-    )
+    _record_for_user(_user_named(username), actor=actor, action="accounts.lockout", extra=extra)
 
 
 def _forget_cached_permissions(user: User) -> None:
@@ -249,9 +248,9 @@ def api_token_revoke(*, municipality: Municipality, actor: User, token: ApiToken
 
 
 @transaction.atomic
-def api_token_use(*, token: ApiToken, request: HttpRequest | None = None) -> bool:
-    """Note that a token was used; its first use on each (Japanese) calendar day is recorded
-    in the audit log. Returns whether this use was recorded.
+def api_token_use(*, actor: Any, token: ApiToken, request: HttpRequest | None = None) -> bool:
+    """Note that ``actor`` used a token (the token's user); its first use on each (Japanese)
+    calendar day is recorded in the audit log. Returns whether this use was recorded.
 
     The check and the update are one conditional UPDATE, so two requests arriving together
     record the day's first use once."""
@@ -266,7 +265,7 @@ def api_token_use(*, token: ApiToken, request: HttpRequest | None = None) -> boo
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         return False
     auditing.record(
-        actor=token.user,
+        actor=actor,
         municipality=token.municipality,
         action="accounts.api_token.use",
         target=token,

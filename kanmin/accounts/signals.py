@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from axes.helpers import get_cool_off
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 
 from kanmin.accounts import services
@@ -21,7 +22,7 @@ def _newly_locked(request: HttpRequest | None) -> bool:
 
 
 def on_user_logged_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
-    services.sign_in_succeeded(request=request, user=user)
+    services.sign_in_succeeded(actor=user, request=request)
 
 
 def on_user_login_failed(
@@ -34,8 +35,13 @@ def on_user_login_failed(
     reason = str(credentials.get(REASON_KEY) or "password")
     if locked and not _newly_locked(request):
         reason = "locked_out"
-    services.sign_in_failed(request=request, username=username, reason=reason)
+    # Nobody is signed in yet: the attempt is anonymous, whatever name was typed.
+    services.sign_in_failed(
+        actor=AnonymousUser(), request=request, username=username, reason=reason
+    )
     if locked and _newly_locked(request):
         cool_off = get_cool_off(request)
         minutes = int(cool_off.total_seconds() // 60) if cool_off else 0
-        services.sign_in_locked_out(request=request, username=username, minutes=minutes)
+        services.sign_in_locked_out(
+            actor=AnonymousUser(), request=request, username=username, minutes=minutes
+        )

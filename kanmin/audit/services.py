@@ -123,9 +123,12 @@ class PruneResult:
 
 
 @transaction.atomic
-def audit_prune(*, retention_days: int | None = None, now: datetime | None = None) -> PruneResult:
+def audit_prune(
+    *, actor: Any = None, retention_days: int | None = None, now: datetime | None = None
+) -> PruneResult:
     """Remove the entries older than the retention period (``KANMIN_AUDIT_RETENTION_DAYS``;
-    0 keeps everything) so that ``audit verify`` still holds.
+    0 keeps everything) so that ``audit verify`` still holds. ``actor`` None is the system
+    (the scheduled run or an operator's ``kanmin audit prune``).
 
     Only a run of the oldest entries is removed: the chain then starts at the first kept
     entry. The head remembers that entry and the hash it points to, and a new ``audit.prune``
@@ -156,7 +159,7 @@ def audit_prune(*, retention_days: int | None = None, now: datetime | None = Non
     head.anchor_prev_hash = anchor_prev_hash
     head.save(update_fields=["anchor_seq", "anchor_prev_hash"])
     event = record(
-        actor=None,
+        actor=actor,
         municipality=None,
         action="audit.prune",
         extra={

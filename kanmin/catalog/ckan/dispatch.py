@@ -58,7 +58,7 @@ def _token_user(request: HttpRequest) -> tuple[Any, Any]:
         if not token.user.is_active:
             continue
         # Its first use each day goes to the audit log.
-        accounts_services.api_token_use(token=token, request=request)
+        accounts_services.api_token_use(actor=token.user, token=token, request=request)
         return token.user, token.municipality
     return AnonymousUser(), None
 

@@ -35,7 +35,7 @@ class Command(BaseCommand):
                 )
             )
             return
-        result = audit_prune(retention_days=days)
+        result = audit_prune(actor=None, retention_days=days)
         self.stdout.write(
             self.style.SUCCESS(
                 _(
