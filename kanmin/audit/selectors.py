@@ -23,15 +23,18 @@ def event_list(
     limit: int = 50,
 ) -> QuerySet[AuditEvent]:
     """The newest entries of one municipality about the given objects (``(object_type,
-    object_id)`` pairs) or carrying the given values in their ``extra`` part."""
+    object_id)`` pairs) or carrying the given values in their ``extra`` part: what was done to
+    them, not who read them (downloads and exports are for the auditors' log only)."""
     match = Q(pk__in=[])
     for object_type, object_id in targets or []:
         match |= Q(object_type=object_type, object_id=object_id)
     for key, value in (extra or {}).items():
         match |= Q(**{f"changes__extra__{key}": value})
-    return AuditEvent.objects.filter(match, municipality_code=municipality_code).order_by("-seq")[
-        :limit
-    ]
+    return (
+        AuditEvent.objects.filter(match, municipality_code=municipality_code)
+        .exclude(action__in=READ_ACTIONS)
+        .order_by("-seq")[:limit]
+    )
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,13 @@ SECURITY_KINDS: tuple[Kind, ...] = (
         ("catalog.dataset.export", "plan.review.export", "audit.export"),
     ),
     Kind("retention", _("Old entries removed (retention)"), ("audit.prune",)),
+)
+# Reads recorded for auditors; they are not part of an object's activity history.
+READ_ACTIONS = tuple(
+    action
+    for kind in SECURITY_KINDS
+    if kind.slug in ("download", "export")
+    for action in kind.actions
 )
 CHANGE = Kind("change", pgettext_lazy("audit log", "Change to data"), ())
 KINDS: tuple[Kind, ...] = (*SECURITY_KINDS, CHANGE)

@@ -134,3 +134,11 @@ def test_api_tokens_creation_first_use_per_day_and_revocation(client, make_user,
     [revoked] = _entries("accounts.api_token.revoke")
     assert revoked.municipality_code == "452025"
     assert verify_chain().ok
+
+
+def test_a_password_change_is_seen_by_the_users_municipality(make_user, miyakonojo):
+    user = make_user("staff", "data_steward", miyakonojo)
+    services.user_set_password(actor=user, user=user, password="a-New-password-42")
+    [changed] = _entries("accounts.user.set_password")
+    assert changed.municipality_code == "452025"
+    assert "a-New-password-42" not in str(changed.changes)

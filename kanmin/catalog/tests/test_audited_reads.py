@@ -48,3 +48,11 @@ def test_the_dcat_export_of_a_private_dataset_is_recorded(client, steward, make_
     assert client.get("/m/452025/catalog/dataset/open.ttl").status_code == 200
     [entry] = AuditEvent.objects.filter(action="catalog.dataset.export")
     assert entry.object_repr == "非公開" and entry.changes["extra"]["format"] == "ttl"
+
+
+def test_reads_stay_out_of_the_datasets_activity_history(client, steward, make_dataset):
+    make_dataset("hidden", "非公開", state=DatasetState.PRIVATE)
+    client.force_login(steward)
+    client.get("/m/452025/catalog/dataset/hidden.ttl")
+    body = client.get("/api/v1/m/452025/catalog/datasets/hidden/activity").json()
+    assert [item["action"] for item in body] == ["catalog.dataset.create"]
