@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 from ninja import NinjaAPI
 from ninja.security import APIKeyHeader, django_auth
 
+from kanmin.accounts import services as accounts_services
 from kanmin.accounts.models import ApiToken
 from kanmin.catalog.api import public_router as catalog_public_router
 from kanmin.catalog.api import router as catalog_router
@@ -37,7 +37,8 @@ class TokenAuth(APIKeyHeader):
             return None
         if not token.user.is_active:
             return None
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+        # Its first use each day goes to the audit log.
+        accounts_services.api_token_use(actor=token.user, token=token, request=request)
         request.user = token.user
         return token
 

@@ -19,6 +19,7 @@ VERBS: dict[tuple[str, ...], str] = {
     ("serve",): "core_serve",
     ("tenant", "add"): "core_tenant_add",
     ("audit", "verify"): "audit_verify",
+    ("audit", "prune"): "audit_prune",
     ("backup",): "core_backup",
     ("restore",): "core_restore",
     ("config",): "core_config",

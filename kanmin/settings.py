@@ -164,8 +164,15 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "kanmin.accounts.views.locked_out"
 AXES_VERBOSE = False
+# A lock-out lasts KANMIN_LOCKOUT_MINUTES from the failure that caused it: attempts refused
+# during it do not start it again, so the page can say when signing in works again.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 
 OTP_TOTP_ISSUER = "Kanmin"
+# Wrong one-time codes count with wrong passwords in django-axes, per account and address
+# (kanmin.accounts.forms). django-otp's own back-off is per device, whatever the address: after
+# enough wrong codes from someone who knows only the password it refused the right code too.
+OTP_TOTP_THROTTLE_FACTOR = 0
 
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", _("Japanese")), ("en", _("English"))]

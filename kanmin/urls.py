@@ -7,6 +7,7 @@ from django.urls import URLPattern, URLResolver, include, path
 
 from kanmin.accounts import urls as accounts_urls
 from kanmin.api import api
+from kanmin.audit import urls as audit_urls
 from kanmin.catalog import urls as catalog_urls
 from kanmin.catalog import views as catalog_views
 from kanmin.core import urls as core_urls
@@ -40,6 +41,7 @@ def build(single_tenant: bool) -> list[URLPattern | URLResolver]:
         path("", include((core_patterns, "core"))),
         tenant(plan_urls.tenant_urlpatterns, "plan"),
         tenant(catalog_urls.tenant_urlpatterns, "catalog"),
+        tenant(audit_urls.tenant_urlpatterns, "audit"),
         # The national standard data sets as Table Schemas (what DCAT's conformsTo names).
         path(
             "standards/<str:slug>.json",

@@ -21,3 +21,12 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         # After every migrate (and flush), the role groups match accounts/roles.py exactly.
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="kanmin.accounts.roles")
+        # Sign-ins, failed sign-ins and lock-outs go to the audit log (kanmin.accounts.signals).
+        from django.contrib.auth.signals import user_logged_in, user_login_failed
+
+        from kanmin.accounts import signals
+
+        user_logged_in.connect(signals.on_user_logged_in, dispatch_uid="kanmin.accounts.in")
+        user_login_failed.connect(
+            signals.on_user_login_failed, dispatch_uid="kanmin.accounts.failed"
+        )

@@ -4,11 +4,17 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import authenticate
+from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django_otp import match_token
 
-from kanmin.accounts.selectors import has_totp
+from kanmin.accounts.selectors import has_totp, sign_in_limit
+from kanmin.accounts.signals import REASON_KEY
+
+# Say how many attempts are left once this few remain before the lock-out.
+WARN_WHEN_LEFT = 2
 
 
 class SignInForm(forms.Form):
@@ -47,7 +53,12 @@ class SignInForm(forms.Form):
             )
         if user is None:
             raise forms.ValidationError(
-                _("The user name or the password is wrong."), code="invalid_login"
+                [
+                    forms.ValidationError(
+                        _("The user name or the password is wrong."), code="invalid_login"
+                    ),
+                    *self._attempts_left(username),
+                ]
             )
         if has_totp(user=user):
             token = (data.get("otp_token") or "").strip()
@@ -58,11 +69,40 @@ class SignInForm(forms.Form):
                 return data
             device = match_token(user, token)
             if device is None:
+                # A wrong code counts with wrong passwords, per account and address.
+                user_login_failed.send(
+                    sender=__name__,
+                    credentials={"username": username, REASON_KEY: "totp"},
+                    request=self.request,
+                )
+                if getattr(self.request, "axes_locked_out", False):
+                    return data  # django-axes answers with the lock-out page
                 self.add_error("otp_token", _("The code is wrong or has expired."))
+                for warning in self._attempts_left(username):
+                    self.add_error(None, warning)
                 return data
             self.device = device
         self.user = user
         return data
+
+    def _attempts_left(self, username: str) -> list[forms.ValidationError]:
+        """A warning once few attempts are left before the lock-out, with how long it lasts."""
+        limit = sign_in_limit(request=self.request, username=username)
+        if limit.locked or limit.remaining > WARN_WHEN_LEFT:
+            return []
+        return [
+            forms.ValidationError(
+                ngettext(
+                    "%(n)s attempt left: after one more failure, signing in is locked for "
+                    "%(minutes)s minutes.",
+                    "%(n)s attempts left: after %(n)s more failures, signing in is locked for "
+                    "%(minutes)s minutes.",
+                    limit.remaining,
+                )
+                % {"n": limit.remaining, "minutes": limit.lockout_minutes},
+                code="attempts_left",
+            )
+        ]
 
 
 class TotpConfirmForm(forms.Form):

@@ -88,6 +88,7 @@ ROLES: tuple[Role, ...] = (
             "accounts.view_membership",
             "audit.view_auditevent",
             "audit.verify_chain",
+            "audit.review_auditevent",
             *_PLAN_MANAGE,
             *_CATALOG_MANAGE,
         ),
@@ -118,7 +119,16 @@ ROLES: tuple[Role, ...] = (
     Role(DISASTER_OPERATOR, _("Disaster operator"), True, _STAFF_BASE),
     Role(SUPPORT_REGISTER_OFFICER, _("Support-register officer"), True, _STAFF_BASE),
     Role(
-        AUDITOR, _("Auditor"), True, (*_STAFF_BASE, "audit.view_auditevent", "audit.verify_chain")
+        AUDITOR,
+        _("Auditor"),
+        True,
+        (
+            *_STAFF_BASE,
+            "audit.view_auditevent",
+            "audit.verify_chain",
+            # The municipality's audit log page and its CSV export (security events included).
+            "audit.review_auditevent",
+        ),
     ),
     Role(CITIZEN, _("Citizen"), False, ()),
 )
@@ -167,6 +177,7 @@ def sync_role_permissions(apps: Any, schema_editor: Any = None) -> None:
 # Custom permissions (not add/change/delete/view) and the model that declares them.
 CUSTOM_PERMISSION_MODELS = {
     "audit.verify_chain": "auditevent",
+    "audit.review_auditevent": "auditevent",
     "catalog.publish_dataset": "dataset",
 }
 

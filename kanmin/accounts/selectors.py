@@ -1,8 +1,15 @@
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_cool_off, get_failure_limit
+from django.db.models import Max, Q, QuerySet, Sum
+from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -98,3 +105,57 @@ def api_token_get(*, municipality: Municipality | None, key: str) -> ApiToken:
             code="ambiguous",
         )
     return matches[0]
+
+
+@dataclass(frozen=True)
+class SignInLimit:
+    """Where an account and address stand against the lock-out (django-axes's settings)."""
+
+    failures: int
+    limit: int
+    cool_off: timedelta | None
+    retry_at: datetime | None
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.limit - self.failures)
+
+    @property
+    def locked(self) -> bool:
+        return self.remaining == 0
+
+    @property
+    def lockout_minutes(self) -> int:
+        """How long a lock-out lasts, in whole minutes."""
+        return math.ceil(self.cool_off.total_seconds() / 60) if self.cool_off else 0
+
+    def minutes_left(self, now: datetime | None = None) -> int:
+        """Whole minutes until signing in works again (at least 1 while locked)."""
+        if self.retry_at is None:
+            return 0
+        seconds = (self.retry_at - (now or timezone.now())).total_seconds()
+        return max(1, math.ceil(seconds / 60))
+
+
+def sign_in_limit(*, request: HttpRequest, username: str) -> SignInLimit:
+    """The failed sign-ins django-axes counts for this user name from this request's address,
+    and when a lock-out ends. Call after django-axes has seen the request (authenticate)."""
+    credentials = {"username": username}
+    handler = AxesProxyHandler.get_implementation()
+    failures = 0
+    latest: datetime | None = None
+    for attempts in handler.get_user_attempts(request, credentials):
+        summary = attempts.aggregate(
+            failures=Sum("failures_since_start"), latest=Max("attempt_time")
+        )
+        if (summary["failures"] or 0) >= failures:
+            failures = summary["failures"] or 0
+            latest = summary["latest"] or latest
+    cool_off = get_cool_off(request)
+    retry_at = latest + cool_off if latest is not None and cool_off is not None else None
+    return SignInLimit(
+        failures=failures,
+        limit=get_failure_limit(request, credentials),
+        cool_off=cool_off,
+        retry_at=retry_at,
+    )

@@ -8,6 +8,8 @@ from typing import Any
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -18,6 +20,68 @@ from kanmin.core import auditing
 from kanmin.core.errors import Conflict, Invalid, PermissionDenied
 from kanmin.core.models import Department, Municipality
 from kanmin.core.permissions import require
+
+
+def _record_for_user(
+    user: User | None,
+    *,
+    actor: Any,
+    action: str,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """Record an event about a person rather than a municipality's rows (sign-ins, two-step
+    sign-in, passwords): one entry in each municipality where they hold a role, so each
+    municipality's auditors see it; one entry without a municipality otherwise."""
+    municipalities: list[Municipality | None] = []
+    if user is not None:
+        seen: set[int | None] = set()
+        for membership in user.memberships.select_related("municipality").order_by("pk"):
+            if membership.municipality_id not in seen:
+                seen.add(membership.municipality_id)
+                municipalities.append(membership.municipality)
+    for municipality in municipalities or [None]:
+        auditing.record(
+            actor=actor, municipality=municipality, action=action, target=user, extra=extra
+        )
+
+
+def _client(request: HttpRequest | None) -> dict[str, Any]:
+    """Where a request came from, as django-axes sees it (so that it matches the lock-out)."""
+    if request is None:
+        return {}
+    address = getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR", "")
+    agent = str(request.META.get("HTTP_USER_AGENT", ""))[:200]
+    return {"ip_address": address or "", "user_agent": agent}
+
+
+def _user_named(username: str) -> User | None:
+    return User.objects.filter(username=username).first() if username else None
+
+
+@transaction.atomic
+def sign_in_succeeded(*, actor: User, request: HttpRequest | None) -> None:
+    """Record that ``actor`` signed in (by the sign-in page, the admin site or any login())."""
+    _record_for_user(actor, actor=actor, action="accounts.sign_in", extra=_client(request))
+
+
+@transaction.atomic
+def sign_in_failed(*, actor: Any, request: HttpRequest | None, username: str, reason: str) -> None:
+    """Record a refused sign-in: ``reason`` is ``password`` (wrong user name or password),
+    ``totp`` (wrong or missing one-time code) or ``locked_out`` (refused during a lock-out).
+    The user name is recorded as typed; the entry goes to the user's municipalities."""
+    extra = {"username": username[:150], "reason": reason, **_client(request)}
+    _record_for_user(
+        _user_named(username), actor=actor, action="accounts.sign_in.failed", extra=extra
+    )
+
+
+@transaction.atomic
+def sign_in_locked_out(
+    *, actor: Any, request: HttpRequest | None, username: str, minutes: int
+) -> None:
+    """Record that an account and address were locked out after repeated failures."""
+    extra = {"username": username[:150], "minutes": minutes, **_client(request)}
+    _record_for_user(_user_named(username), actor=actor, action="accounts.lockout", extra=extra)
 
 
 def _forget_cached_permissions(user: User) -> None:
@@ -84,9 +148,7 @@ def user_set_password(
             raise Invalid(fields={"password": list(exc.messages)}) from None
     user.set_password(password)
     user.save(update_fields=["password"])
-    auditing.record(
-        actor=actor, municipality=None, action="accounts.user.set_password", target=user
-    )
+    _record_for_user(user, actor=actor, action="accounts.user.set_password")
     return user
 
 
@@ -230,6 +292,33 @@ def api_token_revoke(
 
 
 @transaction.atomic
+def api_token_use(*, actor: Any, token: ApiToken, request: HttpRequest | None = None) -> bool:
+    """Note that ``actor`` used a token (the token's user); its first use on each (Japanese)
+    calendar day is recorded in the audit log. Returns whether this use was recorded.
+
+    The check and the update are one conditional UPDATE, so two requests arriving together
+    record the day's first use once."""
+    now = timezone.now()
+    day_start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    first_today = (
+        ApiToken.objects.filter(pk=token.pk)
+        .filter(Q(last_used_at__isnull=True) | Q(last_used_at__lt=day_start))
+        .update(last_used_at=now)
+    )
+    if not first_today:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        return False
+    auditing.record(
+        actor=actor,
+        municipality=token.municipality,
+        action="accounts.api_token.use",
+        target=token,
+        extra={**token.as_dict(), **_client(request)},
+    )
+    return True
+
+
+@transaction.atomic
 def totp_device_start(*, actor: User) -> TOTPDevice:
     """Begin TOTP enrolment: an unconfirmed device whose key the user scans."""
     TOTPDevice.objects.filter(user=actor, confirmed=False).delete()
@@ -247,11 +336,11 @@ def totp_device_confirm(*, actor: User, device: TOTPDevice, token: str) -> TOTPD
     TOTPDevice.objects.filter(user=actor, confirmed=True).exclude(pk=device.pk).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
-    auditing.record(actor=actor, municipality=None, action="accounts.totp.enable", target=actor)
+    _record_for_user(actor, actor=actor, action="accounts.totp.enable")
     return device
 
 
 @transaction.atomic
 def totp_device_remove(*, actor: User) -> None:
     TOTPDevice.objects.filter(user=actor).delete()
-    auditing.record(actor=actor, municipality=None, action="accounts.totp.disable", target=actor)
+    _record_for_user(actor, actor=actor, action="accounts.totp.disable")

@@ -11,6 +11,7 @@ from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -53,13 +54,25 @@ def sign_in(request: HttpRequest) -> HttpResponse:
 
 
 def locked_out(
-    request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any
+    request: HttpRequest, response: Any = None, credentials: Any = None, *args: Any, **kwargs: Any
 ) -> HttpResponse:
-    """What django-axes answers while an account and address are locked out."""
+    """What django-axes answers while an account and address are locked out: for how long
+    (from django-axes's settings) and until when."""
+    credentials = credentials if isinstance(credentials, dict) else {}
+    username = str(credentials.get("username") or request.POST.get("username") or "")
+    limit = selectors.sign_in_limit(request=request, username=username)
+    retry_at = timezone.localtime(limit.retry_at) if limit.retry_at is not None else None
     return render(
         request,
         "accounts/login.html",
-        {"form": SignInForm(request), "locked_out": True, "next": _safe_next(request)},
+        {
+            "form": SignInForm(request, initial={"username": username}),
+            "locked_out": True,
+            "lockout_minutes": limit.lockout_minutes,
+            "minutes_left": limit.minutes_left(),
+            "retry_at": retry_at,
+            "next": _safe_next(request),
+        },
         status=429,
     )
 

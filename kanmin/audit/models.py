@@ -42,7 +42,10 @@ class AuditEvent(models.Model):
         ordering = ["seq"]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
-        permissions = [("verify_chain", "Can verify the audit chain")]
+        permissions = [
+            ("verify_chain", "Can verify the audit chain"),
+            ("review_auditevent", "Can review and export the municipality's audit log"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.object_repr}"
@@ -80,10 +83,17 @@ class AuditEvent(models.Model):
 
 
 class AuditChainHead(models.Model):
-    """The last entry of the chain, locked while an entry is appended; also catches truncation."""
+    """The last entry of the chain, locked while an entry is appended; also catches truncation.
+
+    ``anchor_seq`` and ``anchor_prev_hash`` are where the chain starts: entry 1 and the genesis
+    hash until old entries are removed under the retention setting; then the first kept entry
+    and the hash it points to, which the ``audit.prune`` entry that removed them also records.
+    """
 
     last_seq = models.PositiveBigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default=GENESIS)
+    anchor_seq = models.PositiveBigIntegerField(default=1)
+    anchor_prev_hash = models.CharField(max_length=64, default=GENESIS)
 
     class Meta:
         verbose_name = _("audit chain head")

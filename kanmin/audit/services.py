@@ -1,9 +1,14 @@
-"""``record()`` appends an audit entry; call it inside the transaction that makes the change."""
+"""``record()`` appends an audit entry; call it inside the transaction that makes the change.
+
+``access_record()`` records a read auditors must see (downloads, exports); ``audit_prune()``
+removes entries older than the retention setting without breaking the chain."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -11,6 +16,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from kanmin.audit.models import GENESIS, AuditChainHead, AuditEvent
+from kanmin.core import conf
 from kanmin.core.fields import personal_field_names
 from kanmin.core.mynumber import find_my_numbers
 
@@ -93,3 +99,75 @@ def record(
     head.last_hash = event.hash
     head.save(update_fields=["last_seq", "last_hash"])
     return event
+
+
+@transaction.atomic
+def access_record(
+    *,
+    actor: Any,
+    municipality: Any,
+    action: str,
+    target: models.Model | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> AuditEvent:
+    """Record a read that auditors must see (a download of a non-public file, an export of
+    non-public data) in its own transaction: nothing else is written with it."""
+    return record(actor=actor, municipality=municipality, action=action, target=target, extra=extra)
+
+
+@dataclass(frozen=True)
+class PruneResult:
+    removed: int
+    anchor_seq: int
+    event: AuditEvent | None
+
+
+@transaction.atomic
+def audit_prune(
+    *, actor: Any = None, retention_days: int | None = None, now: datetime | None = None
+) -> PruneResult:
+    """Remove the entries older than the retention period (``KANMIN_AUDIT_RETENTION_DAYS``;
+    0 keeps everything) so that ``audit verify`` still holds. ``actor`` None is the system
+    (the scheduled run or an operator's ``kanmin audit prune``).
+
+    Only a run of the oldest entries is removed: the chain then starts at the first kept
+    entry. The head remembers that entry and the hash it points to, and a new ``audit.prune``
+    entry records both in the chain itself, so moving the start without a prune entry, or
+    deleting the first kept entry, is still found.
+    """
+    days = conf.get("KANMIN_AUDIT_RETENTION_DAYS") if retention_days is None else retention_days
+    if days <= 0:
+        return PruneResult(0, 0, None)
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    head, _created = AuditChainHead.objects.select_for_update().get_or_create(
+        pk=1, defaults={"last_seq": 0, "last_hash": GENESIS}
+    )
+    last_old = (
+        AuditEvent.objects.filter(created_at__lt=cutoff, seq__gte=head.anchor_seq)
+        .order_by("-seq")
+        .values_list("seq", flat=True)
+        .first()
+    )
+    if last_old is None:
+        return PruneResult(0, head.anchor_seq, None)
+    first_kept = AuditEvent.objects.filter(seq=last_old + 1).first()
+    # When every entry is old, the prune entry itself becomes the first one kept.
+    anchor_prev_hash = first_kept.prev_hash if first_kept is not None else head.last_hash
+    # The queryset of the model refuses deletes; retention is the one sanctioned exception.
+    removed, _by_model = models.QuerySet(model=AuditEvent).filter(seq__lte=last_old).delete()
+    head.anchor_seq = last_old + 1
+    head.anchor_prev_hash = anchor_prev_hash
+    head.save(update_fields=["anchor_seq", "anchor_prev_hash"])
+    event = record(
+        actor=actor,
+        municipality=None,
+        action="audit.prune",
+        extra={
+            "retention_days": days,
+            "cutoff": cutoff.isoformat(),
+            "removed": removed,
+            "anchor_seq": head.anchor_seq,
+            "anchor_prev_hash": anchor_prev_hash,
+        },
+    )
+    return PruneResult(removed, head.anchor_seq, event)

@@ -8,6 +8,8 @@ from django.utils.translation import gettext as _
 
 from kanmin.audit.models import GENESIS, AuditChainHead, AuditEvent
 
+PRUNE_ACTION = "audit.prune"
+
 
 @dataclass(frozen=True)
 class ChainReport:
@@ -18,9 +20,15 @@ class ChainReport:
 
 
 def verify_chain(*, chunk_size: int = 2000) -> ChainReport:
-    expected_seq = 1
-    prev_hash = GENESIS
+    """Check every entry from the chain's start (entry 1, or the first entry kept after old
+    ones were removed under the retention setting) to the head."""
+    head = AuditChainHead.objects.filter(pk=1).first()
+    anchor_seq = head.anchor_seq if head else 1
+    anchor_prev_hash = head.anchor_prev_hash if head else GENESIS
+    expected_seq = anchor_seq
+    prev_hash = anchor_prev_hash
     checked = 0
+    last_prune: dict[str, object] | None = None
     for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=chunk_size):
         if event.seq != expected_seq:
             return ChainReport(
@@ -46,18 +54,36 @@ def verify_chain(*, chunk_size: int = 2000) -> ChainReport:
                 _("Entry %(seq)s was changed after it was written: its hash does not match.")
                 % {"seq": event.seq},
             )
+        if event.action == PRUNE_ACTION:
+            last_prune = dict((event.changes or {}).get("extra") or {})
         prev_hash = event.hash
         expected_seq += 1
         checked += 1
-    head = AuditChainHead.objects.filter(pk=1).first()
     last_seq = head.last_seq if head else 0
     last_hash = head.last_hash if head else GENESIS
-    if last_seq != checked or last_hash != prev_hash:
+    if last_seq != expected_seq - 1 or last_hash != prev_hash:
         return ChainReport(
             False,
             checked,
-            checked + 1 if last_seq > checked else last_seq,
+            expected_seq if last_seq >= expected_seq else last_seq,
             _("The chain ends at entry %(found)s but %(expected)s entries were written (deleted?).")
-            % {"found": checked, "expected": last_seq},
+            % {"found": expected_seq - 1, "expected": last_seq},
         )
+    if anchor_seq != 1 or anchor_prev_hash != GENESIS:
+        # The start was moved: only a prune entry in the chain may have done that.
+        if (
+            last_prune is None
+            or last_prune.get("anchor_seq") != anchor_seq
+            or last_prune.get("anchor_prev_hash") != anchor_prev_hash
+        ):
+            return ChainReport(
+                False,
+                checked,
+                anchor_seq,
+                _(
+                    "The chain starts at entry %(seq)s, but no retention entry (audit.prune) "
+                    "records that start: entries before it were deleted by other means."
+                )
+                % {"seq": anchor_seq},
+            )
     return ChainReport(True, checked)

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 from rdflib import Graph
 
+from kanmin.audit.services import access_record
 from kanmin.catalog import (
     dcat,
     filetypes,
@@ -67,7 +68,23 @@ def resource_download(
         resource=resource,
         kind=HitKind.DOWNLOAD,
     )
+    _audit_non_public_read(request, resource, "catalog.resource.download", filename=filename)
     return FileResponse(resource.file.open("rb"), as_attachment=True, filename=filename)
+
+
+def _audit_non_public_read(request: HttpRequest, obj: Any, action: str, **extra: Any) -> None:
+    """Staff reading a file or the metadata of a dataset that is not published leave an entry
+    in the audit log (a published one is anyone's to read)."""
+    dataset = getattr(obj, "dataset", obj)
+    if dataset.is_public:
+        return
+    access_record(
+        actor=request.user,
+        municipality=dataset.municipality,
+        action=action,
+        target=obj,
+        extra={"dataset": dataset.name, "state": dataset.state, **extra},
+    )
 
 
 FACETS = (
@@ -322,6 +339,15 @@ def dataset_new(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _refused(request: HttpRequest, municipality: Any, dataset: Any) -> HttpResponse:
+    """Refuse a staff page of a dataset: 403 only to someone who may see the dataset, else the
+    same 404 as for a name that does not exist (a private name must not be confirmed)."""
+    visible = selectors.dataset_list(municipality=municipality, viewer=request.user)
+    if not visible.filter(pk=dataset.pk).exists():
+        raise Http404
+    return render(request, "403.html", status=403)
+
+
 _STATE_ACTIONS = {
     "publish": services.dataset_publish,
     "make_private": services.dataset_make_private,
@@ -340,7 +366,7 @@ def dataset_edit(request: HttpRequest, name: str) -> HttpResponse:
     except NotFound:
         raise Http404 from None
     if not allowed(request.user, "catalog.change_dataset", dataset):
-        return render(request, "403.html", status=403)
+        return _refused(request, municipality, dataset)
     action = request.POST.get("action", "update")
     detail_url = tenant_reverse("catalog:dataset_detail", municipality, {"name": dataset.name})
     if request.method == "POST" and action in _STATE_ACTIONS:
@@ -441,7 +467,7 @@ def resource_new(request: HttpRequest, name: str) -> HttpResponse:
     except NotFound:
         raise Http404 from None
     if not allowed(request.user, "catalog.add_resource", dataset):
-        return render(request, "403.html", status=403)
+        return _refused(request, municipality, dataset)
     form = ResourceForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST":
@@ -602,6 +628,7 @@ def repair_log(request: HttpRequest, dataset_id: UUID, resource_id: UUID) -> Htt
     if resource.dataset_id != dataset_id or not resource.repair_log:
         raise Http404
     filename = resource.repair_log.name.rsplit("/", 1)[-1]
+    _audit_non_public_read(request, resource, "catalog.resource.download", filename=filename)
     return FileResponse(resource.repair_log.open("rb"), as_attachment=True, filename=filename)
 
 
@@ -664,4 +691,5 @@ def dcat_dataset(request: HttpRequest, name: str, fmt: str) -> HttpResponse:
         )
     except NotFound:
         raise Http404 from None
+    _audit_non_public_read(request, dataset, "catalog.dataset.export", format=fmt)
     return _rdf_response(dcat.dataset_graph(request, dataset), fmt)

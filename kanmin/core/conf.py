@@ -128,6 +128,14 @@ OPTIONS: tuple[Option, ...] = (
         "How long a lock-out lasts.",
     ),
     Option(
+        "KANMIN_AUDIT_RETENTION_DAYS",
+        "int",
+        0,
+        "How many days audit log entries (changes and security events) are kept; older ones "
+        "are removed by `kanmin audit prune`, which keeps `kanmin audit verify` working. "
+        "0 keeps every entry.",
+    ),
+    Option(
         "KANMIN_STATIC_MANIFEST",
         "bool",
         True,

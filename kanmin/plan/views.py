@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from kanmin.audit.services import access_record
 from kanmin.core.errors import KanminError
 from kanmin.core.fiscal_year import FiscalYear
 from kanmin.core.permissions import allowed
@@ -324,6 +325,15 @@ def review_report(request: HttpRequest, fiscal_year: int, fmt: str) -> HttpRespo
         else selectors.plan_figures(plan=plan, up_to=review.fiscal_year, review=review)
     )
     name = f"{municipality.lg_code}_plan_review_{fiscal_year}"
+    if not review.is_closed:
+        # Until the review is closed its reports and comments are not public.
+        access_record(
+            actor=request.user,
+            municipality=municipality,
+            action="plan.review.export",
+            target=review,
+            extra={"fiscal_year": fiscal_year, "format": fmt},
+        )
     if fmt == "pdf":
         response = HttpResponse(reports.review_pdf(figures, review), content_type="application/pdf")
     elif fmt == "xlsx":

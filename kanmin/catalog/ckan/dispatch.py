@@ -17,10 +17,10 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import get_language
 from django.views.decorators.csrf import csrf_exempt
 
+from kanmin.accounts import services as accounts_services
 from kanmin.accounts.models import ApiToken
 from kanmin.catalog import filetypes, search, uploads
 from kanmin.catalog.ckan.actions import ACTIONS, Action, Context
@@ -57,7 +57,8 @@ def _token_user(request: HttpRequest) -> tuple[Any, Any]:
             continue
         if not token.user.is_active:
             continue
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+        # Its first use each day goes to the audit log.
+        accounts_services.api_token_use(actor=token.user, token=token, request=request)
         return token.user, token.municipality
     return AnonymousUser(), None
 
