@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - the XML of an .xlsx package is kept on one line per element
 """Issue #12 benchmark: the background worker's memory after a batch of hostile uploads.
 
     .venv/bin/python benchmarks/bench_worker_memory.py [--worker both|db_worker|core_worker]
