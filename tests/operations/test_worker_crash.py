@@ -129,3 +129,23 @@ def test_a_file_check_whose_worker_is_killed_finishes_or_says_why_it_failed(tmp_
         stop(worker)
     assert check_state(env, again) == ("failed", "worker_lost")
     assert task_state(env, task)[0] == "FAILED"
+
+
+def _rss_mb(pid: int) -> int:
+    pages = int(Path(f"/proc/{pid}/statm").read_text().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") // (1024 * 1024)
+
+
+def test_a_task_that_needs_too_much_memory_is_stopped_and_the_worker_stays_small(tmp_path):
+    env, _ = new_instance(tmp_path / "site")
+    task = shell(env, "from kanmin.core.tests.tasks import grow; print(grow.enqueue(600).id)")
+    worker = start_worker(env, "--memory-limit", "200")
+    try:
+        wait_for("the task to be stopped", lambda: task_state(env, task)[0] == "FAILED")
+        assert task_state(env, task)[2] == "kanmin.core.worker.MemoryLimitExceeded"
+        assert worker.poll() is None  # the worker lives on
+        assert children(worker.pid) == []  # the task's process is gone
+        # The 600 MB were the task's child's: the worker itself stays far from them.
+        assert _rss_mb(worker.pid) < 200
+    finally:
+        stop(worker)
