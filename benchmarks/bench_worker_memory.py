@@ -250,17 +250,24 @@ def run(kind: str, files: list[Path], work: Path, max_seconds: float) -> dict[st
                 raise SystemExit(f"{kind} exited with {worker.returncode}")
             time.sleep(0.05)
         seconds = time.monotonic() - started
-        time.sleep(1)
+        if finished == len(files):
+            time.sleep(1)
         after = tree_rss(worker.pid)
         with sqlite3.connect(db) as conn:
             outcomes = conn.execute(
-                "SELECT r.filename, v.status, v.failure_reason, v.error_count "
+                "SELECT r.file, v.status, v.failure_reason, v.error_count "
                 "FROM catalog_validation v JOIN catalog_resource r ON r.id = v.resource_id "
                 "ORDER BY v.created"
             ).fetchall()
     finally:
+        # A worker in the middle of a check finishes it before it stops: at the deadline it
+        # is killed (with the check's process, for core_worker: it dies with its worker).
         worker.terminate()
-        worker.wait(timeout=60)
+        try:
+            worker.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait(timeout=60)
     return {
         "worker": kind,
         "idle_rss_mb": round(idle / MB),
@@ -270,7 +277,7 @@ def run(kind: str, files: list[Path], work: Path, max_seconds: float) -> dict[st
         "seconds": round(seconds, 1),
         "unfinished_checks_at_the_deadline": len(files) - finished,
         "checks": [
-            {"file": f, "status": s, "failure_reason": why, "errors": n}
+            {"file": f.rsplit("/", 1)[-1], "status": s, "failure_reason": why, "errors": n}
             for f, s, why, n in outcomes
         ],
     }
@@ -296,7 +303,10 @@ def main() -> None:
         files = build(work, args)
         sizes = {f.name: round(f.stat().st_size / MB, 2) for f in files}
         kinds = ["db_worker", "core_worker"] if args.worker == "both" else [args.worker]
-        results = [run(kind, files, work, args.max_seconds) for kind in kinds]
+        results = []
+        for kind in kinds:
+            results.append(run(kind, files, work, args.max_seconds))
+            print(json.dumps(results[-1], ensure_ascii=False), file=sys.stderr, flush=True)
     report: dict[str, Any] = {"files_mb": sizes, "runs": results}
     if len(results) == 2:
         before, after = results
