@@ -107,9 +107,9 @@ def test_an_upload_cut_by_a_crash_leaves_nothing_for_good(tmp_path):
             "the upload's temporary file",
             lambda: _uploads(temp) and _uploads(temp)[0].stat().st_size > 1024 * 1024,
         )
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait(timeout=30)
     finally:
+        os.killpg(server.pid, signal.SIGKILL)  # the crash (and no server left if this failed)
+        server.wait(timeout=30)
         client.close()
     left = _uploads(temp)
     assert left, "the cut upload's part-file was expected in the data folder"
