@@ -13,6 +13,7 @@ from typing import Any
 from uuid import UUID
 
 from django.http import HttpRequest
+from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
@@ -21,7 +22,7 @@ from pydantic import Field
 from kanmin.accounts.models import ApiToken
 from kanmin.catalog import quality, selectors, services
 from kanmin.catalog.activity import activity_label
-from kanmin.catalog.models import Dataset, Resource, Validation
+from kanmin.catalog.models import Dataset, Resource, Validation, ValidationStatus
 from kanmin.catalog.schemas import (
     ActivityOut,
     DatasetListItemOut,
@@ -128,6 +129,13 @@ def _resource_out(request: HttpRequest, municipality: Municipality, r: Resource)
     )
 
 
+def _failure_message(v: Validation, lang: str) -> str:
+    if v.status != ValidationStatus.FAILED:
+        return ""
+    with translation.override(lang):
+        return v.failure_message
+
+
 def _validation_out(request: HttpRequest, v: Validation, lang: str) -> ValidationOut:
     return ValidationOut(
         id=v.pk,
@@ -135,6 +143,8 @@ def _validation_out(request: HttpRequest, v: Validation, lang: str) -> Validatio
         status=v.status,
         status_display=str(v.get_status_display()),
         finished=v.finished_work,
+        failure_reason=v.failure_reason,
+        failure_message=_failure_message(v, lang),
         percent=v.percent,
         rows_done=v.rows_done,
         bytes_done=v.bytes_done,

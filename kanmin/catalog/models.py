@@ -428,6 +428,36 @@ class ValidationStatus(models.TextChoices):
     FAILED = "failed", _("Could not be checked")
 
 
+class ValidationFailure(models.TextChoices):
+    """Why a check could not be done, in words a clerk understands (the codes are
+    ``kanmin.core.worker.Reason``'s)."""
+
+    ERROR = (
+        "error",
+        _(
+            "The file could not be checked because of an error in Kanmin. The administrators can "
+            "see why in the log."
+        ),
+    )
+    WORKER_LOST = (
+        "worker_lost",
+        _(
+            "The check was interrupted: the server stopped or restarted while the file was being "
+            "checked, and trying again did not finish either. Check the file again; if it stops "
+            "again, tell the administrators."
+        ),
+    )
+    MEMORY = (
+        "memory",
+        _(
+            "The check was stopped because the file needs more memory than the server allows for "
+            "one file. The file may be very large or damaged (for example an Excel file that "
+            "expands to a huge size). Save it again as CSV, or split it into smaller files, and "
+            "upload it again."
+        ),
+    )
+
+
 class Validation(TenantModel):
     """One check of a resource's file by the standards engine, run as a background task.
 
@@ -459,6 +489,12 @@ class Validation(TenantModel):
     quality_breakdown = models.JSONField(_("quality breakdown"), default=dict, blank=True)
     issues = models.JSONField(_("findings"), default=list, blank=True)
     failure = models.TextField(_("why it could not be checked"), blank=True)
+    failure_reason = models.CharField(
+        _("reason it could not be checked"),
+        max_length=20,
+        choices=ValidationFailure.choices,
+        blank=True,
+    )
     created = models.DateTimeField(_("created"), auto_now_add=True)
     started = models.DateTimeField(_("started"), null=True, blank=True)
     finished = models.DateTimeField(_("finished"), null=True, blank=True)
@@ -479,6 +515,11 @@ class Validation(TenantModel):
         if not self.bytes_total:
             return 0
         return min(99, int(100 * self.bytes_done / self.bytes_total))
+
+    @property
+    def failure_message(self) -> str:
+        """Why the check could not be done, in the reader's language."""
+        return str(ValidationFailure(self.failure_reason or ValidationFailure.ERROR).label)
 
     @property
     def finished_work(self) -> bool:

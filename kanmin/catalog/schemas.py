@@ -123,6 +123,8 @@ class ValidationOut(Schema):
     status: str
     status_display: str
     finished: bool
+    failure_reason: str
+    failure_message: str
     percent: int
     rows_done: int
     bytes_done: int

@@ -18,7 +18,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -35,6 +35,7 @@ from kanmin.catalog.models import (
     SearchGeneration,
     Tag,
     Validation,
+    ValidationFailure,
     ValidationStatus,
 )
 from kanmin.catalog.uploads import standard_file_name, too_large_error, upload_limit
@@ -863,6 +864,7 @@ def validation_run(*, actor: Any = None, validation_id: str) -> Validation:
                 status=ValidationStatus.FAILED,
                 finished=timezone.now(),
                 failure=f"{type(exc).__name__}: {exc}"[:2000],
+                failure_reason=ValidationFailure.ERROR,
             )
             validation.refresh_from_db()
             record(
@@ -925,6 +927,38 @@ def validation_run(*, actor: Any = None, validation_id: str) -> Validation:
                 "quality_score": validation.quality_score,
             },
             extra={"dataset_id": str(resource.dataset_id)},
+        )
+    return validation
+
+
+def validation_fail(*, actor: Any = None, validation_id: str, reason: str) -> Validation | None:
+    """Mark a check that could not finish as failed, with the reason (a
+    ``ValidationFailure`` code): called by the task worker when the check's task failed for
+    good (its worker died on each attempt, it used too much memory, it raised). A check that
+    finished meanwhile is left as it is. None when the check no longer exists."""
+    if reason not in ValidationFailure.values:
+        reason = ValidationFailure.ERROR
+    with transaction.atomic():
+        validation = (
+            Validation.all_tenants.select_for_update()
+            .select_related("resource", "municipality")
+            .filter(pk=validation_id)
+            .first()
+        )
+        if validation is None or validation.finished_work:
+            return validation
+        validation.status = ValidationStatus.FAILED
+        validation.finished = timezone.now()
+        validation.failure_reason = reason
+        with translation.override("en"):  # for the administrators; the page translates
+            validation.failure = str(ValidationFailure(reason).label)
+        validation.save(update_fields=["status", "finished", "failure_reason", "failure"])
+        record(
+            actor=actor,
+            municipality=validation.municipality,
+            action="catalog.resource.validation_failed",
+            target=validation.resource,
+            extra={"dataset_id": str(validation.resource.dataset_id), "reason": reason},
         )
     return validation
 

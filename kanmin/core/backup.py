@@ -23,6 +23,7 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
 import kanmin
+from kanmin.core import tempfiles
 
 FORMAT = "kanmin-backup"
 VERSION = 1
@@ -47,6 +48,66 @@ class BackupSummary:
     path: Path
     objects: int
     files: int
+    # Background tasks that were waiting or running when the backup was made (restored as
+    # waiting: a task running then is run again), as (task, arguments) for the operator.
+    pending_tasks: tuple[tuple[str, str], ...] = ()
+    # False for a backup made before pending tasks were kept: what was queued then is unknown.
+    tasks_recorded: bool = True
+
+
+TASKS_FILE = "tasks.json"
+
+
+def _pending_tasks() -> list[dict[str, Any]]:
+    """Tasks not finished yet, as portable JSON. The task table itself is not backed up (its
+    finished rows are worthless after a restore); a task running now is recorded as waiting,
+    never as running: the worker running it does not exist on the restored instance."""
+    from django_tasks_db.compat import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult, get_date_max
+
+    never = get_date_max()
+    return [
+        {
+            "id": str(row.pk),
+            "task_path": row.task_path,
+            "args_kwargs": row.args_kwargs,
+            "queue_name": row.queue_name,
+            "priority": row.priority,
+            "backend_name": row.backend_name,
+            "run_after": None if row.run_after == never else row.run_after.isoformat(),
+            "enqueued_at": row.enqueued_at.isoformat(),
+            "was": "running" if row.status == TaskResultStatus.RUNNING else "waiting",
+        }
+        for row in DBTaskResult.objects.filter(
+            status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING]
+        ).order_by("enqueued_at")
+    ]
+
+
+def _requeue(tasks: list[dict[str, Any]]) -> None:
+    from datetime import datetime
+
+    from django_tasks_db.models import DBTaskResult, get_date_max
+
+    for item in tasks:
+        DBTaskResult.objects.create(
+            id=item["id"],
+            args_kwargs=item["args_kwargs"],
+            priority=item["priority"],
+            task_path=item["task_path"],
+            queue_name=item["queue_name"],
+            backend_name=item["backend_name"],
+            run_after=datetime.fromisoformat(item["run_after"])
+            if item["run_after"]
+            else get_date_max(),
+        )
+
+
+def _describe(item: dict[str, Any]) -> tuple[str, str]:
+    args = item["args_kwargs"]
+    shown = [json.dumps(a, ensure_ascii=False) for a in args.get("args", [])]
+    shown += [f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in args.get("kwargs", {}).items()]
+    return item["task_path"], ", ".join(shown)
 
 
 def _migrations() -> dict[str, list[str]]:
@@ -72,7 +133,7 @@ def _dump(out: io.TextIOBase) -> None:
 def create_backup(path: Path) -> BackupSummary:
     """Write one consistent snapshot of the database and the stored files to ``path``."""
     media_root = Path(settings.MEDIA_ROOT)
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(dir=tempfiles.temp_dir()) as tmp:
         data_path = Path(tmp) / "data.json"
         with transaction.atomic():
             if connection.vendor == "postgresql":
@@ -81,7 +142,9 @@ def create_backup(path: Path) -> BackupSummary:
             with data_path.open("w", encoding="utf-8") as out:
                 _dump(out)
             migrations = _migrations()
+            pending = _pending_tasks()
         data = data_path.read_bytes()
+        tasks = json.dumps(pending, ensure_ascii=False, indent=1).encode()
         objects = len(json.loads(data))
         files = (
             sorted(p for p in media_root.rglob("*") if p.is_file()) if media_root.exists() else []
@@ -95,6 +158,8 @@ def create_backup(path: Path) -> BackupSummary:
             "migrations": migrations,
             "objects": objects,
             "data_sha256": hashlib.sha256(data).hexdigest(),
+            "pending_tasks": len(pending),
+            "tasks_sha256": hashlib.sha256(tasks).hexdigest(),
             "files": {
                 str(p.relative_to(media_root)): hashlib.sha256(p.read_bytes()).hexdigest()
                 for p in files
@@ -109,10 +174,11 @@ def create_backup(path: Path) -> BackupSummary:
                 json.dumps(manifest, ensure_ascii=False, indent=1).encode(),
             )
             archive.add(data_path, arcname="data.json")
+            _add_bytes(archive, TASKS_FILE, tasks)
             for p in files:
                 archive.add(p, arcname="media/" + str(p.relative_to(media_root)))
         partial.replace(path)
-    return BackupSummary(path, objects, len(files))
+    return BackupSummary(path, objects, len(files), tuple(_describe(t) for t in pending))
 
 
 def _add_bytes(archive: tarfile.TarFile, name: str, payload: bytes) -> None:
@@ -161,13 +227,23 @@ def restore_backup(path: Path) -> BackupSummary:
                 f"{', '.join(sorted(missing))}). Upgrade Kanmin first."
             )
     media_root = Path(settings.MEDIA_ROOT)
-    with tempfile.TemporaryDirectory() as tmp, tarfile.open(path, "r:gz") as archive:
+    scratch = tempfiles.temp_dir()
+    with tempfile.TemporaryDirectory(dir=scratch) as tmp, tarfile.open(path, "r:gz") as archive:
         archive.extractall(tmp, filter="data")
         data_path = Path(tmp) / "data.json"
         if hashlib.sha256(data_path.read_bytes()).hexdigest() != manifest["data_sha256"]:
             raise BackupError("The backup's data does not match its checksum: it is damaged.")
+        tasks_path = Path(tmp) / TASKS_FILE
+        recorded = "tasks_sha256" in manifest
+        pending: list[dict[str, Any]] = []
+        if recorded:
+            if hashlib.sha256(tasks_path.read_bytes()).hexdigest() != manifest["tasks_sha256"]:
+                raise BackupError("The backup's task list does not match its checksum.")
+            pending = json.loads(tasks_path.read_bytes())
         with transaction.atomic():
             call_command("loaddata", str(data_path), verbosity=0)
+            # In the same transaction: the records these tasks work on and the tasks.
+            _requeue(pending)
         restored = 0
         for relative, digest in manifest["files"].items():
             source = Path(tmp) / "media" / relative
@@ -177,4 +253,10 @@ def restore_backup(path: Path) -> BackupSummary:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(source.read_bytes())
             restored += 1
-    return BackupSummary(path, int(manifest["objects"]), restored)
+    return BackupSummary(
+        path,
+        int(manifest["objects"]),
+        restored,
+        tuple(_describe(t) for t in pending),
+        recorded,
+    )

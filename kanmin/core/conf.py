@@ -153,6 +153,13 @@ OPTIONS: tuple[Option, ...] = (
         200 * 1024 * 1024,
         "Largest file a user may upload, in bytes.",
     ),
+    Option(
+        "KANMIN_TASK_MEMORY_MB",
+        "int",
+        1024,
+        "Memory one background task (a file check) may use, in MB; a task that needs more is "
+        "stopped and marked failed with that reason (0: no limit).",
+    ),
 )
 
 _BY_NAME = {option.name: option for option in OPTIONS}

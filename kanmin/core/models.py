@@ -166,3 +166,27 @@ class Department(TenantModel):
         if (get_language() or "ja").startswith("en") and self.name_en:
             return self.name_en
         return self.name_ja
+
+
+class TaskWorker(models.Model):
+    """A running background worker's lease: it writes ``beat_at`` every few seconds while it
+    lives. A task whose worker's lease ran out (or whose process is gone) was abandoned and is
+    run again or failed with a reason (``kanmin.core.worker.recover_abandoned``). The tasks
+    themselves stay in django_tasks_db's table; ``DBTaskResult.worker_ids`` names the workers
+    that claimed each one, so its length is the number of attempts."""
+
+    worker_id = models.CharField(_("worker id"), max_length=64, primary_key=True)
+    hostname = models.CharField(_("host name"), max_length=255)
+    boot_id = models.CharField(_("boot id"), max_length=64, blank=True)
+    pid = models.PositiveIntegerField(_("process id"))
+    pid_started = models.CharField(_("process start time"), max_length=32, blank=True)
+    started_at = models.DateTimeField(_("started at"))
+    beat_at = models.DateTimeField(_("last heartbeat"))
+    task_id = models.UUIDField(_("task being run"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("task worker")
+        verbose_name_plural = _("task workers")
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} ({self.hostname}:{self.pid})"

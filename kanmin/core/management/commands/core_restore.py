@@ -26,3 +26,19 @@ class Command(BaseCommand):
                 f"Restored {summary.objects} records and {summary.files} files from {summary.path}."
             )
         )
+        if not summary.tasks_recorded:
+            self.stdout.write(
+                self.style.WARNING(
+                    "This backup was made by an older Kanmin that did not keep the background "
+                    "tasks waiting at the time: none were queued again. Check again the files "
+                    "whose check shows as waiting or running (the button on each file's page)."
+                )
+            )
+        elif summary.pending_tasks:
+            self.stdout.write(
+                f"{len(summary.pending_tasks)} background tasks were waiting or running when "
+                "the backup was made; they are queued again and run when the worker starts "
+                "(kanmin serve):"
+            )
+            for task, arguments in summary.pending_tasks:
+                self.stdout.write(f"  {task}({arguments})")

@@ -5,6 +5,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 from typing import Any
 
 from django.core.management import call_command
@@ -35,6 +36,12 @@ class Command(BaseCommand):
         from gunicorn.app.base import BaseApplication
 
         _refuse_taken_address(options["bind"])
+        # Nothing is being uploaded before the server answers: what an earlier run left in the
+        # temporary folder (an upload cut by a crash) goes.
+        from kanmin.core import tempfiles
+
+        tempfiles.sweep(max_age=None)
+        tempfile.tempdir = str(tempfiles.temp_dir())  # for the web workers forked from here
         if not options["no_collectstatic"]:
             call_command("collectstatic", interactive=False, verbosity=0)
         _refresh_statistics()
@@ -121,16 +128,18 @@ def _refresh_statistics() -> None:
 
 
 def _start_task_worker() -> subprocess.Popen[bytes]:
-    """A background task worker (file checks and other long work), stopped with the server."""
+    """A background task worker (file checks and other long work), stopped with the server,
+    even when the server is killed (kanmin.core.worker)."""
     process = subprocess.Popen(
         [
             sys.executable,
             "-m",
             "kanmin.cli",
-            "db_worker",
+            "core_worker",
             "--interval",
             "1",
             "--no-reload",
+            "--stop-with-parent",
         ],
         env=os.environ.copy(),
     )
