@@ -21,3 +21,14 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         # After every migrate (and flush), the role groups match accounts/roles.py exactly.
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="kanmin.accounts.roles")
+        from kanmin.core import staff_actions
+
+        # What every member of staff can do with their own account, on the staff home page.
+        staff_actions.register(
+            "accounts.two_step",
+            group="account",
+            title=_("Two-step sign-in"),
+            text=_("Protect your account with a code from an authenticator app."),
+            url="accounts:home",
+            order=10,
+        )
