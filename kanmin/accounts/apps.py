@@ -30,3 +30,14 @@ class AccountsConfig(AppConfig):
         user_login_failed.connect(
             signals.on_user_login_failed, dispatch_uid="kanmin.accounts.failed"
         )
+        from kanmin.core import staff_actions
+
+        # What every member of staff can do with their own account, on the staff home page.
+        staff_actions.register(
+            "accounts.two_step",
+            group="account",
+            title=_("Two-step sign-in"),
+            text=_("Protect your account with a code from an authenticator app."),
+            url="accounts:home",
+            order=10,
+        )

@@ -20,6 +20,8 @@ _ACTIVITY = {
     "catalog.resource.validated": _("File checked"),
     "catalog.resource.validation_failed": _("Check failed"),
     "catalog.resource.repair": _("Corrected copy made"),
+    "catalog.resource.replace_with_copy": _("File replaced by its corrected copy"),
+    "catalog.resource.keep_both": _("Corrected copy kept beside the original"),
 }
 
 

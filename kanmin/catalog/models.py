@@ -281,6 +281,14 @@ class Resource(TenantModel):
     repair_log = models.FileField(
         _("change log of the correction"), upload_to=resource_upload_to, blank=True, max_length=500
     )
+    repair_changes = models.PositiveIntegerField(
+        _("changes made by the correction"), null=True, blank=True, editable=False
+    )
+    kept_with_original = models.BooleanField(
+        _("kept alongside its original"),
+        default=False,
+        help_text=_("The steward chose to publish this corrected copy beside its original."),
+    )
     created = models.DateTimeField(_("created"), auto_now_add=True)
     modified = models.DateTimeField(_("modified"), auto_now=True)
 
@@ -331,6 +339,46 @@ class Resource(TenantModel):
             "format": self.format,
             "size": self.size,
         }
+
+
+class RevisionReason(models.TextChoices):
+    REPLACED_BY_CORRECTION = "replaced_by_correction", _("Replaced by its corrected copy")
+
+
+class ResourceRevision(TenantModel):
+    """An earlier file of a resource, kept when the file was replaced (e.g. by its corrected
+    copy). Only the municipality's staff can download it; the public sees the current file."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    resource = models.ForeignKey(
+        Resource, on_delete=models.CASCADE, related_name="revisions", verbose_name=_("resource")
+    )
+    file = models.FileField(_("file"), blank=True, max_length=500)
+    format = models.CharField(_("format"), max_length=50, blank=True)
+    size = models.PositiveBigIntegerField(_("size (bytes)"), null=True, blank=True)
+    quality_score = models.PositiveSmallIntegerField(_("quality score"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=40, choices=RevisionReason.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("replaced by"),
+    )
+    created = models.DateTimeField(_("replaced at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["resource", "-created"]
+        verbose_name = _("earlier file of a resource")
+        verbose_name_plural = _("earlier files of resources")
+
+    def __str__(self) -> str:
+        return f"{self.resource} · {self.filename}"
+
+    @property
+    def filename(self) -> str:
+        return self.file.name.rsplit("/", 1)[-1] if self.file else ""
 
 
 class HitKind(models.TextChoices):

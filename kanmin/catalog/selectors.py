@@ -29,6 +29,7 @@ from kanmin.catalog.models import (
     HitKind,
     Organization,
     Resource,
+    ResourceRevision,
     Tag,
     Validation,
 )
@@ -918,3 +919,68 @@ def dataset_hits(*, dataset_id: uuid.UUID, today: date) -> dict[str, Any]:
             if day >= since:
                 counter["recent"] += count
     return {"views": views, "downloads": downloads, "by_resource": by_resource}
+
+
+# --------------------------------------------------------------------------------------------
+# Staff: their unpublished datasets, a free name, their organization (issue 13, steward)
+# --------------------------------------------------------------------------------------------
+
+
+def dataset_unpublished_list(*, municipality: Municipality, viewer: Any) -> list[Dataset]:
+    """The municipality's datasets not public (draft, private, withdrawn): the viewer's own
+    first, then the most recently changed."""
+    datasets = list(
+        _scoped(Dataset, municipality)
+        .exclude(state=DatasetState.PUBLISHED)
+        .select_related("organization", "creator")
+        .order_by("-modified")
+    )
+    viewer_id = getattr(viewer, "pk", None)
+    datasets.sort(key=lambda d: d.creator_id != viewer_id or viewer_id is None)
+    return datasets
+
+
+def dataset_free_name(*, municipality: Municipality, base: str) -> str:
+    """``base`` if no dataset of the municipality has that name, else ``base_2``, ``base_3`` …"""
+    taken = set(
+        _scoped(Dataset, municipality).filter(name__startswith=base).values_list("name", flat=True)
+    )
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}_{n}" in taken:
+        n += 1
+    return f"{base}_{n}"
+
+
+def organization_of(*, municipality: Municipality, user: Any) -> Organization | None:
+    """The publishing unit of the user's own department (from their memberships), if any."""
+    from kanmin.accounts.selectors import department_ids_of
+
+    departments = department_ids_of(user=user, municipality=municipality)
+    if not departments:
+        return None
+    return (
+        _scoped(Organization, municipality)
+        .filter(department_id__in=departments)
+        .order_by("name")
+        .first()
+    )
+
+
+def resource_revision_list(*, resource: Resource) -> QuerySet[ResourceRevision]:
+    """The earlier files of a resource, newest first (for its staff)."""
+    return ResourceRevision.all_tenants.filter(
+        municipality_id=resource.municipality_id, resource=resource
+    ).select_related("actor")
+
+
+def resource_revision_get(*, resource: Resource, id: str) -> ResourceRevision:
+    found = (
+        resource_revision_list(resource=resource).filter(pk=id).first()
+        if search.is_uuid(id)
+        else None
+    )
+    if found is None:
+        raise NotFound(_("That earlier file was not found."), code="no_revision")
+    return found

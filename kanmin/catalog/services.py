@@ -32,6 +32,8 @@ from kanmin.catalog.models import (
     HitKind,
     Organization,
     Resource,
+    ResourceRevision,
+    RevisionReason,
     SearchGeneration,
     Tag,
     Validation,
@@ -511,6 +513,11 @@ def dataset_delete(*, municipality: Municipality, actor: Any, dataset: Dataset) 
     require_same_tenant(municipality, dataset)
     before = _dataset_fields(dataset)
     files = [f for r in dataset.resources.all() for f in (r.file, r.repair_log) if f]
+    files += [
+        rev.file
+        for rev in ResourceRevision.all_tenants.filter(resource__dataset=dataset)
+        if rev.file
+    ]
     record(
         actor=actor,
         municipality=municipality,
@@ -710,8 +717,9 @@ def resource_delete(*, municipality: Municipality, actor: Any, resource: Resourc
     )
     f = resource.file
     log = resource.repair_log
+    earlier = [rev.file for rev in resource.revisions.all() if rev.file]
     resource.delete()
-    for stored in (f, log):
+    for stored in (f, log, *earlier):
         if stored:
             transaction.on_commit(partial(stored.storage.delete, stored.name))
     _touch(dataset)
@@ -1013,6 +1021,7 @@ def resource_repair(*, municipality: Municipality, actor: Any, resource: Resourc
             format="CSV",
             mimetype="text/csv",
             repaired_from=resource,
+            repair_changes=len(result.changes),
             position=resource.dataset.resources.count(),
         )
         with out.open("rb") as fh:
@@ -1032,6 +1041,103 @@ def resource_repair(*, municipality: Municipality, actor: Any, resource: Resourc
         extra={"dataset_id": str(resource.dataset_id), "repaired_from": str(resource.pk)},
     )
     _queue_validation(copy, _schema_for(copy))
+    return copy
+
+
+def _corrected_copy(municipality: Municipality, actor: Any, copy: Resource) -> Resource:
+    """The original of a corrected copy, locked; refuses anything else."""
+    require(actor, "catalog.change_resource", copy)
+    require_same_tenant(municipality, copy)
+    if copy.repaired_from_id is None:
+        raise Invalid(
+            _("%(name)s is not a corrected copy of another file.") % {"name": copy},
+            code="not_a_copy",
+        )
+    original = Resource.all_tenants.select_for_update().get(pk=copy.repaired_from_id)
+    require(actor, "catalog.change_resource", original)
+    return original
+
+
+@transaction.atomic
+def resource_replace_with_copy(
+    *, municipality: Municipality, actor: Any, copy: Resource
+) -> Resource:
+    """Put a corrected copy in its original's place: the original resource (its address,
+    name and position) now serves the corrected file and its change log; the file as it was
+    uploaded is kept in the resource's history (staff only); the copy itself goes away.
+    Returns the original resource."""
+    original = _corrected_copy(municipality, actor, copy)
+    if not copy.file:
+        raise Invalid(_("The corrected copy has no file."), code="no_file")
+    before = original.as_audit()
+    revision = ResourceRevision.all_tenants.create(
+        municipality=municipality,
+        resource=original,
+        file=original.file.name if original.file else "",
+        format=original.format,
+        size=original.size,
+        quality_score=original.quality_score,
+        reason=RevisionReason.REPLACED_BY_CORRECTION,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    stem = (original.filename or copy.filename).rsplit(".", 1)[0] or "data"
+    dataset = original.dataset
+    name = standard_file_name(dataset.municipality.lg_code, dataset.standard_dataset, f"{stem}.csv")
+    folder = (
+        original.file.name.rsplit("/", 1)[0]
+        if original.file and "/" in original.file.name
+        else (f"catalog/{municipality.lg_code}/{dataset.pk}/{original.pk}")
+    )
+    storage = copy.file.storage
+    with copy.file.open("rb") as fh:
+        # A folder per replacement: the corrected file keeps the original's file name.
+        stored = storage.save(f"{folder}/{revision.pk.hex[:12]}/{name}", File(fh))
+    old_copy_file = copy.file.name
+    original.file.name = stored
+    original.repair_log.name = copy.repair_log.name if copy.repair_log else ""
+    original.repair_changes = copy.repair_changes
+    original.size = copy.size
+    original.format = "CSV"
+    original.mimetype = "text/csv"
+    original.quality_score = copy.quality_score
+    original.stars = copy.stars
+    original.save()
+    # The copy's checks now describe the original's file.
+    Validation.all_tenants.filter(resource=copy).update(resource=original)
+    copy_id = str(copy.pk)
+    Resource.all_tenants.filter(pk=copy.pk).delete()
+    transaction.on_commit(partial(storage.delete, old_copy_file))
+    _touch(dataset)
+    record(
+        actor=actor,
+        municipality=municipality,
+        action="catalog.resource.replace_with_copy",
+        target=original,
+        before=before,
+        after=original.as_audit(),
+        extra={
+            "dataset_id": str(dataset.pk),
+            "copy": copy_id,
+            "revision": str(revision.pk),
+            "changes": original.repair_changes,
+        },
+    )
+    return original
+
+
+@transaction.atomic
+def resource_keep_both(*, municipality: Municipality, actor: Any, copy: Resource) -> Resource:
+    """Keep a corrected copy beside its original (both public); the page stops asking."""
+    _corrected_copy(municipality, actor, copy)
+    copy.kept_with_original = True
+    copy.save(update_fields=["kept_with_original", "modified"])
+    record(
+        actor=actor,
+        municipality=municipality,
+        action="catalog.resource.keep_both",
+        target=copy,
+        extra={"dataset_id": str(copy.dataset_id), "original": str(copy.repaired_from_id)},
+    )
     return copy
 
 

@@ -9,6 +9,7 @@ app_name = "catalog"
 tenant_urlpatterns: list[URLPattern] = [
     path("catalog/", views.catalog_home, name="home"),
     path("catalog/new/", views.dataset_new, name="dataset_new"),
+    path("catalog/unpublished/", views.dataset_unpublished, name="dataset_unpublished"),
     path(
         "catalog/<str:code>_open_data_list.csv",
         views.open_data_list_csv,
@@ -21,6 +22,12 @@ tenant_urlpatterns: list[URLPattern] = [
         "catalog/dataset/<str:name>/resource/<uuid:resource_id>/",
         views.resource_detail,
         name="resource_detail",
+    ),
+    path(
+        "catalog/dataset/<str:name>/resource/<uuid:resource_id>/history/<uuid:revision_id>/"
+        "<str:filename>",
+        views.resource_revision_download,
+        name="resource_revision_download",
     ),
     path(
         "catalog/dataset/<str:name>/resource/<uuid:resource_id>/check/<uuid:validation_id>.json",

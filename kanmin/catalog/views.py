@@ -187,6 +187,8 @@ def catalog_home(request: HttpRequest) -> HttpResponse:
             "page": page,
             "has_next": page * PAGE_SIZE < result.count,
             "base_query": base.urlencode(),
+            "can_add_dataset": request.user.is_authenticated
+            and allowed(request.user, "catalog.add_dataset", municipality),
         },
     )
 
@@ -263,11 +265,11 @@ def _lang() -> str:
 
 
 def _too_large(request: HttpRequest) -> HttpResponse | None:
-    """Refuse an upload larger than the limit before its body is read."""
+    """Refuse an upload larger than the limit before its body is read (the middleware does
+    it first when it is installed; this covers a deployment whose MIDDLEWARE lacks it)."""
     limit = uploads.upload_limit()
     if request.method == "POST" and filetypes.body_too_large(request.META, limit):
-        message = uploads.too_large_error(filetypes.declared_size(request.META)).message
-        return render(request, "catalog/refused.html", {"message": message}, status=413)
+        return uploads.refused_response(request, filetypes.declared_size(request.META))
     return None
 
 
@@ -282,7 +284,10 @@ def _prefill_from_standard(municipality: Any, slug: str) -> dict[str, Any]:
         "standard_dataset": slug,
         "title_ja": schema.japanese_name,
         "title_en": schema.title,
-        "name": slug.replace("_", "-"),
+        # The file-name rule's stem (452025_aed), or the first free name after it.
+        "name": selectors.dataset_free_name(
+            municipality=municipality, base=f"{municipality.lg_code}_{slug.split('/')[-1]}"
+        ),
         "notes_ja": _(
             "%(municipality)s's %(dataset)s, in the format of the national standard data set "
             "(自治体標準オープンデータセット)."
@@ -308,6 +313,9 @@ def dataset_new(request: HttpRequest) -> HttpResponse:
         return render(request, "403.html", status=403)
     standard = request.GET.get("standard", "")
     initial = _prefill_from_standard(municipality, standard) if standard else {}
+    own = selectors.organization_of(municipality=municipality, user=request.user)
+    if own is not None:
+        initial["organization"] = own
     start_form = StartFromStandardForm(initial={"standard": standard})
     form = DatasetForm(request.POST or None, initial=initial, municipality=municipality)
     status = 200
@@ -346,6 +354,90 @@ def _refused(request: HttpRequest, municipality: Any, dataset: Any) -> HttpRespo
     if not visible.filter(pk=dataset.pk).exists():
         raise Http404
     return render(request, "403.html", status=403)
+
+
+@tenant_view
+@login_required
+def dataset_unpublished(request: HttpRequest) -> HttpResponse:
+    """The staff's list of datasets not public yet (drafts first of all), their own first."""
+    municipality = request.municipality  # type: ignore[attr-defined]
+    if not allowed(request.user, "catalog.change_dataset", municipality):
+        return render(request, "403.html", status=403)
+    return render(
+        request,
+        "catalog/dataset_unpublished.html",
+        {
+            "municipality": municipality,
+            "datasets": selectors.dataset_unpublished_list(
+                municipality=municipality, viewer=request.user
+            ),
+            "can_add_dataset": allowed(request.user, "catalog.add_dataset", municipality),
+        },
+    )
+
+
+# The state changes a steward can make, each with what it does to visitors, search, the
+# APIs and the dataset's address (shown beside its button).
+STATE_OPTIONS = (
+    (
+        "publish",
+        DatasetState.PUBLISHED,
+        _("Publish"),
+        _(
+            "Everyone can see it: it is found by the catalog search, listed by the APIs "
+            "(CKAN, REST, DCAT) and in the open data list, and its address opens for anyone."
+        ),
+    ),
+    (
+        "make_private",
+        DatasetState.PRIVATE,
+        _("Make private"),
+        _(
+            "Finished, but for the municipality's staff only: visitors, search, the public APIs "
+            "and the open data list leave it out, and its address answers “not found” to them. "
+            "Staff and the municipality's API tokens still see it."
+        ),
+    ),
+    (
+        "withdraw",
+        DatasetState.WITHDRAWN,
+        _("Withdraw"),
+        _(
+            "Take a published dataset down (公開停止), e.g. when its data turned out wrong: "
+            "visitors, search, the APIs and the open data list no longer show it and its address "
+            "answers “not found”. The history records that it was withdrawn; publish it again "
+            "when it is fixed."
+        ),
+    ),
+    (
+        "draft",
+        DatasetState.DRAFT,
+        _("Back to draft"),
+        _(
+            "Work on it again as a draft: hidden from visitors, search and the APIs like a "
+            "private dataset, and listed among the drafts on the staff pages. Not needed to "
+            "edit it: a published dataset can be edited while it stays public."
+        ),
+    ),
+)
+STATE_NOW: dict[str, Any] = {
+    DatasetState.DRAFT: _("Only staff see it; it is being prepared."),
+    DatasetState.PUBLISHED: _("Everyone can see, search and download it."),
+    DatasetState.PRIVATE: _("Only the municipality's staff see it."),
+    DatasetState.WITHDRAWN: _("It was taken down: only the municipality's staff see it."),
+}
+
+
+def _state_options(dataset: Any) -> list[dict[str, Any]]:
+    """The state changes offered for the dataset's present state."""
+    offered = []
+    for action, state, label, text in STATE_OPTIONS:
+        if state == dataset.state:
+            continue
+        if action == "withdraw" and dataset.state != DatasetState.PUBLISHED:
+            continue  # only what is public can be taken down
+        offered.append({"action": action, "label": label, "text": text})
+    return offered
 
 
 _STATE_ACTIONS = {
@@ -446,6 +538,8 @@ def dataset_edit(request: HttpRequest, name: str) -> HttpResponse:
             "dataset": dataset,
             "creating": False,
             "can_publish": allowed(request.user, "catalog.publish_dataset", dataset),
+            "state_options": _state_options(dataset),
+            "state_now": STATE_NOW.get(dataset.state, ""),
             "can_delete": allowed(request.user, "catalog.delete_dataset", dataset),
             "file_name_rule": _file_name_rule(municipality, dataset.standard_dataset),
         },
@@ -453,6 +547,7 @@ def dataset_edit(request: HttpRequest, name: str) -> HttpResponse:
     )
 
 
+@uploads.refuses_large_bodies
 @tenant_view
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -552,12 +647,40 @@ def resource_detail(request: HttpRequest, name: str, resource_id: UUID) -> HttpR
                 copy = services.resource_repair(
                     municipality=municipality, actor=request.user, resource=resource
                 )
-                messages.success(request, _("A corrected copy was made. The original is kept."))
+                messages.success(
+                    request,
+                    _(
+                        "A corrected copy was made with %(count)s changes. The original is "
+                        "kept as it is: choose below whether the copy replaces it."
+                    )
+                    % {"count": copy.repair_changes or 0},
+                )
                 here = tenant_reverse(
                     "catalog:resource_detail",
                     municipality,
                     {"name": name, "resource_id": copy.pk},
                 )
+            elif action == "replace_original":
+                original = services.resource_replace_with_copy(
+                    municipality=municipality, actor=request.user, copy=resource
+                )
+                messages.success(
+                    request,
+                    _(
+                        "The corrected file now takes the original's place. The file as it "
+                        "was uploaded is kept in this file's history, for staff only."
+                    ),
+                )
+                here = tenant_reverse(
+                    "catalog:resource_detail",
+                    municipality,
+                    {"name": name, "resource_id": original.pk},
+                )
+            elif action == "keep_both":
+                services.resource_keep_both(
+                    municipality=municipality, actor=request.user, copy=resource
+                )
+                messages.success(request, _("Both files stay public, side by side."))
             elif action == "delete":
                 services.resource_delete(
                     municipality=municipality, actor=request.user, resource=resource
@@ -582,6 +705,25 @@ def resource_detail(request: HttpRequest, name: str, resource_id: UUID) -> HttpR
             "warnings": [f for f in findings if f.severity != "error"],
             "can_change": can_change,
             "can_repair": can_change and resource.is_tabular,
+            "copies": [
+                {
+                    "resource": copy,
+                    "url": tenant_reverse(
+                        "catalog:resource_detail",
+                        municipality,
+                        {"name": name, "resource_id": copy.pk},
+                    ),
+                }
+                for copy in resource.repairs.all()
+            ]
+            if can_change
+            else [],
+            "offer_replace": can_change
+            and resource.repaired_from_id is not None
+            and not resource.kept_with_original,
+            "revisions": list(selectors.resource_revision_list(resource=resource))
+            if can_change
+            else [],
             "status_url": tenant_reverse(
                 "catalog:validation_status",
                 municipality,
@@ -598,6 +740,24 @@ def resource_detail(request: HttpRequest, name: str, resource_id: UUID) -> HttpR
             else "",
         },
     )
+
+
+@tenant_view  # type: ignore[arg-type]  # a streamed file, not an HttpResponse
+@login_required
+def resource_revision_download(
+    request: HttpRequest, name: str, resource_id: UUID, revision_id: UUID, filename: str
+) -> HttpResponseBase:
+    """An earlier file of a resource (e.g. the upload a corrected copy replaced): staff only."""
+    resource = _resource_for(request, name, resource_id)
+    if not allowed(request.user, "catalog.change_resource", resource):
+        return render(request, "403.html", status=403)
+    try:
+        revision = selectors.resource_revision_get(resource=resource, id=str(revision_id))
+    except NotFound:
+        raise Http404 from None
+    if not revision.file or revision.filename != filename:
+        raise Http404
+    return FileResponse(revision.file.open("rb"), as_attachment=True, filename=filename)
 
 
 @tenant_view

@@ -8,4 +8,16 @@ class CoreConfig(AppConfig):
     verbose_name = _("Municipalities")
 
     def ready(self) -> None:
-        from kanmin.core import checks  # noqa: F401  (registers the system checks)
+        from kanmin.core import (
+            checks,  # noqa: F401  (registers the system checks)
+            staff_actions,
+        )
+
+        staff_actions.register(
+            "core.departments",
+            group="administration",
+            title=_("Departments"),
+            text=_("The municipality's departments (部・課), and adding one."),
+            url="core:staff_home#departments",
+            permission="core.add_department",
+        )

@@ -10,7 +10,7 @@ from django.urls import NoReverseMatch
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
-from kanmin.core import selectors, services
+from kanmin.core import selectors, services, staff_actions
 from kanmin.core.errors import KanminError
 from kanmin.core.forms import DepartmentForm
 from kanmin.core.permissions import allowed
@@ -104,6 +104,11 @@ def staff_home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "core/staff_home.html",
-        {"departments": departments, "form": form, "can_add": can_add},
+        {
+            "departments": departments,
+            "form": form,
+            "can_add": can_add,
+            "action_groups": staff_actions.for_user(request.user, municipality),
+        },
         status=422 if request.method == "POST" else 200,
     )

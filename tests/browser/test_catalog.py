@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -77,38 +78,76 @@ def test_a_visitor_finds_a_dataset_by_a_japanese_substring_and_downloads_it(
     assert Path(download.value.path()).read_bytes() == CSV
 
 
-def test_a_steward_publishes_a_standard_data_set_and_a_visitor_finds_it(
+def test_a_steward_publishes_from_the_staff_home_without_typing_an_address(
     page: Page,
     new_page: Callable[..., Page],
+    live_server: Any,
     municipality: Any,
     make_user: Callable[..., Any],
     axe: AxeCheck,
     tmp_path: Path,
 ) -> None:
+    """Issue 13: sign in → staff home → new dataset from a standard data set (a free name, the
+    steward's own department) → upload → corrected copy → replace the original → publish,
+    following links and buttons only; axe on every page."""
+    from kanmin.accounts import services as accounts_services
     from kanmin.catalog import services
+    from kanmin.catalog.models import Resource
+    from kanmin.core import services as core_services
     from kanmin.standards.tests.factories import aed_rows, csv_bytes
 
-    services.organization_create(
-        municipality=municipality, actor=None, name="kikikanri", title_ja="危機管理課"
+    first = services.organization_create(
+        municipality=municipality, actor=None, name="johoseisaku", title_ja="情報政策課"
     )
-    make_user("suzuki", "data_steward", municipality)
-    page.goto(f"{LOGIN}?next=/m/{LG_CODE}/catalog/new/")
-    sign_in(page, "suzuki", password_of("suzuki"))
+    department = core_services.department_create(
+        municipality=municipality, actor=None, code="kikikanri", name_ja="危機管理課"
+    )
+    own = services.organization_create(
+        municipality=municipality,
+        actor=None,
+        name="kikikanri",
+        title_ja="危機管理課",
+        department=department,
+    )
+    # The demo's AED dataset already holds the name "aed".
+    services.dataset_create(
+        municipality=municipality, actor=None, organization=first, name="aed", title_ja="AED"
+    )
+    user = make_user("suzuki", None, municipality)
+    accounts_services.membership_grant(
+        municipality=municipality,
+        actor=None,
+        user=user,
+        role="data_steward",
+        department=department,
+    )
 
-    # Start from the AED standard data set: the form is filled in.
+    page.goto(f"/m/{LG_CODE}/")
+    page.get_by_role("link", name=ja("Staff sign-in")).click()
+    axe(page)
+    sign_in(page, "suzuki", password_of("suzuki"))
+    site_nav = page.get_by_role("navigation", name=ja("Site"))
+    site_nav.get_by_role("link", name=ja("Staff pages")).click()
+    expect(page.get_by_role("heading", level=2, name=ja("Open data"))).to_be_visible()
+    axe(page)
+
+    # The staff home → a new dataset, started from the AED standard data set.
+    page.get_by_role("link", name=ja("Publish a new dataset")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(ja("New dataset"))
     axe(page)
     page.locator("#start_standard").select_option("aed")
     page.get_by_role("button", name=ja("Fill in")).click()
     expect(page.get_by_label(ja("Title (Japanese)"))).to_have_value("AED設置箇所一覧")
-    expect(page.get_by_text("452025_aed.csv").first).to_be_visible()
+    expect(page.get_by_label(ja("Name in the URL"))).to_have_value(f"{LG_CODE}_aed")
+    expect(page.get_by_label(ja("Organization"))).to_have_value(str(own.pk))
     axe(page)
     page.get_by_role("button", name=ja("Save as draft")).click()
 
-    # Add a CP932 file with one bad latitude: it is checked and the report names the cell.
+    # A CP932 file in the standard's layout with one bad latitude.
     expect(page.get_by_role("heading", level=1)).to_have_text(ja("Add a file"))
     axe(page)
     header, rows = aed_rows(3)
+    rows[0][header.index("緯度")] = "３１．７"
     rows[1][header.index("緯度")] = "北緯三十一度"
     upload = tmp_path / "AED一覧.csv"
     upload.write_bytes(csv_bytes(header, rows, encoding="cp932"))
@@ -120,25 +159,81 @@ def test_a_steward_publishes_a_standard_data_set_and_a_visitor_finds_it(
     expect(page.get_by_role("cell", name="北緯三十一度", exact=True)).to_be_visible(timeout=10_000)
     axe(page)
 
-    # One click makes a corrected copy; the original stays.
+    # The corrected copy, then it replaces the original.
     page.get_by_role("button", name=ja("Make a corrected copy")).click()
+    replace = page.get_by_role("button", name=ja("Replace the original with this copy"))
+    expect(replace).to_be_visible()
     expect(page.get_by_role("link", name=ja("Change log (CSV)"))).to_be_visible()
     run_queued_tasks()
     page.reload()
     axe(page)
+    replace.click()
+    expect(
+        page.get_by_role("heading", level=2, name=ja("Earlier files (staff only)"))
+    ).to_be_visible()
+    expect(page.get_by_role("link", name=ja("Change log (CSV)"))).to_be_visible()
+    axe(page)
+    assert Resource.all_tenants.count() == 1
+    assert Resource.all_tenants.get().filename == f"{LG_CODE}_aed.csv"
 
-    # Publish, then a visitor finds it by a katakana-free Japanese substring.
-    page.get_by_role("link", name="AED設置箇所一覧").first.click()
+    # Publish: each choice says what it does.
+    page.get_by_role("navigation", name=ja("Breadcrumb")).get_by_role(
+        "link", name="AED設置箇所一覧"
+    ).click()
     page.get_by_role("link", name=ja("Edit or publish")).click()
+    publish = page.get_by_role("button", name=ja("Publish"), exact=True)
+    expect(publish).to_have_accessible_description(re.compile("API"))
     axe(page)
-    page.get_by_role("button", name=ja("Publish"), exact=True).click()
-    expect(page.locator(".activity li")).to_have_count(6)
+    publish.click()
+    expect(page.locator(".activity li").first).to_contain_text(ja("Published"))
     axe(page)
+    assert page.url == f"{live_server.url}/m/{LG_CODE}/catalog/dataset/{LG_CODE}_aed/"
 
     visitor = new_page()  # not signed in, Japanese
     visitor.goto(f"/m/{LG_CODE}/catalog/?q=設置箇所")
     expect(visitor.locator("main").get_by_role("link", name="AED設置箇所一覧")).to_have_count(1)
     axe(visitor)
+
+
+def test_the_browser_refuses_a_file_over_the_limit_before_sending_it(
+    page: Page,
+    municipality: Any,
+    make_user: Callable[..., Any],
+    axe: AxeCheck,
+    tmp_path: Path,
+    settings: Any,
+) -> None:
+    from kanmin.catalog import services
+    from kanmin.catalog.models import Resource
+
+    org = services.organization_create(
+        municipality=municipality, actor=None, name="kikikanri", title_ja="危機管理課"
+    )
+    services.dataset_create(
+        municipality=municipality, actor=None, organization=org, name="shelters", title_ja="避難所"
+    )
+    settings.FILE_UPLOAD_MAX_BYTES = 1024
+    make_user("suzuki", "data_steward", municipality)
+    page.goto(f"{LOGIN}?next=/m/{LG_CODE}/catalog/dataset/shelters/resource/new/")
+    sign_in(page, "suzuki", password_of("suzuki"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(ja("Add a file"))
+    big = tmp_path / "shelters.csv"
+    big.write_bytes(b"name,lat\n" + b"x,31.7\n" * 2000)  # 14 KB
+    posts: list[str] = []
+    page.on(
+        "request", lambda request: posts.append(request.url) if request.method == "POST" else None
+    )
+    page.get_by_label(ja("File"), exact=True).set_input_files(str(big))
+    message = page.locator("#upload-size-message")
+    expect(message).to_be_visible()
+    expect(message).to_contain_text("shelters.csv")
+    expect(message).to_contain_text("13.7")  # the file's size, in KB
+    expect(message).to_contain_text("1.0")  # the limit, in KB
+    page.get_by_role("button", name=ja("Add"), exact=True).click()
+    expect(page.get_by_label(ja("File"), exact=True)).to_be_focused()
+    axe(page)
+    assert posts == []
+    assert not Resource.all_tenants.exists()
 
 
 def test_the_catalog_works_on_a_phone(new_page: Any, datasets: Any, axe: AxeCheck) -> None:
