@@ -117,7 +117,9 @@ def test_a_steward_publishes_a_standard_data_set_and_a_visitor_finds_it(
     expect(page.locator("progress")).to_be_visible()
     axe(page)
     run_queued_tasks()
-    expect(page.get_by_role("cell", name="北緯三十一度", exact=True)).to_be_visible(timeout=10_000)
+    expect(page.locator(".finding-group", has_text="北緯三十一度")).to_be_visible(timeout=10_000)
+    page.locator(".findings-all summary").click()  # the full list, one row per finding
+    expect(page.get_by_role("cell", name="北緯三十一度", exact=True)).to_be_visible()
     axe(page)
 
     # One click makes a corrected copy; the original stays.
