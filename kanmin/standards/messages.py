@@ -714,6 +714,8 @@ def render(code: str, lang: str, params: dict[str, Any], audience: Audience = "c
             if values.get(key):
                 slug = str(values[key])
                 unknown = "なし" if lang == "ja" else "none"
+                if key == "legacy":  # the message already says it is the older layout
+                    slug = slug.rsplit("/", 1)[-1]
                 values[key] = unknown if slug.startswith("-") else schema_label(slug, lang)
         for key in _ENCODING_PARAMS:
             if values.get(key):
