@@ -506,6 +506,14 @@ class ValidationFailure(models.TextChoices):
     )
 
 
+def validation_findings_to(instance: Validation, filename: str) -> str:
+    resource = instance.resource
+    return (
+        f"catalog/{instance.municipality.lg_code}/{resource.dataset_id}/{resource.id}/"
+        f"checks/{filename}"
+    )
+
+
 class Validation(TenantModel):
     """One check of a resource's file by the standards engine, run as a background task.
 
@@ -536,6 +544,12 @@ class Validation(TenantModel):
     stars = models.PositiveSmallIntegerField(_("5-star level"), null=True, blank=True)
     quality_breakdown = models.JSONField(_("quality breakdown"), default=dict, blank=True)
     issues = models.JSONField(_("findings"), default=list, blank=True)
+    # Findings per rule ("severity:code" → count) over every finding, not only those kept
+    # in ``issues``; and every finding, language-neutral (gzipped JSON lines), for the CSV.
+    rule_counts = models.JSONField(_("findings per rule"), default=dict, blank=True)
+    findings_file = models.FileField(
+        _("all findings"), upload_to=validation_findings_to, blank=True, max_length=500
+    )
     failure = models.TextField(_("why it could not be checked"), blank=True)
     failure_reason = models.CharField(
         _("reason it could not be checked"),

@@ -5,8 +5,10 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
@@ -854,31 +856,84 @@ class Finding:
     message: str
 
 
-def validation_findings(validation: Validation, lang: str) -> list[Finding]:
-    """The kept findings of a check, with their messages in ``lang`` (``ja`` or ``en``)."""
+def _issue(item: dict[str, Any]) -> Any:
     from kanmin.standards.report import Issue
 
-    findings = []
-    for item in validation.issues or []:
-        issue = Issue(
-            item["code"],
-            item.get("severity", "error"),
-            item.get("row"),
-            item.get("column"),
-            item.get("value"),
-            params=item.get("params") or {},
+    return Issue(
+        item["code"],
+        item.get("severity", "error"),
+        item.get("row"),
+        item.get("column"),
+        item.get("value"),
+        params=item.get("params") or {},
+    )
+
+
+def _finding(issue: Any, lang: str) -> Finding:
+    return Finding(
+        severity=issue.severity,
+        code=issue.code,
+        row=issue.row,
+        column=issue.column,
+        value=issue.value,
+        message=issue.message(lang, "web"),
+    )
+
+
+def validation_findings(validation: Validation, lang: str) -> list[Finding]:
+    """The kept findings of a check, with their messages in ``lang`` (``ja`` or ``en``),
+    worded for the web (the button that fixes a finding, not the command)."""
+    return [_finding(_issue(item), lang) for item in validation.issues or []]
+
+
+@dataclass
+class FindingGroup:
+    """One line of the grouped report: a rule, how often it was broken, where, and how to
+    fix it (the message of its first finding)."""
+
+    key: str
+    severity: str
+    code: str
+    count: int
+    columns: list[str]
+    rows: list[int]
+    more_rows: bool
+    leading: bool
+    message: str
+
+
+def validation_groups(validation: Validation, lang: str) -> list[FindingGroup]:
+    """The findings of a check grouped by rule, layout and encoding first, then errors, then
+    warnings (see :func:`kanmin.standards.report.group_issues`)."""
+    from kanmin.standards.report import group_issues
+
+    issues = [_issue(item) for item in validation.issues or []]
+    return [
+        FindingGroup(
+            key=g.key,
+            severity=g.severity,
+            code=g.code,
+            count=g.count,
+            columns=g.columns,
+            rows=g.rows,
+            more_rows=g.more_rows,
+            leading=g.leading,
+            message=g.first.message(lang, "web"),
         )
-        findings.append(
-            Finding(
-                severity=issue.severity,
-                code=issue.code,
-                row=issue.row,
-                column=issue.column,
-                value=issue.value,
-                message=issue.message(lang),
-            )
-        )
-    return findings
+        for g in group_issues(issues, validation.rule_counts or None)
+    ]
+
+
+def validation_findings_all(validation: Validation, lang: str) -> Iterator[Finding]:
+    """Every finding of a check (not only the kept ones), one at a time, for the CSV. A check
+    saved before every finding was stored gives its kept findings."""
+    if not validation.findings_file:
+        yield from validation_findings(validation, lang)
+        return
+    with validation.findings_file.open("rb") as raw, gzip.GzipFile(fileobj=raw) as lines:
+        for line in lines:
+            if line.strip():
+                yield _finding(_issue(json.loads(line)), lang)
 
 
 def dataset_activity(*, dataset: Dataset, limit: int = 50) -> list[AuditEvent]:

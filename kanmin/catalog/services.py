@@ -3,6 +3,7 @@ audit entry (the dataset's activity history) and returns the model."""
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import mimetypes
@@ -718,8 +719,9 @@ def resource_delete(*, municipality: Municipality, actor: Any, resource: Resourc
     f = resource.file
     log = resource.repair_log
     earlier = [rev.file for rev in resource.revisions.all() if rev.file]
+    checks = [v.findings_file for v in resource.validations.all() if v.findings_file]
     resource.delete()
-    for stored in (f, log, *earlier):
+    for stored in (f, log, *earlier, *checks):
         if stored:
             transaction.on_commit(partial(stored.storage.delete, stored.name))
     _touch(dataset)
@@ -739,7 +741,9 @@ GEOJSON_SCHEMA = "geojson"
 
 
 def _refresh_quality(dataset: Dataset) -> None:
-    """The dataset's score and stars: the best among its files."""
+    """The dataset's score: the lowest among its checked files (a dataset is as usable as its
+    weakest file, and a bad file is never hidden behind a good one); its stars: the best
+    format it offers (a CSV next to a PDF makes the data three-star)."""
     scores: list[int] = []
     stars: list[int] = []
     for resource in Resource.all_tenants.filter(dataset=dataset):
@@ -751,7 +755,7 @@ def _refresh_quality(dataset: Dataset) -> None:
         if level is not None:
             stars.append(level)
     Dataset.all_tenants.filter(pk=dataset.pk).update(
-        quality_score=max(scores) if scores else None, stars=max(stars) if stars else None
+        quality_score=min(scores) if scores else None, stars=max(stars) if stars else None
     )
 
 
@@ -886,19 +890,15 @@ def validation_run(*, actor: Any = None, validation_id: str) -> Validation:
     finally:
         if not isinstance(source, str):
             source.close()
+    every = [*([report.fatal] if report.fatal else []), *report.errors, *report.warnings]
     findings = [
-        {
-            "severity": issue.severity,
-            "code": issue.code,
-            "row": issue.row,
-            "column": issue.column,
-            "value": issue.value,
-            "params": issue.params,
-        }
+        _finding_dict(issue)
         for issue in ([report.fatal] if report.fatal else [])
         + report.errors[:MAX_KEPT_FINDINGS]
         + report.warnings[:MAX_KEPT_FINDINGS]
     ]
+    counts = _rule_counts(report, every)
+    findings_file = _findings_file(every)
     with transaction.atomic():
         validation = Validation.all_tenants.select_for_update().get(pk=validation.pk)
         validation.status = ValidationStatus.DONE
@@ -915,6 +915,8 @@ def validation_run(*, actor: Any = None, validation_id: str) -> Validation:
         validation.stars = score.stars
         validation.quality_breakdown = dict(score.breakdown)
         validation.issues = json.loads(json.dumps(findings, cls=DjangoJSONEncoder))
+        validation.rule_counts = counts
+        validation.findings_file.save(f"{validation.pk}.jsonl.gz", findings_file, save=False)
         validation.save()
         newest = resource.validations.order_by("-created").values_list("pk", flat=True).first()
         if newest == validation.pk:
@@ -969,6 +971,44 @@ def validation_fail(*, actor: Any = None, validation_id: str, reason: str) -> Va
             extra={"dataset_id": str(validation.resource.dataset_id), "reason": reason},
         )
     return validation
+
+
+def _finding_dict(issue: Any) -> dict[str, Any]:
+    """A finding, language-neutral: the page and the CSV render its message."""
+    return {
+        "severity": issue.severity,
+        "code": issue.code,
+        "row": issue.row,
+        "column": issue.column,
+        "value": issue.value,
+        "params": issue.params,
+    }
+
+
+def _rule_counts(report: Any, every: list[Any]) -> dict[str, int]:
+    """Findings per rule over the whole report. When the engine kept only some of them (a file
+    too large for an exact count), the rules' counts are scaled so that they add up to the
+    report's totals: a group's count is never smaller than what the page lists."""
+    from kanmin.standards.report import rule_counts
+
+    counts = rule_counts(every)
+    for severity, total in (("error", report.error_count), ("warning", report.warning_count)):
+        kept = sum(n for key, n in counts.items() if key.startswith(severity + ":"))
+        if kept and total > kept:
+            for key, n in counts.items():
+                if key.startswith(severity + ":"):
+                    counts[key] = round(n * total / kept)
+    return counts
+
+
+def _findings_file(every: list[Any]) -> ContentFile[bytes]:
+    """Every finding of a check as gzipped JSON lines (language-neutral), for the CSV."""
+    buffer = io.BytesIO()
+    with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) as out:
+        for issue in every:
+            line = json.dumps(_finding_dict(issue), cls=DjangoJSONEncoder, ensure_ascii=False)
+            out.write(line.encode("utf-8") + b"\n")
+    return ContentFile(buffer.getvalue())
 
 
 def _corrected_name(resource: Resource) -> str:

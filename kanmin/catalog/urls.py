@@ -35,6 +35,11 @@ tenant_urlpatterns: list[URLPattern] = [
         name="validation_status",
     ),
     path(
+        "catalog/dataset/<str:name>/resource/<uuid:resource_id>/check/<uuid:validation_id>.csv",
+        views.validation_findings_csv,
+        name="validation_findings_csv",
+    ),
+    path(
         "dataset/<uuid:dataset_id>/resource/<uuid:resource_id>/changes.csv",
         views.repair_log,
         name="repair_log",

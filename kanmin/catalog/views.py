@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import dataclasses
 import json
+from collections.abc import Iterator
 from typing import Any
 from uuid import UUID
 
@@ -15,9 +18,11 @@ from django.http import (
     HttpResponse,
     HttpResponseBase,
     JsonResponse,
+    StreamingHttpResponse,
 )
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
@@ -38,7 +43,10 @@ from kanmin.catalog.models import DatasetState, HitKind
 from kanmin.catalog.search import QueryError
 from kanmin.core.errors import Invalid, KanminError, NotFound
 from kanmin.core.permissions import allowed
+from kanmin.core.spreadsheet import safe_cell
 from kanmin.core.tenancy import single_tenant_code, tenant_reverse, tenant_view
+from kanmin.standards import messages as standards_messages
+from kanmin.standards import quality as standards_quality
 
 
 def _visible_resource(request: HttpRequest, resource_id: UUID) -> Any:
@@ -166,6 +174,11 @@ def catalog_home(request: HttpRequest) -> HttpResponse:
             params.setlist(
                 name, [v for v in values if v != item.name] if active else [*values, item.name]
             )
+            if name == "standard_dataset":  # a human name, never the slug
+                label_lang = _lang()
+                item = dataclasses.replace(
+                    item, display_name=standards_messages.schema_label(item.name, label_lang)
+                )
             items.append({"item": item, "active": active, "query": params.urlencode()})
         if items:
             open_ = any(entry["active"] for entry in items)
@@ -692,6 +705,8 @@ def resource_detail(request: HttpRequest, name: str, resource_id: UUID) -> HttpR
         return redirect(here)
     validation = selectors.validation_latest(resource=resource)
     findings = selectors.validation_findings(validation, _lang()) if validation else []
+    groups = selectors.validation_groups(validation, _lang()) if validation else []
+    separator = ", " if _lang() == "en" else "、"
     return render(
         request,
         "catalog/resource_detail.html",
@@ -703,6 +718,24 @@ def resource_detail(request: HttpRequest, name: str, resource_id: UUID) -> HttpR
             "validation": validation,
             "errors": [f for f in findings if f.severity == "error"],
             "warnings": [f for f in findings if f.severity != "error"],
+            "findings": findings,
+            "groups": [
+                {
+                    "group": g,
+                    "columns": separator.join(g.columns),
+                    "rows": ", ".join(str(r) for r in g.rows),
+                }
+                for g in groups
+            ],
+            "error_cap": standards_quality.ERROR_CAP,
+            "pass_mark": standards_quality.PASS_MARK,
+            "findings_csv_url": tenant_reverse(
+                "catalog:validation_findings_csv",
+                municipality,
+                {"name": name, "resource_id": resource.pk, "validation_id": validation.pk},
+            )
+            if validation is not None and validation.finished_work and findings
+            else "",
             "can_change": can_change,
             "can_repair": can_change and resource.is_tabular,
             "copies": [
@@ -779,6 +812,60 @@ def validation_status(
             "finished": validation.finished_work,
         }
     )
+
+
+class _Echo:
+    """A file-like object whose write returns the line, for csv.writer into a stream."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+@tenant_view  # type: ignore[arg-type]  # a streamed file, not an HttpResponse
+def validation_findings_csv(
+    request: HttpRequest, name: str, resource_id: UUID, validation_id: UUID
+) -> HttpResponseBase:
+    """Every finding of a check as CSV (UTF-8 with BOM, so that Excel opens it), messages in
+    the reader's language; for whoever may see the file (staff only for datasets that are not
+    public)."""
+    resource = _resource_for(request, name, resource_id)
+    try:
+        validation = selectors.validation_get(resource=resource, id=str(validation_id))
+    except NotFound:
+        raise Http404 from None
+    lang = _lang()
+    geojson = validation.schema == "geojson"
+    kinds = {"error": str(_("Error")), "warning": str(_("Warning"))}
+    header = [
+        str(_("Kind")),
+        str(_("Feature")) if geojson else str(_("Row")),
+        str(_("Place in the feature")) if geojson else str(_("Column")),
+        str(_("Value")),
+        str(_("Rule")),
+        str(_("What to do")),
+    ]
+
+    def rows() -> Iterator[str]:
+        writer = csv.writer(_Echo())
+        yield "\ufeff" + writer.writerow(header)
+        for f in selectors.validation_findings_all(validation, lang):
+            yield writer.writerow(
+                [
+                    kinds.get(f.severity, f.severity),
+                    "" if f.row is None else f.row,
+                    safe_cell(f.column or ""),
+                    safe_cell(f.value or ""),
+                    f.code,
+                    safe_cell(f.message),
+                ]
+            )
+
+    stem = resource.filename.rsplit(".", 1)[0] if resource.filename else "resource"
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        content_disposition_header(as_attachment=True, filename=f"{stem}_findings.csv") or ""
+    )
+    return response
 
 
 @tenant_view  # type: ignore[arg-type]  # a streamed file, not an HttpResponse

@@ -840,6 +840,22 @@ class Checker:
 # ------------------------------------------------------------------------------------------
 
 
+def _halfwidth_runs(value: str, issues: list[jp_text.CharIssue]) -> str:
+    """The half-width katakana of ``value`` as it is written: adjacent clusters joined into
+    runs, runs listed once each in order, separated by 、."""
+    runs: list[str] = []
+    end = -1
+    for issue in issues:
+        if issue.kind != "halfwidth_katakana":
+            continue
+        if runs and issue.index == end:
+            runs[-1] += issue.char
+        else:
+            runs.append(issue.char)
+        end = issue.index + len(issue.char)
+    return "、".join(dict.fromkeys(runs))
+
+
 def _generic(value: str, col: Column, out: list[_CellFinding]) -> None:
     """Character policy, spaces, formula injection, Excel error literals."""
     if value[0] in " \u3000\t" or value[-1] in " \u3000\t":
@@ -868,15 +884,17 @@ def _generic(value: str, col: Column, out: list[_CellFinding]) -> None:
             fixes = [f"{g.char}→{g.replacement}" for g in group if g.replacement is not None]
             if fixes:
                 shown = "、".join(fixes)
-                params["hint_ja"] = (
-                    f"{shown} のように置き換えてください（kanmin repair で直せます）。"
-                )
-                params["hint_en"] = f"Replace {', '.join(fixes)} (kanmin repair fixes it)."
+                params["hint_ja"] = f"{shown} のように置き換えてください。"
+                params["hint_en"] = f"Replace {', '.join(fixes)}."
+                params["repairable"] = True
             else:
                 params["hint_ja"] = "標準の文字で書き直してください。"
                 params["hint_en"] = "Rewrite it with standard characters."
         elif kind == "halfwidth_katakana":
-            params["suggestion"] = "".join(g.replacement or g.char for g in group)
+            # The half-width runs as written (not one of each character: ﾊﾟｰｸ keeps both ｰ),
+            # and the whole value as the repair's kana step writes it.
+            params["char"] = _halfwidth_runs(value, issues)
+            params["suggestion"] = jp_text.normalize_kana_fullwidth(value)
         out.append((kind, group[0].severity, params))
     if value in _EXCEL_ERRORS:
         out.append(("excel_error_value", "error", {}))

@@ -7,9 +7,17 @@ supply render as empty text. Codes are stable: the JSON report and the catalog u
 from __future__ import annotations
 
 import string
-from typing import Any
+from typing import Any, Literal
 
-__all__ = ["MESSAGES", "RULE_NAMES", "render"]
+__all__ = [
+    "MESSAGES",
+    "RULE_NAMES",
+    "WEB_MESSAGES",
+    "Audience",
+    "encoding_label",
+    "render",
+    "schema_label",
+]
 
 # code: (Japanese, English)
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -113,14 +121,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "legacy_layout": (
         "このファイルは旧「推奨データセット」の列構成です（{legacy}）。"
-        "kanmin repair で現行の列名に変換できます。",
-        "This file uses the older 推奨データセット layout ({legacy}). kanmin repair converts it "
+        "{repair}現行の列名に変換できます。",
+        "This file uses the older 推奨データセット layout ({legacy}). {repair} converts it "
         "to the current column names.",
     ),
     "encoding_cp932": (
         "文字コードがShift_JIS（CP932）です。オープンデータはUTF-8で公開してください"
-        "（kanmin repair で変換できます）。",
-        "The file is Shift_JIS (CP932). Publish open data as UTF-8 (kanmin repair converts it).",
+        "（{repair}変換できます）。",
+        "The file is Shift_JIS (CP932). Publish open data as UTF-8 ({repair} converts it).",
     ),
     "utf16": (
         "文字コードがUTF-16です。UTF-8で保存し直してください。",
@@ -320,13 +328,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "it with a standard character.",
     ),
     "platform_dependent": (
-        "「{char}」は機種依存文字です。{hint}",
-        "'{char}' is a platform-dependent character. {hint}",
+        "「{char}」は機種依存文字です。{hint}{repair_note}",
+        "'{char}' is a platform-dependent character. {hint}{repair_note}",
     ),
     "halfwidth_katakana": (
         "半角カタカナ「{char}」があります。"
-        "全角の「{suggestion}」にしてください（kanmin repair で直せます）。",
-        "Half-width katakana '{char}'. Use full-width '{suggestion}' (kanmin repair fixes it).",
+        "全角で「{suggestion}」と書いてください（{repair}直せます）。",
+        "Half-width katakana '{char}'. Write it in full width as '{suggestion}' ({repair} "
+        "fixes it).",
     ),
     "compatibility_ideograph": (
         "「{char}」はCJK互換漢字です。検索や並べ替えで別の字として扱われることがあります。"
@@ -350,9 +359,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "whitespace": (
         "値の前後に空白があります（「{value}」）。"
-        "前後の空白を削除してください（kanmin repair で直せます）。",
-        "The value has leading or trailing spaces ('{value}'). Remove them (kanmin repair "
-        "fixes it).",
+        "前後の空白を削除してください（{repair}直せます）。",
+        "The value has leading or trailing spaces ('{value}'). Remove them ({repair} fixes it).",
     ),
     "formula_injection": (
         "「{value}」は「{char}」で始まるため、表計算ソフトで数式として実行されるおそれがあります。"
@@ -586,6 +594,93 @@ RULE_NAMES: dict[str, tuple[str, str]] = {
     "enum": ("選択肢", "enumeration"),
 }
 
+# Who reads a message. The command line names its own commands and options (kanmin repair,
+# --schema) and the engine's identifiers (aed, cp932); a web page names the button that does
+# the same thing and says a data set's or an encoding's human name instead.
+Audience = Literal["cli", "web"]
+
+# The tool that fixes a finding, by (audience, language); the web names its button, whose
+# label is the catalog's msgid "Make a corrected copy" (修正版を作成).
+REPAIR_TOOL: dict[tuple[str, str], str] = {
+    ("cli", "ja"): "kanmin repair で",
+    ("cli", "en"): "kanmin repair",
+    ("web", "ja"): "「修正版を作成」で",
+    ("web", "en"): "'Make a corrected copy'",
+}
+
+# Web wording where the command line's names an option or an engine grade.
+WEB_MESSAGES: dict[str, tuple[str, str]] = {
+    "schema_not_detected": (
+        "見出し行から標準データセットを判別できません（最も近いもの: {best}）。"
+        "データセットの編集画面で、従う標準データセットを選んでください。",
+        "The standard data set could not be recognised from the header (closest: {best}). "
+        "Choose the standard data set on the dataset's edit page.",
+    ),
+    "provisional_schema": (
+        "「{schema}」の列の定義は、公式の資料で確かめきれていない暫定のものです。"
+        "そのため、列名・列順の違いは警告として扱います。",
+        "The columns of '{schema}' are provisional: they could not all be confirmed in the "
+        "official documents, so header differences are reported as warnings.",
+    ),
+    "encoding_cp932": (
+        "文字コードがShift_JISです。オープンデータはUTF-8で公開してください"
+        "（{repair}UTF-8に変換できます）。",
+        "The file is Shift_JIS. Publish open data as UTF-8 ({repair} converts it).",
+    ),
+    "unknown_encoding": (
+        "文字コードを判定できません（UTF-8でもShift_JISでもありません。{row}行目付近）。"
+        "CSV（UTF-8）として保存し直してください。",
+        "The encoding is neither UTF-8 nor Shift_JIS (near row {row}). Save the file "
+        "as CSV (UTF-8).",
+    ),
+}
+
+# Parameters that hold an engine identifier, and how the web names them.
+_SCHEMA_PARAMS = ("schema", "legacy", "best")
+_ENCODING_PARAMS = ("encoding",)
+
+_ENCODING_NAMES: dict[str, tuple[str, str]] = {
+    "utf-8": ("UTF-8", "UTF-8"),
+    "utf-8-sig": ("UTF-8（BOM付き）", "UTF-8 (with BOM)"),
+    "cp932": ("Shift_JIS", "Shift_JIS"),
+    "shift_jis": ("Shift_JIS", "Shift_JIS"),
+    "utf-16": ("UTF-16", "UTF-16"),
+    "utf-16-le": ("UTF-16", "UTF-16"),
+    "utf-16-be": ("UTF-16", "UTF-16"),
+}
+
+
+def encoding_label(encoding: str | None, lang: str = "ja") -> str:
+    """An encoding's name for people: ``cp932`` → Shift_JIS, ``utf-8-sig`` → UTF-8（BOM付き）."""
+    if not encoding:
+        return ""
+    names = _ENCODING_NAMES.get(encoding.lower().replace("_", "-"))
+    if names is None:
+        names = _ENCODING_NAMES.get(encoding.lower())
+    if names is None:
+        return encoding.upper()
+    return names[1] if lang == "en" else names[0]
+
+
+def schema_label(slug: str | None, lang: str = "ja") -> str:
+    """A standard data set's name for people: ``aed`` → AED設置箇所一覧 (English: AED
+    locations); the older layout says so (``legacy/aed`` → AED設置箇所一覧（旧形式）)."""
+    if not slug:
+        return ""
+    from kanmin.standards.schemas import all_schemas
+
+    schemas = all_schemas()
+    schema = schemas.get(slug)
+    if schema is None:
+        return slug
+    if not schema.legacy:
+        return schema.title if lang == "en" else schema.japanese_name
+    current = schemas.get(slug.rsplit("/", 1)[-1])
+    if lang == "en":
+        title = current.title if current is not None else schema.japanese_name
+        return f"{title} (older layout)"
+    return f"{schema.japanese_name}（旧形式）"
+
 
 class _Blank(dict[str, Any]):
     def __missing__(self, key: str) -> str:
@@ -595,14 +690,34 @@ class _Blank(dict[str, Any]):
 _FORMATTER = string.Formatter()
 
 
-def render(code: str, lang: str, params: dict[str, Any]) -> str:
-    """The message for ``code`` in ``lang`` ("ja" or "en") with ``params`` filled in."""
+def render(code: str, lang: str, params: dict[str, Any], audience: Audience = "cli") -> str:
+    """The message for ``code`` in ``lang`` ("ja" or "en") with ``params`` filled in, worded
+    for ``audience``: the command line ("cli") or a web page ("web")."""
+    en_lang = lang == "en"
+    lang = "en" if en_lang else "ja"
     ja, en = MESSAGES.get(code, ("{code}", "{code}"))
-    template = en if lang == "en" else ja
+    if audience == "web" and code in WEB_MESSAGES:
+        ja, en = WEB_MESSAGES[code]
+    template = en if en_lang else ja
     values = _Blank(params)
-    suffix = "_en" if lang == "en" else "_ja"
+    suffix = "_en" if en_lang else "_ja"
     for key in ("hint", "reason", "detail", "expected", "what", "where", "more"):
         if key + suffix in params:
             values[key] = params[key + suffix]
     values.setdefault("code", code)
+    tool = REPAIR_TOOL[(audience, lang)]
+    values["repair"] = tool
+    if params.get("repairable"):
+        values["repair_note"] = f" ({tool} fixes it.)" if en_lang else f"（{tool}直せます）"
+    if audience == "web":
+        for key in _SCHEMA_PARAMS:
+            if values.get(key):
+                slug = str(values[key])
+                unknown = "なし" if lang == "ja" else "none"
+                if key == "legacy":  # the message already says it is the older layout
+                    slug = slug.rsplit("/", 1)[-1]
+                values[key] = unknown if slug.startswith("-") else schema_label(slug, lang)
+        for key in _ENCODING_PARAMS:
+            if values.get(key):
+                values[key] = encoding_label(str(values[key]), lang)
     return _FORMATTER.vformat(template, (), values).strip()

@@ -9,7 +9,10 @@ Weights (documented here and in the score's breakdown; they sum to 100):
   外字, half-width kana, spaces, formula-like cells);
 * 10 — schema recognised (a national standard, current layout 10, legacy 7, none 0).
 
-A file with any error scores at most 99, however many cells it has.
+Errors cap the score. The pass mark is :data:`PASS_MARK` (70, where the catalog's "good"
+band starts): a file with one error scores at most 59, well below it, and every tenfold more
+errors lowers that ceiling by 10 (10 errors: 49, 100: 39), down to 29 from 1,000 errors on.
+So an invalid file never looks near-perfect, and more errors never raise a score.
 
 5-star level (Berners-Lee's scheme, as far as a file can show it): an unreadable file 0; a
 workbook 2 (structured, proprietary); CSV/TSV 3 (open, machine-readable). Levels 4 and 5
@@ -23,7 +26,7 @@ from dataclasses import dataclass
 
 from kanmin.standards.report import Report
 
-__all__ = ["CHARACTER_CODES", "Quality", "score"]
+__all__ = ["CHARACTER_CODES", "ERROR_CAP", "PASS_MARK", "Quality", "error_cap", "score"]
 
 CHARACTER_CODES = frozenset(
     {
@@ -38,6 +41,19 @@ CHARACTER_CODES = frozenset(
 HEADER_CODES = frozenset(
     {"missing_column", "misspelled_column", "duplicate_header", "blank_header", "column_order"}
 )
+
+
+PASS_MARK = 70  # a file without errors can reach it; a file with errors never does
+ERROR_CAP = 59  # the highest score of a file with one error
+_CAP_STEP = 10  # the ceiling falls by this much for every tenfold more errors
+_CAP_FLOOR = 29  # the ceiling from 1,000 errors on
+
+
+def error_cap(errors: int) -> int:
+    """The highest score a file with ``errors`` errors can have (100 without errors)."""
+    if errors <= 0:
+        return 100
+    return max(ERROR_CAP - _CAP_STEP * (len(str(errors)) - 1), _CAP_FLOOR)
 
 
 @dataclass(frozen=True)
@@ -84,8 +100,6 @@ def score(report: Report, n_columns: int | None = None) -> Quality:
         "characters": round(char_part, 1),
         "schema": schema_part,
     }
-    total = round(sum(parts.values()))
-    if report.error_count and total >= 100:
-        total = 99  # a file with an error is never perfect, however large it is
+    total = min(round(sum(parts.values())), error_cap(report.error_count))
     stars = 2 if report.file_format == "xlsx" else 3
     return Quality(int(total), stars, parts)

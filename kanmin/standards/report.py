@@ -7,12 +7,13 @@ is row 2. File- and header-level issues have ``row`` 1 (header) or ``None`` (who
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from kanmin.standards.messages import render
+from kanmin.standards.messages import Audience, render
 
-__all__ = ["Issue", "Report", "Severity"]
+__all__ = ["LEADING_CODES", "FindingGroup", "Issue", "Report", "Severity", "group_issues"]
 
 Severity = Literal["error", "warning"]
 
@@ -26,12 +27,13 @@ class Issue:
     value: str | None = None
     params: dict[str, Any] = field(default_factory=dict, compare=False)
 
-    def message(self, lang: str = "ja") -> str:
+    def message(self, lang: str = "ja", audience: Audience = "cli") -> str:
+        """What is wrong and how to fix it, worded for the command line or a web page."""
         params = dict(self.params)
         params.setdefault("column", self.column or "")
         params.setdefault("value", self.value if self.value is not None else "")
         params.setdefault("row", self.row if self.row is not None else "")
-        return render(self.code, lang, params)
+        return render(self.code, lang, params, audience)
 
     def to_dict(self, lang: str = "ja") -> dict[str, Any]:
         return {
@@ -220,6 +222,87 @@ class Report:
             shown = i.value if len(i.value) <= 60 else i.value[:57] + "..."
             where.append(f"値「{shown}」" if ja else f"value '{shown}'")
         return where
+
+
+# What a steward must know first about a file: its layout and its encoding. Their groups
+# lead a grouped report, in this order, whatever their severity.
+LEADING_CODES: tuple[str, ...] = (
+    "legacy_layout",
+    "encoding_cp932",
+    "utf16",
+    "unknown_encoding",
+    "mixed_encoding",
+    "geojson_encoding",
+    "geojson_bom",
+    "schema_not_detected",
+    "provisional_schema",
+)
+FIRST_ROWS = 5  # rows named on a group's line
+
+
+@dataclass
+class FindingGroup:
+    """The findings of one rule (one code at one severity): how many, in which columns and
+    first rows, and the first finding, whose message says how to fix them."""
+
+    code: str
+    severity: Severity
+    count: int
+    columns: list[str]
+    rows: list[int]
+    first: Issue
+    leading: bool
+
+    @property
+    def key(self) -> str:
+        return f"{self.severity}:{self.code}"
+
+    @property
+    def more_rows(self) -> bool:
+        return self.count > len(self.rows)
+
+
+def rule_counts(issues: Iterable[Issue]) -> dict[str, int]:
+    """How many findings each rule has, keyed ``severity:code`` (as :class:`FindingGroup`)."""
+    counts: dict[str, int] = {}
+    for i in issues:
+        key = f"{i.severity}:{i.code}"
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def group_issues(
+    issues: Iterable[Issue], counts: Mapping[str, int] | None = None
+) -> list[FindingGroup]:
+    """One :class:`FindingGroup` per rule, most important first: the layout and encoding
+    (:data:`LEADING_CODES`), then errors, then warnings, each by count (largest first).
+
+    ``counts`` (from :func:`rule_counts` over every finding) gives the true count when only
+    some findings were kept; the columns and rows come from the kept ones."""
+    groups: dict[str, FindingGroup] = {}
+    for i in issues:
+        key = f"{i.severity}:{i.code}"
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = FindingGroup(
+                i.code, i.severity, 0, [], [], i, i.code in LEADING_CODES
+            )
+        group.count += 1
+        if i.column and i.column not in group.columns:
+            group.columns.append(i.column)
+        if i.row is not None and len(group.rows) < FIRST_ROWS and i.row not in group.rows:
+            group.rows.append(i.row)
+    for key, group in groups.items():
+        if counts and counts.get(key, 0) > group.count:
+            group.count = counts[key]
+
+    def order(g: FindingGroup) -> tuple[int, int, int, int]:
+        if g.leading:
+            return (0, LEADING_CODES.index(g.code), 0, 0)
+        tier = 1 if g.severity == "error" else 2
+        return (tier, 0, -g.count, g.rows[0] if g.rows else 0)
+
+    return sorted(groups.values(), key=order)
 
 
 def _order(i: Issue) -> tuple[int, str, str, str]:

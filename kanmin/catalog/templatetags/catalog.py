@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from django import template
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 
 from kanmin.catalog import markdown as md
 from kanmin.catalog.activity import activity_label
+from kanmin.standards import messages
 
 register = template.Library()
 
@@ -16,3 +18,21 @@ def markdown(text: str) -> SafeString:
 
 
 register.filter("activity_label", activity_label)
+
+
+def _lang() -> str:
+    return "en" if (get_language() or "ja").startswith("en") else "ja"
+
+
+@register.filter
+def standard_name(slug: str | None) -> str:
+    """``{{ dataset.standard_dataset|standard_name }}``: a standard data set's human name in
+    the page's language (``aed`` → AED設置箇所一覧), never its slug."""
+    return messages.schema_label(slug, _lang())
+
+
+@register.filter
+def encoding_name(encoding: str | None) -> str:
+    """``{{ validation.encoding|encoding_name }}``: ``cp932`` → Shift_JIS, ``utf-8-sig`` →
+    UTF-8（BOM付き）."""
+    return messages.encoding_label(encoding, _lang())

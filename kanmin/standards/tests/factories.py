@@ -114,3 +114,22 @@ def write_csv(
 def aed_rows(n: int = 5) -> tuple[list[str], list[list[str]]]:
     s = get_schema("aed")
     return list(s.field_names), rows_for(s, n)
+
+
+YAIZU_ROWS = 82
+
+
+def yaizu_aed_csv(rows: int = YAIZU_ROWS) -> bytes:
+    """An AED list the way a real city published one (made up here, shaped like Yaizu's): the
+    older 推奨データセット column layout, saved as Shift_JIS, every point outside the box of
+    the municipality the tests use (Miyakonojo), the same malformed phone number on every row
+    and a name in half-width katakana."""
+    legacy = get_schema("legacy/aed")
+    header = list(legacy.field_names)
+    table = rows_for(legacy, rows)
+    for i, row in enumerate(table):
+        row[header.index("緯度")] = f"34.{8600 + i}"
+        row[header.index("経度")] = f"138.{3200 + i}"
+        row[header.index("電話番号")] = "054(626)1111"
+    table[0][header.index("名称")] = "ﾃﾞｨｽｶﾊﾞﾘｰﾊﾟｰｸ"
+    return csv_bytes(header, table, "cp932")
