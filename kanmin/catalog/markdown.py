@@ -32,3 +32,53 @@ def render(text: str) -> SafeString:
         link_rel="noopener noreferrer nofollow",
     )
     return mark_safe(clean)  # noqa: S308 - sanitized by nh3 just above
+
+
+# A cut is kept on a word boundary unless the last word would take more than this share of
+# the excerpt (a long URL or identifier): then it is cut inside the word.
+_WORD_BACKTRACK = 0.3
+_ELLIPSIS = "…"
+
+
+def plain_text(text: str) -> str:
+    """The text a reader sees of a Markdown description: rendered, tags stripped, entities
+    decoded, whitespace folded (list markers, link targets and emphasis marks are gone)."""
+    import html as html_lib
+    import re
+
+    rendered = str(render(text))
+    # Block ends become spaces so that words of adjacent paragraphs and items stay apart.
+    rendered = re.sub(
+        r"</?(p|br|li|ul|ol|h[2-6]|tr|td|th|blockquote|pre|hr)\b[^>]*>", " ", rendered
+    )
+    stripped = nh3.clean(rendered, tags=set())
+    return " ".join(html_lib.unescape(stripped).split())
+
+
+def _is_word_char(ch: str) -> bool:
+    """Letters and digits of scripts that put spaces between words (Latin, digits, …);
+    Japanese can be cut between any two characters."""
+    return ch in "'’-" or (ch.isalnum() and ord(ch) < 0x2E80)
+
+
+def excerpt(text: str, limit: int = 120) -> str:
+    """A plain-text excerpt of at most ``limit`` characters (ellipsis included) of a Markdown
+    description, cut between words in English and between characters in Japanese, never
+    inside a word in the middle of the text and never before a combining mark."""
+    import unicodedata
+
+    plain = plain_text(text)
+    if len(plain) <= limit:
+        return plain
+    cut = limit - len(_ELLIPSIS)
+    # Never split a character from its combining marks (e.g. か + ゙).
+    while cut > 0 and unicodedata.combining(plain[cut]):
+        cut -= 1
+    if _is_word_char(plain[cut - 1]) and _is_word_char(plain[cut]):
+        start = cut
+        while start > 0 and _is_word_char(plain[start - 1]):
+            start -= 1
+        if start > 0 and cut - start <= limit * _WORD_BACKTRACK:
+            cut = start
+    head = plain[:cut].rstrip(" 、。,.;:・-–—(（「[")
+    return head + _ELLIPSIS

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import template
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString
 
 from kanmin.catalog import markdown as md
 from kanmin.catalog.activity import activity_label
+from kanmin.core.language import needs_japanese_mark
 
 register = template.Library()
 
@@ -16,3 +20,21 @@ def markdown(text: str) -> SafeString:
 
 
 register.filter("activity_label", activity_label)
+
+
+@register.filter
+def activity_line(event: Any) -> SafeString:
+    """An activity line for a page: the file's name marked as Japanese when it is Japanese on
+    a page in another language."""
+    label = activity_label(event)
+    name = event.object_repr or ""
+    if event.object_type == "catalog.resource" and name and label.endswith(name):
+        if needs_japanese_mark(name):
+            return format_html('{}<span lang="ja">{}</span>', label[: -len(name)], name)
+    return conditional_escape(label)
+
+
+@register.filter
+def excerpt(text: str, limit: int = 160) -> str:
+    """``{{ dataset.notes_ja|excerpt }}``: a plain-text excerpt of a Markdown description."""
+    return md.excerpt(text, int(limit))
