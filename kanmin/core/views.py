@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
 from kanmin.core import selectors, services
-from kanmin.core.errors import KanminError
+from kanmin.core.errors import KanminError, NotFound
 from kanmin.core.forms import DepartmentForm
 from kanmin.core.permissions import allowed
 from kanmin.core.tenancy import single_tenant_code, tenant_reverse, tenant_view
@@ -82,6 +82,11 @@ def not_found_response(
     any page) and offering the way on: the search of the municipality's open data, the
     dataset of a missing file, the plan, the list of municipalities."""
     municipality = getattr(request, "municipality", None)
+    if municipality is None and what == "page":
+        # An address inside a municipality's pages that matched no page: still offer its
+        # home page and search.
+        municipality = _municipality_of_path(request.path)
+        request.municipality = municipality  # type: ignore[attr-defined]
     context: dict[str, Any] = {"what": what, "name": name, "message": message}
     if municipality is not None:
         for key, viewname in (("catalog_url", "catalog:home"), ("plan_url", "plan:home")):
@@ -96,6 +101,19 @@ def not_found_response(
                 "catalog:dataset_detail", municipality, {"name": dataset_name}
             )
     return render(request, "404.html", context, status=404)
+
+
+def _municipality_of_path(path: str) -> Any:
+    code = single_tenant_code()
+    if not code:
+        parts = path.split("/")
+        code = parts[2] if len(parts) > 3 and parts[1] == "m" else ""
+    if not code:
+        return None
+    try:
+        return selectors.municipality_get(lg_code=code)
+    except NotFound:
+        return None
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
