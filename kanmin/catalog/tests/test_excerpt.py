@@ -17,7 +17,8 @@ DEMO_NOTES = (
 
 def test_markdown_becomes_the_text_a_reader_sees() -> None:
     assert plain_text(DEMO_NOTES) == (
-        "市内の指定緊急避難場所の一覧です。 形式: 自治体標準オープンデータセット 更新: 毎年4月 & 随時"
+        "市内の指定緊急避難場所の一覧です。 "
+        "形式: 自治体標準オープンデータセット 更新: 毎年4月 & 随時"
     )
 
 
