@@ -61,24 +61,46 @@ def _is_word_char(ch: str) -> bool:
     return ch in "'’-" or (ch.isalnum() and ord(ch) < 0x2E80)
 
 
-def excerpt(text: str, limit: int = 120) -> str:
-    """A plain-text excerpt of at most ``limit`` characters (ellipsis included) of a Markdown
-    description, cut between words in English and between characters in Japanese, never
-    inside a word in the middle of the text and never before a combining mark."""
+def _char_width(ch: str) -> int:
+    """Columns a character takes: 2 for wide (kanji, kana, full-width), 0 for a combining
+    mark, else 1."""
+    import unicodedata
+
+    if unicodedata.combining(ch):
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def display_width(text: str) -> int:
+    """Columns the text takes: a Japanese character counts as two Latin ones."""
+    return sum(_char_width(ch) for ch in text)
+
+
+def excerpt(text: str, width: int = 120) -> str:
+    """A plain-text excerpt of a Markdown description at most ``width`` columns wide, ellipsis
+    included (a Japanese character takes two columns, so cards are of a like length in both
+    languages). It is cut between words in English, between characters in Japanese, never
+    between a character and its combining mark; a word longer than a third of the excerpt
+    (a URL, an identifier) is cut inside."""
     import unicodedata
 
     plain = plain_text(text)
-    if len(plain) <= limit:
+    if display_width(plain) <= width:
         return plain
-    cut = limit - len(_ELLIPSIS)
-    # Never split a character from its combining marks (e.g. か + ゙).
-    while cut > 0 and unicodedata.combining(plain[cut]):
+    budget = width - display_width(_ELLIPSIS)
+    used = cut = 0
+    for ch in plain:
+        used += _char_width(ch)
+        if used > budget:
+            break
+        cut += 1
+    while 0 < cut < len(plain) and unicodedata.combining(plain[cut]):
         cut -= 1
-    if _is_word_char(plain[cut - 1]) and _is_word_char(plain[cut]):
+    if cut and _is_word_char(plain[cut - 1]) and _is_word_char(plain[cut]):
         start = cut
         while start > 0 and _is_word_char(plain[start - 1]):
             start -= 1
-        if start > 0 and cut - start <= limit * _WORD_BACKTRACK:
+        if start > 0 and cut - start <= cut * _WORD_BACKTRACK:
             cut = start
     head = plain[:cut].rstrip(" 、。,.;:・-–—(（「[")
     return head + _ELLIPSIS

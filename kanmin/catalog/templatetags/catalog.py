@@ -35,6 +35,7 @@ def activity_line(event: Any) -> SafeString:
 
 
 @register.filter
-def excerpt(text: str, limit: int = 160) -> str:
-    """``{{ dataset.notes_ja|excerpt }}``: a plain-text excerpt of a Markdown description."""
-    return md.excerpt(text, int(limit))
+def excerpt(text: str, width: int = 120) -> str:
+    """``{{ dataset.notes_ja|excerpt }}``: a plain-text excerpt of a Markdown description,
+    ``width`` columns wide (a Japanese character takes two)."""
+    return md.excerpt(text, int(width))

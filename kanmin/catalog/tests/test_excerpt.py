@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kanmin.catalog.markdown import excerpt, plain_text
+from kanmin.catalog.markdown import display_width, excerpt, plain_text
 
 DEMO_NOTES = (
     "市内の**指定緊急避難場所**の一覧です。\n\n"
@@ -29,7 +29,8 @@ def test_a_short_description_is_kept_whole() -> None:
 def test_japanese_is_cut_between_characters_with_an_ellipsis() -> None:
     text = "避難所の開設状況です。" * 20
     cut = excerpt(text, 30)
-    assert len(cut) <= 30 and cut.endswith("…")
+    # A Japanese character takes two columns: 14 characters and the ellipsis.
+    assert cut == "避難所の開設状況です。避難所…"
     assert text.startswith(cut.removesuffix("…"))
 
 
@@ -52,9 +53,9 @@ def test_a_character_is_never_parted_from_its_combining_mark() -> None:
 
 
 @given(st.text(max_size=400), st.integers(min_value=10, max_value=200))
-def test_an_excerpt_never_exceeds_its_limit_and_starts_the_text(text: str, limit: int) -> None:
+def test_an_excerpt_never_exceeds_its_width_and_starts_the_text(text: str, limit: int) -> None:
     cut = excerpt(text, limit)
-    assert len(cut) <= limit
+    assert display_width(cut) <= limit
     assert plain_text(text).startswith(cut.removesuffix("…").rstrip())
 
 
