@@ -66,3 +66,6 @@ def build(single_tenant: bool) -> list[URLPattern | URLResolver]:
 
 
 urlpatterns = build(bool(settings.KANMIN_SINGLE_TENANT))
+
+# The 404 page says what was not found (a municipality, a dataset, a file, …).
+handler404 = "kanmin.core.views.page_not_found"

@@ -103,7 +103,7 @@ class DatasetForm(forms.Form):
         groups = Group.all_tenants.filter(municipality=municipality).order_by("name")
         self.fields["groups"].queryset = groups  # type: ignore[attr-defined]
         self.fields["license_id"].choices = [  # type: ignore[attr-defined]
-            (lic.id, lic.title) for lic in licenses.LICENSES
+            (lic.id, lic.display_title) for lic in licenses.LICENSES
         ]
         self.fields["standard_dataset"].choices = standard_choices()  # type: ignore[attr-defined]
 

@@ -21,6 +21,25 @@ class License:
     domain_content: bool = True
     domain_software: bool = False
     is_generic: bool = False
+    title_en: str = ""
+
+    @property
+    def display_title(self) -> str:
+        """The title in the page's language (``title`` is Japanese, as the CKAN API gives it)."""
+        from django.utils.translation import get_language
+
+        if self.title_en and (get_language() or "ja").startswith("en"):
+            return self.title_en
+        return self.title
+
+    @property
+    def display_url(self) -> str:
+        """The licence's page, in English on English pages where the licence has one."""
+        from django.utils.translation import get_language
+
+        if self.url.endswith("/deed.ja") and (get_language() or "ja").startswith("en"):
+            return self.url.removesuffix("ja") + "en"
+        return self.url
 
     def as_ckan(self) -> dict[str, str]:
         """CKAN's shape: every value a string, booleans included."""
@@ -47,24 +66,30 @@ LICENSES: tuple[License, ...] = (
         "クリエイティブ・コモンズ 表示 4.0 国際 (CC BY 4.0)",
         "https://creativecommons.org/licenses/by/4.0/deed.ja",
         True,
+        title_en="Creative Commons Attribution 4.0 International (CC BY 4.0)",
     ),
     License(
         "gov-jp-2.0",
         "公共データ利用規約（第1.0版）/ 政府標準利用規約（第2.0版）",
         "https://www.digital.go.jp/resources/open_data/public_data_license_v1.0",
         True,
+        title_en=(
+            "Public Data License (Version 1.0) / Government Standard Terms of Use (Version 2.0)"
+        ),
     ),
     License(
         "cc-zero",
         "クリエイティブ・コモンズ CC0 1.0 (パブリックドメイン)",
         "https://creativecommons.org/publicdomain/zero/1.0/deed.ja",
         True,
+        title_en="Creative Commons CC0 1.0 (public domain)",
     ),
     License(
         "cc-by-sa-4.0",
         "クリエイティブ・コモンズ 表示-継承 4.0 国際 (CC BY-SA 4.0)",
         "https://creativecommons.org/licenses/by-sa/4.0/deed.ja",
         True,
+        title_en="Creative Commons Attribution-ShareAlike 4.0 International (CC BY-SA 4.0)",
     ),
     License(
         "odc-odbl",
@@ -87,9 +112,23 @@ LICENSES: tuple[License, ...] = (
         True,
         domain_content=False,
     ),
-    License("other-open", "その他 (オープン)", "", True, is_generic=True),
-    License("other-closed", "その他 (非オープン)", "", False, is_generic=True),
-    License("notspecified", "ライセンス未指定", "", False, is_generic=True),
+    License("other-open", "その他 (オープン)", "", True, is_generic=True, title_en="Other (open)"),
+    License(
+        "other-closed",
+        "その他 (非オープン)",
+        "",
+        False,
+        is_generic=True,
+        title_en="Other (not open)",
+    ),
+    License(
+        "notspecified",
+        "ライセンス未指定",
+        "",
+        False,
+        is_generic=True,
+        title_en="License not specified",
+    ),
 )
 
 BY_ID: dict[str, License] = {lic.id: lic for lic in LICENSES}

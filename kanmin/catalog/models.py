@@ -67,8 +67,16 @@ class Organization(TenantModel):
         return self.title_ja
 
     @property
+    def english_name(self) -> str:
+        """Its English title, or else the English name of its department (部・課), if any."""
+        if self.title_en:
+            return self.title_en
+        department = self.department if self.department_id else None
+        return department.name_en if department is not None else ""
+
+    @property
     def display_name(self) -> str:
-        return localized(self.title_ja, self.title_en)
+        return localized(self.title_ja, self.english_name)
 
 
 class Group(TenantModel):

@@ -699,7 +699,7 @@ def _datasets_in_order(ids: Sequence[uuid.UUID]) -> list[Dataset]:
     """A result page: the datasets with their details, in the order of ``ids``."""
     position = {pk: i for i, pk in enumerate(ids)}
     rows = Dataset.all_tenants.filter(pk__in=list(ids)).select_related(
-        "organization", "municipality"
+        "organization", "organization__department", "municipality"
     )
     return sorted(dataset_with_details(rows), key=lambda d: position[d.pk])
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import dataclasses
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -22,7 +21,9 @@ from django.http import (
 )
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.html import conditional_escape, format_html
 from django.utils.http import content_disposition_header
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
@@ -41,7 +42,8 @@ from kanmin.catalog import (
 from kanmin.catalog.forms import DatasetForm, ResourceForm, StartFromStandardForm
 from kanmin.catalog.models import DatasetState, HitKind
 from kanmin.catalog.search import QueryError
-from kanmin.core.errors import Invalid, KanminError, NotFound
+from kanmin.core.errors import Invalid, KanminError, NotFound, PageNotFound
+from kanmin.core.language import has_japanese, page_is_japanese
 from kanmin.core.permissions import allowed
 from kanmin.core.spreadsheet import safe_cell
 from kanmin.core.tenancy import single_tenant_code, tenant_reverse, tenant_view
@@ -57,8 +59,8 @@ def _visible_resource(request: HttpRequest, resource_id: UUID) -> Any:
             viewer=request.user,
             id=str(resource_id),
         )
-    except NotFound:
-        raise Http404 from None
+    except NotFound as exc:
+        raise PageNotFound(exc.message, what="resource", name=str(resource_id)) from None
 
 
 @tenant_view  # type: ignore[arg-type]  # a streamed file, not an HttpResponse
@@ -131,6 +133,20 @@ def open_data_list_csv(request: HttpRequest, code: str) -> HttpResponse:
     return response
 
 
+def _facet_names(municipality: Any) -> dict[tuple[str, str], tuple[str, str]]:
+    """(facet, value) → (the name to show in the page's language, its English name or "" when
+    there is none): the search's facets carry the Japanese titles the CKAN API gives."""
+    names: dict[tuple[str, str], tuple[str, str]] = {}
+    for org in selectors.organization_list(municipality=municipality).select_related("department"):
+        names["organization", org.name] = (org.display_name, org.english_name)
+    for group in selectors.group_list(municipality=municipality):
+        names["groups", group.name] = (group.display_name, group.title_en)
+    for lic in licenses.LICENSES:
+        title = lic.display_title
+        names["license_id", lic.id] = (title, "" if has_japanese(title) else title)
+    return names
+
+
 @tenant_view
 def catalog_home(request: HttpRequest) -> HttpResponse:
     """Search the catalog, with facets; staff also see their drafts and private datasets."""
@@ -164,6 +180,7 @@ def catalog_home(request: HttpRequest) -> HttpResponse:
         error = str(exc.message)
         result = selectors.SearchResult(count=0, ids=[], sort=sort)
     facets = []
+    names = _facet_names(municipality)
     for name, label in FACETS:
         items = []
         for item in result.facets.get(name, []):
@@ -174,12 +191,19 @@ def catalog_home(request: HttpRequest) -> HttpResponse:
             params.setlist(
                 name, [v for v in values if v != item.name] if active else [*values, item.name]
             )
+            display, english = names.get((name, item.name), (item.display_name, ""))
             if name == "standard_dataset":  # a human name, never the slug
-                label_lang = _lang()
-                item = dataclasses.replace(
-                    item, display_name=standards_messages.schema_label(item.name, label_lang)
-                )
-            items.append({"item": item, "active": active, "query": params.urlencode()})
+                display = standards_messages.schema_label(item.name, _lang())
+                english = standards_messages.schema_label(item.name, "en")
+            items.append(
+                {
+                    "item": item,
+                    "label": display,
+                    "english": english,
+                    "active": active,
+                    "query": params.urlencode(),
+                }
+            )
         if items:
             open_ = any(entry["active"] for entry in items)
             facets.append({"name": name, "label": label, "items": items, "open": open_})
@@ -196,6 +220,7 @@ def catalog_home(request: HttpRequest) -> HttpResponse:
             "selected": selected,
             "result": result,
             "facets": facets,
+            "active_filters": sum(len([v for v in values if v]) for values in selected.values()),
             "error": error,
             "page": page,
             "has_next": page * PAGE_SIZE < result.count,
@@ -214,8 +239,8 @@ def dataset_detail(request: HttpRequest, name: str) -> HttpResponse:
         dataset = selectors.dataset_get(
             municipality=municipality, viewer=request.user, id_or_name=name
         )
-    except NotFound:
-        raise Http404 from None
+    except NotFound as exc:
+        raise PageNotFound(exc.message, what="dataset", name=name) from None
     hits = selectors.dataset_hits(dataset_id=dataset.pk, today=timezone.localdate())
     resources = [
         {
@@ -253,11 +278,7 @@ def dataset_detail(request: HttpRequest, name: str) -> HttpResponse:
             "is_staff": is_staff,
             "activity": selectors.dataset_activity(dataset=dataset, limit=30),
             "hits": hits,
-            "citation": (
-                f"{municipality.name_ja} {dataset.organization.title_ja}"
-                f"（{dataset.modified:%Y}）「{dataset.title_ja}」 {page_url}"
-                f"（{timezone.localdate():%Y-%m-%d}）"
-            ),
+            "citation": _citation(municipality, dataset, page_url),
             "api_url": tenant_reverse(
                 "ckan:action_v3" if single_tenant_code() else "ckan_tenant:action_v3",
                 municipality,
@@ -266,6 +287,37 @@ def dataset_detail(request: HttpRequest, name: str) -> HttpResponse:
             + f"?id={dataset.name}",
         },
     )
+
+
+def _in_language(text: str, english: str) -> str:
+    """``english`` on pages in English when there is one; else ``text``, marked as Japanese
+    on pages in another language when it is Japanese (see the ``lang_ja`` template tag)."""
+    if page_is_japanese():
+        return conditional_escape(text)
+    if english:
+        return conditional_escape(english)
+    if has_japanese(text):
+        return format_html('<span lang="ja">{}</span>', text)
+    return conditional_escape(text)
+
+
+def _citation(municipality: Any, dataset: Any, page_url: str) -> SafeString:
+    """How to cite the dataset, in the page's language; names and a title that exist only in
+    Japanese are marked as Japanese."""
+    template = _(
+        "%(municipality)s, %(organization)s (%(year)s). “%(title)s”. %(url)s (accessed %(date)s)"
+    )
+    values = {
+        "municipality": _in_language(municipality.name_ja, municipality.name_en),
+        "organization": _in_language(
+            dataset.organization.title_ja, dataset.organization.english_name
+        ),
+        "year": f"{dataset.modified:%Y}",
+        "title": _in_language(dataset.title_ja, dataset.title_en),
+        "url": conditional_escape(page_url),
+        "date": f"{timezone.localdate():%Y-%m-%d}",
+    }
+    return mark_safe(str(template) % values)  # noqa: S308 - every value escaped above
 
 
 # --------------------------------------------------------------------------------------------
@@ -619,7 +671,7 @@ def resource_new(request: HttpRequest, name: str) -> HttpResponse:
 def _resource_for(request: HttpRequest, name: str, resource_id: UUID) -> Any:
     resource = _visible_resource(request, resource_id)
     if resource.dataset.name != name:
-        raise Http404
+        raise PageNotFound(what="resource", name=str(resource_id))
     return resource
 
 

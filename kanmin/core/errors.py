@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import Http404
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -74,3 +75,17 @@ def full_clean(obj: Any, **kwargs: Any) -> None:
         obj.full_clean(**kwargs)
     except ValidationError as exc:
         raise Invalid(fields={k: list(v) for k, v in exc.message_dict.items()}) from None
+
+
+class PageNotFound(Http404):
+    """A web page's 404 that knows what was not found, so that the page can say so and offer
+    the way on (the search for a dataset, the list of municipalities for a municipality).
+
+    ``what``: ``municipality``, ``dataset``, ``resource``, ``measure`` or ``page``; ``name``:
+    the name or code that was asked for."""
+
+    def __init__(self, message: str | Promise = "", *, what: str = "page", name: str = "") -> None:
+        super().__init__(str(message))
+        self.message = message
+        self.what = what
+        self.name = name

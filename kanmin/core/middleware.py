@@ -19,7 +19,11 @@ class KanminErrorMiddleware:
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, NotFound):
-            return render(request, "404.html", {"message": exception.message}, status=404)
+            from kanmin.core.views import not_found_response, not_found_what
+
+            return not_found_response(
+                request, what=not_found_what(exception.code), message=exception.message
+            )
         if isinstance(exception, PermissionDenied):
             return render(request, "403.html", {"message": exception.message}, status=403)
         return None

@@ -8,9 +8,11 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
+
+from kanmin.core.errors import PageNotFound
 
 if TYPE_CHECKING:
     from kanmin.core.models import Municipality
@@ -53,8 +55,10 @@ def _lookup(code: str) -> Municipality:
     try:
         return Municipality.objects.get(lg_code=code, is_active=True)
     except Municipality.DoesNotExist:
-        raise Http404(
-            _("No municipality with the code %(code)s is served here.") % {"code": code}
+        raise PageNotFound(
+            _("No municipality with the code %(code)s is served here.") % {"code": code},
+            what="municipality",
+            name=code,
         ) from None
 
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
 from kanmin.core import selectors, services, staff_actions
-from kanmin.core.errors import KanminError
+from kanmin.core.errors import KanminError, NotFound
 from kanmin.core.forms import DepartmentForm
 from kanmin.core.permissions import allowed
 from kanmin.core.tenancy import single_tenant_code, tenant_reverse, tenant_view
@@ -66,6 +66,68 @@ def _part_url(slug: str, municipality: Any) -> str:
         return ""
 
 
+# NotFound codes of the domain apps → what the 404 page says was not found.
+_NOT_FOUND_CODES = {
+    "no_municipality": "municipality",
+    "no_dataset": "dataset",
+    "no_resource": "resource",
+    "no_measure": "measure",
+}
+
+
+def not_found_response(
+    request: HttpRequest, *, what: str = "page", name: str = "", message: Any = ""
+) -> HttpResponse:
+    """The 404 page, saying what was not found (a municipality, a dataset, a file, a measure or
+    any page) and offering the way on: the search of the municipality's open data, the
+    dataset of a missing file, the plan, the list of municipalities."""
+    municipality = getattr(request, "municipality", None)
+    if municipality is None and what == "page":
+        # An address inside a municipality's pages that matched no page: still offer its
+        # home page and search.
+        municipality = _municipality_of_path(request.path)
+        request.municipality = municipality  # type: ignore[attr-defined]
+    context: dict[str, Any] = {"what": what, "name": name, "message": message}
+    if municipality is not None:
+        for key, viewname in (("catalog_url", "catalog:home"), ("plan_url", "plan:home")):
+            try:
+                context[key] = tenant_reverse(viewname, municipality)
+            except NoReverseMatch:
+                context[key] = ""
+        dataset_name = getattr(request, "resolver_match", None)
+        dataset_name = dataset_name.kwargs.get("name", "") if dataset_name else ""
+        if what == "resource" and dataset_name:
+            context["dataset_url"] = tenant_reverse(
+                "catalog:dataset_detail", municipality, {"name": dataset_name}
+            )
+    return render(request, "404.html", context, status=404)
+
+
+def _municipality_of_path(path: str) -> Any:
+    code = single_tenant_code()
+    if not code:
+        parts = path.split("/")
+        code = parts[2] if len(parts) > 3 and parts[1] == "m" else ""
+    if not code:
+        return None
+    try:
+        return selectors.municipality_get(lg_code=code)
+    except NotFound:
+        return None
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler404: Http404 from anywhere; :class:`PageNotFound` tells what was missing."""
+    what = getattr(exception, "what", "page")
+    name = getattr(exception, "name", "")
+    message = getattr(exception, "message", "") if what != "page" else ""
+    return not_found_response(request, what=what, name=name, message=message)
+
+
+def not_found_what(code: str) -> str:
+    return _NOT_FOUND_CODES.get(code, "page")
+
+
 @tenant_view
 def home(request: HttpRequest) -> HttpResponse:
     municipality = request.municipality  # type: ignore[attr-defined]
@@ -73,7 +135,9 @@ def home(request: HttpRequest) -> HttpResponse:
         {"slug": slug, "title": title, "text": text, "url": _part_url(slug, municipality)}
         for slug, title, text in PARTS
     ]
-    return render(request, "core/home.html", {"parts": parts})
+    # The search box searches the catalog; other parts may join it later.
+    search_url = next((part["url"] for part in parts if part["slug"] == "catalog"), "")
+    return render(request, "core/home.html", {"parts": parts, "search_url": search_url})
 
 
 @tenant_view

@@ -46,7 +46,9 @@ def measure_get(*, plan: Plan, number: str) -> Measure:
     try:
         return measure_list(plan=plan).get(number=number)
     except Measure.DoesNotExist:
-        raise NotFound(_("No measure %(number)s in this plan.") % {"number": number}) from None
+        raise NotFound(
+            _("No measure %(number)s in this plan.") % {"number": number}, code="no_measure"
+        ) from None
 
 
 def kpi_get(*, municipality: Municipality, pk: int) -> Kpi:

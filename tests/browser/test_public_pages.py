@@ -158,6 +158,7 @@ def test_unknown_municipality_is_an_accessible_404(
     response = page.goto("/m/999999/")
     assert response is not None and response.status == 404
     expect(page.locator("html")).to_have_attribute("lang", "ja")
-    expect(page.get_by_role("heading", level=1)).to_have_text(ja("Page not found"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(ja("Municipality not found"))
+    expect(page.locator("main")).to_contain_text("999999")
     assert_landmarks(page)
     axe(page)

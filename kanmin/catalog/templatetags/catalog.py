@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import template
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
 from kanmin.catalog import markdown as md
 from kanmin.catalog.activity import activity_label
+from kanmin.core.language import needs_japanese_mark
 from kanmin.standards import messages
 
 register = template.Library()
@@ -36,3 +40,22 @@ def encoding_name(encoding: str | None) -> str:
     """``{{ validation.encoding|encoding_name }}``: ``cp932`` → Shift_JIS, ``utf-8-sig`` →
     UTF-8（BOM付き）."""
     return messages.encoding_label(encoding, _lang())
+
+
+@register.filter
+def activity_line(event: Any) -> SafeString:
+    """An activity line for a page: the file's name marked as Japanese when it is Japanese on
+    a page in another language."""
+    label = activity_label(event)
+    name = event.object_repr or ""
+    if event.object_type == "catalog.resource" and name and label.endswith(name):
+        if needs_japanese_mark(name):
+            return format_html('{}<span lang="ja">{}</span>', label[: -len(name)], name)
+    return conditional_escape(label)
+
+
+@register.filter
+def excerpt(text: str, width: int = 120) -> str:
+    """``{{ dataset.notes_ja|excerpt }}``: a plain-text excerpt of a Markdown description,
+    ``width`` columns wide (a Japanese character takes two)."""
+    return md.excerpt(text, int(width))

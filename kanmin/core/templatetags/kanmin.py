@@ -4,6 +4,7 @@ from typing import Any
 
 from django import template
 
+from kanmin.core.language import needs_japanese_mark
 from kanmin.core.tenancy import tenant_reverse
 
 register = template.Library()
@@ -32,3 +33,62 @@ def wareki(value: Any) -> str:
     if (get_language() or "ja").startswith("en"):
         return value.isoformat()
     return f"{value.isoformat()}（{format_date(value)}）"
+
+
+# --------------------------------------------------------------------------------------------
+# Content that exists only in Japanese, on pages in another language
+# --------------------------------------------------------------------------------------------
+
+_NOTICE_KEY = "_kanmin_japanese_only"
+
+
+@register.simple_tag(takes_context=True)
+def lang_ja(context: template.Context, text: Any, english: Any = "") -> str:
+    """`` lang="ja"`` for an element whose text is Japanese on a page in another language
+    (no English version was entered): ``<a{% lang_ja d.title_ja d.title_en %}>``. Nothing on
+    Japanese pages, when an English version exists or when the text has no Japanese in it.
+    The page then says once, at the top, that some content is only available in Japanese
+    (``{% japanese_only_notice %}`` in base.html)."""
+    from django.utils.safestring import mark_safe
+
+    if not needs_japanese_mark(text, english):
+        return ""
+    flags = context.get(_NOTICE_KEY)
+    if isinstance(flags, list):
+        flags.append(True)
+    return mark_safe(' lang="ja"')
+
+
+@register.simple_tag
+def list_separator() -> str:
+    """The separator of a list in the page's language: 、 in Japanese, a comma in English."""
+    from django.utils.translation import pgettext
+
+    return pgettext("list separator", ", ")
+
+
+class JapaneseOnlyNoticeNode(template.Node):
+    """Renders its content first, then puts before it a notice that some content is only
+    available in Japanese when the content marked any (see :func:`lang_ja`)."""
+
+    def __init__(self, nodelist: template.NodeList) -> None:
+        self.nodelist = nodelist
+
+    def render(self, context: template.Context) -> str:
+        from django.template.loader import render_to_string
+
+        flags: list[bool] = []
+        with context.push({_NOTICE_KEY: flags}):
+            content = self.nodelist.render(context)
+        if not flags:
+            return content
+        notice = render_to_string("japanese_only_notice.html")
+        return notice + content
+
+
+@register.tag
+def japanese_only_notice(parser: Any, token: Any) -> JapaneseOnlyNoticeNode:
+    """``{% japanese_only_notice %}…{% end_japanese_only_notice %}``."""
+    nodelist = parser.parse(("end_japanese_only_notice",))
+    parser.delete_first_token()
+    return JapaneseOnlyNoticeNode(nodelist)

@@ -1,0 +1,31 @@
+"""Which language a text is in, for marking content that exists only in Japanese on pages in
+another language (``lang="ja"``, so that screen readers and translation tools read it right)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.utils.translation import get_language
+
+# Kana (full and half width), CJK ideographs and the full-width punctuation of a Japanese text.
+_JAPANESE = re.compile(
+    "[\u3000-\u303f\u3040-\u309f\u30a0-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
+    "\uff01-\uff0f\uff1a-\uff20\uff5b-\uff9f\U00020000-\U0003134f]"
+)
+
+
+def has_japanese(text: Any) -> bool:
+    """Whether the text contains Japanese script (kana, kanji or full-width punctuation)."""
+    return _JAPANESE.search(str(text or "")) is not None
+
+
+def page_is_japanese() -> bool:
+    """Whether the current request is answered in Japanese (the default language)."""
+    return (get_language() or "ja").startswith("ja")
+
+
+def needs_japanese_mark(text: Any, english: Any = "") -> bool:
+    """Whether ``text`` is Japanese shown on a page in another language for want of an English
+    version: then its element must carry ``lang="ja"``."""
+    return not page_is_japanese() and not english and has_japanese(text)
