@@ -322,7 +322,10 @@ def review_detail(request: HttpRequest, fiscal_year: int) -> HttpResponse:
             tenant_reverse("plan:review_close", municipality, {"fiscal_year": fiscal_year})
         )
     if action == "actual":
-        kpi = selectors.kpi_get(municipality=municipality, pk=int(request.POST.get("kpi") or 0))
+        raw_kpi = request.POST.get("kpi", "")
+        kpi = selectors.kpi_get(
+            municipality=municipality, pk=int(raw_kpi) if raw_kpi.isdigit() else 0
+        )
         if not allowed(request.user, "plan.add_kpivalue", kpi):
             return render(request, "403.html", status=403)
         actual_form = ReviewActualForm(request.POST, prefix=f"k{kpi.pk}")
