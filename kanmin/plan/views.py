@@ -630,7 +630,7 @@ def plan_start(request: HttpRequest) -> HttpResponse:
     if not allowed(request.user, "plan.add_plan", municipality):
         return render(request, "403.html", status=403)
     sources = [
-        (p.municipality.lg_code, f"{p.municipality.name_ja}: {p.title_ja}")
+        (p.municipality.lg_code, f"{p.municipality.display_name}: {p.title}")
         for p in selectors.plan_templates(exclude=municipality)
     ]
     form = PlanCopyForm(request.POST or None, sources=sources)

@@ -115,6 +115,33 @@ def test_every_plan_page_is_english_and_fits_a_phone(
     )
 
 
+def test_starting_a_plan_is_english_and_fits_a_phone(
+    new_page: Callable[..., Page],
+    live_server: Any,
+    plan: Any,  # noqa: F811 - the fixture imported above: the plan to start from
+    make_user: Callable[..., Any],
+    axe: AxeCheck,
+) -> None:
+    from kanmin.core import services as core_services
+
+    other = core_services.municipality_create(
+        actor=None, lg_code="452017", name_ja="宮崎市", name_en="Miyazaki City"
+    )
+    manager = make_user("kuroki", "plan_manager", other)
+    for locale, language in (("en-US", "en"), ("ja-JP", "ja")):
+        page = _signed_in(new_page, live_server, manager, locale)
+        page.goto("/m/452017/plan/")
+        expect(page).to_have_url(f"{live_server.url}/m/452017/plan/staff/start/")
+        expect(page.locator("html")).to_have_attribute("lang", language)
+        assert_fits(page)
+        if language == "en":
+            assert japanese_outside_marked(page) == []
+            expect(page.locator("main option").first).to_have_text(
+                "Miyakonojo City: Miyakonojo City Public-Private Data Utilization Promotion Plan"
+            )
+        axe(page)
+
+
 def test_every_plan_page_fits_a_phone_in_japanese(
     new_page: Callable[..., Page], live_server: Any, reviewed: dict[str, Any], axe: AxeCheck
 ) -> None:
