@@ -202,6 +202,9 @@ class KpiValue(TenantModel):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    #: Not stored: False when ``kpi_value_record`` found the same figure and added no version.
+    recorded_now: bool = True
+
     class Meta:
         ordering = ["kpi", "kind", "fiscal_year", "version"]
         verbose_name = _("KPI value")
@@ -309,3 +312,11 @@ class GlossaryTerm(TenantModel, _Bilingual):
     @property
     def term(self) -> str:
         return self._pick(self.term_ja, self.term_en)
+
+    @property
+    def japanese_adds_to_english(self) -> bool:
+        """Whether the Japanese term says more than the English one: "ICT" beside
+        "ICT (information and communications technology)" would say it twice."""
+        from kanmin.plan.glossary import narrow
+
+        return bool(self.term_en) and narrow(self.term_ja).lower() not in self.term_en.lower()

@@ -12,7 +12,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from kanmin.core.spreadsheet import safe_cell
-from kanmin.plan import charts
+from kanmin.plan import charts, rules
 
 CSV_COLUMNS = [
     "municipality",
@@ -62,7 +62,12 @@ def report_context(figures: dict[str, Any]) -> list[dict[str, Any]]:
     """Measures grouped by policy, each KPI with its years in order."""
     policies: dict[str, dict[str, Any]] = {}
     for p in figures.get("policies", []):
-        policies[p["number"]] = {"number": p["number"], "title": p["title"], "measures": []}
+        policies[p["number"]] = {
+            "number": p["number"],
+            "title": p["title"],
+            "title_en": p.get("title_en", ""),
+            "measures": [],
+        }
     for measure in figures["measures"]:
         group = policies.setdefault(
             measure["policy"], {"number": measure["policy"], "title": "", "measures": []}
@@ -94,7 +99,7 @@ def chart_data_uri(kpi: dict[str, Any]) -> str:
     png = charts.kpi_chart(
         targets=kpi["targets"],
         actuals=kpi["actuals"],
-        unit=kpi["unit"],
+        unit=rules.unit_name(kpi["unit"])[0],
         target_label=_("Target"),
         actual_label=_("Actual"),
         fiscal_year_label=_("Fiscal year"),

@@ -312,3 +312,42 @@ def reports_measure(*, actor: Any, measure: Measure, review: Review) -> bool:
         return False
     responsible = {d.pk for d in measure.departments.all()}
     return bool(responsible & department_ids_of(user=actor, municipality=measure.municipality))
+
+
+def review_gaps(*, review: Review) -> dict[str, Any]:
+    """What an open review still lacks: the measures without a progress report, and the KPIs
+    without an actual for the review's fiscal year (a computed KPI counts when it has one).
+
+    ``{"unreported": [Measure, …], "missing_actuals": [(Measure, Kpi), …], "count": n}``.
+    """
+    reported = set(review.measure_reviews.values_list("measure_id", flat=True))
+    with_actual = set(
+        KpiValue.all_tenants.filter(
+            kpi__measure__plan_id=review.plan_id,
+            kind=ValueKind.ACTUAL,
+            fiscal_year=review.fiscal_year,
+        ).values_list("kpi_id", flat=True)
+    )
+    unreported: list[Measure] = []
+    missing: list[tuple[Measure, Kpi]] = []
+    for measure in measure_list(plan=review.plan):
+        if measure.pk not in reported:
+            unreported.append(measure)
+        for kpi in measure.kpis.all():
+            if kpi.pk not in with_actual:
+                missing.append((measure, kpi))
+    return {
+        "unreported": unreported,
+        "missing_actuals": missing,
+        "count": len(unreported) + len(missing),
+    }
+
+
+def actuals_for_year(*, plan: Plan, fiscal_year: int) -> dict[int, KpiValue]:
+    """{kpi id: latest actual} for one fiscal year."""
+    result: dict[int, KpiValue] = {}
+    for value in KpiValue.all_tenants.filter(
+        kpi__measure__plan=plan, kind=ValueKind.ACTUAL, fiscal_year=fiscal_year
+    ).order_by("kpi_id", "version"):
+        result[value.kpi_id] = value
+    return result

@@ -373,7 +373,11 @@ def kpi_value_record(
     evidence_file: UploadedFile | None = None,
     source: str = Source.ENTERED,
 ) -> KpiValue:
-    """Record a target or an actual for a fiscal year as a new version."""
+    """Record a target or an actual for a fiscal year as a new version.
+
+    When the latest version already says the same (value, comment and evidence), nothing is
+    written and that version is returned with ``recorded_now`` False.
+    """
     require_same_tenant(municipality, kpi)
     require(actor, "plan.add_kpivalue", kpi)
     if kind not in ValueKind.values:
@@ -401,6 +405,16 @@ def kpi_value_record(
         .order_by("-version")
         .first()
     )
+    if (
+        latest is not None
+        and latest.value == number
+        and latest.comment == comment.strip()
+        and latest.evidence_url == evidence_url.strip()
+        and evidence_file is None
+    ):
+        # The same figure again (a double submit, a re-sent sheet): no new version.
+        latest.recorded_now = False
+        return latest
     entry = KpiValue(
         municipality=municipality,
         kpi=kpi,
@@ -552,13 +566,35 @@ def measure_review_set(
 
 
 @transaction.atomic
-def review_close(*, municipality: Municipality, actor: Any, review: Review) -> Review:
-    """Close a review and freeze its figures: the report of a closed review never changes."""
+def review_close(
+    *, municipality: Municipality, actor: Any, review: Review, confirm_incomplete: bool = False
+) -> Review:
+    """Close a review and freeze its figures: the report of a closed review never changes.
+
+    While measures have no progress report or KPIs no actual for the review's fiscal year, the
+    review closes only with ``confirm_incomplete=True``: the manager has been shown what is
+    missing (``selectors.review_gaps``) and closes anyway.
+    """
     require_same_tenant(municipality, review)
     require(actor, "plan.change_review", review)
     review = Review.objects.select_for_update().get(pk=review.pk)
     if review.is_closed:
         raise Conflict(_("This review is already closed."), code="closed")
+    gaps = selectors.review_gaps(review=review)
+    if gaps["count"] and not confirm_incomplete:
+        raise Conflict(
+            _(
+                "The review is not complete: %(measures)s measures have no progress report and "
+                "%(kpis)s KPIs have no actual for fiscal year %(year)s. Fill them in, or confirm "
+                "that the review closes without them."
+            )
+            % {
+                "measures": len(gaps["unreported"]),
+                "kpis": len(gaps["missing_actuals"]),
+                "year": review.fiscal_year,
+            },
+            code="review_incomplete",
+        )
     review.snapshot = selectors.plan_figures(
         plan=review.plan, up_to=review.fiscal_year, review=review
     )
@@ -570,6 +606,11 @@ def review_close(*, municipality: Municipality, actor: Any, review: Review) -> R
         municipality=municipality,
         action="plan.review.close",
         target=review,
-        after={"fiscal_year": review.fiscal_year, "kpis": len(review.snapshot.get("kpis", []))},
+        after={
+            "fiscal_year": review.fiscal_year,
+            "kpis": len(review.snapshot.get("kpis", [])),
+            "unreported_measures": [m.number for m in gaps["unreported"]],
+            "kpis_without_actual": [k.pk for _m, k in gaps["missing_actuals"]],
+        },
     )
     return review

@@ -22,6 +22,7 @@ tenant_urlpatterns = [
     path("plan/staff/kpis/<int:kpi_id>/edit/", views.kpi_edit, name="kpi_edit"),
     path("plan/staff/kpis/<int:kpi_id>/", views.kpi_values, name="kpi_values"),
     path("plan/staff/reviews/<int:fiscal_year>/", views.review_detail, name="review_detail"),
+    path("plan/staff/reviews/<int:fiscal_year>/close/", views.review_close, name="review_close"),
     path(
         "plan/staff/reviews/<int:fiscal_year>/report.<str:fmt>",
         views.review_report,

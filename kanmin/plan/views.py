@@ -5,10 +5,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -18,6 +21,7 @@ from kanmin.core.fiscal_year import FiscalYear
 from kanmin.core.permissions import allowed
 from kanmin.core.tenancy import tenant_reverse, tenant_view
 from kanmin.plan import charts, exchange, reports, selectors, services
+from kanmin.plan import glossary as plan_glossary
 from kanmin.plan.forms import (
     FiguresUploadForm,
     KpiForm,
@@ -25,9 +29,11 @@ from kanmin.plan.forms import (
     MeasureForm,
     MeasureReviewForm,
     PlanCopyForm,
+    ReviewActualForm,
     ReviewOpenForm,
 )
-from kanmin.plan.models import Progress, ReviewStatus
+from kanmin.plan.models import KpiValue, Progress, ReviewStatus, ValueKind
+from kanmin.plan.templatetags.plan import figure, fy, unit_label
 
 
 def _municipality(request: HttpRequest) -> Any:
@@ -39,8 +45,12 @@ def _current_fiscal_year() -> int:
 
 
 def _with_status(figures: dict[str, Any], year: int) -> dict[str, Any]:
+    english = (get_language() or "ja").startswith("en")
     for measure in figures["measures"]:
         for kpi in measure["kpis"]:
+            # The KPI's name in the page's language, or "" when it has none (an English page
+            # then says "this KPI" rather than mixing a Japanese name into an English sentence).
+            kpi["label_in_language"] = kpi["name_en"] if english else kpi["name"]
             targets = {int(y): v for y, v in kpi["targets"].items()}
             actuals = {int(y): v for y, v in kpi["actuals"].items()}
             kpi["status"] = selectors.kpi_status_for(kpi["direction"], targets, actuals, year)
@@ -87,6 +97,13 @@ def measure_detail(request: HttpRequest, number: str) -> HttpResponse:
     _with_status({"measures": [entry]}, year - 1)
     can_report = allowed(request.user, "plan.add_kpivalue", measure)
     can_edit = allowed(request.user, "plan.change_measure", measure)
+    terms = list(plan.glossary.all())
+    english = (get_language() or "ja").startswith("en")
+    texts = (
+        [measure.title_en, measure.content_en]
+        if english and measure.content_en
+        else [measure.title_ja, measure.content_ja]
+    )
     return render(
         request,
         "plan/measure_detail.html",
@@ -94,7 +111,11 @@ def measure_detail(request: HttpRequest, number: str) -> HttpResponse:
             "plan": plan,
             "measure": measure,
             "entry": entry,
-            "glossary": list(plan.glossary.all()),
+            "glossary": terms,
+            "glossary_url": tenant_reverse("plan:glossary", plan.municipality),
+            "terms": plan_glossary.terms_in(
+                texts, terms, english=english and bool(measure.content_en)
+            ),
             "can_report": can_report,
             "can_edit": can_edit,
             "year": year - 1,
@@ -115,13 +136,16 @@ def kpi_chart(request: HttpRequest, kpi_id: int) -> HttpResponse:
     svg = charts.kpi_chart(
         targets=series["targets"],
         actuals=series["actuals"],
-        unit=kpi.unit,
+        unit=unit_label(kpi.unit),
         target_label=_("Target"),
         actual_label=_("Actual"),
         fiscal_year_label=_("Fiscal year"),
     )
     response = HttpResponse(svg, content_type="image/svg+xml")
     response["Cache-Control"] = "public, max-age=300"
+    # The labels are in the visitor's language.
+    patch_vary_headers(response, ("Accept-Language", "Cookie"))
+    response["Content-Language"] = get_language() or "ja"
     return response
 
 
@@ -191,6 +215,38 @@ def staff_dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "plan/staff_dashboard.html", context, status=status)
 
 
+def _say_recorded(request: HttpRequest, entry: KpiValue) -> None:
+    """Tell the user what a save did: a new version, or nothing because nothing changed."""
+    values = {
+        "kind": ValueKind(entry.kind).label,
+        "year": fy(entry.fiscal_year),
+        "value": figure(entry.value),
+        "unit": unit_label(entry.kpi.unit),
+        "version": entry.version,
+    }
+    if entry.recorded_now:
+        messages.success(
+            request,
+            _("Saved: the %(kind)s for %(year)s is %(value)s %(unit)s (version %(version)s).")
+            % values,
+        )
+    else:
+        messages.info(
+            request,
+            _(
+                "No changes: the %(kind)s for %(year)s is already %(value)s %(unit)s, "
+                "so no new version was made."
+            )
+            % values,
+        )
+
+
+def _review_year(request: HttpRequest) -> int | None:
+    """The fiscal year of the review the user came from (``?review=2024``), if any."""
+    raw = request.GET.get("review") or request.POST.get("review") or ""
+    return int(raw) if raw.isdigit() else None
+
+
 @tenant_view
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -199,13 +255,15 @@ def kpi_values(request: HttpRequest, kpi_id: int) -> HttpResponse:
     kpi = selectors.kpi_get(municipality=municipality, pk=kpi_id)
     if not allowed(request.user, "plan.add_kpivalue", kpi):
         return render(request, "403.html", status=403)
-    form = KpiValueForm(request.POST or None, request.FILES or None)
+    review_year = _review_year(request)
+    initial = {"kind": ValueKind.ACTUAL, "fiscal_year": review_year} if review_year else {}
+    form = KpiValueForm(request.POST or None, request.FILES or None, initial=initial)
     status = 200
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.kpi_value_record(
+                entry = services.kpi_value_record(
                     municipality=municipality,
                     actor=request.user,
                     kpi=kpi,
@@ -219,20 +277,38 @@ def kpi_values(request: HttpRequest, kpi_id: int) -> HttpResponse:
             except KanminError as exc:
                 exc.add_to_form(form)
             else:
+                _say_recorded(request, entry)
+                if review_year:
+                    return redirect(
+                        tenant_reverse(
+                            "plan:review_detail", municipality, {"fiscal_year": review_year}
+                        )
+                        + f"#kpi-{kpi.pk}"
+                    )
                 return redirect(tenant_reverse("plan:kpi_values", municipality, {"kpi_id": kpi.pk}))
         status = 422
     return render(
         request,
         "plan/kpi_values.html",
-        {"kpi": kpi, "history": selectors.kpi_history(kpi=kpi), "form": form},
+        {
+            "kpi": kpi,
+            "history": selectors.kpi_history(kpi=kpi),
+            "form": form,
+            "review_year": review_year,
+        },
         status=status,
     )
+
+
+def _review_url(municipality: Any, fiscal_year: int) -> str:
+    return tenant_reverse("plan:review_detail", municipality, {"fiscal_year": fiscal_year})
 
 
 @tenant_view
 @login_required
 @require_http_methods(["GET", "POST"])
 def review_detail(request: HttpRequest, fiscal_year: int) -> HttpResponse:
+    """The annual review: each measure's progress report and its KPIs' actuals for the year."""
     municipality = _municipality(request)
     if not allowed(request.user, "plan.add_kpivalue", municipality):
         return render(request, "403.html", status=403)
@@ -240,16 +316,38 @@ def review_detail(request: HttpRequest, fiscal_year: int) -> HttpResponse:
     review = selectors.review_get(plan=plan, fiscal_year=fiscal_year)
     errors: dict[str, Any] = {}
     status = 200
-    if request.method == "POST" and request.POST.get("action") == "close":
-        try:
-            services.review_close(municipality=municipality, actor=request.user, review=review)
-        except KanminError as exc:
-            errors["close"] = exc.message
-            status = 409 if exc.status == 409 else 403
-        else:
-            return redirect(
-                tenant_reverse("plan:review_detail", municipality, {"fiscal_year": fiscal_year})
-            )
+    action = request.POST.get("action") if request.method == "POST" else None
+    if action == "close":
+        # Closing always goes through the page that shows what is missing.
+        return redirect(
+            tenant_reverse("plan:review_close", municipality, {"fiscal_year": fiscal_year})
+        )
+    if action == "actual":
+        raw_kpi = request.POST.get("kpi", "")
+        kpi = selectors.kpi_get(
+            municipality=municipality, pk=int(raw_kpi) if raw_kpi.isdigit() else 0
+        )
+        if not allowed(request.user, "plan.add_kpivalue", kpi):
+            return render(request, "403.html", status=403)
+        actual_form = ReviewActualForm(request.POST, prefix=f"k{kpi.pk}")
+        if actual_form.is_valid():
+            try:
+                entry = services.kpi_value_record(
+                    municipality=municipality,
+                    actor=request.user,
+                    kpi=kpi,
+                    kind=ValueKind.ACTUAL,
+                    fiscal_year=review.fiscal_year,
+                    value=actual_form.cleaned_data["value"],
+                    comment=actual_form.cleaned_data["comment"],
+                )
+            except KanminError as exc:
+                exc.add_to_form(actual_form)
+            else:
+                _say_recorded(request, entry)
+                return redirect(_review_url(municipality, fiscal_year) + f"#kpi-{kpi.pk}")
+        errors[f"kpi-{kpi.pk}"] = actual_form
+        status = 422
     elif request.method == "POST":
         measure = selectors.measure_get(plan=plan, number=request.POST.get("measure", ""))
         form = MeasureReviewForm(request.POST)
@@ -269,11 +367,12 @@ def review_detail(request: HttpRequest, fiscal_year: int) -> HttpResponse:
             errors[measure.number] = form
             status = 422
         else:
-            return redirect(
-                tenant_reverse("plan:review_detail", municipality, {"fiscal_year": fiscal_year})
-                + f"#measure-{measure.pk}"
+            messages.success(
+                request, _("Saved the progress of %(number)s.") % {"number": measure.number}
             )
+            return redirect(_review_url(municipality, fiscal_year) + f"#measure-{measure.pk}")
     reports_by_measure = {r.measure_id: r for r in review.measure_reviews.all()}
+    actuals = selectors.actuals_for_year(plan=plan, fiscal_year=review.fiscal_year)
     rows = []
     for measure in selectors.measure_list(plan=plan):
         report = reports_by_measure.get(measure.pk)
@@ -284,15 +383,39 @@ def review_detail(request: HttpRequest, fiscal_year: int) -> HttpResponse:
             },
             prefix=f"m{measure.pk}",
         )
+        kpis = []
+        for kpi in measure.kpis.all():
+            actual = actuals.get(kpi.pk)
+            kpis.append(
+                {
+                    "kpi": kpi,
+                    "actual": actual,
+                    "form": errors.get(f"kpi-{kpi.pk}")
+                    or ReviewActualForm(
+                        initial={
+                            "value": figure(actual.value) if actual else "",
+                            "comment": actual.comment if actual else "",
+                        },
+                        prefix=f"k{kpi.pk}",
+                    ),
+                    "can_enter": not review.is_closed
+                    and not kpi.computed
+                    and allowed(request.user, "plan.add_kpivalue", kpi),
+                }
+            )
         rows.append(
             {
                 "measure": measure,
                 "report": report,
                 "form": form,
+                "kpis": kpis,
                 "can_edit": not review.is_closed
                 and selectors.reports_measure(actor=request.user, measure=measure, review=review),
             }
         )
+    can_close = review.status == ReviewStatus.OPEN and allowed(
+        request.user, "plan.change_review", review
+    )
     return render(
         request,
         "plan/review_detail.html",
@@ -300,11 +423,60 @@ def review_detail(request: HttpRequest, fiscal_year: int) -> HttpResponse:
             "plan": plan,
             "review": review,
             "rows": rows,
-            "close_error": errors.get("close"),
-            "can_close": review.status == ReviewStatus.OPEN
-            and allowed(request.user, "plan.change_review", review),
+            "can_close": can_close,
+            "gaps": selectors.review_gaps(review=review) if not review.is_closed else None,
             "reported": len(reports_by_measure),
         },
+        status=status,
+    )
+
+
+@tenant_view
+@login_required
+@require_http_methods(["GET", "POST"])
+def review_close(request: HttpRequest, fiscal_year: int) -> HttpResponse:
+    """Close a review after seeing what it lacks: the measures without a report and the KPIs
+    without an actual are listed, and closing anyway needs an explicit confirmation."""
+    municipality = _municipality(request)
+    plan = selectors.plan_get(municipality=municipality)
+    review = selectors.review_get(plan=plan, fiscal_year=fiscal_year)
+    if not allowed(request.user, "plan.change_review", review):
+        return render(request, "403.html", status=403)
+    if review.is_closed:
+        return redirect(_review_url(municipality, fiscal_year))
+    gaps = selectors.review_gaps(review=review)
+    error = ""
+    status = 200
+    if request.method == "POST":
+        seen = request.POST.get("acknowledged", "")
+        if seen != str(gaps["count"]):
+            error = _(
+                "What is missing changed while this page was open. Check the list below again "
+                "before closing."
+            )
+            status = 409
+        else:
+            try:
+                services.review_close(
+                    municipality=municipality,
+                    actor=request.user,
+                    review=review,
+                    confirm_incomplete=True,
+                )
+            except KanminError as exc:
+                error = str(exc.message)
+                status = exc.status
+            else:
+                messages.success(
+                    request,
+                    _("The review of %(year)s is closed; its figures are frozen.")
+                    % {"year": fy(fiscal_year)},
+                )
+                return redirect(_review_url(municipality, fiscal_year))
+    return render(
+        request,
+        "plan/review_close.html",
+        {"plan": plan, "review": review, "gaps": gaps, "error": error},
         status=status,
     )
 
@@ -349,6 +521,11 @@ def review_report(request: HttpRequest, fiscal_year: int, fmt: str) -> HttpRespo
                 measure["progress"] = Progress(progress).label if progress else ""
                 for kpi in measure["kpis"]:
                     kpi["chart"] = reports.chart_data_uri(kpi) if kpi["years"] else ""
+                    kpi["label_in_language"] = (
+                        kpi.get("name_en", "")
+                        if (get_language() or "ja").startswith("en")
+                        else kpi["name"]
+                    )
         return render(
             request,
             "plan/review_report.html",
@@ -463,7 +640,7 @@ def plan_start(request: HttpRequest) -> HttpResponse:
     if not allowed(request.user, "plan.add_plan", municipality):
         return render(request, "403.html", status=403)
     sources = [
-        (p.municipality.lg_code, f"{p.municipality.name_ja}: {p.title_ja}")
+        (p.municipality.lg_code, f"{p.municipality.display_name}: {p.title}")
         for p in selectors.plan_templates(exclude=municipality)
     ]
     form = PlanCopyForm(request.POST or None, sources=sources)

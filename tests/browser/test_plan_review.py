@@ -60,10 +60,13 @@ def test_a_visitor_reads_the_plan_and_a_glossary_definition(
 
     page.get_by_role("link", name="Ⅱ-1", exact=False).first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Ⅱ-1")
-    term = page.locator("button.term").first
+    term = page.locator(".measure-content a.term").first
+    expect(term).to_contain_text("オープンデータ")
+    axe(page)
     term.click()
-    popover = page.locator(f"#{term.get_attribute('popovertarget')}")
-    expect(popover).to_be_visible()
+    entry = page.locator("#term-12")
+    expect(entry).to_have_text("オープンデータ")
+    expect(entry).to_be_in_viewport()
     axe(page)
 
     page.goto(f"/m/{LG_CODE}/plan/measures/Ⅰ-1/")
@@ -90,9 +93,10 @@ def test_a_plan_manager_runs_the_annual_review(
     expect(page).to_have_url(f"{page.url.split('/m/')[0]}/m/{LG_CODE}/plan/staff/reviews/2024/")
     axe(page)
 
+    save = ja("Save %(number)s") % {"number": "Ⅰ-1"}
     section = page.locator("section.review-row").filter(has_text="Ⅰ-1")
     section.get_by_label(ja("Progress")).select_option("delayed")
-    section.get_by_role("button").click()
+    section.get_by_role("button", name=save).click()
     section = page.locator("section.review-row").filter(has_text="Ⅰ-1")
     expect(section.locator(".error")).to_contain_text(
         ja("Say why the measure is delayed or changed.")
@@ -100,18 +104,53 @@ def test_a_plan_manager_runs_the_annual_review(
     axe(page)
 
     section.get_by_label(ja("Progress")).select_option("delayed")
-    section.get_by_label(ja("Comment")).fill("基幹システムの改修を待っている")
-    section.get_by_role("button").click()
+    section.get_by_label(ja("Comment"), exact=True).fill("基幹システムの改修を待っている")
+    section.get_by_role("button", name=save).click()
     section = page.locator("section.review-row").filter(has_text="Ⅰ-1")
     expect(section).to_contain_text("基幹システムの改修を待っている")
 
-    page.get_by_role("button", name=ja("Close the review")).click()
-    expect(page.get_by_role("button", name=ja("Close the review"))).to_have_count(0)
+    # The year's actual of a KPI is entered right here, where the manager is.
+    kpi = plan.measures.get(number="Ⅰ-1").kpis.get(name_ja="電子化した通知の件数")
+    row = page.locator(f"#kpi-{kpi.pk}")
+    expect(row).to_contain_text(ja("No actual yet."))
+    row.get_by_label(
+        ja("Actual for %(year)s") % {"year": "2024年度（令和6年度）"}, exact=False
+    ).fill("４２")
+    row.get_by_role("button", name=ja("Save the actual")).click()
+    expect(page.locator(".messages")).to_contain_text("保存しました")
+    row = page.locator(f"#kpi-{kpi.pk}")
+    expect(row).to_contain_text("42")
+    axe(page)
+    row.get_by_role("button", name=ja("Save the actual")).click()
+    expect(page.locator(".messages")).to_contain_text("変更はありません")
+    assert kpi.values.count() == 1
+
+    # Closing shows what is still missing and needs a confirmation.
+    page.get_by_role("link", name=ja("Close the review…")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        ja("Close the review of %(year)s") % {"year": "2024年度（令和6年度）"}
+    )
+    unreported = page.get_by_role(
+        "list", name=ja("Measures without a progress report (%(n)s)") % {"n": 32}
+    )
+    expect(unreported.get_by_role("listitem")).to_have_count(32)
+    expect(unreported).to_contain_text("Ⅱ-1")
+    expect(unreported).not_to_contain_text("Ⅰ-1")
+    missing = page.locator(".gap-list").nth(1)
+    expect(missing.get_by_role("listitem")).to_have_count(51)
+    expect(missing).not_to_contain_text("電子化した通知の件数")
+    axe(page)
+    assert not plan.reviews.get().is_closed
+    page.get_by_role("button", name=ja("Close the review without them")).click()
+    expect(page).to_have_url(f"{page.url.split('/m/')[0]}/m/{LG_CODE}/plan/staff/reviews/2024/")
+    expect(page.locator(".messages")).to_contain_text("確定しました")
+    expect(page.get_by_role("link", name=ja("Close the review…"))).to_have_count(0)
+    assert plan.reviews.get().is_closed
     axe(page)
 
     page.get_by_role("link", name=ja("web page")).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("2024")
-    expect(page.locator("figure.report-chart img")).to_have_count(1)
+    expect(page.locator("figure.report-chart img")).to_have_count(2)
     axe(page)
 
     page.goto(f"/m/{LG_CODE}/plan/")

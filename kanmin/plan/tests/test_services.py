@@ -33,6 +33,38 @@ def test_a_second_plan_for_the_same_municipality_is_refused(plan, miyakonojo, se
         services.plan_load(municipality=miyakonojo, actor=None, data=seed_data)
 
 
+def test_the_same_value_again_adds_no_version(plan, clerk, miyakonojo):
+    """A double submit or a re-sent figure is no correction: no version 2 of the same number."""
+    kpi = _kpi(plan)
+    first = services.kpi_value_record(
+        municipality=miyakonojo, actor=clerk, kpi=kpi, kind="actual", fiscal_year=2024, value="120"
+    )
+    assert first.recorded_now
+    for again in ("120", "１２０", "120.0"):
+        same = services.kpi_value_record(
+            municipality=miyakonojo,
+            actor=clerk,
+            kpi=kpi,
+            kind="actual",
+            fiscal_year=2024,
+            value=again,
+        )
+        assert same.pk == first.pk and same.version == 1 and not same.recorded_now
+    assert KpiValue.all_tenants.filter(kpi=kpi).count() == 1
+    assert AuditEvent.objects.filter(action="plan.kpi_actual.record").count() == 1
+    # A new comment on the same figure is worth keeping: that is a new version.
+    noted = services.kpi_value_record(
+        municipality=miyakonojo,
+        actor=clerk,
+        kpi=kpi,
+        kind="actual",
+        fiscal_year=2024,
+        value="120",
+        comment="確定値",
+    )
+    assert noted.version == 2 and noted.recorded_now
+
+
 def test_a_value_is_never_overwritten(plan, clerk, miyakonojo):
     kpi = _kpi(plan)
     first = services.kpi_value_record(
@@ -129,7 +161,7 @@ def test_a_citizen_cannot_record(plan, make_user, miyakonojo):
 COUNTS = {2023: 7, 2024: 11}
 
 
-@metrics.metric("test.plan_counted", unit="件", description="テスト用の集計")
+@metrics.metric("test.plan_counted", unit="件", description="Counted for the tests")
 def _count(*, municipality, fiscal_year):
     """Counts as the data stood at the end of each fiscal year."""
     return COUNTS.get(fiscal_year.year)
@@ -265,7 +297,9 @@ def test_the_annual_review_freezes_its_figures(plan, manager, clerk, miyakonojo)
     )
     with pytest.raises(PermissionDenied):
         services.review_close(municipality=miyakonojo, actor=clerk, review=review)
-    closed = services.review_close(municipality=miyakonojo, actor=manager, review=review)
+    closed = services.review_close(
+        municipality=miyakonojo, actor=manager, review=review, confirm_incomplete=True
+    )
     frozen = closed.snapshot
     entry = next(m for m in frozen["measures"] if m["number"] == "Ⅰ-1")
     assert entry["progress"] == "delayed"
@@ -282,7 +316,9 @@ def test_the_annual_review_freezes_its_figures(plan, manager, clerk, miyakonojo)
             municipality=miyakonojo, actor=clerk, review=closed, measure=measure, progress="done"
         )
     with pytest.raises(Conflict):
-        services.review_close(municipality=miyakonojo, actor=manager, review=closed)
+        services.review_close(
+            municipality=miyakonojo, actor=manager, review=closed, confirm_incomplete=True
+        )
 
 
 def test_dashboard_shows_what_is_behind_and_who_has_not_reported(plan, manager, clerk, miyakonojo):
@@ -312,3 +348,56 @@ def test_staff_report_only_their_departments_measures(plan, manager, clerk, miya
     services.measure_review_set(
         municipality=miyakonojo, actor=manager, review=review, measure=other, progress="done"
     )
+
+
+def test_closing_a_review_with_gaps_needs_an_explicit_confirmation(plan, manager, miyakonojo):
+    review = services.review_open(
+        municipality=miyakonojo, actor=manager, plan=plan, fiscal_year=2024
+    )
+    kpi = _kpi(plan)
+    services.kpi_value_record(
+        municipality=miyakonojo, actor=manager, kpi=kpi, kind="actual", fiscal_year=2024, value=5
+    )
+    measure = selectors.measure_get(plan=plan, number="Ⅰ-1")
+    services.measure_review_set(
+        municipality=miyakonojo, actor=manager, review=review, measure=measure, progress="done"
+    )
+    gaps = selectors.review_gaps(review=review)
+    assert len(gaps["unreported"]) == 32 and measure not in gaps["unreported"]
+    assert kpi not in [k for _m, k in gaps["missing_actuals"]]
+    assert len(gaps["missing_actuals"]) == 52
+
+    with pytest.raises(Conflict) as refused:
+        services.review_close(municipality=miyakonojo, actor=manager, review=review)
+    assert refused.value.code == "review_incomplete"
+    assert "32" in str(refused.value.message) and "52" in str(refused.value.message)
+    assert not Review.all_tenants.get(pk=review.pk).is_closed
+    assert not AuditEvent.objects.filter(action="plan.review.close").exists()
+
+    closed = services.review_close(
+        municipality=miyakonojo, actor=manager, review=review, confirm_incomplete=True
+    )
+    assert closed.is_closed
+    event = AuditEvent.objects.get(action="plan.review.close")
+    assert len(event.changes["after"]["unreported_measures"]) == 32
+
+
+def test_a_complete_review_closes_without_a_confirmation(plan, manager, miyakonojo):
+    review = services.review_open(
+        municipality=miyakonojo, actor=manager, plan=plan, fiscal_year=2024
+    )
+    for measure in selectors.measure_list(plan=plan):
+        services.measure_review_set(
+            municipality=miyakonojo, actor=manager, review=review, measure=measure, progress="done"
+        )
+        for kpi in measure.kpis.all():
+            services.kpi_value_record(
+                municipality=miyakonojo,
+                actor=manager,
+                kpi=kpi,
+                kind="actual",
+                fiscal_year=2024,
+                value=1,
+            )
+    assert selectors.review_gaps(review=review)["count"] == 0
+    assert services.review_close(municipality=miyakonojo, actor=manager, review=review).is_closed

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import io
+import re
+from pathlib import Path
 
 import pytest
 
-from kanmin.plan import services
+from kanmin.plan import selectors, services
 from kanmin.plan.models import KpiValue, Review
 
 pytestmark = pytest.mark.django_db
@@ -21,11 +23,52 @@ def test_the_home_page_links_to_the_plan(client, plan):
     assert 'href="/m/452025/plan/"' in client.get("/m/452025/").content.decode()
 
 
-def test_a_measure_page_shows_glossary_definitions_one_tap_away(client, plan):
-    page = client.get("/m/452025/plan/measures/Ⅱ-1/").content.decode()
-    assert "popovertarget" in page
-    term = plan.glossary.get(term_ja="オープンデータ")
-    assert term.definition_ja[:20] in page
+def test_a_measure_links_its_glossary_terms_to_their_entries(client, plan):
+    page = client.get("/m/452025/plan/measures/Ⅰ-2/").content.decode()
+    content = page.split('class="measure-content"')[1].split("</p>")[0]
+    links = re.findall(
+        r'<a class="term" href="/m/452025/plan/glossary/#term-(\d+)">([^<]+)<', content
+    )
+    assert links == [("28", "ぴったりサービス"), ("11", "マイナポータル")]
+    glossary = client.get("/m/452025/plan/glossary/").content.decode()
+    assert 'id="term-28"' in glossary and 'id="term-11"' in glossary
+
+
+def test_every_term_the_seed_marks_in_a_measure_is_linked(plan):
+    """The plan's text marks a glossary term where it first appears (お知らせ機能*28): every
+    such mark in section 7's measures is a link to that entry on the measure's page."""
+    from kanmin.plan import glossary
+
+    here = Path(__file__).resolve()
+    seeds = [p / "shared" / "seed" / "000_79dab9da654a1204.txt" for p in here.parents[4:6]]
+    seed = next((p for p in seeds if p.exists()), None)
+    if seed is None:
+        pytest.fail(
+            f"the plan's seed text is missing at {seeds[0]} (CI puts shared/ beside the clone)"
+        )
+    text = seed.read_text(encoding="utf-8")
+    section = re.search(
+        r"^\s*７\.\s*官民データ活用の推進に係る基本施策の体系.*?(?=^\s*８\.)", text, re.M | re.S
+    )
+    assert section is not None
+    areas = re.split(r"^\s*([ⅠⅡⅢⅣⅤⅥ])[．.]", section.group(0), flags=re.M)
+    marked: dict[str, set[int]] = {}
+    for area, body in zip(areas[1::2], areas[2::2], strict=True):
+        parts = re.split(r"^\s*NO\s*([0-9０-９]+)\s*施策", body, flags=re.M)
+        for number, chunk in zip(parts[1::2], parts[2::2], strict=True):
+            own = chunk.split("KPIの例")[0]  # the title and content, not the KPI examples
+            n = int(number.translate(str.maketrans("０１２３４５６７８９", "0123456789")))
+            marks = {int(m) for m in re.findall(r"[*＊]\s*(\d+)", own)}
+            if marks:
+                marked[f"{area}-{n}"] = marks
+    assert len(marked) >= 15
+    terms = list(plan.glossary.all())
+    for number, marks in marked.items():
+        measure = plan.measures.get(number=number)
+        linked = {
+            t.number for t in glossary.terms_in([measure.title_ja, measure.content_ja], terms)
+        }
+        assert marks <= linked, (number, marks - linked)
 
 
 def test_an_unknown_measure_answers_404(client, plan):
@@ -100,10 +143,18 @@ def test_the_review_workflow_through_the_pages(client, plan, manager, clerk):
         {"measure": "Ⅰ-1", "progress": "done", "comment": "完了"},
     )
     assert reported.status_code == 302
-    refused = client.post("/m/452025/plan/staff/reviews/2024/", {"action": "close"})
+    refused = client.post("/m/452025/plan/staff/reviews/2024/close/", {"acknowledged": "84"})
     assert refused.status_code == 403
     client.force_login(manager)
-    assert client.post("/m/452025/plan/staff/reviews/2024/", {"action": "close"}).status_code == 302
+    # The close page lists what is missing; closing needs the confirmation of what was seen.
+    page = client.get("/m/452025/plan/staff/reviews/2024/close/").content.decode()
+    assert "Ⅱ-1" in page and 'name="acknowledged" value="' in page
+    assert not Review.all_tenants.get().is_closed
+    stale = client.post("/m/452025/plan/staff/reviews/2024/close/", {"acknowledged": "3"})
+    assert stale.status_code == 409 and not Review.all_tenants.get().is_closed
+    count = str(selectors.review_gaps(review=review)["count"])
+    closed = client.post("/m/452025/plan/staff/reviews/2024/close/", {"acknowledged": count})
+    assert closed.status_code == 302
     assert Review.all_tenants.get().is_closed
     csv = client.get("/m/452025/plan/open-data/kpi.csv")
     assert csv.status_code == 200 and csv.content.startswith("\ufeff".encode())
@@ -174,3 +225,42 @@ def test_the_excel_report_has_a_chart_per_kpi(client, plan, manager, miyakonojo)
     workbook = load_workbook(io.BytesIO(response.content))
     assert "概要" in workbook.sheetnames and "基本方針(1)" in workbook.sheetnames
     assert len(workbook["グラフ"]._charts) == 1
+
+
+def test_the_manager_enters_an_actual_on_the_review_page(client, plan, manager):
+    client.force_login(manager)
+    client.post("/m/452025/plan/staff/", {"fiscal_year": "2024"})
+    kpi = plan.measures.get(number="Ⅰ-1").kpis.get(name_ja="電子申請可能な手続数")
+    page = client.get("/m/452025/plan/staff/reviews/2024/").content.decode()
+    assert f'id="actual-{kpi.pk}"' in page
+    post = {"action": "actual", "kpi": kpi.pk, f"k{kpi.pk}-value": "１８８"}
+    response = client.post("/m/452025/plan/staff/reviews/2024/", post, follow=True)
+    assert response.redirect_chain[-1][0] == f"/m/452025/plan/staff/reviews/2024/#kpi-{kpi.pk}"
+    value = KpiValue.all_tenants.get()
+    assert (value.kind, value.fiscal_year, int(value.value)) == ("actual", 2024, 188)
+    assert "保存しました" in response.content.decode()
+    # The same figure again: no second version, and the page says nothing changed.
+    again = client.post("/m/452025/plan/staff/reviews/2024/", post, follow=True)
+    assert KpiValue.all_tenants.count() == 1
+    assert "変更はありません" in again.content.decode()
+    bad = client.post(
+        "/m/452025/plan/staff/reviews/2024/",
+        {"action": "actual", "kpi": kpi.pk, f"k{kpi.pk}-value": "たくさん"},
+    )
+    assert bad.status_code == 422 and "たくさん" in bad.content.decode()
+    assert KpiValue.all_tenants.count() == 1
+
+
+def test_saving_a_kpi_value_says_so_and_a_repeat_says_nothing_changed(client, plan, clerk):
+    client.force_login(clerk)
+    kpi = plan.measures.get(number="Ⅰ-1").kpis.first()
+    url = f"/m/452025/plan/staff/kpis/{kpi.pk}/"
+    post = {"kind": "actual", "fiscal_year": "2024", "value": "12"}
+    first = client.post(url, post, follow=True).content.decode()
+    assert "保存しました" in first
+    second = client.post(url, post, follow=True).content.decode()
+    assert "変更はありません" in second
+    assert KpiValue.all_tenants.count() == 1
+    # Coming from the review, the form returns to it.
+    back = client.post(url + "?review=2024", {**post, "value": "13"})
+    assert back["Location"] == f"/m/452025/plan/staff/reviews/2024/#kpi-{kpi.pk}"
