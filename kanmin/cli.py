@@ -17,6 +17,7 @@ import sys
 VERBS: dict[tuple[str, ...], str] = {
     ("demo",): "kanmin_demo",
     ("serve",): "core_serve",
+    ("worker",): "core_worker",
     ("tenant", "add"): "core_tenant_add",
     ("audit", "verify"): "audit_verify",
     ("audit", "prune"): "audit_prune",
