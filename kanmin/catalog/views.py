@@ -842,6 +842,19 @@ def resource_revision_download(
         raise Http404 from None
     if not revision.file or revision.filename != filename:
         raise Http404
+    # An earlier file is never public, whatever the dataset's state: every download is audited.
+    access_record(
+        actor=request.user,
+        municipality=resource.municipality,
+        action="catalog.resource.download",
+        target=resource,
+        extra={
+            "dataset": resource.dataset.name,
+            "state": resource.dataset.state,
+            "filename": filename,
+            "revision": str(revision.pk),
+        },
+    )
     return FileResponse(revision.file.open("rb"), as_attachment=True, filename=filename)
 
 

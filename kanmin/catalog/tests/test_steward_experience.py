@@ -302,6 +302,9 @@ def test_replacing_the_original_keeps_it_in_the_history_for_staff_only(
     download = steward_client.get(history)
     assert download.status_code == 200
     assert b"".join(download.streaming_content) == original.revisions.get().file.read()
+    # The replaced upload is never public: its download is in the audit log (issue 12).
+    read = AuditEvent.objects.get(action="catalog.resource.download")
+    assert read.changes["extra"]["revision"] == str(revision.pk)
 
     client.logout()
     public = client.get(response["Location"]).content.decode()
