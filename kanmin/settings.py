@@ -203,7 +203,8 @@ FILE_UPLOAD_MAX_BYTES = conf.get("KANMIN_UPLOAD_MAX_BYTES")
 # Uploads being received are written here, not to the system's temporary folder: what a crash
 # leaves is removed when the server or a worker starts and on the worker's schedule.
 FILE_UPLOAD_TEMP_DIR = str(DATA_DIR / "tmp")
-Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
+if not WITHOUT_SERVER:  # the file commands write nothing outside their output
+    Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

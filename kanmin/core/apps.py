@@ -17,7 +17,7 @@ class CoreConfig(AppConfig):
             "core.departments",
             group="administration",
             title=_("Departments"),
-            text=_("The municipality's departments (部・課), and adding one."),
+            text=_("The municipality's departments and divisions, and adding one."),
             url="core:staff_home#departments",
             permission="core.add_department",
         )

@@ -60,7 +60,7 @@ def test_token_create_on_the_demo_instance(tmp_path):
     assert revoked.returncode == 0, revoked.stderr
     assert kanmin("shell", "-v", "0", "-c", _STATUS.format(secret=secret)).stdout.split() == ["401"]
     assert kanmin("shell", "-v", "0", "-c", _AUDITED).stdout.split() == [
-        "accounts.api_token.create,accounts.api_token.revoke"
+        "accounts.api_token.create,accounts.api_token.use,accounts.api_token.revoke"
     ]
     verified = kanmin("audit", "verify")
     assert verified.returncode == 0, verified.stderr

@@ -21,6 +21,8 @@ def test_exporting_an_open_reviews_report_is_recorded(client, plan, manager, miy
     assert entries[0].municipality_code == "452025" and entries[0].actor_name == "manager"
 
     review = selectors.review_get(plan=plan, fiscal_year=2024)
-    services.review_close(municipality=miyakonojo, actor=manager, review=review)
+    services.review_close(
+        municipality=miyakonojo, actor=manager, review=review, confirm_incomplete=True
+    )
     assert client.get("/m/452025/plan/staff/reviews/2024/report.xlsx").status_code == 200
     assert AuditEvent.objects.filter(action="plan.review.export").count() == 2  # now public
