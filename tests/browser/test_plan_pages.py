@@ -104,10 +104,10 @@ def test_every_plan_page_is_english_and_fits_a_phone(
     assert problems == {}
     # Content that exists only in Japanese is marked, and the page says so once.
     page.goto(f"/m/{LG_CODE}/plan/measures/Ⅰ-2/")
-    expect(page.locator(".ja-only-notice")).to_have_count(1)
+    expect(page.locator(".notice-japanese-only")).to_have_count(1)
     expect(page.locator('.measure-content[lang="ja"]')).to_be_visible()
     page.goto(f"/m/{LG_CODE}/plan/")
-    expect(page.locator(".ja-only-notice")).to_have_count(0)
+    expect(page.locator(".notice-japanese-only")).to_have_count(0)
     page.goto(f"/m/{LG_CODE}/plan/measures/Ⅰ-1/")
     expect(page.locator("section.kpi").first).to_contain_text("Unit: items")
     expect(page.locator("figure, section.kpi").first.locator("caption")).to_have_text(
@@ -152,7 +152,7 @@ def test_every_plan_page_fits_a_phone_in_japanese(
         expect(page.locator("html")).to_have_attribute("lang", "ja")
         assert_fits(page)
         axe(page)
-    expect(page.locator(".ja-only-notice")).to_have_count(0)
+    expect(page.locator(".notice-japanese-only")).to_have_count(0)
 
 
 def test_a_glossary_term_in_a_measure_links_to_its_entry(

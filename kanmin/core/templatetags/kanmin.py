@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils import translation
 
 from kanmin.core.language import needs_japanese_mark
 from kanmin.core.tenancy import tenant_reverse
@@ -69,7 +70,9 @@ def list_separator() -> str:
 
 class JapaneseOnlyNoticeNode(template.Node):
     """Renders its content first, then puts before it a notice that some content is only
-    available in Japanese when the content marked any (see :func:`lang_ja`)."""
+    available in Japanese when the content marked any (see :func:`lang_ja`; on a page in
+    another language, any element marked ``lang="ja"`` counts). The one notice of every page:
+    apps need no notice of their own."""
 
     def __init__(self, nodelist: template.NodeList) -> None:
         self.nodelist = nodelist
@@ -80,7 +83,10 @@ class JapaneseOnlyNoticeNode(template.Node):
         flags: list[bool] = []
         with context.push({_NOTICE_KEY: flags}):
             content = self.nodelist.render(context)
-        if not flags:
+        # Marked by {% lang_ja %}, or by any app's own lang="ja" marks on an English page.
+        english = not (translation.get_language() or "ja").startswith("ja")
+        marked_elsewhere = english and 'lang="ja"' in content
+        if not flags and not marked_elsewhere:
             return content
         notice = render_to_string("japanese_only_notice.html")
         return notice + content

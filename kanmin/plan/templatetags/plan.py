@@ -9,8 +9,6 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
-from django.template.base import Parser, Token
-from django.template.loader import render_to_string
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
@@ -114,27 +112,6 @@ def glossary_text(text: str, en_text: str, terms: Iterable[Any], glossary_url: s
     if english() and not use_english:
         return format_html('<p class="measure-content" lang="ja">{}</p>', mark_safe(html))  # noqa: S308
     return format_html('<p class="measure-content">{}</p>', mark_safe(html))  # noqa: S308
-
-
-class JaOnlyNoticeNode(template.Node):
-    def __init__(self, nodelist: template.NodeList) -> None:
-        self.nodelist = nodelist
-
-    def render(self, context: template.Context) -> str:
-        body = self.nodelist.render(context)
-        if english() and 'lang="ja"' in body:
-            notice = render_to_string("plan/ja_only_notice.html", {}, request=None)
-            return notice + body
-        return body
-
-
-@register.tag
-def ja_only_notice(parser: Parser, token: Token) -> JaOnlyNoticeNode:
-    """``{% ja_only_notice %}…{% endja_only_notice %}``: on an English page whose content has
-    text marked ``lang="ja"``, say once, before it, that some content is only in Japanese."""
-    nodelist = parser.parse(("endja_only_notice",))
-    parser.delete_first_token()
-    return JaOnlyNoticeNode(nodelist)
 
 
 @register.filter
