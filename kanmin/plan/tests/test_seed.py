@@ -54,15 +54,21 @@ def _checker():
     return module
 
 
-@pytest.fixture(scope="module")
-def seed():
+def require_seed() -> Path:
+    """The seed's path; skips the calling test when it is missing, or fails it under
+    KANMIN_REQUIRE_SEED (every test that reads the seed goes through here)."""
     verdict = missing_seed(SEED, os.environ)
     if verdict is not None:
         action, reason = verdict
         if action == "fail":
             pytest.fail(reason)
         pytest.skip(reason)
-    return _checker().seed_structure(SEED)
+    return SEED
+
+
+@pytest.fixture(scope="module")
+def seed():
+    return _checker().seed_structure(require_seed())
 
 
 @pytest.fixture(scope="module")

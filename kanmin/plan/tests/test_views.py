@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import io
 import re
-from pathlib import Path
 
 import pytest
 
@@ -38,15 +37,9 @@ def test_every_term_the_seed_marks_in_a_measure_is_linked(plan):
     """The plan's text marks a glossary term where it first appears (お知らせ機能*28): every
     such mark in section 7's measures is a link to that entry on the measure's page."""
     from kanmin.plan import glossary
+    from kanmin.plan.tests.test_seed import require_seed
 
-    here = Path(__file__).resolve()
-    seeds = [p / "shared" / "seed" / "000_79dab9da654a1204.txt" for p in here.parents[4:6]]
-    seed = next((p for p in seeds if p.exists()), None)
-    if seed is None:
-        pytest.fail(
-            f"the plan's seed text is missing at {seeds[0]} (CI puts shared/ beside the clone)"
-        )
-    text = seed.read_text(encoding="utf-8")
+    text = require_seed().read_text(encoding="utf-8")
     section = re.search(
         r"^\s*７\.\s*官民データ活用の推進に係る基本施策の体系.*?(?=^\s*８\.)", text, re.M | re.S
     )
