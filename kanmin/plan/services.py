@@ -3,7 +3,7 @@ audit entry; a KPI value is never overwritten (a correction is a new version).""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from kanmin.audit.services import record
 from kanmin.core import metrics
+from kanmin.core.actions import Outcome, Unchanged, action
 from kanmin.core.errors import Conflict, Invalid, PermissionDenied
 from kanmin.core.fiscal_year import FiscalYear
 from kanmin.core.models import Department, Municipality
@@ -246,15 +247,20 @@ def measure_update(
     return measure
 
 
-@transaction.atomic
-def measure_retire(*, municipality: Municipality, actor: Any, measure: Measure) -> Measure:
-    require_same_tenant(municipality, measure)
-    require(actor, "plan.change_measure", measure)
-    if measure.retired_at is None:
-        measure.retired_at = timezone.now()
-        measure.save(update_fields=["retired_at"])
-        record(actor=actor, municipality=municipality, action="plan.measure.retire", target=measure)
-    return measure
+Retirable = TypeVar("Retirable", Measure, Kpi)
+
+
+def _retire(row: Retirable) -> Retirable | Unchanged[Retirable]:
+    if row.retired_at is not None:
+        return Unchanged(row)
+    row.retired_at = timezone.now()
+    row.save(update_fields=["retired_at"])
+    return row
+
+
+@action("plan.measure.retire", perm="plan.change_measure", on="measure")
+def measure_retire(*, municipality: Municipality, actor: Any, measure: Measure) -> Outcome[Measure]:
+    return _retire(measure)
 
 
 def _kpi_fields(k: Kpi) -> dict[str, Any]:
@@ -348,15 +354,9 @@ def kpi_update(*, municipality: Municipality, actor: Any, kpi: Kpi, **changes: A
     return kpi
 
 
-@transaction.atomic
-def kpi_retire(*, municipality: Municipality, actor: Any, kpi: Kpi) -> Kpi:
-    require_same_tenant(municipality, kpi)
-    require(actor, "plan.change_kpi", kpi)
-    if kpi.retired_at is None:
-        kpi.retired_at = timezone.now()
-        kpi.save(update_fields=["retired_at"])
-        record(actor=actor, municipality=municipality, action="plan.kpi.retire", target=kpi)
-    return kpi
+@action("plan.kpi.retire", perm="plan.change_kpi", on="kpi")
+def kpi_retire(*, municipality: Municipality, actor: Any, kpi: Kpi) -> Outcome[Kpi]:
+    return _retire(kpi)
 
 
 @transaction.atomic
