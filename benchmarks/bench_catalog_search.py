@@ -2,18 +2,19 @@
 
     .venv/bin/python benchmarks/bench_catalog_search.py [--datasets 100000] [--queries 1000]
         [--backends sqlite,postgres] [--pg-url postgres://postgres@127.0.0.1:5432]
-        [--keep DIR] [--remember-words]
+        [--keep DIR] [--remember-words] [--search-backend memory|database]
 
 Generates ``--datasets`` datasets with realistic Japanese titles, descriptions, tags and
 resources (都城市 and its neighbours in 宮崎県: place names, 施設一覧, 統計, 年度, katakana
 words, a few half-width and hiragana spellings) into a throwaway database that the script
 creates and drops itself: a temporary SQLite file, and a PostgreSQL database
 ``--pg-db`` (``kanmin_bench``). Then it runs ``--queries`` searches through
-``kanmin.catalog.selectors.dataset_search`` (what the CKAN ``package_search`` calls), as an
+``kanmin.catalog.search.dataset_search`` (what the CKAN ``package_search`` calls), as an
 anonymous visitor of the root portal: 1-character (町, 市), 2-character (本町, 公園) and
 3-or-more-character queries (避難所一覧, ほんまち, ﾎﾝﾏﾁ), each without a filter and with an
 ``fq`` on organization, tags or res_format, always with counts for six facet fields and the
-first page of ten results (with tags, groups and resources).
+first page of ten results (with tags, groups and resources). ``--search-backend`` chooses
+the search backend (``KANMIN_SEARCH_BACKEND``; default memory, the embedded default).
 
 Prints one JSON object: p50/p95/max in milliseconds per query class and overall, per
 backend, and the ratio of each p95 to the target (≤ 50 ms; a ratio ≤ 1 passes). With
@@ -346,9 +347,9 @@ def query_plan(n: int, seed: int = 44) -> list[tuple[str, str, str]]:
 def run_search(q: str, fq: str) -> int:
     from django.contrib.auth.models import AnonymousUser
 
-    from kanmin.catalog import selectors
+    from kanmin.catalog import search
 
-    result = selectors.dataset_search(
+    result = search.dataset_search(
         municipality=None,
         viewer=AnonymousUser(),
         q=q,
@@ -405,12 +406,15 @@ def child(args: argparse.Namespace) -> None:
         out["published_ids"] = [str(i) for i in published.values_list("id", flat=True)]
         print("RESULT " + json.dumps(out, ensure_ascii=False))
         return
-    from kanmin.catalog import search_index
+    from django.conf import settings
 
+    from kanmin.catalog.search.backends import memory
+
+    out["search_backend"] = settings.KANMIN_SEARCH_BACKEND
     # Every search scans the titles again, as a word searched for the first time does: the
     # index's memory of recent words would answer all but the first 100 of these queries.
-    search_index.TEXT_MASKS = 0 if not args.remember_words else search_index.TEXT_MASKS
-    out["remembered_words"] = search_index.TEXT_MASKS
+    memory.TEXT_MASKS = 0 if not args.remember_words else memory.TEXT_MASKS
+    out["remembered_words"] = memory.TEXT_MASKS
     plan = query_plan(args.queries)
     for _cls, q, fq in plan[: min(30, len(plan))]:  # warm up caches and connections
         run_search(q, fq)
@@ -443,7 +447,7 @@ def child(args: argparse.Namespace) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def bench_env(data_dir: Path, db_url: str) -> dict[str, str]:
+def bench_env(data_dir: Path, db_url: str, search_backend: str = "memory") -> dict[str, str]:
     key = base64.urlsafe_b64encode(os.urandom(32)).decode()
     return {
         **os.environ,
@@ -455,6 +459,7 @@ def bench_env(data_dir: Path, db_url: str) -> dict[str, str]:
         "KANMIN_ENCRYPTION_KEYS": key,
         "KANMIN_DATA_DIR": str(data_dir),
         "KANMIN_DATABASE_URL": db_url,
+        "KANMIN_SEARCH_BACKEND": search_backend,
     }
 
 
@@ -487,7 +492,11 @@ def run_child(backend: str, args: argparse.Namespace, work: Path) -> dict[str, A
         cmd.append("--remember-words")
     try:
         proc = subprocess.run(
-            cmd, env=bench_env(work, db_url), capture_output=True, text=True, check=False
+            cmd,
+            env=bench_env(work, db_url, args.search_backend),
+            capture_output=True,
+            text=True,
+            check=False,
         )
     finally:
         if backend == "postgres" and not args.keep:
@@ -512,6 +521,12 @@ def main() -> None:
         action="store_true",
         help="let the index keep the masks of recent words, as the server does (by default "
         "every query scans again: the figure for words not searched before)",
+    )
+    ap.add_argument(
+        "--search-backend",
+        default="memory",
+        choices=["memory", "database"],
+        help="KANMIN_SEARCH_BACKEND of the searches (default memory)",
     )
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--populate-only", action="store_true", help=argparse.SUPPRESS)

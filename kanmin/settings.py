@@ -56,6 +56,7 @@ ALLOWED_HOSTS: list[str] = conf.get("KANMIN_ALLOWED_HOSTS") or (
 )
 KANMIN_SINGLE_TENANT: str = conf.get("KANMIN_SINGLE_TENANT")
 KANMIN_BASE_URL: str = conf.get("KANMIN_BASE_URL").rstrip("/")
+KANMIN_SEARCH_BACKEND: str = conf.get("KANMIN_SEARCH_BACKEND")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

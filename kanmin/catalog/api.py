@@ -20,7 +20,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from kanmin.accounts.models import ApiToken
-from kanmin.catalog import quality, selectors, services
+from kanmin.catalog import quality, search, selectors, services
 from kanmin.catalog.activity import activity_label
 from kanmin.catalog.models import Dataset, Resource, Validation, ValidationStatus
 from kanmin.catalog.schemas import (
@@ -218,7 +218,7 @@ def dataset_list(
         fq.append(f"standard_dataset:{_quoted(filters.standard_dataset)}")
     if filters.quality is not None:
         fq.append(f"quality:{filters.quality}")
-    result = selectors.dataset_search(
+    result = search.dataset_search(
         municipality=municipality,
         viewer=request.user,
         q=filters.q,
@@ -230,7 +230,7 @@ def dataset_list(
         include_drafts=True,
         staff_within=_token_municipality(request),
     )
-    count, datasets = result.count, result.datasets
+    count, datasets = result.count, selectors.datasets_in_order(result.ids)
     items = [
         DatasetListItemOut(
             id=d.pk,

@@ -8,10 +8,10 @@ class CatalogConfig(AppConfig):
     verbose_name = _("Open-data catalog")
 
     def ready(self) -> None:
-        from kanmin.catalog import metrics, search_index  # noqa: F401  (metrics registers KPIs)
+        from kanmin.catalog import metrics, search  # noqa: F401  (metrics registers KPIs)
         from kanmin.core import serving, staff_actions
 
-        serving.register(search_index.current)
+        serving.register(search.warm_up)
         # What the catalog's staff can do, listed on the staff home page.
         staff_actions.register(
             "catalog.dataset_new",

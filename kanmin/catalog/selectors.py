@@ -1,4 +1,5 @@
-"""Reads of the catalog: what a viewer may see, search with facets, organizations and groups.
+"""Reads of the catalog: what a viewer may see, datasets by id (a search's page), organizations
+and groups, checks, activity. Searching is :mod:`kanmin.catalog.search`.
 
 ``municipality=None`` means every municipality (the root portal and the root CKAN API).
 """
@@ -11,7 +12,6 @@ import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import cached_property
 from typing import Any
 
 from django.db import connection
@@ -19,10 +19,9 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
-from kanmin.accounts.backends import municipality_filter
 from kanmin.audit import selectors as audit_selectors
 from kanmin.audit.models import AuditEvent
-from kanmin.catalog import licenses, quality, search, search_index
+from kanmin.catalog import search
 from kanmin.catalog.models import (
     DailyCount,
     Dataset,
@@ -38,43 +37,12 @@ from kanmin.catalog.models import (
 from kanmin.core.errors import NotFound
 from kanmin.core.models import Municipality
 
-FACET_FIELDS = (
-    "organization",
-    "groups",
-    "tags",
-    "res_format",
-    "license_id",
-    "standard_dataset",
-    "municipality",
-    "quality",
-)
-SORT_FIELDS = {
-    "score": "-modified",  # no relevance ranking yet: newest first
-    "metadata_modified": "modified",
-    "metadata_created": "created",
-    "name": "name",
-    "title_string": "title_ja",
-    "title": "title_ja",
-}
-DEFAULT_SORT = "score desc, metadata_modified desc"
-
 
 def _scoped(model: type[Any], municipality: Municipality | None) -> QuerySet[Any]:
     queryset: QuerySet[Any] = model.all_tenants.all()
     if municipality is not None:
         queryset = queryset.filter(municipality=municipality)
     return queryset
-
-
-def staff_filter(viewer: Any, within: Municipality | None = None) -> Q:
-    """Rows of the municipalities where ``viewer`` may see unpublished datasets; with
-    ``within`` (an API token's municipality) only that one."""
-    if viewer is None:
-        return Q()  # the system itself
-    q = municipality_filter(viewer, "catalog.view_dataset")
-    if within is not None:
-        q &= Q(municipality=within)
-    return q
 
 
 def dataset_list(
@@ -86,20 +54,16 @@ def dataset_list(
     staff_within: Municipality | None = None,
 ) -> QuerySet[Dataset]:
     """Datasets the viewer may see: published ones for everyone; for staff of the owning
-    municipality also private ones and (``include_drafts``) drafts and withdrawn ones."""
-    staff_states = [DatasetState.PUBLISHED]
-    if include_private:
-        staff_states.append(DatasetState.PRIVATE)
-    if include_drafts:
-        staff_states += [DatasetState.DRAFT, DatasetState.WITHDRAWN]
-    visible = Q(state=DatasetState.PUBLISHED)
-    if len(staff_states) > 1:
-        visible |= Q(state__in=staff_states) & staff_filter(viewer, staff_within)
-    return (
-        _scoped(Dataset, municipality)
-        .filter(visible)
-        .select_related("organization", "municipality")
+    municipality also private ones and (``include_drafts``) drafts and withdrawn ones (the
+    rule is :meth:`kanmin.catalog.search.Scope.of`, which searches follow too)."""
+    scope = search.Scope.of(
+        viewer,
+        municipality=municipality,
+        include_private=include_private,
+        include_drafts=include_drafts,
+        staff_within=staff_within,
     )
+    return Dataset.all_tenants.filter(scope.q()).select_related("organization", "municipality")
 
 
 def dataset_with_details(queryset: QuerySet[Dataset]) -> QuerySet[Dataset]:
@@ -141,8 +105,8 @@ _DATES = {"temporal_start", "temporal_end"}
 
 
 def package_details(ids: Sequence[uuid.UUID]) -> list[PackageDetails]:
-    """The datasets ``ids`` (already found visible by :func:`dataset_get` or
-    :func:`dataset_search`), in that order; ids not found are left out.
+    """The datasets ``ids`` (already found visible by :func:`dataset_id_get` or a search), in
+    that order; ids not found are left out.
 
     The API answers these on every uncached read: four plain statements, since compiling
     querysets and building model instances cost several times the reads themselves."""
@@ -207,6 +171,16 @@ def package_details(ids: Sequence[uuid.UUID]) -> list[PackageDetails]:
         details.groups.sort(key=lambda g: g["name"])
         details.resources.sort(key=lambda r: (r["position"], r["created"]))
     return [found[key] for key in map(_uuid_text, ids) if key in found]
+
+
+def datasets_in_order(ids: Sequence[uuid.UUID]) -> list[Dataset]:
+    """A page of search results (ids already found visible): the datasets with their details,
+    in the order of ``ids``."""
+    position = {pk: i for i, pk in enumerate(ids)}
+    rows = Dataset.all_tenants.filter(pk__in=list(ids)).select_related(
+        "organization", "organization__department", "municipality"
+    )
+    return sorted(dataset_with_details(rows), key=lambda d: position[d.pk])
 
 
 def _uuid_text(value: Any) -> str:
@@ -337,425 +311,6 @@ def resource_get(
     if resource is None:
         raise NotFound(_('Resource "%(id)s" was not found.') % {"id": id}, code="no_resource")
     return resource
-
-
-# --------------------------------------------------------------------------------------------
-# Search
-# --------------------------------------------------------------------------------------------
-
-
-def _related(lookup: str) -> search.FieldBuilder:
-    """A term on a related row, as a subquery so that two terms never share one join. The
-    subquery reads the link table alone (dataset_id), without a join back to the datasets."""
-
-    def build(value: str, prefix: bool) -> Q:
-        op = "startswith" if prefix else "exact"
-        return Q(pk__in=_dataset_ids(lookup, op, value))
-
-    return build
-
-
-def _dataset_ids(lookup: str, op: str, value: str) -> QuerySet[Any]:
-    """``dataset_id`` of the rows of a related table where ``lookup`` (``tags__name``,
-    ``resources__format``, ...) matches ``value`` with ``op``."""
-    relation, rest = lookup.split("__", 1)
-    if relation == "resources":
-        return Resource.all_tenants.filter(**{f"{rest}__{op}": value}).values("dataset_id")
-    through = Dataset.tags.through if relation == "tags" else Dataset.groups.through
-    target = "tag" if relation == "tags" else "group"
-    return through.objects.filter(**{f"{target}__{rest}__{op}": value}).values("dataset_id")
-
-
-def _plain(lookup: str, *, ci: bool = False) -> search.FieldBuilder:
-    def build(value: str, prefix: bool) -> Q:
-        op = ("istartswith" if ci else "startswith") if prefix else ("iexact" if ci else "exact")
-        return Q(**{f"{lookup}__{op}": value})
-
-    return build
-
-
-def _contains(*lookups: str) -> search.FieldBuilder:
-    """Case-insensitive substring; on a related table as a subquery, so that a dataset with
-    two matching resources is still one result."""
-
-    def build(value: str, prefix: bool) -> Q:
-        q = Q()
-        for lookup in lookups:
-            if "__" in lookup:
-                q |= Q(pk__in=_dataset_ids(lookup, "icontains", value))
-            else:
-                q |= Q(**{f"{lookup}__icontains": value})
-        return q
-
-    return build
-
-
-def _owner_org(value: str, prefix: bool) -> Q:
-    if search.is_uuid(value):
-        return Q(organization_id=value)
-    return Q(organization__name=value)
-
-
-def _state(value: str, prefix: bool) -> Q:
-    states = {
-        "active": [DatasetState.PUBLISHED, DatasetState.PRIVATE],
-        "draft": [DatasetState.DRAFT],
-        "deleted": [DatasetState.WITHDRAWN],
-    }.get(value, [])
-    return Q(state__in=states)
-
-
-def _capacity(value: str, prefix: bool) -> Q:
-    if value == "public":
-        return Q(state=DatasetState.PUBLISHED)
-    if value == "private":
-        return ~Q(state=DatasetState.PUBLISHED)
-    return Q(pk__in=[])
-
-
-def _quality(value: str, prefix: bool) -> Q:
-    """``quality:high|good|low|none``: the band of the dataset's quality score."""
-    if value == "none":
-        return Q(quality_score__isnull=True)
-    found = quality.band_range(value)
-    if found is None:
-        return Q(pk__in=[])
-    return Q(quality_score__gte=found[0], quality_score__lte=found[1])
-
-
-def _type(value: str, prefix: bool) -> Q:
-    return Q(pk__isnull=False) if value == "dataset" else Q(pk__in=[])
-
-
-QUERY_FIELDS: dict[str, search.FieldBuilder] = {
-    "text": search.text_q,
-    "name": _plain("name"),
-    "id": _plain("id"),
-    "title": _contains("title_ja", "title_en"),
-    "notes": _contains("notes_ja", "notes_en"),
-    "tags": _related("tags__name"),
-    "groups": _related("groups__name"),
-    "organization": _plain("organization__name"),
-    "owner_org": _owner_org,
-    "res_format": _related("resources__format"),
-    "res_name": _contains("resources__name"),
-    "res_description": _contains("resources__description"),
-    "res_url": _contains("resources__url"),
-    "license_id": _plain("license_id"),
-    "standard_dataset": _plain("standard_dataset"),
-    "municipality": _plain("municipality__lg_code"),
-    "state": _state,
-    "capacity": _capacity,
-    "dataset_type": _type,
-    "type": _type,
-    "maintainer": _contains("contact_name"),
-    "quality": _quality,
-}
-
-
-def parse_sort(sort: str | None) -> list[str]:
-    """CKAN's ``sort`` ("metadata_modified desc, name asc") as ``order_by`` arguments."""
-    order: list[str] = []
-    for part in (sort or DEFAULT_SORT).split(","):
-        words = part.split()
-        if not words:
-            continue
-        field_name = words[0]
-        direction = words[1].lower() if len(words) > 1 else "asc"
-        if field_name not in SORT_FIELDS or direction not in ("asc", "desc") or len(words) > 2:
-            raise search.QueryError(
-                _("Search Query is invalid: cannot sort by %(sort)s.") % {"sort": part.strip()}
-            )
-        column = SORT_FIELDS[field_name]
-        if field_name == "score":
-            order.append(column)
-            continue
-        order.append(("-" if direction == "desc" else "") + column)
-    return [*order, "pk"]
-
-
-@dataclass
-class FacetItem:
-    name: str
-    display_name: str
-    count: int
-
-
-@dataclass
-class SearchResult:
-    """A page of search results: ``ids`` in order; ``datasets`` reads them (with their
-    tags, groups and resources) only when asked for."""
-
-    count: int
-    ids: list[uuid.UUID]
-    sort: str
-    facets: dict[str, list[FacetItem]] = field(default_factory=dict)
-
-    @cached_property
-    def datasets(self) -> list[Dataset]:
-        return _datasets_in_order(self.ids)
-
-
-# Facet name → (branch number, the SQL of its branch over the matches ``m``).
-_FACET_SQL: dict[str, str] = {
-    "organization": "SELECT {n}, CAST(m.org AS TEXT), COUNT(*) FROM m GROUP BY m.org",
-    "groups": (
-        "SELECT {n}, CAST(l.group_id AS TEXT), COUNT(*) FROM m JOIN {groups} l"
-        " ON l.dataset_id = m.id GROUP BY l.group_id"
-    ),
-    "tags": (
-        "SELECT {n}, CAST(l.tag_id AS TEXT), COUNT(*) FROM m JOIN {tags} l"
-        " ON l.dataset_id = m.id GROUP BY l.tag_id"
-    ),
-    "res_format": (
-        "SELECT {n}, r.format, COUNT(DISTINCT r.dataset_id) FROM m JOIN {resources} r"
-        " ON r.dataset_id = m.id WHERE r.format <> '' GROUP BY r.format"
-    ),
-    "license_id": "SELECT {n}, m.lic, COUNT(*) FROM m WHERE m.lic <> '' GROUP BY m.lic",
-    "standard_dataset": ("SELECT {n}, m.std, COUNT(*) FROM m WHERE m.std <> '' GROUP BY m.std"),
-    "municipality": "SELECT {n}, CAST(m.muni AS TEXT), COUNT(*) FROM m GROUP BY m.muni",
-    # The bands are constants in code (quality.BANDS), not input.
-    "quality": "SELECT {n}, b.band, COUNT(*) FROM (SELECT "  # noqa: S608
-    + quality.band_sql("m.quality")
-    + " AS band FROM m) b GROUP BY b.band",
-}
-# The columns of ``m``: Dataset fields, in order, and their names in the statement.
-_MATCH_COLUMNS = (
-    ("pk", "id"),
-    ("organization_id", "org"),
-    ("license_id", "lic"),
-    ("standard_dataset", "std"),
-    ("municipality_id", "muni"),
-    ("modified", "modified"),
-    ("created", "created"),
-    ("name", "name"),
-    ("title_ja", "title"),
-    ("quality_score", "quality"),
-)
-_ORDER_COLUMNS = dict(_MATCH_COLUMNS)
-
-
-def _search_statement(
-    queryset: QuerySet[Dataset],
-    facet_fields: Sequence[str],
-    order: Sequence[str],
-    start: int,
-    rows: int,
-) -> tuple[str, list[Any]]:
-    """One statement for the count, the facet counts and the ids of the page: the matches are
-    found once (a materialized ``WITH``) and every part reads them, instead of a scan of the
-    datasets for each facet. Branch 0 is the count, 1.. the facets in ``facet_fields`` order,
-    and the last (-1) the page: (id, position)."""
-    matches = queryset.order_by().values_list(*(f for f, _c in _MATCH_COLUMNS))
-    inner, inner_params = matches.query.sql_with_params()
-    tables = {
-        "groups": Dataset.groups.through._meta.db_table,
-        "tags": Dataset.tags.through._meta.db_table,
-        "resources": Resource._meta.db_table,
-    }
-    columns = ", ".join(c for _f, c in _MATCH_COLUMNS)
-    parts = ["SELECT 0, NULL, COUNT(*) FROM m"]
-    for n, name in enumerate(facet_fields, start=1):
-        parts.append(_FACET_SQL[name].format(n=n, **tables))
-    params: list[Any] = list(inner_params)
-    if rows > 0:
-        order_sql = ", ".join(
-            f"{_ORDER_COLUMNS[o.lstrip('-')]} {'DESC' if o.startswith('-') else 'ASC'}"
-            for o in order
-        )
-        parts.append(
-            f"SELECT -1, CAST(p.id AS TEXT), ROW_NUMBER() OVER (ORDER BY {order_sql}) FROM"  # noqa: S608 (column names from _ORDER_COLUMNS)
-            f" (SELECT * FROM m ORDER BY {order_sql} LIMIT %s OFFSET %s) p"
-        )
-        params += [rows, start]
-    sql = f"WITH m ({columns}) AS MATERIALIZED ({inner}) " + " UNION ALL ".join(parts)
-    return sql, params
-
-
-def _facet_counts(
-    facet_fields: Sequence[str], found: dict[int, list[tuple[str, int]]]
-) -> dict[str, list[FacetItem]]:
-    """Name the counted ids (organizations, categories, tags, municipalities) and add up the
-    items of the same name: names repeat across municipalities at the root."""
-    facets: dict[str, list[FacetItem]] = {}
-    for n, name in enumerate(facet_fields, start=1):
-        counted = found.get(n, [])
-        keys = [k for k, _c in counted]
-        labels: dict[str, tuple[str, str]]
-        if name in ("organization", "groups"):
-            model = Organization if name == "organization" else Group
-            labels = {
-                str(pk): (item_name, title)
-                for pk, item_name, title in model.all_tenants.filter(pk__in=keys).values_list(
-                    "pk", "name", "title_ja"
-                )
-            }
-        elif name == "tags":
-            labels = {
-                str(pk): (tag, tag)
-                for pk, tag in Tag.all_tenants.filter(pk__in=keys).values_list("pk", "name")
-            }
-        elif name == "municipality":
-            labels = {
-                str(pk): (code, title)
-                for pk, code, title in Municipality.objects.filter(pk__in=keys).values_list(
-                    "pk", "lg_code", "name_ja"
-                )
-            }
-        elif name == "license_id":
-            labels = {k: (k, _license_title(k)) for k in keys}
-        elif name == "quality":
-            labels = {k: (k, quality.band_label(k)) for k in keys}
-        else:
-            labels = {k: (k, k) for k in keys}
-        merged: dict[str, FacetItem] = {}
-        by_uuid = name in ("organization", "groups", "tags")
-        for key, count in sorted(counted):  # the same display name whatever the row order
-            item_name, display = labels.get(_uuid_text(key) if by_uuid else key, (key, key))
-            if item_name in merged:
-                merged[item_name].count += count
-            else:
-                merged[item_name] = FacetItem(item_name, display, count)
-        facets[name] = list(merged.values())
-    return facets
-
-
-def _license_title(license_id: str) -> str:
-    lic = licenses.get(license_id)
-    return lic.title if lic else license_id
-
-
-def dataset_search(
-    *,
-    municipality: Municipality | None,
-    viewer: Any,
-    q: str = "",
-    fq: Sequence[str] = (),
-    sort: str | None = None,
-    rows: int = 10,
-    start: int = 0,
-    facet_fields: Sequence[str] = (),
-    facet_limit: int = 50,
-    facet_mincount: int = 1,
-    include_private: bool = False,
-    include_drafts: bool = False,
-    staff_within: Municipality | None = None,
-    use_index: bool = True,
-) -> SearchResult:
-    """Search the datasets a viewer may see. ``q`` and each ``fq`` use the query syntax of
-    :mod:`kanmin.catalog.search`; raises ``search.QueryError`` on a bad query or sort.
-
-    With facets, one statement finds the matches once and counts, facets and pages them
-    (:func:`_search_statement`); without, a count and the page (which the index on
-    ``-modified`` serves when there is no query)."""
-    public_only = not (include_private or include_drafts) or (
-        viewer is not None and not getattr(viewer, "is_authenticated", False)
-    )
-    if public_only and use_index:
-        try:
-            return _search_in_index(
-                municipality=municipality,
-                queries=[q, *fq],
-                order=parse_sort(sort),
-                sort=sort or DEFAULT_SORT,
-                rows=rows,
-                start=start,
-                facet_fields=facet_fields,
-                facet_limit=facet_limit,
-                facet_mincount=facet_mincount,
-            )
-        except search_index.Unsupported:
-            pass  # a field or sort the index does not hold: SQL answers
-    queryset = dataset_list(
-        municipality=municipality,
-        viewer=viewer,
-        include_private=include_private,
-        include_drafts=include_drafts,
-        staff_within=staff_within,
-    )
-    for text in [q, *fq]:
-        if text and text.strip():
-            queryset = queryset.filter(search.parse(text, QUERY_FIELDS))
-    order = parse_sort(sort)
-    names = [n for n in dict.fromkeys(facet_fields) if n in _FACET_SQL]
-    if not names:
-        count = queryset.count()
-        page = list(queryset.order_by(*order).values_list("pk", flat=True)[start : start + rows])
-        return SearchResult(count=count, ids=page, sort=sort or DEFAULT_SORT)
-    sql, params = _search_statement(queryset, names, order, max(start, 0), max(rows, 0))
-    found: dict[int, list[tuple[str, int]]] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for branch, key, value in cursor.fetchall():
-            found.setdefault(int(branch), []).append((key, int(value)))
-    count = found[0][0][1] if found.get(0) else 0
-    ranked = sorted(found.get(-1, []), key=lambda item: item[1])
-    page = [uuid.UUID(key) for key, _position in ranked]
-    facets = _shaped_facets(_facet_counts(names, found), facet_fields, facet_limit, facet_mincount)
-    return SearchResult(count=count, ids=page, sort=sort or DEFAULT_SORT, facets=facets)
-
-
-def _datasets_in_order(ids: Sequence[uuid.UUID]) -> list[Dataset]:
-    """A result page: the datasets with their details, in the order of ``ids``."""
-    position = {pk: i for i, pk in enumerate(ids)}
-    rows = Dataset.all_tenants.filter(pk__in=list(ids)).select_related(
-        "organization", "organization__department", "municipality"
-    )
-    return sorted(dataset_with_details(rows), key=lambda d: position[d.pk])
-
-
-def _shaped_facets(
-    counted: dict[str, list[FacetItem]],
-    facet_fields: Sequence[str],
-    facet_limit: int,
-    facet_mincount: int,
-) -> dict[str, list[FacetItem]]:
-    """Facets as CKAN gives them: most frequent first, at least ``mincount``, ``limit`` each."""
-    facets: dict[str, list[FacetItem]] = {}
-    for name in facet_fields:
-        items = [i for i in counted.get(name, []) if i.count >= facet_mincount]
-        items.sort(key=lambda i: (-i.count, i.name))
-        if facet_limit >= 0:
-            items = items[:facet_limit]
-        facets[name] = items
-    return facets
-
-
-def _search_in_index(
-    *,
-    municipality: Municipality | None,
-    queries: Sequence[str],
-    order: Sequence[str],
-    sort: str,
-    rows: int,
-    start: int,
-    facet_fields: Sequence[str],
-    facet_limit: int,
-    facet_mincount: int,
-) -> SearchResult:
-    """A public search answered by the in-process index (:mod:`search_index`); the page's
-    datasets are then read from the database like the SQL path does."""
-    index = search_index.current()
-    selected = index.select(municipality.pk if municipality is not None else None, queries)
-    page_ids = index.page(selected, order, max(start, 0), max(rows, 0))
-    counted: dict[str, list[FacetItem]] = {}
-    for name in dict.fromkeys(facet_fields):
-        if name not in _FACET_SQL:
-            continue
-        merged: dict[str, FacetItem] = {}
-        # Sorted by value, as _facet_counts does: the same display name whatever the order.
-        for value, item_name, title, count in sorted(index.facet(name, selected)):
-            if name == "license_id":
-                title = _license_title(value)
-            elif name == "quality":
-                title = quality.band_label(value)
-            if item_name in merged:
-                merged[item_name].count += count
-            else:
-                merged[item_name] = FacetItem(item_name, title, count)
-        counted[name] = list(merged.values())
-    facets = _shaped_facets(counted, facet_fields, facet_limit, facet_mincount)
-    return SearchResult(count=int(selected.sum()), ids=list(page_ids), sort=sort, facets=facets)
 
 
 # --------------------------------------------------------------------------------------------

@@ -41,7 +41,7 @@ from kanmin.catalog import (
 )
 from kanmin.catalog.forms import DatasetForm, ResourceForm, StartFromStandardForm
 from kanmin.catalog.models import DatasetState, HitKind
-from kanmin.catalog.search import QueryError
+from kanmin.catalog.search import QueryError, SearchResult, dataset_search
 from kanmin.core.errors import Invalid, KanminError, NotFound, PageNotFound
 from kanmin.core.language import has_japanese, page_is_japanese
 from kanmin.core.permissions import allowed
@@ -163,7 +163,7 @@ def catalog_home(request: HttpRequest) -> HttpResponse:
     fq = [f"{name}:{_quoted(v)}" for name, values in selected.items() for v in values if v]
     error = ""
     try:
-        result = selectors.dataset_search(
+        result = dataset_search(
             municipality=municipality,
             viewer=request.user,
             q=q,
@@ -178,7 +178,7 @@ def catalog_home(request: HttpRequest) -> HttpResponse:
         )
     except QueryError as exc:
         error = str(exc.message)
-        result = selectors.SearchResult(count=0, ids=[], sort=sort)
+        result = SearchResult(count=0, ids=[], sort=sort)
     facets = []
     names = _facet_names(municipality)
     for name, label in FACETS:
@@ -219,6 +219,7 @@ def catalog_home(request: HttpRequest) -> HttpResponse:
             "sorts": SORTS,
             "selected": selected,
             "result": result,
+            "datasets": selectors.datasets_in_order(result.ids),
             "facets": facets,
             "active_filters": sum(len([v for v in values if v]) for values in selected.values()),
             "error": error,

@@ -24,6 +24,7 @@ class Option:
     default: Any
     doc: str
     secret: bool = False
+    choices: tuple[str, ...] = ()
 
     def raw(self) -> str | None:
         return os.environ.get(self.name)
@@ -45,6 +46,8 @@ class Option:
             return [item.strip() for item in raw.split(",") if item.strip()]
         if self.type == "path":
             return Path(raw).expanduser()
+        if self.choices and raw not in self.choices:
+            raise ValueError(f"{self.name}: expected {' or '.join(self.choices)}, got {raw!r}")
         return raw
 
 
@@ -146,6 +149,14 @@ OPTIONS: tuple[Option, ...] = (
         "str",
         "http://127.0.0.1:8000",
         "The public address of this site, for links in files Kanmin writes (オープンデータ一覧).",
+    ),
+    Option(
+        "KANMIN_SEARCH_BACKEND",
+        "str",
+        "memory",
+        "How the catalog is searched: memory (each web worker keeps an index of the published "
+        "datasets; fastest on one machine) or database (SQL only, shared by every worker).",
+        choices=("memory", "database"),
     ),
     Option(
         "KANMIN_UPLOAD_MAX_BYTES",

@@ -5,7 +5,8 @@ CKAN's ``:param:`` style. Read actions are side-effect free (GET allowed); write
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -254,7 +255,7 @@ def package_search(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     q = data.get("q") or ""
     if isinstance(q, list) or isinstance(fq, list):
         raise search.QueryError(_("Search Query is invalid: give q and fq once."))
-    result = selectors.dataset_search(
+    result = search.dataset_search(
         municipality=ctx.municipality,
         viewer=ctx.user,
         staff_within=ctx.token_municipality,
@@ -269,24 +270,7 @@ def package_search(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
         include_private=_bool(data.get("include_private")),
         include_drafts=_bool(data.get("include_drafts")),
     )
-    facets: dict[str, dict[str, int]] = {}
-    search_facets: dict[str, Any] = {}
-    for name, items in result.facets.items():
-        facets[name] = {item.name: item.count for item in items}
-        ordered = sorted(items, key=lambda i: i.display_name, reverse=True)
-        search_facets[name] = {
-            "title": name,
-            "items": [
-                {"name": i.name, "display_name": i.display_name, "count": i.count} for i in ordered
-            ],
-        }
-    return {
-        "count": result.count,
-        "sort": result.sort,
-        "results": dictize.package_dicts(ctx.request, result.ids),
-        "facets": facets,
-        "search_facets": search_facets,
-    }
+    return dictize.search_dict(ctx.request, result, selectors.package_details(result.ids))
 
 
 @action(side_effect_free=True)
@@ -309,7 +293,7 @@ def package_show(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
         staff_within=ctx.token_municipality,
         id_or_name=id_or_name,
     )
-    result = dictize.package_dicts(ctx.request, [pk])[0]
+    result = dictize.package_dict(ctx.request, selectors.package_details([pk])[0])
     if _bool(data.get("include_tracking")):
         hits = selectors.dataset_hits(dataset_id=pk, today=timezone.localdate())
         result["tracking_summary"] = hits["views"]
@@ -405,8 +389,13 @@ def organization_list(ctx: Context, data: dict[str, Any]) -> list[Any]:
     )
 
 
+def _package_dicts(ctx: Context, ids: Sequence[uuid.UUID]) -> list[dict[str, Any]]:
+    """The package dicts of datasets already found visible, in the order of ``ids``."""
+    return [dictize.package_dict(ctx.request, d) for d in selectors.package_details(ids)]
+
+
 def _packages_of(ctx: Context, field: str, obj: Organization | Group) -> list[dict[str, Any]]:
-    result = selectors.dataset_search(
+    result = search.dataset_search(
         municipality=ctx.municipality,
         viewer=ctx.user,
         staff_within=ctx.token_municipality,
@@ -414,7 +403,7 @@ def _packages_of(ctx: Context, field: str, obj: Organization | Group) -> list[di
         rows=10,
         sort="metadata_modified desc",
     )
-    return dictize.package_dicts(ctx.request, result.ids)
+    return _package_dicts(ctx, result.ids)
 
 
 @action(side_effect_free=True)
@@ -529,7 +518,7 @@ def current_package_list_with_resources(ctx: Context, data: dict[str, Any]) -> l
     offset = _int(data, "offset", 0)
     if "page" in data and "offset" not in data:
         offset = (_int(data, "page", 1, minimum=1) - 1) * limit
-    result = selectors.dataset_search(
+    result = search.dataset_search(
         municipality=ctx.municipality,
         viewer=ctx.user,
         staff_within=ctx.token_municipality,
@@ -537,7 +526,7 @@ def current_package_list_with_resources(ctx: Context, data: dict[str, Any]) -> l
         rows=min(limit, ROWS_MAX),
         start=offset,
     )
-    return dictize.package_dicts(ctx.request, result.ids)
+    return _package_dicts(ctx, result.ids)
 
 
 @action(side_effect_free=True)
@@ -711,7 +700,7 @@ def _sync_resources(
 
 
 def _show(ctx: Context, dataset: Dataset) -> dict[str, Any]:
-    return dictize.package_dicts(ctx.request, [dataset.pk])[0]
+    return _package_dicts(ctx, [dataset.pk])[0]
 
 
 def _expected_version(data: dict[str, Any]) -> int | None:

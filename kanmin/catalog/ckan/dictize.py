@@ -1,8 +1,8 @@
-"""Models → CKAN dicts, in the exact shape CKAN 2.12's ``package_show`` & co. return."""
+"""Models and read rows → CKAN dicts, in the exact shape CKAN 2.12's ``package_show`` & co.
+return. Nothing here reads the database: the actions read (selectors, search), then shape."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
@@ -10,8 +10,10 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 
-from kanmin.catalog import licenses, selectors
+from kanmin.catalog import licenses
 from kanmin.catalog.models import DatasetState, Group, Organization, Resource, localized
+from kanmin.catalog.search import SearchResult
+from kanmin.catalog.selectors import PackageDetails
 from kanmin.core.tenancy import tenant_reverse
 
 
@@ -51,7 +53,7 @@ def download_url(
 
 
 def _resource_row(resource: Resource) -> dict[str, Any]:
-    """A resource as :func:`selectors.package_details` gives it."""
+    """A resource as :func:`kanmin.catalog.selectors.package_details` gives it."""
     return {
         "id": str(resource.pk),
         "dataset_id": str(resource.dataset_id),
@@ -160,12 +162,32 @@ def group_dict(group: Group, *, package_count: int | None = None) -> dict[str, A
     return result
 
 
-def package_dicts(request: HttpRequest, ids: Sequence[uuid.UUID]) -> list[dict[str, Any]]:
-    """The package dicts of datasets already found visible, in the order of ``ids``."""
-    return [_package_dict(request, details) for details in selectors.package_details(ids)]
+def search_dict(
+    request: HttpRequest, result: SearchResult, packages: Sequence[PackageDetails]
+) -> dict[str, Any]:
+    """A ``package_search`` answer: the result's count, sort and facets (``facets`` by name,
+    ``search_facets`` with display names), and the page's ``packages``."""
+    facets: dict[str, dict[str, int]] = {}
+    search_facets: dict[str, Any] = {}
+    for name, items in result.facets.items():
+        facets[name] = {item.name: item.count for item in items}
+        ordered = sorted(items, key=lambda i: i.display_name, reverse=True)
+        search_facets[name] = {
+            "title": name,
+            "items": [
+                {"name": i.name, "display_name": i.display_name, "count": i.count} for i in ordered
+            ],
+        }
+    return {
+        "count": result.count,
+        "sort": result.sort,
+        "results": [package_dict(request, details) for details in packages],
+        "facets": facets,
+        "search_facets": search_facets,
+    }
 
 
-def _package_dict(request: HttpRequest, details: selectors.PackageDetails) -> dict[str, Any]:
+def package_dict(request: HttpRequest, details: PackageDetails) -> dict[str, Any]:
     d = details.dataset
     lg_code = details.municipality["lg_code"]
     lic = licenses.get(d["license_id"])

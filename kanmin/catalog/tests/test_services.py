@@ -4,7 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from kanmin.audit.models import AuditEvent
-from kanmin.catalog import selectors, services
+from kanmin.catalog import search, selectors, services
 from kanmin.catalog.models import Dataset, DatasetState, Resource
 from kanmin.core.errors import Conflict, Invalid, NotFound, PermissionDenied
 
@@ -167,83 +167,9 @@ def test_visibility_public_staff_and_other_municipality(
         selectors.dataset_get(municipality=None, viewer=other_steward, id_or_name="wip")
 
 
-def _search(q: str, **kw) -> list[str]:
-    result = selectors.dataset_search(municipality=None, viewer=None, q=q, rows=100, **kw)
-    return sorted(d.name for d in result.datasets)
-
-
-def test_search_finds_any_japanese_substring(make_dataset):
-    make_dataset("chome", "本町一丁目の人口")
-    make_dataset("kana", "ホンマチ商店街の店舗一覧")
-    make_dataset("other", "都城市の避難所")
-    assert _search("本町") == ["chome"]
-    assert _search("町") == ["chome"]
-    assert _search("ほんまち") == ["kana"]
-    assert _search("ﾎﾝﾏﾁ") == ["kana"]
-    assert _search("ホンマチ") == ["kana"]
-    assert _search("避難") == ["other"]
-    assert _search("") == ["chome", "kana", "other"]
-
-
-def test_search_covers_notes_tags_and_resource_names(make_dataset):
-    make_dataset("a1", "データA", notes_ja="ＡＥＤの設置場所")
-    make_dataset("a2", "データB", tags=["子育て"])
-    make_dataset(
-        "a3", "データC", resources=[{"url": "https://example.jp/x.csv", "name": "保育所一覧"}]
-    )
-    assert _search("aed") == ["a1"]
-    assert _search("子育") == ["a2"]
-    assert _search("保育所") == ["a3"]
-
-
-def test_search_syntax(make_dataset, miyazaki, other_org):
-    make_dataset("pop", "人口統計", tags=["人口", "統計"], license_id="cc-zero")
-    make_dataset(
-        "shelter",
-        "避難所一覧",
-        tags=["防災"],
-        resources=[{"url": "https://example.jp/s.csv", "format": "CSV"}],
-    )
-    make_dataset("kids", "子育て施設", municipality=miyazaki, organization=other_org)
-    assert _search("tags:人口") == ["pop"]
-    assert _search("tags:人口 tags:統計") == ["pop"]
-    assert _search("人口 OR 避難所") == ["pop", "shelter"]
-    assert _search("NOT 人口") == ["kids", "shelter"]
-    assert _search("-人口 -避難所") == ["kids"]
-    assert _search('"人口統計"') == ["pop"]
-    assert _search("res_format:CSV") == ["shelter"]
-    assert _search("license_id:cc-zero") == ["pop"]
-    assert _search("name:sh*") == ["shelter"]
-    assert _search("municipality:452017") == ["kids"]
-    assert _search("*:*", fq=["organization:johoseisaku +tags:防災"]) == ["shelter"]
-    assert _search("(人口 OR 子育て) AND NOT tags:統計") == ["kids"]
-
-
-@pytest.mark.parametrize("q", ["nosuchfield:x", "(人口", "人口 AND"])
-def test_a_bad_query_is_a_query_error(q):
-    from kanmin.catalog.search import QueryError
-
-    with pytest.raises(QueryError):
-        _search(q)
-
-
-def test_facets_and_sort(make_dataset, miyazaki, other_org):
-    make_dataset("bb", "B", tags=["防災"], resources=[{"url": "https://e.jp/1.csv"}])
-    make_dataset("aa", "A", tags=["防災", "人口"], license_id="cc-zero")
-    make_dataset("cc", "C", municipality=miyazaki, organization=other_org)
-    result = selectors.dataset_search(
-        municipality=None,
-        viewer=None,
-        sort="name desc",
-        facet_fields=["tags", "organization", "res_format", "license_id", "municipality"],
-    )
-    assert [d.name for d in result.datasets] == ["cc", "bb", "aa"]
-    counts = {k: {i.name: i.count for i in v} for k, v in result.facets.items()}
-    assert counts["tags"] == {"防災": 2, "人口": 1}
-    assert counts["organization"] == {"johoseisaku": 3}
-    assert counts["res_format"] == {"CSV": 1}
-    assert counts["license_id"] == {"cc-by-4.0": 2, "cc-zero": 1}
-    assert counts["municipality"] == {"452025": 2, "452017": 1}
+def _search(q: str) -> list[str]:
+    result = search.dataset_search(municipality=None, viewer=None, q=q, rows=100)
+    return sorted(d.name for d in selectors.datasets_in_order(result.ids))
 
 
 def test_resource_upload_and_delete(make_dataset, miyakonojo, steward):

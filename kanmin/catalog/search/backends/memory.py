@@ -1,5 +1,5 @@
-"""An in-process index of the published catalog, for the public searches that dominate the
-load (the portal, ``package_search``).
+"""The memory backend (the embedded default): an in-process index of the published catalog,
+for the public searches that dominate the load (the portal, ``package_search``).
 
 Why: a one-character Japanese query (町) matches most of the catalog, so every search with
 facets must count tens of thousands of rows across three link tables; no SQL index helps
@@ -7,11 +7,13 @@ with ``LIKE '%町%'``. Here the search keys live in a Python list (``in`` on a s
 speed) and the facet values in numpy arrays, so a search over 100,000 datasets takes
 milliseconds on either database.
 
-Correctness: the same query parser (:mod:`kanmin.catalog.search`) evaluates the query, with
-builders that return boolean masks instead of ``Q`` objects; a field this index does not hold
-raises :class:`Unsupported` and the caller falls back to SQL. The index is rebuilt when the
-catalog's generation (raised in the transaction of every catalog write) differs from the one
-it was built at. Tests compare its answers with the SQL path's.
+What the index does not hold it leaves to the database backend, decided before anything is
+evaluated: unpublished datasets (staff searches), the fields ``title``, ``notes``, ``res_*``,
+``owner_org``, ``state``, ``capacity``, ``type`` and ``maintainer``, an ``id`` that is not a
+whole UUID, ``quality:`` with ``*``, and sorts by text columns (PostgreSQL orders those by
+its collation). The index is rebuilt when the catalog's generation (raised in the
+transaction of every catalog write) differs from the one it was built at. Each web worker
+holds its own index: this backend is for one machine.
 """
 
 from __future__ import annotations
@@ -27,17 +29,92 @@ from typing import Any
 
 import numpy as np
 
-from kanmin.catalog import quality, search
+from kanmin.catalog import quality
 from kanmin.catalog.models import Dataset, DatasetState, Resource, SearchGeneration
+from kanmin.catalog.search import facets as facet_items
+from kanmin.catalog.search import query as syntax
+from kanmin.catalog.search.backends.base import SearchBackend, SearchQuery, SearchResult
+from kanmin.catalog.search.backends.database import DatabaseBackend
 from kanmin.core import serving
+from kanmin.core.jp_text import search_key
 
-# Sort columns the index can order by exactly as the databases do (text columns are left to
-# SQL: PostgreSQL orders them by its collation).
+# Sort columns the index orders by exactly as the databases do.
 SORTABLE = frozenset({"modified", "-modified", "created", "-created", "pk"})
+# Query fields the index holds.
+HELD = frozenset(
+    {
+        "text",
+        "name",
+        "id",
+        "tags",
+        "groups",
+        "res_format",
+        "organization",
+        "license_id",
+        "standard_dataset",
+        "municipality",
+        "quality",
+    }
+)
+# How many words' matches an index remembers (one bit a dataset), until the catalog changes.
+TEXT_MASKS = 256
 
 
-class Unsupported(Exception):
-    """The query uses something the index does not hold; answer it with SQL."""
+class MemoryBackend(SearchBackend):
+    name = "memory"
+
+    def __init__(self) -> None:
+        self.fallback = DatabaseBackend()
+        self._index: Index | None = None
+        self._lock = threading.Lock()
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        order, filters = query.order, query.filters
+        if not _answerable(query, order, filters):
+            return self.fallback.search(query)
+        index = self.index()
+        selected = index.select(query.scope.municipality_id, filters)
+        page_ids = index.page(selected, order, max(query.start, 0), max(query.rows, 0))
+        counted = {
+            name: facet_items.items(name, index.facet(name, selected))
+            for name in dict.fromkeys(query.facet_fields)
+            if name in facet_items.FACET_FIELDS
+        }
+        facets = facet_items.shaped(
+            counted, query.facet_fields, query.facet_limit, query.facet_mincount
+        )
+        return SearchResult(
+            count=int(selected.sum()), ids=page_ids, sort=query.sort_text, facets=facets
+        )
+
+    def warm_up(self) -> None:
+        self.index()
+
+    def index(self) -> Index:
+        """The index at the catalog's current generation, rebuilt when it has changed."""
+        generation = SearchGeneration.current()
+        index = self._index
+        if index is not None and index.generation == generation:
+            return index
+        with self._lock:
+            if self._index is None or self._index.generation != generation:
+                self._index = Index(generation)
+                serving.settle()
+            return self._index
+
+
+def _answerable(query: SearchQuery, order: Sequence[str], filters: Sequence[syntax.Node]) -> bool:
+    if not query.scope.public_only or any(o not in SORTABLE for o in order):
+        return False
+    for node in filters:
+        for term in syntax.terms(node):
+            if term.field not in HELD:
+                return False
+            if term.field == "id" and (term.prefix or not syntax.is_uuid(term.value)):
+                return False
+            if term.field == "quality" and term.prefix:
+                return False
+    return True
 
 
 def _codes(values: Sequence[Any]) -> tuple[np.ndarray, list[Any]]:
@@ -67,7 +144,7 @@ class _Multi:
             out[self.rows[np.isin(self.codes, wanted)]] = True
         return out
 
-    def count(self, selected: np.ndarray) -> list[tuple[str, str, str, int]]:
+    def count(self, selected: np.ndarray) -> list[facet_items.Counted]:
         """(value, name, title, count) of every value that selected datasets carry."""
         counts = np.bincount(self.codes[selected[self.rows]], minlength=len(self.values))
         return [
@@ -127,6 +204,19 @@ class Index:
             "groups": self._links(Dataset.groups.through, "group", position),
             "res_format": self._formats(position),
         }
+        self.fields: dict[str, syntax.FieldBuilder] = {
+            "text": self._text,
+            "name": self._single(self.name_codes, self.names),
+            "id": self._id,
+            "tags": self._multi_field("tags"),
+            "groups": self._multi_field("groups"),
+            "res_format": self._multi_field("res_format"),
+            "organization": self._single(self.org_name, self.org_names),
+            "license_id": self._single(self.license, self.licenses),
+            "standard_dataset": self._single(self.standard, self.standards),
+            "municipality": self._single(self.muni_code, self.muni_codes),
+            "quality": self._single(self.quality, self.quality_bands),
+        }
 
     @staticmethod
     def _links(through: Any, target: str, position: dict[uuid.UUID, int]) -> _Multi:
@@ -182,7 +272,7 @@ class Index:
         return np.ones(self.n, dtype=bool)
 
     def _text(self, value: str, prefix: bool) -> np.ndarray:
-        key = search.search_key(value)
+        key = search_key(value)
         if not key:
             return self._everything()
         with self._text_lock:
@@ -194,14 +284,13 @@ class Index:
         # operator.contains over the list runs in C: no Python-level loop per dataset.
         mask = np.fromiter(map(operator.contains, self.keys, repeat(key)), bool, self.n)
         with self._text_lock:
-            # The same words come back page after page: the last TEXT_MASKS words are kept,
-            # one bit a dataset, until the catalog changes (a new index).
+            # The same words come back page after page: the last TEXT_MASKS words are kept.
             self._text_masks[key] = np.packbits(mask)
             while len(self._text_masks) > TEXT_MASKS:
                 self._text_masks.popitem(last=False)
         return mask
 
-    def _single(self, codes: np.ndarray, values: list[Any]) -> search.FieldBuilder:
+    def _single(self, codes: np.ndarray, values: list[Any]) -> syntax.FieldBuilder:
         def build(value: str, prefix: bool) -> Any:
             if prefix:
                 wanted = [c for c, v in enumerate(values) if str(v).startswith(value)]
@@ -212,51 +301,26 @@ class Index:
         return build
 
     def _id(self, value: str, prefix: bool) -> Any:
-        if prefix or not search.is_uuid(value):
-            raise Unsupported("id")
-        wanted = uuid.UUID(value)
+        wanted = uuid.UUID(value)  # a whole UUID: see _answerable
         return np.fromiter((pk == wanted for pk in self.pks), bool, self.n)
 
-    def _multi_field(self, name: str) -> search.FieldBuilder:
+    def _multi_field(self, name: str) -> syntax.FieldBuilder:
         def build(value: str, prefix: bool) -> Any:
             return self.multi[name].mask(self.n, value, prefix)
 
         return build
 
-    def fields(self) -> dict[str, search.FieldBuilder]:
-        return {
-            "text": self._text,
-            "name": self._single(self.name_codes, self.names),
-            "id": self._id,
-            "tags": self._multi_field("tags"),
-            "groups": self._multi_field("groups"),
-            "res_format": self._multi_field("res_format"),
-            "organization": self._single(self.org_name, self.org_names),
-            "license_id": self._single(self.license, self.licenses),
-            "standard_dataset": self._single(self.standard, self.standards),
-            "municipality": self._single(self.muni_code, self.muni_codes),
-            "quality": self._quality,
-        }
-
-    def _quality(self, value: str, prefix: bool) -> Any:
-        if prefix:
-            raise Unsupported("quality*")
-        return self._single(self.quality, self.quality_bands)(value, False)
-
-    def select(self, municipality_id: int | None, queries: Sequence[str]) -> np.ndarray:
+    def select(self, municipality_id: int | None, filters: Sequence[syntax.Node]) -> np.ndarray:
         selected = self._everything()
         if municipality_id is not None:
             selected &= self.muni == (
                 self.muni_ids.index(municipality_id) if municipality_id in self.muni_ids else -1
             )
-        fields = self.fields()
-        for text in queries:
-            if text and text.strip():
-                mask = search.evaluate(text, _Fields(fields), self._everything)
-                selected &= mask
+        for node in filters:
+            selected &= syntax.evaluate(node, self.fields, self._everything)
         return selected
 
-    def facet(self, name: str, selected: np.ndarray) -> list[tuple[str, str, str, int]]:
+    def facet(self, name: str, selected: np.ndarray) -> list[facet_items.Counted]:
         """(value, name, title, count) of a facet over the selected datasets."""
         if name in self.multi:
             return self.multi[name].count(selected)
@@ -281,9 +345,9 @@ class Index:
             out.append((str(value), item_name, title, int(counts[c])))
         return out
 
-    def page(self, selected: np.ndarray, order: Sequence[str], start: int, rows: int) -> list[Any]:
-        if any(o not in SORTABLE for o in order):
-            raise Unsupported("sort")
+    def page(
+        self, selected: np.ndarray, order: Sequence[str], start: int, rows: int
+    ) -> list[uuid.UUID]:
         matched = np.nonzero(selected)[0]
         if rows <= 0 or start >= len(matched):
             return []
@@ -297,35 +361,5 @@ class Index:
         return [self.pks[i] for i in ordered]
 
 
-class _Fields(dict):  # type: ignore[type-arg]
-    """Field builders; an unknown field is answered by SQL, not refused."""
-
-    def get(self, key: Any, default: Any = None) -> Any:
-        builder = super().get(key)
-        if builder is None:
-            raise Unsupported(key)
-        return builder
-
-
 def _micros(value: Any) -> int:
     return int(value.timestamp() * 1_000_000) if value is not None else 0
-
-
-TEXT_MASKS = 256
-
-_lock = threading.Lock()
-_current: Index | None = None
-
-
-def current() -> Index:
-    """The index at the catalog's current generation, rebuilt when it has changed."""
-    global _current
-    generation = SearchGeneration.current()
-    index = _current
-    if index is not None and index.generation == generation:
-        return index
-    with _lock:
-        if _current is None or _current.generation != generation:
-            _current = Index(generation)
-            serving.settle()
-        return _current
