@@ -41,8 +41,9 @@ method, ``search(query) -> SearchResult``:
 - count ``query.facet_fields`` as (value, name, title, count) rows and shape them with
   :func:`.facets.items` and :func:`.facets.shaped`.
 
-Then add it to ``backends.BACKENDS`` and to the setting's choices, and to the parity tests.
-The CKAN actions and the portal views do not change: they see only :func:`dataset_search`.
+Then list it in ``backends.BACKENDS`` (the parity tests run every backend listed there) and
+in the setting's choices. The CKAN actions and the portal views do not change: they see only
+:func:`dataset_search`.
 """
 
 from __future__ import annotations

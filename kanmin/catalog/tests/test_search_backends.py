@@ -470,7 +470,10 @@ def test_what_the_index_does_not_hold_goes_to_the_database(catalog, steward, q, 
 
 
 def test_the_setting_chooses_the_backend(settings, monkeypatch):
-    assert isinstance(get_search_backend(), MemoryBackend)  # the embedded default
+    monkeypatch.delenv("KANMIN_SEARCH_BACKEND", raising=False)
+    assert conf.get("KANMIN_SEARCH_BACKEND") == "memory"  # the embedded default
+    settings.KANMIN_SEARCH_BACKEND = "memory"
+    assert isinstance(get_search_backend(), MemoryBackend)
     settings.KANMIN_SEARCH_BACKEND = "database"
     assert isinstance(get_search_backend(), DatabaseBackend)
     assert get_search_backend() is get_search_backend()

@@ -67,13 +67,13 @@ class Scope:
     @property
     def public_only(self) -> bool:
         """Only published datasets are visible (what an index of the public catalog holds)."""
-        return not self.unpublished_states
+        return not self.unpublished_states or self.unpublished_in == frozenset()
 
     def q(self) -> Q:
         """The scope as a filter on :class:`~kanmin.catalog.models.Dataset` (the database
         backend; the catalog's selectors, for a viewer's datasets)."""
         visible = Q(state=DatasetState.PUBLISHED)
-        if self.unpublished_states:
+        if not self.public_only:
             staff = Q(state__in=sorted(self.unpublished_states))
             if self.unpublished_in is not None:
                 staff &= Q(municipality_id__in=sorted(self.unpublished_in))
