@@ -9,7 +9,7 @@ import json
 import mimetypes
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -89,10 +89,13 @@ def _name_taken(model: type[Any], municipality: Municipality, name: str, pk: Any
 Named = TypeVar("Named", Organization, Group)
 
 
-def _named_create(row: Named) -> Changed[Named]:
-    """Check, save and record a new organization or group: they are checked alike."""
-    for field in ("name", "title_ja", "title_en", "description"):
-        setattr(row, field, getattr(row, field).strip())
+def _named_create(
+    row: Named, municipality: Municipality, name: str, title_ja: str, title_en: str, about: str
+) -> Changed[Named]:
+    """Check, save and record a new organization or group: they are made alike."""
+    row.municipality = municipality
+    row.name, row.title_ja, row.title_en = name.strip(), title_ja.strip(), title_en.strip()
+    row.description = about.strip()
     full_clean(row, exclude=["municipality"], validate_unique=False, validate_constraints=False)
     _name_taken(type(row), row.municipality, row.name)
     row.save()
@@ -113,14 +116,7 @@ def organization_create(
 ) -> Outcome[Organization]:
     """Create a publishing unit, usually for one department."""
     return _named_create(
-        Organization(
-            municipality=municipality,
-            name=name,
-            title_ja=title_ja,
-            title_en=title_en,
-            description=description,
-            department=department,
-        )
+        Organization(department=department), municipality, name, title_ja, title_en, description
     )
 
 
@@ -135,15 +131,7 @@ def group_create(
     description: str = "",
 ) -> Outcome[Group]:
     """Create a category (CKAN group)."""
-    return _named_create(
-        Group(
-            municipality=municipality,
-            name=name,
-            title_ja=title_ja,
-            title_en=title_en,
-            description=description,
-        )
-    )
+    return _named_create(Group(), municipality, name, title_ja, title_en, description)
 
 
 # --------------------------------------------------------------------------------------------
@@ -298,58 +286,66 @@ def _locked(dataset: Dataset, expected_version: int | None) -> Dataset:
     return current
 
 
-def _change(
-    municipality: Municipality,
-    actor: Any,
-    dataset: Dataset,
-    values: dict[str, Any],
-    expected_version: int | None,
-) -> Changed[Dataset]:
-    unknown = set(values) - {*DATASET_DEFAULTS, "name", "title_ja", "organization", "state"}
-    if unknown:
-        raise TypeError(f"unknown dataset fields: {sorted(unknown)}")
-    current = _locked(dataset, expected_version)
-    before = _dataset_fields(current)
-    if "state" in values:
-        _check_state_change(actor, current, values["state"])
-        current.state = values.pop("state")
-    current.version += 1
-    _save_dataset(current, values)
-    if current.standard_dataset != before["standard_dataset"]:
-        # Checked against another standard now: check the tables again.
-        for resource in current.resources.all():
-            if resource.is_tabular:
-                _queue_validation(resource, _schema_for(resource))
-    if DatasetState.PUBLISHED in (before["state"], current.state):
-        _republish_list(municipality)
-    return Changed(current, before=before, after=_dataset_fields(current))
+# Two pairs of dataset services differ only in a value: each pair is made by one factory.
+Service = TypeVar("Service", bound=Callable[..., Any])
 
 
-@action("catalog.dataset.update", perm="catalog.change_dataset", on="dataset")
-def dataset_update(
-    *,
-    municipality: Municipality,
-    actor: Any,
-    dataset: Dataset,
-    expected_version: int | None = None,
-    **values: Any,
-) -> Outcome[Dataset]:
-    """Replace the dataset's metadata: optional fields not given return to their defaults.
-    Resources are kept. ``expected_version`` (when given) must be the current version."""
-    return _change(municipality, actor, dataset, {**DATASET_DEFAULTS, **values}, expected_version)
+def _dataset_service(service: Service, verb: str, doc: str) -> Service:
+    """Name a service made by a factory as its callers know it (``dataset_<verb>``)."""
+    service.__name__ = service.__qualname__ = f"dataset_{verb}"
+    service.__doc__ = doc
+    return service
 
 
-@action("catalog.dataset.patch", perm="catalog.change_dataset", on="dataset")
-def dataset_patch(
-    *,
-    municipality: Municipality,
-    actor: Any,
-    dataset: Dataset,
-    expected_version: int | None = None,
-    **values: Any,
-) -> Outcome[Dataset]:
-    """Change only the fields given."""
-    return _change(municipality, actor, dataset, dict(values), expected_version)
+class _MetadataChange(Protocol):
+    def __call__(
+        self, *, municipality: Municipality, actor: Any, dataset: Dataset, **values: Any
+    ) -> Dataset: ...
+
+
+def _metadata_change(verb: str, defaults: dict[str, Any], doc: str) -> _MetadataChange:
+    """The service that changes a dataset's metadata, recorded as ``catalog.dataset.<verb>``:
+    the fields not given take ``defaults``."""
+
+    @action(f"catalog.dataset.{verb}", perm="catalog.change_dataset", on="dataset")
+    def change(
+        *,
+        municipality: Municipality,
+        actor: Any,
+        dataset: Dataset,
+        expected_version: int | None = None,
+        **values: Any,
+    ) -> Outcome[Dataset]:
+        values = {**defaults, **values}
+        unknown = set(values) - {*DATASET_DEFAULTS, "name", "title_ja", "organization", "state"}
+        if unknown:
+            raise TypeError(f"unknown dataset fields: {sorted(unknown)}")
+        current = _locked(dataset, expected_version)
+        before = _dataset_fields(current)
+        if "state" in values:
+            _check_state_change(actor, current, values["state"])
+            current.state = values.pop("state")
+        current.version += 1
+        _save_dataset(current, values)
+        if current.standard_dataset != before["standard_dataset"]:
+            # Checked against another standard now: check the tables again.
+            for resource in current.resources.all():
+                if resource.is_tabular:
+                    _queue_validation(resource, _schema_for(resource))
+        if DatasetState.PUBLISHED in (before["state"], current.state):
+            _republish_list(municipality)
+        return Changed(current, before=before, after=_dataset_fields(current))
+
+    return _dataset_service(change, verb, doc)
+
+
+dataset_update = _metadata_change(
+    "update",
+    DATASET_DEFAULTS,
+    "Replace the dataset's metadata: optional fields not given return to their defaults. "
+    "Resources are kept. ``expected_version`` (when given) must be the current version.",
+)
+dataset_patch = _metadata_change("patch", {}, "Change only the fields given.")
 
 
 def _republish_list(municipality: Municipality) -> None:
@@ -406,11 +402,11 @@ def open_data_list_refresh(*, municipality: Municipality, actor: Any) -> bytes:
     return content
 
 
-class _DatasetAction(Protocol):
+class _StateChange(Protocol):
     def __call__(self, *, municipality: Municipality, actor: Any, dataset: Dataset) -> Dataset: ...
 
 
-def _state_change(state: str, verb: str, doc: str) -> _DatasetAction:
+def _state_change(state: str, verb: str, doc: str) -> _StateChange:
     """The service that moves a dataset to ``state``, recorded as ``catalog.dataset.<verb>``."""
 
     @action(f"catalog.dataset.{verb}", perm="catalog.publish_dataset", on="dataset")
@@ -424,9 +420,7 @@ def _state_change(state: str, verb: str, doc: str) -> _DatasetAction:
         _republish_list(municipality)
         return Changed(current, before={"state": before}, after={"state": current.state})
 
-    change.__name__ = change.__qualname__ = f"dataset_{verb}"
-    change.__doc__ = doc
-    return change
+    return _dataset_service(change, verb, doc)
 
 
 dataset_publish = _state_change(
