@@ -139,10 +139,7 @@ def plan_copy(*, municipality: Municipality, actor: Any, source: Plan) -> Plan:
 
 def _measure_fields(m: Measure) -> dict[str, Any]:
     return {
-        "number": m.number,
-        "title_ja": m.title_ja,
-        "title_en": m.title_en,
-        "content_ja": m.content_ja,
+        **{name: getattr(m, name) for name in ("number", "title_ja", "title_en", "content_ja")},
         "policy": m.policy.number,
         "departments": sorted(d.code for d in m.departments.all()) if m.pk else [],
         "retired": m.retired_at is not None,
@@ -241,16 +238,12 @@ def measure_retire(*, municipality: Municipality, actor: Any, measure: Measure) 
     return _retire(measure)
 
 
+# A KPI's fields that staff edit, as the audit log keeps them.
+_KPI_FIELDS = ("name_ja", "name_en", "unit", "direction", "formula", "metric")
+
+
 def _kpi_fields(k: Kpi) -> dict[str, Any]:
-    return {
-        "name_ja": k.name_ja,
-        "name_en": k.name_en,
-        "unit": k.unit,
-        "direction": k.direction,
-        "formula": k.formula,
-        "metric": k.metric,
-        "retired": k.retired_at is not None,
-    }
+    return {**{name: getattr(k, name) for name in _KPI_FIELDS}, "retired": k.retired_at is not None}
 
 
 def _check_direction(direction: str) -> None:
@@ -302,8 +295,7 @@ def kpi_create(
 
 @action("plan.kpi.update", perm="plan.change_kpi", on="kpi")
 def kpi_update(*, municipality: Municipality, actor: Any, kpi: Kpi, **changes: Any) -> Outcome[Kpi]:
-    allowed = {"name_ja", "name_en", "unit", "direction", "formula", "metric"}
-    unknown = set(changes) - allowed
+    unknown = set(changes) - set(_KPI_FIELDS)
     if unknown:
         raise Invalid(_("Unknown fields: %(names)s") % {"names": ", ".join(sorted(unknown))})
     if "metric" in changes:
