@@ -530,7 +530,18 @@ def _resource_values(resource: Resource, values: dict[str, Any]) -> None:
         resource.format = _guess_format(resource.url.split("?", 1)[0].rsplit("/", 1)[-1])
 
 
-def _save_resource(resource: Resource) -> None:
+def _store(resource: Resource, values: dict[str, Any], upload: UploadedFile | None) -> None:
+    """Set a new or changed resource's fields and its file or link, check and save it, and
+    queue the check of a new file."""
+    _resource_values(resource, values)
+    if upload is not None:
+        _apply_upload(resource, upload)
+    elif values.get("url"):  # a link in place of the file
+        resource.file = None  # type: ignore[assignment]
+        resource.size = None
+    if upload is not None or resource.url:  # new content: unscored until it is checked
+        resource.quality_score = None
+        resource.stars = None
     if not resource.url and not resource.file:
         raise Invalid(fields={"url": [_("Give a URL or upload a file.")]}, code="no_url")
     full_clean(
@@ -540,6 +551,9 @@ def _save_resource(resource: Resource) -> None:
         validate_constraints=False,
     )
     resource.save()
+    _touch(resource.dataset)
+    if upload is not None and resource.is_checkable:
+        _queue_validation(resource, _schema_for(resource))
 
 
 @action("catalog.resource.create", perm="catalog.add_resource", on="dataset")
@@ -553,15 +567,9 @@ def resource_create(
 ) -> Outcome[Resource]:
     """Add a file (``upload``) or a link (``url``) to a dataset."""
     resource = Resource(municipality=municipality, dataset=dataset)
-    _resource_values(resource, values)
     if "position" not in values:
         resource.position = dataset.resources.count()
-    if upload is not None:
-        _apply_upload(resource, upload)
-    _save_resource(resource)
-    _touch(dataset)
-    if upload is not None and resource.is_checkable:
-        _queue_validation(resource, _schema_for(resource))
+    _store(resource, values, upload)
     return Changed(
         resource,
         after={"dataset": dataset.name, **resource.as_audit()},
@@ -581,22 +589,9 @@ def resource_update(
     """Change a resource's fields given; a new ``upload`` replaces its file or link."""
     before = resource.as_audit()
     old_file = resource.file.name if resource.file else ""
-    _resource_values(resource, values)
-    if upload is not None:
-        _apply_upload(resource, upload)
-    elif values.get("url"):
-        resource.file = None  # type: ignore[assignment]
-        resource.size = None
-    _save_resource(resource)
+    _store(resource, values, upload)
     if old_file and old_file != (resource.file.name if resource.file else ""):
         transaction.on_commit(partial(resource.file.storage.delete, old_file))
-    if upload is not None or resource.url:
-        resource.quality_score = None
-        resource.stars = None
-        resource.save(update_fields=["quality_score", "stars"])
-    _touch(resource.dataset)
-    if upload is not None and resource.is_checkable:
-        _queue_validation(resource, _schema_for(resource))
     return Changed(
         resource,
         before=before,
