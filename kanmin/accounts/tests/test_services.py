@@ -7,6 +7,7 @@ import pytest
 
 from kanmin.accounts import services
 from kanmin.accounts.models import ApiToken, Membership
+from kanmin.accounts.roles import DEPARTMENT_STAFF
 from kanmin.audit.models import AuditEvent
 from kanmin.core.errors import NotFound
 
@@ -31,16 +32,12 @@ def test_a_department_of_another_municipality_is_not_granted(make_user, miyakono
     from kanmin.core import services as core_services
 
     user = make_user("staff")
-    other = core_services.department_create(
+    theirs = core_services.department_create(
         municipality=miyazaki, actor=None, code="o", name_ja="他"
     )
     with pytest.raises(NotFound):
         services.membership_grant(
-            municipality=miyakonojo,
-            actor=None,
-            user=user,
-            role="department_staff",
-            department=other,
+            municipality=miyakonojo, actor=None, user=user, role=DEPARTMENT_STAFF, department=theirs
         )
     assert not Membership.objects.filter(user=user).exists()
 
