@@ -17,6 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from kanmin.accounts.models import ApiToken, Membership, User
 from kanmin.accounts.roles import BY_SLUG, PLATFORM_ADMIN
 from kanmin.core import auditing
+from kanmin.core.actions import Changed, Outcome, Unchanged, action, deleted
 from kanmin.core.errors import Conflict, Invalid, PermissionDenied
 from kanmin.core.models import Department, Municipality
 from kanmin.core.permissions import require
@@ -58,6 +59,8 @@ def _user_named(username: str) -> User | None:
     return User.objects.filter(username=username).first() if username else None
 
 
+# The sign-in records stay plain (not kanmin.core.actions): they are no staff write, and they
+# record an event about a person in each of the person's municipalities (_record_for_user).
 @transaction.atomic
 def sign_in_succeeded(*, actor: User, request: HttpRequest | None) -> None:
     """Record that ``actor`` signed in (by the sign-in page, the admin site or any login())."""
@@ -90,7 +93,16 @@ def _forget_cached_permissions(user: User) -> None:
             delattr(user, attr)
 
 
-@transaction.atomic
+def _set_password(user: User, password: str, check_password: bool) -> None:
+    if check_password:
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise Invalid(fields={"password": list(exc.messages)}) from None
+    user.set_password(password)
+
+
+@action("accounts.user.create", perm="accounts.add_membership")
 def user_create(
     *,
     actor: Any,
@@ -102,9 +114,8 @@ def user_create(
     last_name: str = "",
     phone: str = "",
     check_password: bool = True,
-) -> User:
+) -> Outcome[User]:
     """Create a user. Staff of a municipality are created by its administrators."""
-    require(actor, "accounts.add_membership", municipality)
     if User.objects.filter(username=username).exists():
         raise Conflict(
             _("The user name %(name)s is taken.") % {"name": username},
@@ -114,23 +125,12 @@ def user_create(
     user = User(
         username=username, email=email, first_name=first_name, last_name=last_name, phone=phone
     )
-    if check_password:
-        try:
-            validate_password(password, user)
-        except ValidationError as exc:
-            raise Invalid(fields={"password": list(exc.messages)}) from None
-    user.set_password(password)
+    _set_password(user, password, check_password)
     user.save()
-    auditing.record(
-        actor=actor,
-        municipality=municipality,
-        action="accounts.user.create",
-        target=user,
-        after={"username": username, "email": email, "phone": phone},
-    )
-    return user
+    return Changed(user, after={"username": username, "email": email, "phone": phone})
 
 
+# Plain: the person's own write, or an administrator's; recorded in each of their municipalities.
 @transaction.atomic
 def user_set_password(
     *, actor: Any, user: User, password: str, check_password: bool = True
@@ -141,18 +141,13 @@ def user_set_password(
         and not actor.has_perm("accounts.change_membership")
     ):
         raise PermissionDenied()
-    if check_password:
-        try:
-            validate_password(password, user)
-        except ValidationError as exc:
-            raise Invalid(fields={"password": list(exc.messages)}) from None
-    user.set_password(password)
+    _set_password(user, password, check_password)
     user.save(update_fields=["password"])
     _record_for_user(user, actor=actor, action="accounts.user.set_password")
     return user
 
 
-@transaction.atomic
+@action("accounts.membership.grant", perm=None)  # the permission depends on the role
 def membership_grant(
     *,
     municipality: Municipality | None,
@@ -160,7 +155,7 @@ def membership_grant(
     user: User,
     role: str,
     department: Department | None = None,
-) -> Membership:
+) -> Outcome[Membership]:
     if role not in BY_SLUG:
         raise Invalid(fields={"role": [_("Unknown role %(role)s.") % {"role": role}]})
     if role == PLATFORM_ADMIN:
@@ -173,46 +168,30 @@ def membership_grant(
         if municipality is None:
             raise Invalid(fields={"municipality": [_("Choose the municipality.")]})
         require(actor, "accounts.add_membership", municipality)
-    if department is not None and department.municipality_id != getattr(municipality, "pk", None):
-        raise Invalid(fields={"department": [_("The department belongs to another municipality.")]})
     membership, created = Membership.objects.get_or_create(
         user=user, municipality=municipality, role=role, defaults={"department": department}
     )
-    if created:
-        if BY_SLUG[role].staff and not user.is_staff:
-            user.is_staff = True
-            user.save(update_fields=["is_staff"])
-        auditing.record(
-            actor=actor,
-            municipality=municipality,
-            action="accounts.membership.grant",
-            target=membership,
-            after={"user": user.username, "role": role},
-        )
     _forget_cached_permissions(user)
-    return membership
+    if not created:
+        return Unchanged(membership)
+    if BY_SLUG[role].staff and not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    return Changed(membership, after={"user": user.username, "role": role})
 
 
-@transaction.atomic
+@action("accounts.membership.revoke", perm="accounts.delete_membership")
 def membership_revoke(
     *, municipality: Municipality | None, actor: Any, membership: Membership
-) -> None:
-    if membership.municipality_id != getattr(municipality, "pk", None):
-        raise Invalid(_("This membership belongs to another municipality."), code="tenant")
-    require(actor, "accounts.delete_membership", municipality)
-    before = {"user": membership.user.username, "role": membership.role}
-    auditing.record(
-        actor=actor,
-        municipality=municipality,
-        action="accounts.membership.revoke",
-        target=membership,
-        before=before,
-    )
-    membership.delete()
-    _forget_cached_permissions(membership.user)
+) -> Outcome[None]:
+    user = membership.user
+    before = {"user": user.username, "role": membership.role}
+    gone = deleted(membership)
+    _forget_cached_permissions(user)
+    return Changed(None, target=gone, before=before)
 
 
-@transaction.atomic
+@action("accounts.api_token.create", perm=None)  # people create their own tokens only
 def api_token_create(
     *,
     municipality: Municipality,
@@ -220,7 +199,7 @@ def api_token_create(
     name: str,
     user: User | None = None,
     expires_at: datetime | None = None,
-) -> tuple[ApiToken, str]:
+) -> Outcome[tuple[ApiToken, str]]:
     """Create a token in one municipality; return it and its secret (shown once).
 
     The token belongs to ``user``, by default the actor: people create their own tokens. Actor
@@ -256,20 +235,13 @@ def api_token_create(
     )
     token.set_secret(secret)
     token.save()
-    auditing.record(
-        actor=actor,
-        municipality=municipality,
-        action="accounts.api_token.create",
-        target=token,
-        after={**token.as_dict(), "user": owner.username},
-    )
-    return token, secret
+    return Changed((token, secret), target=token, after={**token.as_dict(), "user": owner.username})
 
 
-@transaction.atomic
+@action("accounts.api_token.revoke", perm=None)  # its owner, or an administrator
 def api_token_revoke(
     *, municipality: Municipality, actor: User | None, token: ApiToken
-) -> ApiToken:
+) -> Outcome[ApiToken]:
     """Revoke a token. Its owner may, and an administrator of the municipality; actor None is
     the system (``kanmin token revoke``)."""
     if (
@@ -285,9 +257,6 @@ def api_token_revoke(
         )
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
-    auditing.record(
-        actor=actor, municipality=municipality, action="accounts.api_token.revoke", target=token
-    )
     return token
 
 
@@ -318,6 +287,7 @@ def api_token_use(*, actor: Any, token: ApiToken, request: HttpRequest | None = 
     return True
 
 
+# Two-step sign-in stays plain: a person's own device, recorded in each of their municipalities.
 @transaction.atomic
 def totp_device_start(*, actor: User) -> TOTPDevice:
     """Begin TOTP enrolment: an unconfirmed device whose key the user scans."""

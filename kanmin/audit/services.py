@@ -49,6 +49,7 @@ def _actor_fields(actor: Any) -> tuple[int | None, str]:
     return int(actor.pk), str(actor.get_username())
 
 
+# Plain: the recorder that kanmin.core.actions calls, inside the caller's transaction.
 def record(
     *,
     actor: Any,
@@ -101,18 +102,9 @@ def record(
     return event
 
 
-@transaction.atomic
-def access_record(
-    *,
-    actor: Any,
-    municipality: Any,
-    action: str,
-    target: models.Model | None = None,
-    extra: Mapping[str, Any] | None = None,
-) -> AuditEvent:
-    """Record a read that auditors must see (a download of a non-public file, an export of
-    non-public data) in its own transaction: nothing else is written with it."""
-    return record(actor=actor, municipality=municipality, action=action, target=target, extra=extra)
+# Records a read that auditors must see (a download of a non-public file, an export of
+# non-public data) in its own transaction: nothing else is written with it.
+access_record = transaction.atomic(record)
 
 
 @dataclass(frozen=True)
@@ -122,6 +114,7 @@ class PruneResult:
     event: AuditEvent | None
 
 
+# Plain: the retention task's (or an operator's), over every municipality at once.
 @transaction.atomic
 def audit_prune(
     *, actor: Any = None, retention_days: int | None = None, now: datetime | None = None

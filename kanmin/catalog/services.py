@@ -9,16 +9,17 @@ import json
 import mimetypes
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from django.core.files.base import ContentFile, File
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone, translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -42,6 +43,7 @@ from kanmin.catalog.models import (
     ValidationStatus,
 )
 from kanmin.catalog.uploads import standard_file_name, too_large_error, upload_limit
+from kanmin.core.actions import Changed, Outcome, action, deleted
 from kanmin.core.errors import Conflict, Invalid, full_clean
 from kanmin.core.models import Department, Municipality
 from kanmin.core.permissions import require, require_same_tenant
@@ -84,7 +86,24 @@ def _name_taken(model: type[Any], municipality: Municipality, name: str, pk: Any
 # --------------------------------------------------------------------------------------------
 
 
-@transaction.atomic
+Named = TypeVar("Named", Organization, Group)
+
+
+def _named_create(
+    row: Named, municipality: Municipality, name: str, title_ja: str, title_en: str, about: str
+) -> Changed[Named]:
+    """Check, save and record a new organization or group: they are made alike."""
+    row.municipality = municipality
+    row.name, row.title_ja, row.title_en = name.strip(), title_ja.strip(), title_en.strip()
+    row.description = about.strip()
+    full_clean(row, exclude=["municipality"], validate_unique=False, validate_constraints=False)
+    _name_taken(type(row), row.municipality, row.name)
+    row.save()
+    SearchGeneration.bump()
+    return Changed(row, after={"name": row.name, "title_ja": row.title_ja})
+
+
+@action("catalog.organization.create", perm="catalog.add_organization")
 def organization_create(
     *,
     municipality: Municipality,
@@ -94,33 +113,14 @@ def organization_create(
     title_en: str = "",
     description: str = "",
     department: Department | None = None,
-) -> Organization:
+) -> Outcome[Organization]:
     """Create a publishing unit, usually for one department."""
-    require(actor, "catalog.add_organization", municipality)
-    require_same_tenant(municipality, department)
-    org = Organization(
-        municipality=municipality,
-        name=name.strip(),
-        title_ja=title_ja.strip(),
-        title_en=title_en.strip(),
-        description=description.strip(),
-        department=department,
+    return _named_create(
+        Organization(department=department), municipality, name, title_ja, title_en, description
     )
-    full_clean(org, exclude=["municipality"], validate_unique=False, validate_constraints=False)
-    _name_taken(Organization, municipality, org.name)
-    org.save()
-    SearchGeneration.bump()
-    record(
-        actor=actor,
-        municipality=municipality,
-        action="catalog.organization.create",
-        target=org,
-        after={"name": org.name, "title_ja": org.title_ja},
-    )
-    return org
 
 
-@transaction.atomic
+@action("catalog.group.create", perm="catalog.add_group")
 def group_create(
     *,
     municipality: Municipality,
@@ -129,28 +129,9 @@ def group_create(
     title_ja: str,
     title_en: str = "",
     description: str = "",
-) -> Group:
+) -> Outcome[Group]:
     """Create a category (CKAN group)."""
-    require(actor, "catalog.add_group", municipality)
-    group = Group(
-        municipality=municipality,
-        name=name.strip(),
-        title_ja=title_ja.strip(),
-        title_en=title_en.strip(),
-        description=description.strip(),
-    )
-    full_clean(group, exclude=["municipality"], validate_unique=False, validate_constraints=False)
-    _name_taken(Group, municipality, group.name)
-    group.save()
-    SearchGeneration.bump()
-    record(
-        actor=actor,
-        municipality=municipality,
-        action="catalog.group.create",
-        target=group,
-        after={"name": group.name, "title_ja": group.title_ja},
-    )
-    return group
+    return _named_create(Group(), municipality, name, title_ja, title_en, description)
 
 
 # --------------------------------------------------------------------------------------------
@@ -252,7 +233,7 @@ def _check_state_change(actor: Any, dataset: Dataset, new_state: str) -> None:
         require(actor, "catalog.publish_dataset", dataset)
 
 
-@transaction.atomic
+@action("catalog.dataset.create", perm="catalog.add_dataset")
 def dataset_create(
     *,
     municipality: Municipality,
@@ -262,14 +243,12 @@ def dataset_create(
     title_ja: str = "",
     state: str = DatasetState.DRAFT,
     **fields: Any,
-) -> Dataset:
+) -> Outcome[Dataset]:
     """Create a dataset in an organization. Starts as a draft unless ``state`` says otherwise
     (publishing right away needs the publish permission)."""
-    require(actor, "catalog.add_dataset", municipality)
     unknown = set(fields) - set(DATASET_DEFAULTS)
     if unknown:
         raise TypeError(f"unknown dataset fields: {sorted(unknown)}")
-    require_same_tenant(municipality, organization)
     dataset = Dataset(
         municipality=municipality,
         organization=organization,
@@ -281,16 +260,9 @@ def dataset_create(
         dataset,
         {**DATASET_DEFAULTS, **fields, "name": name, "title_ja": title_ja},
     )
-    record(
-        actor=actor,
-        municipality=municipality,
-        action="catalog.dataset.create",
-        target=dataset,
-        after=_dataset_fields(dataset),
-    )
     if dataset.state == DatasetState.PUBLISHED:
         _republish_list(municipality)
-    return dataset
+    return Changed(dataset, after=_dataset_fields(dataset))
 
 
 def _locked(dataset: Dataset, expected_version: int | None) -> Dataset:
@@ -314,85 +286,66 @@ def _locked(dataset: Dataset, expected_version: int | None) -> Dataset:
     return current
 
 
-def _change(
-    *,
-    municipality: Municipality,
-    actor: Any,
-    dataset: Dataset,
-    values: dict[str, Any],
-    expected_version: int | None,
-    action: str,
-) -> Dataset:
-    require(actor, "catalog.change_dataset", dataset)
-    require_same_tenant(municipality, dataset)
-    unknown = set(values) - {*DATASET_DEFAULTS, "name", "title_ja", "organization", "state"}
-    if unknown:
-        raise TypeError(f"unknown dataset fields: {sorted(unknown)}")
-    current = _locked(dataset, expected_version)
-    before = _dataset_fields(current)
-    if "state" in values:
-        _check_state_change(actor, current, values["state"])
-        current.state = values.pop("state")
-    current.version += 1
-    _save_dataset(current, values)
-    record(
-        actor=actor,
-        municipality=municipality,
-        action=action,
-        target=current,
-        before=before,
-        after=_dataset_fields(current),
-    )
-    if current.standard_dataset != before["standard_dataset"]:
-        # Checked against another standard now: check the tables again.
-        for resource in current.resources.all():
-            if resource.is_tabular:
-                _queue_validation(resource, _schema_for(resource))
-    if DatasetState.PUBLISHED in (before["state"], current.state):
-        _republish_list(municipality)
-    return current
+# Two pairs of dataset services differ only in a value: each pair is made by one factory.
+Service = TypeVar("Service", bound=Callable[..., Any])
 
 
-@transaction.atomic
-def dataset_update(
-    *,
-    municipality: Municipality,
-    actor: Any,
-    dataset: Dataset,
-    expected_version: int | None = None,
-    **values: Any,
-) -> Dataset:
-    """Replace the dataset's metadata: optional fields not given return to their defaults.
-    Resources are kept. ``expected_version`` (when given) must be the current version."""
-    full = {**DATASET_DEFAULTS, **values}
-    return _change(
-        municipality=municipality,
-        actor=actor,
-        dataset=dataset,
-        values=full,
-        expected_version=expected_version,
-        action="catalog.dataset.update",
-    )
+def _dataset_service(service: Service, verb: str, doc: str) -> Service:
+    """Name a service made by a factory as its callers know it (``dataset_<verb>``)."""
+    service.__name__ = service.__qualname__ = f"dataset_{verb}"
+    service.__doc__ = doc
+    return service
 
 
-@transaction.atomic
-def dataset_patch(
-    *,
-    municipality: Municipality,
-    actor: Any,
-    dataset: Dataset,
-    expected_version: int | None = None,
-    **values: Any,
-) -> Dataset:
-    """Change only the fields given."""
-    return _change(
-        municipality=municipality,
-        actor=actor,
-        dataset=dataset,
-        values=dict(values),
-        expected_version=expected_version,
-        action="catalog.dataset.patch",
-    )
+class _MetadataChange(Protocol):
+    def __call__(
+        self, *, municipality: Municipality, actor: Any, dataset: Dataset, **values: Any
+    ) -> Dataset: ...
+
+
+def _metadata_change(verb: str, defaults: dict[str, Any], doc: str) -> _MetadataChange:
+    """The service that changes a dataset's metadata, recorded as ``catalog.dataset.<verb>``:
+    the fields not given take ``defaults``."""
+
+    @action(f"catalog.dataset.{verb}", perm="catalog.change_dataset", on="dataset")
+    def change(
+        *,
+        municipality: Municipality,
+        actor: Any,
+        dataset: Dataset,
+        expected_version: int | None = None,
+        **values: Any,
+    ) -> Outcome[Dataset]:
+        values = {**defaults, **values}
+        unknown = set(values) - {*DATASET_DEFAULTS, "name", "title_ja", "organization", "state"}
+        if unknown:
+            raise TypeError(f"unknown dataset fields: {sorted(unknown)}")
+        current = _locked(dataset, expected_version)
+        before = _dataset_fields(current)
+        if "state" in values:
+            _check_state_change(actor, current, values["state"])
+            current.state = values.pop("state")
+        current.version += 1
+        _save_dataset(current, values)
+        if current.standard_dataset != before["standard_dataset"]:
+            # Checked against another standard now: check the tables again.
+            for resource in current.resources.all():
+                if resource.is_tabular:
+                    _queue_validation(resource, _schema_for(resource))
+        if DatasetState.PUBLISHED in (before["state"], current.state):
+            _republish_list(municipality)
+        return Changed(current, before=before, after=_dataset_fields(current))
+
+    return _dataset_service(change, verb, doc)
+
+
+dataset_update = _metadata_change(
+    "update",
+    DATASET_DEFAULTS,
+    "Replace the dataset's metadata: optional fields not given return to their defaults. "
+    "Resources are kept. ``expected_version`` (when given) must be the current version.",
+)
+dataset_patch = _metadata_change("patch", {}, "Change only the fields given.")
 
 
 def _republish_list(municipality: Municipality) -> None:
@@ -419,6 +372,7 @@ class _ListRefresh:
         open_data_list_refresh(municipality=self.municipality, actor=None)
 
 
+# Plain: the system's rewrite after a commit; resource_create and resource_update check and record.
 @transaction.atomic
 def open_data_list_refresh(*, municipality: Municipality, actor: Any) -> bytes:
     """Regenerate the オープンデータ一覧 (``<code>_open_data_list.csv``) from what is published.
@@ -448,96 +402,62 @@ def open_data_list_refresh(*, municipality: Municipality, actor: Any) -> bytes:
     return content
 
 
-def _set_state(
-    *, municipality: Municipality, actor: Any, dataset: Dataset, state: str, verb: str
-) -> Dataset:
-    require(actor, "catalog.publish_dataset", dataset)
-    require_same_tenant(municipality, dataset)
-    current = _locked(dataset, None)
-    before = current.state
-    current.state = state
-    current.version += 1
-    current.save(update_fields=["state", "version", "modified"])
-    SearchGeneration.bump()
-    record(
-        actor=actor,
-        municipality=municipality,
-        action=f"catalog.dataset.{verb}",
-        target=current,
-        before={"state": before},
-        after={"state": current.state},
-    )
-    _republish_list(municipality)
-    return current
+class _StateChange(Protocol):
+    def __call__(self, *, municipality: Municipality, actor: Any, dataset: Dataset) -> Dataset: ...
 
 
-@transaction.atomic
-def dataset_publish(*, municipality: Municipality, actor: Any, dataset: Dataset) -> Dataset:
-    """Make the dataset visible to everyone."""
-    return _set_state(
-        municipality=municipality,
-        actor=actor,
-        dataset=dataset,
-        state=DatasetState.PUBLISHED,
-        verb="publish",
-    )
+def _state_change(state: str, verb: str, doc: str) -> _StateChange:
+    """The service that moves a dataset to ``state``, recorded as ``catalog.dataset.<verb>``."""
+
+    @action(f"catalog.dataset.{verb}", perm="catalog.publish_dataset", on="dataset")
+    def change(*, municipality: Municipality, actor: Any, dataset: Dataset) -> Outcome[Dataset]:
+        current = _locked(dataset, None)
+        before = current.state
+        current.state = state
+        current.version += 1
+        current.save(update_fields=["state", "version", "modified"])
+        SearchGeneration.bump()
+        _republish_list(municipality)
+        return Changed(current, before={"state": before}, after={"state": current.state})
+
+    return _dataset_service(change, verb, doc)
 
 
-@transaction.atomic
-def dataset_make_private(*, municipality: Municipality, actor: Any, dataset: Dataset) -> Dataset:
-    """Hide the dataset from the public; the municipality's staff still see it."""
-    return _set_state(
-        municipality=municipality,
-        actor=actor,
-        dataset=dataset,
-        state=DatasetState.PRIVATE,
-        verb="make_private",
-    )
+dataset_publish = _state_change(
+    DatasetState.PUBLISHED, "publish", "Make the dataset visible to everyone."
+)
+dataset_make_private = _state_change(
+    DatasetState.PRIVATE,
+    "make_private",
+    "Hide the dataset from the public; the municipality's staff still see it.",
+)
+dataset_withdraw = _state_change(
+    DatasetState.WITHDRAWN,
+    "withdraw",
+    "Take a published dataset down (公開停止); it stays in the staff's catalog.",
+)
 
 
-@transaction.atomic
-def dataset_withdraw(*, municipality: Municipality, actor: Any, dataset: Dataset) -> Dataset:
-    """Take a published dataset down (公開停止); it stays in the staff's catalog."""
-    return _set_state(
-        municipality=municipality,
-        actor=actor,
-        dataset=dataset,
-        state=DatasetState.WITHDRAWN,
-        verb="withdraw",
-    )
+def _delete_on_commit(files: Iterable[FieldFile | None]) -> None:
+    """Remove stored files once the rows that named them are gone for good."""
+    for stored in files:
+        if stored:
+            transaction.on_commit(partial(stored.storage.delete, str(stored.name)))
 
 
-@transaction.atomic
-def dataset_delete(*, municipality: Municipality, actor: Any, dataset: Dataset) -> None:
+@action("catalog.dataset.delete", perm="catalog.delete_dataset", on="dataset")
+def dataset_delete(*, municipality: Municipality, actor: Any, dataset: Dataset) -> Outcome[None]:
     """Delete the dataset, its resources and their files. The audit log keeps its history."""
-    require(actor, "catalog.delete_dataset", dataset)
-    require_same_tenant(municipality, dataset)
     before = _dataset_fields(dataset)
-    files = [f for r in dataset.resources.all() for f in (r.file, r.repair_log) if f]
-    files += [
-        rev.file
-        for rev in ResourceRevision.all_tenants.filter(resource__dataset=dataset)
-        if rev.file
-    ]
-    record(
-        actor=actor,
-        municipality=municipality,
-        action="catalog.dataset.delete",
-        target=dataset,
-        before=before,
-    )
+    files = [f for r in dataset.resources.all() for f in (r.file, r.repair_log)]
+    files += [rev.file for rev in ResourceRevision.all_tenants.filter(resource__dataset=dataset)]
     was_public = dataset.state == DatasetState.PUBLISHED
-    dataset.delete()
+    gone = deleted(dataset)
     SearchGeneration.bump()
     if was_public:
         _republish_list(municipality)
-    names = [(f.storage, f.name) for f in files]
-
-    def delete_files() -> None:
-        for storage, name in names:
-            storage.delete(name)
-
-    transaction.on_commit(delete_files)
+    _delete_on_commit(files)
+    return Changed(None, target=gone, before=before)
 
 
 # --------------------------------------------------------------------------------------------
@@ -610,7 +530,33 @@ def _resource_values(resource: Resource, values: dict[str, Any]) -> None:
         resource.format = _guess_format(resource.url.split("?", 1)[0].rsplit("/", 1)[-1])
 
 
-@transaction.atomic
+def _store(resource: Resource, values: dict[str, Any], upload: UploadedFile | None) -> None:
+    """Set a new or changed resource's fields and its file or link, check and save it, and
+    queue the check of a new file."""
+    _resource_values(resource, values)
+    if upload is not None:
+        _apply_upload(resource, upload)
+    elif values.get("url"):  # a link in place of the file
+        resource.file = None  # type: ignore[assignment]
+        resource.size = None
+    if upload is not None or resource.url:  # new content: unscored until it is checked
+        resource.quality_score = None
+        resource.stars = None
+    if not resource.url and not resource.file:
+        raise Invalid(fields={"url": [_("Give a URL or upload a file.")]}, code="no_url")
+    full_clean(
+        resource,
+        exclude=["municipality", "dataset", "file"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
+    resource.save()
+    _touch(resource.dataset)
+    if upload is not None and resource.is_checkable:
+        _queue_validation(resource, _schema_for(resource))
+
+
+@action("catalog.resource.create", perm="catalog.add_resource", on="dataset")
 def resource_create(
     *,
     municipality: Municipality,
@@ -618,40 +564,20 @@ def resource_create(
     dataset: Dataset,
     upload: UploadedFile | None = None,
     **values: Any,
-) -> Resource:
+) -> Outcome[Resource]:
     """Add a file (``upload``) or a link (``url``) to a dataset."""
-    require(actor, "catalog.add_resource", dataset)
-    require_same_tenant(municipality, dataset)
     resource = Resource(municipality=municipality, dataset=dataset)
-    _resource_values(resource, values)
     if "position" not in values:
         resource.position = dataset.resources.count()
-    if upload is not None:
-        _apply_upload(resource, upload)
-    if not resource.url and not resource.file:
-        raise Invalid(fields={"url": [_("Give a URL or upload a file.")]}, code="no_url")
-    full_clean(
+    _store(resource, values, upload)
+    return Changed(
         resource,
-        exclude=["municipality", "dataset", "file"],
-        validate_unique=False,
-        validate_constraints=False,
-    )
-    resource.save()
-    _touch(dataset)
-    record(
-        actor=actor,
-        municipality=municipality,
-        action="catalog.resource.create",
-        target=resource,
         after={"dataset": dataset.name, **resource.as_audit()},
         extra={"dataset_id": str(dataset.pk)},
     )
-    if upload is not None and resource.is_checkable:
-        _queue_validation(resource, _schema_for(resource))
-    return resource
 
 
-@transaction.atomic
+@action("catalog.resource.update", perm="catalog.change_resource", on="resource")
 def resource_update(
     *,
     municipality: Municipality,
@@ -659,72 +585,33 @@ def resource_update(
     resource: Resource,
     upload: UploadedFile | None = None,
     **values: Any,
-) -> Resource:
+) -> Outcome[Resource]:
     """Change a resource's fields given; a new ``upload`` replaces its file or link."""
-    require(actor, "catalog.change_resource", resource)
-    require_same_tenant(municipality, resource)
     before = resource.as_audit()
     old_file = resource.file.name if resource.file else ""
-    _resource_values(resource, values)
-    if upload is not None:
-        _apply_upload(resource, upload)
-    elif values.get("url"):
-        resource.file = None  # type: ignore[assignment]
-        resource.size = None
-    if not resource.url and not resource.file:
-        raise Invalid(fields={"url": [_("Give a URL or upload a file.")]}, code="no_url")
-    full_clean(
-        resource,
-        exclude=["municipality", "dataset", "file"],
-        validate_unique=False,
-        validate_constraints=False,
-    )
-    resource.save()
+    _store(resource, values, upload)
     if old_file and old_file != (resource.file.name if resource.file else ""):
-        storage = resource.file.storage
-        transaction.on_commit(lambda: storage.delete(old_file))
-    if upload is not None or resource.url:
-        resource.quality_score = None
-        resource.stars = None
-        resource.save(update_fields=["quality_score", "stars"])
-    _touch(resource.dataset)
-    record(
-        actor=actor,
-        municipality=municipality,
-        action="catalog.resource.update",
-        target=resource,
+        transaction.on_commit(partial(resource.file.storage.delete, old_file))
+    return Changed(
+        resource,
         before=before,
         after=resource.as_audit(),
         extra={"dataset_id": str(resource.dataset_id)},
     )
-    if upload is not None and resource.is_checkable:
-        _queue_validation(resource, _schema_for(resource))
-    return resource
 
 
-@transaction.atomic
-def resource_delete(*, municipality: Municipality, actor: Any, resource: Resource) -> None:
+@action("catalog.resource.delete", perm="catalog.delete_resource", on="resource")
+def resource_delete(*, municipality: Municipality, actor: Any, resource: Resource) -> Outcome[None]:
     """Remove a resource and its file."""
-    require(actor, "catalog.delete_resource", resource)
-    require_same_tenant(municipality, resource)
     dataset = resource.dataset
-    record(
-        actor=actor,
-        municipality=municipality,
-        action="catalog.resource.delete",
-        target=resource,
-        before={"dataset": dataset.name, **resource.as_audit()},
-        extra={"dataset_id": str(dataset.pk)},
-    )
-    f = resource.file
-    log = resource.repair_log
-    earlier = [rev.file for rev in resource.revisions.all() if rev.file]
-    checks = [v.findings_file for v in resource.validations.all() if v.findings_file]
-    resource.delete()
-    for stored in (f, log, *earlier, *checks):
-        if stored:
-            transaction.on_commit(partial(stored.storage.delete, stored.name))
+    before = {"dataset": dataset.name, **resource.as_audit()}
+    files = [resource.file, resource.repair_log]
+    files += [rev.file for rev in resource.revisions.all()]
+    files += [v.findings_file for v in resource.validations.all()]
+    gone = deleted(resource)
+    _delete_on_commit(files)
     _touch(dataset)
+    return Changed(None, target=gone, before=before, extra={"dataset_id": str(dataset.pk)})
 
 
 # --------------------------------------------------------------------------------------------
@@ -778,28 +665,23 @@ def _schema_for(resource: Resource) -> str:
     return resource.dataset.standard_dataset or "auto"
 
 
-@transaction.atomic
+@action("catalog.resource.validate", perm="catalog.change_resource", on="resource")
 def resource_validate(
     *, municipality: Municipality, actor: Any, resource: Resource, schema: str = ""
-) -> Validation:
+) -> Outcome[Validation]:
     """Queue a check of the resource's file (against the dataset's standard data set, or the
     one its header matches)."""
-    require(actor, "catalog.change_resource", resource)
-    require_same_tenant(municipality, resource)
     if not resource.is_checkable:
         raise Invalid(
             _("Only CSV, TSV, Excel (.xlsx) and GeoJSON files can be checked."),
             code="not_tabular",
         )
     validation = _queue_validation(resource, schema or _schema_for(resource))
-    record(
-        actor=actor,
-        municipality=municipality,
-        action="catalog.resource.validate",
+    return Changed(
+        validation,
         target=resource,
         extra={"dataset_id": str(resource.dataset_id), "validation": str(validation.pk)},
     )
-    return validation
 
 
 def _source_of(resource: Resource) -> Any:
@@ -821,6 +703,7 @@ def _not_a_standard_is_fine(report: Any) -> None:
         report.add(Issue(issue.code, "warning", issue.row, issue.column, issue.value, issue.params))
 
 
+# Plain: the task worker's, in several transactions (progress, then the result).
 def validation_run(*, actor: Any = None, validation_id: str) -> Validation:
     """Run a queued check (called by the task worker). Progress is written as it goes; the
     result, the file's quality score and the dataset's are saved in one transaction."""
@@ -941,6 +824,7 @@ def validation_run(*, actor: Any = None, validation_id: str) -> Validation:
     return validation
 
 
+# Plain: the task worker's, on a check that is gone or done it records nothing.
 def validation_fail(*, actor: Any = None, validation_id: str, reason: str) -> Validation | None:
     """Mark a check that could not finish as failed, with the reason (a
     ``ValidationFailure`` code): called by the task worker when the check's task failed for
@@ -1018,8 +902,10 @@ def _corrected_name(resource: Resource) -> str:
     return stem
 
 
-@transaction.atomic
-def resource_repair(*, municipality: Municipality, actor: Any, resource: Resource) -> Resource:
+@action("catalog.resource.repair", perm="catalog.add_resource", on="resource.dataset")
+def resource_repair(
+    *, municipality: Municipality, actor: Any, resource: Resource
+) -> Outcome[Resource]:
     """Make a corrected copy of a tabular file (UTF-8 CSV, fixed only where it is certain) as a
     new resource of the same dataset, with its change log. The original is kept as it is."""
     from kanmin.standards.messages import render
@@ -1027,8 +913,6 @@ def resource_repair(*, municipality: Municipality, actor: Any, resource: Resourc
     from kanmin.standards.repair import repair
     from kanmin.standards.schemas import SchemaError
 
-    require(actor, "catalog.add_resource", resource.dataset)
-    require_same_tenant(municipality, resource)
     if not resource.is_tabular:
         raise Invalid(
             _("Only CSV, TSV and Excel (.xlsx) files can be corrected."), code="not_tabular"
@@ -1072,22 +956,16 @@ def resource_repair(*, municipality: Municipality, actor: Any, resource: Resourc
         )
     copy.save()
     _touch(resource.dataset)
-    record(
-        actor=actor,
-        municipality=municipality,
-        action="catalog.resource.repair",
-        target=copy,
+    _queue_validation(copy, _schema_for(copy))
+    return Changed(
+        copy,
         after={"dataset": resource.dataset.name, **copy.as_audit(), "changes": len(result.changes)},
         extra={"dataset_id": str(resource.dataset_id), "repaired_from": str(resource.pk)},
     )
-    _queue_validation(copy, _schema_for(copy))
-    return copy
 
 
-def _corrected_copy(municipality: Municipality, actor: Any, copy: Resource) -> Resource:
+def _corrected_copy(actor: Any, copy: Resource) -> Resource:
     """The original of a corrected copy, locked; refuses anything else."""
-    require(actor, "catalog.change_resource", copy)
-    require_same_tenant(municipality, copy)
     if copy.repaired_from_id is None:
         raise Invalid(
             _("%(name)s is not a corrected copy of another file.") % {"name": copy},
@@ -1098,15 +976,15 @@ def _corrected_copy(municipality: Municipality, actor: Any, copy: Resource) -> R
     return original
 
 
-@transaction.atomic
+@action("catalog.resource.replace_with_copy", perm="catalog.change_resource", on="copy")
 def resource_replace_with_copy(
     *, municipality: Municipality, actor: Any, copy: Resource
-) -> Resource:
+) -> Outcome[Resource]:
     """Put a corrected copy in its original's place: the original resource (its address,
     name and position) now serves the corrected file and its change log; the file as it was
     uploaded is kept in the resource's history (staff only); the copy itself goes away.
     Returns the original resource."""
-    original = _corrected_copy(municipality, actor, copy)
+    original = _corrected_copy(actor, copy)
     if not copy.file:
         raise Invalid(_("The corrected copy has no file."), code="no_file")
     before = original.as_audit()
@@ -1148,11 +1026,8 @@ def resource_replace_with_copy(
     Resource.all_tenants.filter(pk=copy.pk).delete()
     transaction.on_commit(partial(storage.delete, old_copy_file))
     _touch(dataset)
-    record(
-        actor=actor,
-        municipality=municipality,
-        action="catalog.resource.replace_with_copy",
-        target=original,
+    return Changed(
+        original,
         before=before,
         after=original.as_audit(),
         extra={
@@ -1162,23 +1037,19 @@ def resource_replace_with_copy(
             "changes": original.repair_changes,
         },
     )
-    return original
 
 
-@transaction.atomic
-def resource_keep_both(*, municipality: Municipality, actor: Any, copy: Resource) -> Resource:
+@action("catalog.resource.keep_both", perm="catalog.change_resource", on="copy")
+def resource_keep_both(
+    *, municipality: Municipality, actor: Any, copy: Resource
+) -> Outcome[Resource]:
     """Keep a corrected copy beside its original (both public); the page stops asking."""
-    _corrected_copy(municipality, actor, copy)
+    _corrected_copy(actor, copy)
     copy.kept_with_original = True
     copy.save(update_fields=["kept_with_original", "modified"])
-    record(
-        actor=actor,
-        municipality=municipality,
-        action="catalog.resource.keep_both",
-        target=copy,
-        extra={"dataset_id": str(copy.dataset_id), "original": str(copy.repaired_from_id)},
+    return Changed(
+        copy, extra={"dataset_id": str(copy.dataset_id), "original": str(copy.repaired_from_id)}
     )
-    return copy
 
 
 # --------------------------------------------------------------------------------------------
@@ -1186,6 +1057,7 @@ def resource_keep_both(*, municipality: Municipality, actor: Any, copy: Resource
 # --------------------------------------------------------------------------------------------
 
 
+# Plain: a counter, not a change anyone made (see below).
 def hit_count(
     *,
     municipality: Municipality,

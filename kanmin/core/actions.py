@@ -12,14 +12,19 @@ Every service that staff call is written as::
 
 The wrapper runs the whole call in one transaction and, in this order:
 
-1. refuses, as not found, any keyword argument that is a row of another municipality (a row
-   with a ``municipality_id`` that is not ``municipality``'s);
-2. checks ``perm`` for ``actor`` on the row named by ``on`` (on the municipality when ``on`` is
-   not given): ``actor`` None is the system itself and may do anything;
+1. refuses, as not found, any keyword argument that is a row (or a list of rows) of another
+   municipality: a row with a ``municipality_id`` that is not ``municipality``'s (with
+   ``municipality`` None, a row of any municipality);
+2. checks ``perm`` for ``actor`` on the row named by ``on`` (a keyword argument, or a dotted
+   path from one such as ``"resource.dataset"``; on the municipality when ``on`` is not given):
+   ``actor`` None is the system itself and may do anything;
 3. runs the function;
 4. writes one audit entry named ``name`` for the row the function returned. The function may
    return ``Changed(row, before=..., after=..., extra=..., action=...)`` to give the entry its
    details (or another name), or ``Unchanged(row)`` when nothing changed and nothing is recorded.
+   ``Changed(..., target=...)`` names another row in the entry than the one returned (a delete
+   returns ``Changed(None, target=deleted(row), ...)``), and ``Changed(..., municipality=...)``
+   files it under another municipality than the call's (the one a service has just created).
 
 The caller always gets the row back. Code that must check more than one permission, or one
 chosen at run time, passes ``perm=None`` and calls ``kanmin.core.permissions.require`` itself.
@@ -27,18 +32,21 @@ chosen at run time, passes ``perm=None`` and calls ``kanmin.core.permissions.req
 
 from __future__ import annotations
 
+import copy
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, ParamSpec, TypeAlias, TypeVar, cast
 
 from django.db import models, transaction
 
 from kanmin.core import auditing
-from kanmin.core.permissions import require, require_same_tenant
+from kanmin.core.errors import NotFound
+from kanmin.core.permissions import require
 
 P = ParamSpec("P")
 R = TypeVar("R")
+M = TypeVar("M", bound=models.Model)
 
 
 @dataclass(frozen=True)
@@ -50,6 +58,8 @@ class Changed(Generic[R]):
     after: Mapping[str, Any] | None = None
     extra: Mapping[str, Any] | None = None
     action: str | None = None
+    target: models.Model | None = None
+    municipality: Any = None
 
 
 @dataclass(frozen=True)
@@ -59,17 +69,32 @@ class Unchanged(Generic[R]):
     row: R
 
 
-def _rows(kwargs: Mapping[str, Any]) -> list[models.Model]:
-    return [
-        value
-        for key, value in kwargs.items()
-        if key not in ("municipality", "actor")
-        and isinstance(value, models.Model)
-        and hasattr(value, "municipality_id")
-    ]
-
-
 Outcome: TypeAlias = R | Changed[R] | Unchanged[R]
+
+
+def deleted(row: M) -> M:
+    """Delete ``row``; return a copy that keeps its key, for the audit entry (Django clears
+    the key of the row it deleted)."""
+    kept = copy.copy(row)
+    row.delete()
+    return kept
+
+
+def _rows(kwargs: Mapping[str, Any]) -> Iterator[Any]:
+    """The tenant's rows among the keyword arguments."""
+    for key, value in kwargs.items():
+        if key in ("municipality", "actor"):
+            continue
+        for item in value if isinstance(value, list | tuple) else (value,):
+            if isinstance(item, models.Model) and hasattr(item, "municipality_id"):
+                yield item
+
+
+def _permission_target(kwargs: Mapping[str, Any], on: str | None) -> Any:
+    if on is None:
+        return kwargs.get("municipality")
+    first, *rest = on.split(".")
+    return functools.reduce(getattr, rest, kwargs.get(first))
 
 
 def action(
@@ -83,32 +108,29 @@ def action(
             municipality = kwargs.get("municipality")
             actor = kwargs.get("actor")
             with transaction.atomic():
-                if municipality is not None:
-                    require_same_tenant(municipality, *_rows(kwargs))
+                if "municipality" in kwargs:
+                    tenant = getattr(municipality, "pk", None)
+                    if any(row.municipality_id != tenant for row in _rows(kwargs)):
+                        raise NotFound()
                 if perm is not None:
-                    target = kwargs.get(on) if on is not None else municipality
-                    require(actor, perm, cast(Any, target))
+                    require(actor, perm, _permission_target(kwargs, on))
                 result = func(*args, **kwargs)
                 if isinstance(result, Unchanged):
-                    return result.row
-                if isinstance(result, Changed):
-                    auditing.record(
-                        actor=actor,
-                        municipality=municipality,
-                        action=result.action or name,
-                        target=result.row if isinstance(result.row, models.Model) else None,
-                        before=result.before,
-                        after=result.after,
-                        extra=result.extra,
-                    )
-                    return result.row
+                    return cast(R, result.row)
+                change = result if isinstance(result, Changed) else Changed(result)
+                target = change.target if change.target is not None else change.row
                 auditing.record(
                     actor=actor,
-                    municipality=municipality,
-                    action=name,
-                    target=result if isinstance(result, models.Model) else None,
+                    municipality=(
+                        change.municipality if change.municipality is not None else municipality
+                    ),
+                    action=change.action or name,
+                    target=target if isinstance(target, models.Model) else None,
+                    before=change.before,
+                    after=change.after,
+                    extra=change.extra,
                 )
-                return result
+                return cast(R, change.row)
 
         run.audit_action = name  # type: ignore[attr-defined]
         return run

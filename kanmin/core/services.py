@@ -1,4 +1,4 @@
-"""Writes to municipalities and departments. Each writes its audit entry in its transaction."""
+"""Writes to municipalities and departments, each in the one shape of kanmin.core.actions."""
 
 from __future__ import annotations
 
@@ -7,14 +7,13 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from kanmin.core import auditing
+from kanmin.core.actions import Changed, Outcome, action, deleted
 from kanmin.core.errors import Conflict, Invalid, full_clean
 from kanmin.core.lg_code import LgCodeError, validate_lg_code
 from kanmin.core.models import Department, Municipality, localized_message
-from kanmin.core.permissions import require
 
 
-@transaction.atomic
+@action("core.municipality.create", perm="core.add_municipality")
 def municipality_create(
     *,
     actor: Any,
@@ -23,10 +22,9 @@ def municipality_create(
     name_kana: str = "",
     name_en: str = "",
     area: tuple[float, float, float, float] | None = None,
-) -> Municipality:
+) -> Outcome[Municipality]:
     """Register a municipality (tenant). Only platform admins, or the system, may do this.
     ``area``: (south, west, north, east), a box around it for the check of coordinates."""
-    require(actor, "core.add_municipality", None)
     try:
         code = validate_lg_code(lg_code)
     except LgCodeError as exc:
@@ -54,14 +52,9 @@ def municipality_create(
         ) = area
     full_clean(municipality)
     municipality.save()
-    auditing.record(
-        actor=actor,
-        municipality=municipality,
-        action="core.municipality.create",
-        target=municipality,
-        after=_municipality_fields(municipality),
+    return Changed(
+        municipality, municipality=municipality, after=_municipality_fields(municipality)
     )
-    return municipality
 
 
 def _municipality_fields(m: Municipality) -> dict[str, Any]:
@@ -85,7 +78,7 @@ def _department_fields(d: Department) -> dict[str, Any]:
     }
 
 
-@transaction.atomic
+@action("core.department.create", perm="core.add_department")
 def department_create(
     *,
     municipality: Municipality,
@@ -95,12 +88,7 @@ def department_create(
     name_en: str = "",
     parent: Department | None = None,
     sort_order: int = 0,
-) -> Department:
-    require(actor, "core.add_department", municipality)
-    if parent is not None and parent.municipality_id != municipality.pk:
-        raise Invalid(
-            fields={"parent": [_("The parent department belongs to another municipality.")]}
-        )
+) -> Outcome[Department]:
     department = Department(
         municipality=municipality,
         code=code,
@@ -119,17 +107,10 @@ def department_create(
             code="duplicate",
             fields={"code": [_("This code is already used.")]},
         ) from None
-    auditing.record(
-        actor=actor,
-        municipality=municipality,
-        action="core.department.create",
-        target=department,
-        after=_department_fields(department),
-    )
-    return department
+    return Changed(department, after=_department_fields(department))
 
 
-@transaction.atomic
+@action("core.department.update", perm="core.change_department", on="department")
 def department_update(
     *,
     municipality: Municipality,
@@ -138,10 +119,7 @@ def department_update(
     name_ja: str | None = None,
     name_en: str | None = None,
     sort_order: int | None = None,
-) -> Department:
-    if department.municipality_id != municipality.pk:
-        raise Invalid(_("This department belongs to another municipality."), code="tenant")
-    require(actor, "core.change_department", department)
+) -> Outcome[Department]:
     before = _department_fields(Department.all_tenants.get(pk=department.pk))
     if name_ja is not None:
         department.name_ja = name_ja.strip()
@@ -151,27 +129,12 @@ def department_update(
         department.sort_order = sort_order
     full_clean(department, exclude=["municipality"])
     department.save()
-    auditing.record(
-        actor=actor,
-        municipality=municipality,
-        action="core.department.update",
-        target=department,
-        before=before,
-        after=_department_fields(department),
-    )
-    return department
+    return Changed(department, before=before, after=_department_fields(department))
 
 
-@transaction.atomic
-def department_delete(*, municipality: Municipality, actor: Any, department: Department) -> None:
-    if department.municipality_id != municipality.pk:
-        raise Invalid(_("This department belongs to another municipality."), code="tenant")
-    require(actor, "core.delete_department", department)
-    auditing.record(
-        actor=actor,
-        municipality=municipality,
-        action="core.department.delete",
-        target=department,
-        before=_department_fields(department),
-    )
-    department.delete()
+@action("core.department.delete", perm="core.delete_department", on="department")
+def department_delete(
+    *, municipality: Municipality, actor: Any, department: Department
+) -> Outcome[None]:
+    before = _department_fields(department)
+    return Changed(None, target=deleted(department), before=before)

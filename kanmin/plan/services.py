@@ -1,5 +1,5 @@
-"""Writes to the plan. Each runs in one transaction, checks its permission and writes its
-audit entry; a KPI value is never overwritten (a correction is a new version)."""
+"""Writes to the plan, each in the one shape of kanmin.core.actions; a KPI value is never
+overwritten (a correction is a new version)."""
 
 from __future__ import annotations
 
@@ -11,13 +11,11 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kanmin.audit.services import record
 from kanmin.core import metrics
-from kanmin.core.actions import Outcome, Unchanged, action
+from kanmin.core.actions import Changed, Outcome, Unchanged, action
 from kanmin.core.errors import Conflict, Invalid, PermissionDenied
 from kanmin.core.fiscal_year import FiscalYear
 from kanmin.core.models import Department, Municipality
-from kanmin.core.permissions import require, require_same_tenant
 from kanmin.plan import rules, selectors
 from kanmin.plan.models import (
     GlossaryTerm,
@@ -48,11 +46,10 @@ def _en(entry: dict[str, Any], key: str) -> str:
     return str(entry.get(f"{key}_en", ""))
 
 
-@transaction.atomic
-def plan_load(*, municipality: Municipality, actor: Any, data: dict[str, Any]) -> Plan:
+@action("plan.plan.load", perm="plan.add_plan")
+def plan_load(*, municipality: Municipality, actor: Any, data: dict[str, Any]) -> Outcome[Plan]:
     """Create a municipality's plan from the data file's shape or an export's (policies,
     measures, KPIs, glossary). Refuses when the municipality already has a plan."""
-    require(actor, "plan.add_plan", municipality)
     if Plan.objects.for_municipality(municipality).exists():
         raise Conflict(_("This municipality already has a plan."), code="plan_exists")
     first_year = data.get("first_fiscal_year") or FiscalYear.of(timezone.localdate()).year
@@ -120,11 +117,8 @@ def plan_load(*, municipality: Municipality, actor: Any, data: dict[str, Any]) -
             reading=g.get("reading", ""),
             definition_ja=_ja(g, "definition"),
         )
-    record(
-        actor=actor,
-        municipality=municipality,
-        action="plan.plan.load",
-        target=plan,
+    return Changed(
+        plan,
         after={
             "policies": len(policies),
             "measures": len(data["measures"]),
@@ -132,9 +126,9 @@ def plan_load(*, municipality: Municipality, actor: Any, data: dict[str, Any]) -
             "glossary": len(data.get("glossary", [])),
         },
     )
-    return plan
 
 
+# Plain: ``source`` is another municipality's plan; plan_load checks and records.
 @transaction.atomic
 def plan_copy(*, municipality: Municipality, actor: Any, source: Plan) -> Plan:
     """Start a municipality's own plan as a copy of another's structure (no figures)."""
@@ -145,17 +139,26 @@ def plan_copy(*, municipality: Municipality, actor: Any, source: Plan) -> Plan:
 
 def _measure_fields(m: Measure) -> dict[str, Any]:
     return {
-        "number": m.number,
-        "title_ja": m.title_ja,
-        "title_en": m.title_en,
-        "content_ja": m.content_ja,
+        **{name: getattr(m, name) for name in ("number", "title_ja", "title_en", "content_ja")},
         "policy": m.policy.number,
         "departments": sorted(d.code for d in m.departments.all()) if m.pk else [],
         "retired": m.retired_at is not None,
     }
 
 
-@transaction.atomic
+def _number_free(plan: Plan, number: str, measure: Measure | None = None) -> None:
+    """Refuse a number that a live measure of the plan (other than ``measure``) has."""
+    clash = plan.measures.filter(number=number, retired_at__isnull=True)
+    if measure is not None:
+        clash = clash.exclude(pk=measure.pk)
+    if clash.exists():
+        raise Conflict(
+            _("A measure numbered %(number)s already exists.") % {"number": number},
+            fields={"number": [_("This number is already used.")]},
+        )
+
+
+@action("plan.measure.create", perm="plan.add_measure")
 def measure_create(
     *,
     municipality: Municipality,
@@ -167,15 +170,9 @@ def measure_create(
     title_en: str = "",
     content_ja: str = "",
     departments: list[Department] | None = None,
-) -> Measure:
-    require_same_tenant(municipality, plan, policy, *(departments or []))
-    require(actor, "plan.add_measure", municipality)
+) -> Outcome[Measure]:
     number = number.strip()
-    if plan.measures.filter(number=number, retired_at__isnull=True).exists():
-        raise Conflict(
-            _("A measure numbered %(number)s already exists.") % {"number": number},
-            fields={"number": [_("This number is already used.")]},
-        )
+    _number_free(plan, number)
     order = (plan.measures.aggregate(m=Max("sort_order"))["m"] or 0) + 1
     measure = Measure.objects.create(
         municipality=municipality,
@@ -189,17 +186,10 @@ def measure_create(
     )
     if departments:
         measure.departments.set(departments)
-    record(
-        actor=actor,
-        municipality=municipality,
-        action="plan.measure.create",
-        target=measure,
-        after=_measure_fields(measure),
-    )
-    return measure
+    return Changed(measure, after=_measure_fields(measure))
 
 
-@transaction.atomic
+@action("plan.measure.update", perm="plan.change_measure", on="measure")
 def measure_update(
     *,
     municipality: Municipality,
@@ -210,19 +200,12 @@ def measure_update(
     title_en: str | None = None,
     content_ja: str | None = None,
     departments: list[Department] | None = None,
-) -> Measure:
+) -> Outcome[Measure]:
     """Edit or renumber a measure; the audit log keeps what it was."""
-    require_same_tenant(municipality, measure, *(departments or []))
-    require(actor, "plan.change_measure", measure)
     before = _measure_fields(measure)
     if number is not None and number.strip() != measure.number:
         number = number.strip()
-        clash = measure.plan.measures.filter(number=number, retired_at__isnull=True)
-        if clash.exclude(pk=measure.pk).exists():
-            raise Conflict(
-                _("A measure numbered %(number)s already exists.") % {"number": number},
-                fields={"number": [_("This number is already used.")]},
-            )
+        _number_free(measure.plan, number, measure)
         measure.number = number
     for field, value in (
         ("title_ja", title_ja),
@@ -236,15 +219,7 @@ def measure_update(
     measure.save()
     if departments is not None:
         measure.departments.set(departments)
-    record(
-        actor=actor,
-        municipality=municipality,
-        action="plan.measure.update",
-        target=measure,
-        before=before,
-        after=_measure_fields(measure),
-    )
-    return measure
+    return Changed(measure, before=before, after=_measure_fields(measure))
 
 
 Retirable = TypeVar("Retirable", Measure, Kpi)
@@ -263,16 +238,17 @@ def measure_retire(*, municipality: Municipality, actor: Any, measure: Measure) 
     return _retire(measure)
 
 
+# A KPI's fields that staff edit, as the audit log keeps them.
+_KPI_FIELDS = ("name_ja", "name_en", "unit", "direction", "formula", "metric")
+
+
 def _kpi_fields(k: Kpi) -> dict[str, Any]:
-    return {
-        "name_ja": k.name_ja,
-        "name_en": k.name_en,
-        "unit": k.unit,
-        "direction": k.direction,
-        "formula": k.formula,
-        "metric": k.metric,
-        "retired": k.retired_at is not None,
-    }
+    return {**{name: getattr(k, name) for name in _KPI_FIELDS}, "retired": k.retired_at is not None}
+
+
+def _check_direction(direction: str) -> None:
+    if direction not in ("higher", "lower"):
+        raise Invalid(fields={"direction": [_("Choose higher or lower.")]})
 
 
 def _check_metric(name: str) -> None:
@@ -285,7 +261,7 @@ def _check_metric(name: str) -> None:
             ) from None
 
 
-@transaction.atomic
+@action("plan.kpi.create", perm="plan.add_kpi")
 def kpi_create(
     *,
     municipality: Municipality,
@@ -297,11 +273,8 @@ def kpi_create(
     direction: str = "higher",
     formula: str = "",
     metric: str = "",
-) -> Kpi:
-    require_same_tenant(municipality, measure)
-    require(actor, "plan.add_kpi", municipality)
-    if direction not in ("higher", "lower"):
-        raise Invalid(fields={"direction": [_("Choose higher or lower.")]})
+) -> Outcome[Kpi]:
+    _check_direction(direction)
     if not name_ja.strip():
         raise Invalid(fields={"name_ja": [_("Give the KPI a name.")]})
     _check_metric(metric)
@@ -317,41 +290,22 @@ def kpi_create(
         metric=metric,
         sort_order=order,
     )
-    record(
-        actor=actor,
-        municipality=municipality,
-        action="plan.kpi.create",
-        target=kpi,
-        after=_kpi_fields(kpi),
-    )
-    return kpi
+    return Changed(kpi, after=_kpi_fields(kpi))
 
 
-@transaction.atomic
-def kpi_update(*, municipality: Municipality, actor: Any, kpi: Kpi, **changes: Any) -> Kpi:
-    require_same_tenant(municipality, kpi)
-    require(actor, "plan.change_kpi", kpi)
-    allowed = {"name_ja", "name_en", "unit", "direction", "formula", "metric"}
-    unknown = set(changes) - allowed
+@action("plan.kpi.update", perm="plan.change_kpi", on="kpi")
+def kpi_update(*, municipality: Municipality, actor: Any, kpi: Kpi, **changes: Any) -> Outcome[Kpi]:
+    unknown = set(changes) - set(_KPI_FIELDS)
     if unknown:
         raise Invalid(_("Unknown fields: %(names)s") % {"names": ", ".join(sorted(unknown))})
     if "metric" in changes:
         _check_metric(changes["metric"])
-    if changes.get("direction", "higher") not in ("higher", "lower"):
-        raise Invalid(fields={"direction": [_("Choose higher or lower.")]})
+    _check_direction(changes.get("direction", "higher"))
     before = _kpi_fields(kpi)
     for field, value in changes.items():
         setattr(kpi, field, value.strip() if isinstance(value, str) else value)
     kpi.save()
-    record(
-        actor=actor,
-        municipality=municipality,
-        action="plan.kpi.update",
-        target=kpi,
-        before=before,
-        after=_kpi_fields(kpi),
-    )
-    return kpi
+    return Changed(kpi, before=before, after=_kpi_fields(kpi))
 
 
 @action("plan.kpi.retire", perm="plan.change_kpi", on="kpi")
@@ -359,7 +313,17 @@ def kpi_retire(*, municipality: Municipality, actor: Any, kpi: Kpi) -> Outcome[K
     return _retire(kpi)
 
 
-@transaction.atomic
+def _latest(municipality: Municipality, kpi: Kpi, kind: str, fiscal_year: int) -> KpiValue | None:
+    return (
+        KpiValue.objects.for_municipality(municipality)
+        .filter(kpi=kpi, kind=kind, fiscal_year=fiscal_year)
+        .order_by("-version")
+        .first()
+    )
+
+
+# The entry is named by the kind: plan.kpi_target.record or plan.kpi_actual.record.
+@action("plan.kpi_value.record", perm="plan.add_kpivalue", on="kpi")
 def kpi_value_record(
     *,
     municipality: Municipality,
@@ -372,14 +336,12 @@ def kpi_value_record(
     evidence_url: str = "",
     evidence_file: UploadedFile | None = None,
     source: str = Source.ENTERED,
-) -> KpiValue:
+) -> Outcome[KpiValue]:
     """Record a target or an actual for a fiscal year as a new version.
 
     When the latest version already says the same (value, comment and evidence), nothing is
     written and that version is returned with ``recorded_now`` False.
     """
-    require_same_tenant(municipality, kpi)
-    require(actor, "plan.add_kpivalue", kpi)
     if kind not in ValueKind.values:
         raise Invalid(fields={"kind": [_("Choose target or actual.")]})
     if kind == ValueKind.ACTUAL and kpi.computed and source == Source.ENTERED:
@@ -399,12 +361,7 @@ def kpi_value_record(
             },
             code="fiscal_year_outside_plan",
         )
-    latest = (
-        KpiValue.objects.for_municipality(municipality)
-        .filter(kpi=kpi, kind=kind, fiscal_year=fiscal_year)
-        .order_by("-version")
-        .first()
-    )
+    latest = _latest(municipality, kpi, kind, fiscal_year)
     if (
         latest is not None
         and latest.value == number
@@ -414,7 +371,7 @@ def kpi_value_record(
     ):
         # The same figure again (a double submit, a re-sent sheet): no new version.
         latest.recorded_now = False
-        return latest
+        return Unchanged(latest)
     entry = KpiValue(
         municipality=municipality,
         kpi=kpi,
@@ -430,9 +387,8 @@ def kpi_value_record(
     if evidence_file is not None:
         entry.evidence_file.save(evidence_file.name or "evidence", evidence_file, save=False)
     entry.save()
-    record(
-        actor=actor,
-        municipality=municipality,
+    return Changed(
+        entry,
         action=f"plan.kpi_{kind}.record",
         target=kpi,
         before={"value": str(latest.value), "version": latest.version} if latest else None,
@@ -443,9 +399,9 @@ def kpi_value_record(
             "source": source,
         },
     )
-    return entry
 
 
+# Plain: the figure is the platform's; kpi_value_record checks and records a new one.
 @transaction.atomic
 def kpi_compute(
     *, municipality: Municipality, actor: Any, kpi: Kpi, fiscal_year: int
@@ -460,12 +416,7 @@ def kpi_compute(
     value = metric.compute(municipality=municipality, fiscal_year=FiscalYear(int(fiscal_year)))
     if value is None:
         return None
-    latest = (
-        KpiValue.objects.for_municipality(municipality)
-        .filter(kpi=kpi, kind=ValueKind.ACTUAL, fiscal_year=fiscal_year)
-        .order_by("-version")
-        .first()
-    )
+    latest = _latest(municipality, kpi, ValueKind.ACTUAL, fiscal_year)
     if latest is not None and latest.value == value:
         return latest
     return kpi_value_record(
@@ -480,10 +431,10 @@ def kpi_compute(
     )
 
 
-@transaction.atomic
-def review_open(*, municipality: Municipality, actor: Any, plan: Plan, fiscal_year: int) -> Review:
-    require_same_tenant(municipality, plan)
-    require(actor, "plan.add_review", municipality)
+@action("plan.review.open", perm="plan.add_review")
+def review_open(
+    *, municipality: Municipality, actor: Any, plan: Plan, fiscal_year: int
+) -> Outcome[Review]:
     if (
         Review.objects.for_municipality(municipality)
         .filter(plan=plan, fiscal_year=fiscal_year)
@@ -504,17 +455,10 @@ def review_open(*, municipality: Municipality, actor: Any, plan: Plan, fiscal_ye
             }
         )
     review = Review.objects.create(municipality=municipality, plan=plan, fiscal_year=fiscal_year)
-    record(
-        actor=actor,
-        municipality=municipality,
-        action="plan.review.open",
-        target=review,
-        after={"fiscal_year": fiscal_year},
-    )
-    return review
+    return Changed(review, after={"fiscal_year": fiscal_year})
 
 
-@transaction.atomic
+@action("plan.measure_review.set", perm="plan.add_measurereview", on="measure")
 def measure_review_set(
     *,
     municipality: Municipality,
@@ -523,14 +467,12 @@ def measure_review_set(
     measure: Measure,
     progress: str,
     comment: str = "",
-) -> MeasureReview:
+) -> Outcome[MeasureReview]:
     """A department reports the progress of one of its measures in an open review.
 
     Staff report only the measures of their own departments; whoever may close the review
     (the plan manager) may report any measure.
     """
-    require_same_tenant(municipality, review, measure)
-    require(actor, "plan.add_measurereview", measure)
     if not selectors.reports_measure(actor=actor, measure=measure, review=review):
         raise PermissionDenied(
             _("Only the departments responsible for %(number)s report its progress.")
@@ -554,29 +496,24 @@ def measure_review_set(
     entry.comment = comment.strip()
     entry.updated_by = actor if getattr(actor, "is_authenticated", False) else None
     entry.save()
-    record(
-        actor=actor,
-        municipality=municipality,
-        action="plan.measure_review.set",
+    return Changed(
+        entry,
         target=measure,
         before=before,
         after={"review": review.fiscal_year, "progress": progress, "comment": entry.comment},
     )
-    return entry
 
 
-@transaction.atomic
+@action("plan.review.close", perm="plan.change_review", on="review")
 def review_close(
     *, municipality: Municipality, actor: Any, review: Review, confirm_incomplete: bool = False
-) -> Review:
+) -> Outcome[Review]:
     """Close a review and freeze its figures: the report of a closed review never changes.
 
     While measures have no progress report or KPIs no actual for the review's fiscal year, the
     review closes only with ``confirm_incomplete=True``: the manager has been shown what is
     missing (``selectors.review_gaps``) and closes anyway.
     """
-    require_same_tenant(municipality, review)
-    require(actor, "plan.change_review", review)
     review = Review.objects.select_for_update().get(pk=review.pk)
     if review.is_closed:
         raise Conflict(_("This review is already closed."), code="closed")
@@ -601,11 +538,8 @@ def review_close(
     review.status = ReviewStatus.CLOSED
     review.closed_at = timezone.now()
     review.save()
-    record(
-        actor=actor,
-        municipality=municipality,
-        action="plan.review.close",
-        target=review,
+    return Changed(
+        review,
         after={
             "fiscal_year": review.fiscal_year,
             "kpis": len(review.snapshot.get("kpis", [])),
@@ -613,4 +547,3 @@ def review_close(
             "kpis_without_actual": [k.pk for _m, k in gaps["missing_actuals"]],
         },
     )
-    return review

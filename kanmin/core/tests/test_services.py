@@ -5,7 +5,7 @@ from django.db import connection
 
 from kanmin.audit.models import AuditEvent
 from kanmin.core import services
-from kanmin.core.errors import Conflict, Invalid
+from kanmin.core.errors import Conflict, Invalid, NotFound
 from kanmin.core.models import Municipality
 
 pytestmark = pytest.mark.django_db
@@ -69,3 +69,30 @@ def test_audit_entry_is_in_the_same_transaction(miyakonojo):
         raise RuntimeError("roll back")
     assert AuditEvent.objects.count() == before
     assert connection.in_atomic_block  # still inside the test's transaction
+
+
+def test_another_municipalitys_department_is_not_found(miyakonojo, miyazaki):
+    other = services.department_create(municipality=miyazaki, actor=None, code="o", name_ja="他")
+    with pytest.raises(NotFound):
+        services.department_update(
+            municipality=miyakonojo, actor=None, department=other, name_ja="変更"
+        )
+    with pytest.raises(NotFound):
+        services.department_delete(municipality=miyakonojo, actor=None, department=other)
+    with pytest.raises(NotFound):
+        services.department_create(
+            municipality=miyakonojo, actor=None, code="c", name_ja="子", parent=other
+        )
+    assert services.Department.all_tenants.get(pk=other.pk).name_ja == "他"
+    assert not services.Department.all_tenants.filter(code="c").exists()
+
+
+def test_department_delete_is_recorded_with_the_key_it_had(miyakonojo):
+    department = services.department_create(
+        municipality=miyakonojo, actor=None, code="d", name_ja="課"
+    )
+    pk = department.pk
+    services.department_delete(municipality=miyakonojo, actor=None, department=department)
+    event = AuditEvent.objects.get(action="core.department.delete")
+    assert event.object_id == str(pk)
+    assert event.changes["before"]["code"] == "d"

@@ -20,6 +20,18 @@ def _kpi(plan, number="Ⅰ-1", name="電子申請可能な手続数") -> Kpi:
     return selectors.measure_get(plan=plan, number=number).kpis.get(name_ja=name)
 
 
+def _record(municipality, actor, kpi, value, kind="actual", year=2024, **more) -> KpiValue:
+    return services.kpi_value_record(
+        municipality=municipality,
+        actor=actor,
+        kpi=kpi,
+        kind=kind,
+        fiscal_year=year,
+        value=value,
+        **more,
+    )
+
+
 def test_loading_the_seed_creates_the_whole_plan(plan):
     assert plan.policies.count() == 6
     assert plan.measures.count() == 33
@@ -36,49 +48,22 @@ def test_a_second_plan_for_the_same_municipality_is_refused(plan, miyakonojo, se
 def test_the_same_value_again_adds_no_version(plan, clerk, miyakonojo):
     """A double submit or a re-sent figure is no correction: no version 2 of the same number."""
     kpi = _kpi(plan)
-    first = services.kpi_value_record(
-        municipality=miyakonojo, actor=clerk, kpi=kpi, kind="actual", fiscal_year=2024, value="120"
-    )
+    first = _record(miyakonojo, clerk, kpi, "120")
     assert first.recorded_now
     for again in ("120", "１２０", "120.0"):
-        same = services.kpi_value_record(
-            municipality=miyakonojo,
-            actor=clerk,
-            kpi=kpi,
-            kind="actual",
-            fiscal_year=2024,
-            value=again,
-        )
+        same = _record(miyakonojo, clerk, kpi, again)
         assert same.pk == first.pk and same.version == 1 and not same.recorded_now
     assert KpiValue.all_tenants.filter(kpi=kpi).count() == 1
     assert AuditEvent.objects.filter(action="plan.kpi_actual.record").count() == 1
     # A new comment on the same figure is worth keeping: that is a new version.
-    noted = services.kpi_value_record(
-        municipality=miyakonojo,
-        actor=clerk,
-        kpi=kpi,
-        kind="actual",
-        fiscal_year=2024,
-        value="120",
-        comment="確定値",
-    )
+    noted = _record(miyakonojo, clerk, kpi, "120", comment="確定値")
     assert noted.version == 2 and noted.recorded_now
 
 
 def test_a_value_is_never_overwritten(plan, clerk, miyakonojo):
     kpi = _kpi(plan)
-    first = services.kpi_value_record(
-        municipality=miyakonojo, actor=clerk, kpi=kpi, kind="actual", fiscal_year=2024, value="120"
-    )
-    second = services.kpi_value_record(
-        municipality=miyakonojo,
-        actor=clerk,
-        kpi=kpi,
-        kind="actual",
-        fiscal_year=2024,
-        value="１，２５０",
-        comment="集計漏れを訂正",
-    )
+    first = _record(miyakonojo, clerk, kpi, "120")
+    second = _record(miyakonojo, clerk, kpi, "１，２５０", comment="集計漏れを訂正")
     assert (first.version, second.version) == (1, 2)
     assert KpiValue.all_tenants.get(pk=first.pk).value == Decimal(120)
     assert selectors.kpi_series(kpi=kpi)["actuals"] == {"2024": 1250}
@@ -89,14 +74,7 @@ def test_a_value_is_never_overwritten(plan, clerk, miyakonojo):
 @pytest.mark.parametrize("raw", ["abc", "12件", "", "1.2.3"])
 def test_a_non_number_is_refused_with_a_message(plan, clerk, miyakonojo, raw):
     with pytest.raises(Invalid) as caught:
-        services.kpi_value_record(
-            municipality=miyakonojo,
-            actor=clerk,
-            kpi=_kpi(plan),
-            kind="actual",
-            fiscal_year=2024,
-            value=raw,
-        )
+        _record(miyakonojo, clerk, _kpi(plan), raw)
     assert "value" in caught.value.fields
     assert not KpiValue.all_tenants.exists()
 
@@ -104,58 +82,23 @@ def test_a_non_number_is_refused_with_a_message(plan, clerk, miyakonojo, raw):
 def test_a_fiscal_year_outside_the_plan_is_refused(plan, clerk, miyakonojo):
     for kind, year in (("actual", 2019), ("actual", THIS_YEAR + 1), ("target", THIS_YEAR + 6)):
         with pytest.raises(Invalid) as caught:
-            services.kpi_value_record(
-                municipality=miyakonojo,
-                actor=clerk,
-                kpi=_kpi(plan),
-                kind=kind,
-                fiscal_year=year,
-                value=1,
-            )
+            _record(miyakonojo, clerk, _kpi(plan), 1, kind=kind, year=year)
         assert caught.value.code == "fiscal_year_outside_plan"
-    services.kpi_value_record(
-        municipality=miyakonojo,
-        actor=clerk,
-        kpi=_kpi(plan),
-        kind="target",
-        fiscal_year=THIS_YEAR + 5,
-        value=1,
-    )
+    _record(miyakonojo, clerk, _kpi(plan), 1, kind="target", year=THIS_YEAR + 5)
 
 
 def test_another_municipalitys_staff_cannot_record(plan, make_user, miyazaki, miyakonojo):
     outsider = make_user("outsider", "plan_manager", miyazaki)
     with pytest.raises(PermissionDenied):
-        services.kpi_value_record(
-            municipality=miyakonojo,
-            actor=outsider,
-            kpi=_kpi(plan),
-            kind="actual",
-            fiscal_year=2024,
-            value=1,
-        )
+        _record(miyakonojo, outsider, _kpi(plan), 1)
     with pytest.raises(NotFound):
-        services.kpi_value_record(
-            municipality=miyazaki,
-            actor=outsider,
-            kpi=_kpi(plan),
-            kind="actual",
-            fiscal_year=2024,
-            value=1,
-        )
+        _record(miyazaki, outsider, _kpi(plan), 1)
 
 
 def test_a_citizen_cannot_record(plan, make_user, miyakonojo):
     citizen = make_user("citizen", "citizen", miyakonojo)
     with pytest.raises(PermissionDenied):
-        services.kpi_value_record(
-            municipality=miyakonojo,
-            actor=citizen,
-            kpi=_kpi(plan),
-            kind="actual",
-            fiscal_year=2024,
-            value=1,
-        )
+        _record(miyakonojo, citizen, _kpi(plan), 1)
 
 
 COUNTS = {2023: 7, 2024: 11}
@@ -195,14 +138,7 @@ def test_a_computed_kpi_is_counted_for_any_past_fiscal_year(counted, manager, mi
 
 def test_a_computed_kpi_refuses_typed_actuals(counted, manager, miyakonojo):
     with pytest.raises(Invalid) as caught:
-        services.kpi_value_record(
-            municipality=miyakonojo,
-            actor=manager,
-            kpi=counted,
-            kind="actual",
-            fiscal_year=2024,
-            value=3,
-        )
+        _record(miyakonojo, manager, counted, 3)
     assert caught.value.code == "computed"
 
 
@@ -258,22 +194,8 @@ def test_a_municipality_copies_the_plan_as_a_template(plan, miyazaki, make_user)
 def _review_flow(plan, manager, clerk, miyakonojo):
     kpi = _kpi(plan)
     for year, target, actual in ((2023, 150, 162), (2024, 200, 188)):
-        services.kpi_value_record(
-            municipality=miyakonojo,
-            actor=manager,
-            kpi=kpi,
-            kind="target",
-            fiscal_year=year,
-            value=target,
-        )
-        services.kpi_value_record(
-            municipality=miyakonojo,
-            actor=clerk,
-            kpi=kpi,
-            kind="actual",
-            fiscal_year=year,
-            value=actual,
-        )
+        _record(miyakonojo, manager, kpi, target, kind="target", year=year)
+        _record(miyakonojo, clerk, kpi, actual, year=year)
     review = services.review_open(
         municipality=miyakonojo, actor=manager, plan=plan, fiscal_year=2024
     )
@@ -307,9 +229,7 @@ def test_the_annual_review_freezes_its_figures(plan, manager, clerk, miyakonojo)
     assert figures["actuals"] == {"2023": 162, "2024": 188}
 
     # A later correction is a new version; the closed review's figures stay as they were.
-    services.kpi_value_record(
-        municipality=miyakonojo, actor=clerk, kpi=kpi, kind="actual", fiscal_year=2024, value=190
-    )
+    _record(miyakonojo, clerk, kpi, 190)
     assert Review.all_tenants.get(pk=review.pk).snapshot == frozen
     with pytest.raises(Conflict):
         services.measure_review_set(
@@ -355,9 +275,7 @@ def test_closing_a_review_with_gaps_needs_an_explicit_confirmation(plan, manager
         municipality=miyakonojo, actor=manager, plan=plan, fiscal_year=2024
     )
     kpi = _kpi(plan)
-    services.kpi_value_record(
-        municipality=miyakonojo, actor=manager, kpi=kpi, kind="actual", fiscal_year=2024, value=5
-    )
+    _record(miyakonojo, manager, kpi, 5)
     measure = selectors.measure_get(plan=plan, number="Ⅰ-1")
     services.measure_review_set(
         municipality=miyakonojo, actor=manager, review=review, measure=measure, progress="done"
@@ -391,13 +309,6 @@ def test_a_complete_review_closes_without_a_confirmation(plan, manager, miyakono
             municipality=miyakonojo, actor=manager, review=review, measure=measure, progress="done"
         )
         for kpi in measure.kpis.all():
-            services.kpi_value_record(
-                municipality=miyakonojo,
-                actor=manager,
-                kpi=kpi,
-                kind="actual",
-                fiscal_year=2024,
-                value=1,
-            )
+            _record(miyakonojo, manager, kpi, 1)
     assert selectors.review_gaps(review=review)["count"] == 0
     assert services.review_close(municipality=miyakonojo, actor=manager, review=review).is_closed
