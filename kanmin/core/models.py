@@ -10,6 +10,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from kanmin.core import tenancy
+from kanmin.core.language import localized
 from kanmin.core.lg_code import LgCodeError, validate_lg_code
 
 
@@ -71,9 +72,7 @@ class Municipality(models.Model):
 
     @property
     def display_name(self) -> str:
-        if (get_language() or "ja").startswith("en") and self.name_en:
-            return self.name_en
-        return self.name_ja
+        return localized(self.name_ja, self.name_en)
 
     @property
     def area(self) -> tuple[float, float, float, float] | None:
@@ -163,9 +162,20 @@ class Department(TenantModel):
 
     @property
     def display_name(self) -> str:
-        if (get_language() or "ja").startswith("en") and self.name_en:
-            return self.name_en
-        return self.name_ja
+        return localized(self.name_ja, self.name_en)
+
+
+def department_link() -> models.ForeignKey[Any]:
+    """An optional link from a row to a department (部・課); the row stays, unlinked, when the
+    department is deleted."""
+    return models.ForeignKey(
+        Department,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("department"),
+    )
 
 
 class TaskWorker(models.Model):
