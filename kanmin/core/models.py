@@ -10,11 +10,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from kanmin.core import tenancy
+from kanmin.core.bilingual import BilingualError
 from kanmin.core.language import localized
 from kanmin.core.lg_code import LgCodeError, validate_lg_code
 
 
-def localized_message(error: Any) -> str:
+def localized_message(error: BilingualError) -> str:
     """Pick the Japanese or English message of a pure-Python error for the active language."""
     if (get_language() or "ja").startswith("en"):
         return str(error.message_en)
