@@ -82,5 +82,18 @@ def single_tenant(settings: Any) -> Iterator[None]:
     clear_url_caches()
 
 
+@pytest.fixture
+def not_found_page(client: Any) -> Callable[..., str]:
+    """not_found_page(url, **headers): the page a GET of ``url`` answers, which must be a 404."""
+
+    def get(url: str, **headers: Any) -> str:
+        response = client.get(url, **headers)
+        if response.status_code != 404:
+            pytest.fail(f"{url} answered {response.status_code}, not 404")
+        return str(response.content.decode())
+
+    return get
+
+
 def password_of(username: str) -> str:
     return f"pw-{username}-Long1"
