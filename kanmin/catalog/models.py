@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from kanmin.catalog.licenses import DEFAULT_LICENSE_ID, LICENSE_CHOICES
 from kanmin.core.jp_text import search_key
 from kanmin.core.language import localized
-from kanmin.core.models import TenantModel, department_link
+from kanmin.core.models import TenantModel, optional_link
 
 NAME_PATTERN = r"^[a-z0-9_-]{2,100}$"
 name_validator = RegexValidator(
@@ -63,7 +63,7 @@ class CkanGroup(NamedInCatalog):
 class Organization(CkanGroup):
     """A publishing unit (CKAN organization), usually one department (部・課)."""
 
-    department = department_link()
+    department = optional_link("core.Department", _("department"))
     created = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta(CkanGroup.Meta):
@@ -189,14 +189,7 @@ class Dataset(NamedInCatalog):
         _("5-star level"), null=True, blank=True, editable=False
     )
     search_key = models.TextField(editable=False, blank=True, default="")
-    creator = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("created by"),
-    )
+    creator = optional_link(settings.AUTH_USER_MODEL, _("created by"))
     created = models.DateTimeField(_("created"), auto_now_add=True)
     modified = models.DateTimeField(_("modified"), auto_now=True)
 
@@ -346,14 +339,7 @@ class ResourceRevision(TenantModel):
     size = models.PositiveBigIntegerField(_("size (bytes)"), null=True, blank=True)
     quality_score = models.PositiveSmallIntegerField(_("quality score"), null=True, blank=True)
     reason = models.CharField(_("reason"), max_length=40, choices=RevisionReason.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("replaced by"),
-    )
+    actor = optional_link(settings.AUTH_USER_MODEL, _("replaced by"))
     created = models.DateTimeField(_("replaced at"), auto_now_add=True)
 
     class Meta:

@@ -166,16 +166,16 @@ class Department(TenantModel):
         return localized(self.name_ja, self.name_en)
 
 
-def department_link() -> models.ForeignKey[Any]:
-    """An optional link from a row to a department (部・課); the row stays, unlinked, when the
-    department is deleted."""
+def optional_link(to: Any, verbose_name: Any = None) -> models.ForeignKey[Any]:
+    """An optional link from a row to another (a department, the user who did something); the
+    row stays, unlinked, when the other is deleted."""
     return models.ForeignKey(
-        Department,
+        to,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
-        verbose_name=_("department"),
+        verbose_name=verbose_name,
     )
 
 

@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kanmin.core.language import localized
-from kanmin.core.models import TenantModel
+from kanmin.core.models import TenantModel, optional_link
 
 
 class _Titled(models.Model):
@@ -187,9 +187,7 @@ class KpiValue(TenantModel):
     comment = models.TextField(_("comment"), blank=True)
     evidence_url = models.URLField(_("evidence link"), blank=True)
     evidence_file = models.FileField(_("evidence file"), upload_to="plan/evidence/", blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    created_by = optional_link(settings.AUTH_USER_MODEL)
     created_at = models.DateTimeField(auto_now_add=True)
 
     #: Not stored: False when ``kpi_value_record`` found the same figure and added no version.
@@ -262,9 +260,7 @@ class MeasureReview(TenantModel):
     measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="reviews")
     progress = models.CharField(_("progress"), max_length=10, choices=Progress.choices)
     comment = models.TextField(_("comment"), blank=True)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    updated_by = optional_link(settings.AUTH_USER_MODEL)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
