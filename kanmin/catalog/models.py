@@ -59,6 +59,10 @@ class CkanGroup(NamedInCatalog):
     def __str__(self) -> str:
         return self.title_ja
 
+    @property
+    def display_name(self) -> str:
+        return localized(self.title_ja, self.title_en)
+
 
 class Organization(CkanGroup):
     """A publishing unit (CKAN organization), usually one department (部・課)."""
@@ -91,10 +95,6 @@ class Group(CkanGroup):
     class Meta(CkanGroup.Meta):
         verbose_name = _("category")
         verbose_name_plural = _("categories")
-
-    @property
-    def display_name(self) -> str:
-        return localized(self.title_ja, self.title_en)
 
 
 class Tag(NamedInCatalog):
