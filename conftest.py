@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +68,31 @@ def make_user(db: None) -> Callable[..., Any]:
         return user
 
     return make
+
+
+@pytest.fixture
+def single_tenant(settings: Any) -> Iterator[None]:
+    """Kanmin serving one municipality (都城市) at the root of the site."""
+    from django.urls import clear_url_caches
+
+    settings.KANMIN_SINGLE_TENANT = "452025"
+    settings.ROOT_URLCONF = "kanmin.urls_single"
+    clear_url_caches()
+    yield
+    clear_url_caches()
+
+
+@pytest.fixture
+def not_found_page(client: Any) -> Callable[..., str]:
+    """not_found_page(url, **headers): the page a GET of ``url`` answers, which must be a 404."""
+
+    def get(url: str, **headers: Any) -> str:
+        response = client.get(url, **headers)
+        if response.status_code != 404:
+            pytest.fail(f"{url} answered {response.status_code}, not 404")
+        return str(response.content.decode())
+
+    return get
 
 
 def password_of(username: str) -> str:

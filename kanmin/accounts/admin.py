@@ -8,7 +8,7 @@ from django.http import HttpRequest
 
 from kanmin.accounts.backends import MembershipBackend
 from kanmin.accounts.models import Membership, User
-from kanmin.core.admin import TenantAdmin, admin_site
+from kanmin.core.admin import ReadOnlyAdmin, TenantAdmin, admin_site
 
 
 @admin.register(Membership, site=admin_site)
@@ -27,7 +27,7 @@ class MembershipAdmin(TenantAdmin):
 
 
 @admin.register(User, site=admin_site)
-class UserAdmin(admin.ModelAdmin):
+class UserAdmin(ReadOnlyAdmin):
     list_display = ["username", "is_active", "last_login"]
     search_fields = ["username"]
     fields = ("username", "is_active", "last_login", "date_joined")
@@ -47,15 +47,6 @@ class UserAdmin(admin.ModelAdmin):
         if obj is None:
             return bool(ids)
         return obj.memberships.filter(municipality__in=ids).exists()
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return self.has_view_permission(request)

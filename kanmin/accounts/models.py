@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kanmin.accounts.roles import ROLE_CHOICES
 from kanmin.core.fields import EncryptedTextField
-from kanmin.core.models import Municipality
+from kanmin.core.models import Municipality, optional_link
 
 
 class User(AbstractUser):
@@ -40,14 +40,7 @@ class Membership(models.Model):
         help_text=_("Empty only for platform administrators."),
     )
     role = models.CharField(_("role"), max_length=40, choices=ROLE_CHOICES)
-    department = models.ForeignKey(
-        "core.Department",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("department"),
-    )
+    department = optional_link("core.Department", _("department"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

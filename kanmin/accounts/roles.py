@@ -68,6 +68,16 @@ _PLAN_MANAGE = (
     *_PLAN_REPORT,
 )
 
+# Administration: the municipality's departments, and who holds which role there.
+_DEPARTMENTS_MANAGE = ("core.add_department", "core.change_department", "core.delete_department")
+_MEMBERS_MANAGE = (
+    "accounts.view_user",
+    "accounts.add_membership",
+    "accounts.change_membership",
+    "accounts.delete_membership",
+    "accounts.view_membership",
+)
+
 ROLES: tuple[Role, ...] = (
     Role(
         PLATFORM_ADMIN,
@@ -77,15 +87,9 @@ ROLES: tuple[Role, ...] = (
             "core.add_municipality",
             "core.change_municipality",
             "core.view_municipality",
-            "core.add_department",
-            "core.change_department",
-            "core.delete_department",
+            *_DEPARTMENTS_MANAGE,
             "core.view_department",
-            "accounts.view_user",
-            "accounts.add_membership",
-            "accounts.change_membership",
-            "accounts.delete_membership",
-            "accounts.view_membership",
+            *_MEMBERS_MANAGE,
             "audit.view_auditevent",
             "audit.verify_chain",
             "audit.review_auditevent",
@@ -100,14 +104,8 @@ ROLES: tuple[Role, ...] = (
         (
             *_STAFF_BASE,
             "core.change_municipality",
-            "core.add_department",
-            "core.change_department",
-            "core.delete_department",
-            "accounts.view_user",
-            "accounts.add_membership",
-            "accounts.change_membership",
-            "accounts.delete_membership",
-            "accounts.view_membership",
+            *_DEPARTMENTS_MANAGE,
+            *_MEMBERS_MANAGE,
             "audit.view_auditevent",
             *_PLAN_MANAGE,
             *_CATALOG_MANAGE,

@@ -8,12 +8,12 @@ from django.http import HttpRequest
 
 from kanmin.accounts.backends import MembershipBackend
 from kanmin.audit.models import AuditEvent
-from kanmin.core.admin import admin_site
+from kanmin.core.admin import ReadOnlyAdmin, admin_site
 from kanmin.core.models import Municipality
 
 
 @admin.register(AuditEvent, site=admin_site)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ["seq", "created_at", "actor_name", "municipality_code", "action", "object_repr"]
     list_filter = ["action"]
     search_fields = ["action", "object_repr", "actor_name"]
@@ -32,12 +32,3 @@ class AuditEventAdmin(admin.ModelAdmin):
         if obj is None or ids is None:
             return ids is None or bool(ids)
         return Municipality.objects.filter(pk__in=ids, lg_code=obj.municipality_code).exists()
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

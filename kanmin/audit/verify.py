@@ -19,6 +19,23 @@ class ChainReport:
     reason: str = ""
 
 
+def _fault(event: AuditEvent, expected_seq: int, prev_hash: str) -> tuple[int, str] | None:
+    """The entry to name and why, when ``event`` does not follow the entries checked before it."""
+    if event.seq != expected_seq:
+        return expected_seq, _(
+            "Entry %(seq)s is missing: the next entry found is %(found)s (deleted?)."
+        ) % {"seq": expected_seq, "found": event.seq}
+    if event.prev_hash != prev_hash:
+        return event.seq, _(
+            "Entry %(seq)s does not point to the entry before it (inserted or replaced?)."
+        ) % {"seq": event.seq}
+    if event.compute_hash() != event.hash:
+        return event.seq, _(
+            "Entry %(seq)s was changed after it was written: its hash does not match."
+        ) % {"seq": event.seq}
+    return None
+
+
 def verify_chain(*, chunk_size: int = 2000) -> ChainReport:
     """Check every entry from the chain's start (entry 1, or the first entry kept after old
     ones were removed under the retention setting) to the head."""
@@ -30,30 +47,9 @@ def verify_chain(*, chunk_size: int = 2000) -> ChainReport:
     checked = 0
     last_prune: dict[str, object] | None = None
     for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=chunk_size):
-        if event.seq != expected_seq:
-            return ChainReport(
-                False,
-                checked,
-                expected_seq,
-                _("Entry %(seq)s is missing: the next entry found is %(found)s (deleted?).")
-                % {"seq": expected_seq, "found": event.seq},
-            )
-        if event.prev_hash != prev_hash:
-            return ChainReport(
-                False,
-                checked,
-                event.seq,
-                _("Entry %(seq)s does not point to the entry before it (inserted or replaced?).")
-                % {"seq": event.seq},
-            )
-        if event.compute_hash() != event.hash:
-            return ChainReport(
-                False,
-                checked,
-                event.seq,
-                _("Entry %(seq)s was changed after it was written: its hash does not match.")
-                % {"seq": event.seq},
-            )
+        fault = _fault(event, expected_seq, prev_hash)
+        if fault is not None:
+            return ChainReport(False, checked, *fault)
         if event.action == PRUNE_ACTION:
             last_prune = dict((event.changes or {}).get("extra") or {})
         prev_hash = event.hash

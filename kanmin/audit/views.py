@@ -9,7 +9,6 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -20,9 +19,8 @@ from kanmin.audit import selectors
 from kanmin.audit.forms import LogFilterForm
 from kanmin.audit.models import AuditEvent
 from kanmin.audit.services import access_record
-from kanmin.core.permissions import allowed
 from kanmin.core.spreadsheet import safe_cell
-from kanmin.core.tenancy import tenant_view
+from kanmin.core.tenancy import staff_view
 
 PERMISSION = "audit.review_auditevent"
 PAGE_SIZE = 50
@@ -84,13 +82,9 @@ def _page(request: HttpRequest, form: LogFilterForm, filters: dict[str, Any]) ->
     )
 
 
-@tenant_view
-@login_required
+@staff_view(PERMISSION)
 def log(request: HttpRequest) -> HttpResponse:
     """The municipality's audit log, newest first, for its auditors."""
-    municipality = request.municipality  # type: ignore[attr-defined]
-    if not allowed(request.user, PERMISSION, municipality):
-        return render(request, "403.html", status=403)
     form, filters = _filters(request)
     return _page(request, form, filters)
 
@@ -125,14 +119,11 @@ def _csv_lines(rows: Iterator[AuditEvent]) -> Iterator[str]:
         yield buffer.getvalue()
 
 
-@tenant_view  # type: ignore[arg-type]  # a streamed file, not an HttpResponse
-@login_required
+@staff_view(PERMISSION)  # type: ignore[arg-type]  # a streamed file, not an HttpResponse
 def log_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     """The filtered entries as CSV (UTF-8 with BOM), oldest first; the export is recorded
     first, and the file holds the entries up to the one before it."""
     municipality = request.municipality  # type: ignore[attr-defined]
-    if not allowed(request.user, PERMISSION, municipality):
-        return render(request, "403.html", status=403)
     form, filters = _filters(request)
     if form.is_bound and not form.is_valid():
         return _page(request, form, filters)

@@ -9,7 +9,8 @@ municipality or a signed-in session. Thin: selectors read, services write; error
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 from uuid import UUID
 
 from django.http import HttpRequest
@@ -45,6 +46,8 @@ from kanmin.core.tenancy import tenant_reverse
 
 public_router = Router(tags=["catalog"])
 router = Router(tags=["catalog"])
+
+T = TypeVar("T")
 
 PREFIX = "/m/{lg_code}/catalog"
 READ_ERRORS: dict[int, Any] = {400: ErrorOut, 404: ErrorOut}
@@ -260,15 +263,23 @@ def dataset_list(
     return DatasetListOut(count=count, limit=filters.limit, offset=filters.offset, items=items)
 
 
-def _dataset(request: HttpRequest, lg_code: str, name: str) -> tuple[Municipality, Dataset]:
+def _visible(
+    request: HttpRequest, lg_code: str, get: Callable[..., T], **key: Any
+) -> tuple[Municipality, T]:
+    """The municipality, and the row ``get`` finds there by ``key`` if the request may see it
+    (a staff token of the municipality sees its drafts too)."""
     municipality = core_selectors.municipality_get(lg_code=lg_code)
-    dataset = selectors.dataset_get(
+    row = get(
         municipality=municipality,
         viewer=request.user,
-        id_or_name=name,
         staff_within=_token_municipality(request),
+        **key,
     )
-    return municipality, dataset
+    return municipality, row
+
+
+def _dataset(request: HttpRequest, lg_code: str, name: str) -> tuple[Municipality, Dataset]:
+    return _visible(request, lg_code, selectors.dataset_get, id_or_name=name)
 
 
 @public_router.get(
@@ -337,14 +348,7 @@ def dataset_activity(
 
 
 def _resource(request: HttpRequest, lg_code: str, id: UUID) -> tuple[Municipality, Resource]:
-    municipality = core_selectors.municipality_get(lg_code=lg_code)
-    resource = selectors.resource_get(
-        municipality=municipality,
-        viewer=request.user,
-        id=str(id),
-        staff_within=_token_municipality(request),
-    )
-    return municipality, resource
+    return _visible(request, lg_code, selectors.resource_get, id=str(id))
 
 
 @public_router.get(

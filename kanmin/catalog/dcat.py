@@ -348,30 +348,34 @@ def _add_location(g: Graph, ja: str, en: str = "", identifier: str = "") -> BNod
     return node
 
 
+def _add_agent(g: Graph, ref: URIRef, ja: str, en: str) -> bool:
+    """Describe ``ref`` as an organization with its name and page; False when the graph
+    describes it already."""
+    if (ref, RDF.type, FOAF.Organization) in g:
+        return False
+    g.add((ref, RDF.type, FOAF.Agent))
+    g.add((ref, RDF.type, FOAF.Organization))
+    _add_texts(g, ref, FOAF.name, ja, en)
+    g.add((ref, FOAF.homepage, ref))
+    return True
+
+
 def add_municipality(g: Graph, urls: _Urls, municipality: Municipality) -> URIRef:
     """The municipality as an agent (publisher of its catalog)."""
     ref = urls.municipality(municipality)
-    if (ref, RDF.type, FOAF.Organization) in g:
-        return ref
-    g.add((ref, RDF.type, FOAF.Agent))
-    g.add((ref, RDF.type, FOAF.Organization))
-    _add_texts(g, ref, FOAF.name, municipality.name_ja, municipality.name_en)
-    g.add((ref, FOAF.homepage, ref))
-    g.add((ref, DCTERMS.identifier, Literal(municipality.lg_code)))
-    location = _add_location(g, municipality.name_ja, municipality.name_en, municipality.lg_code)
-    g.add((ref, DCTERMS.spatial, location))
+    if _add_agent(g, ref, municipality.name_ja, municipality.name_en):
+        g.add((ref, DCTERMS.identifier, Literal(municipality.lg_code)))
+        location = _add_location(
+            g, municipality.name_ja, municipality.name_en, municipality.lg_code
+        )
+        g.add((ref, DCTERMS.spatial, location))
     return ref
 
 
 def _add_organization(g: Graph, urls: _Urls, dataset: Dataset) -> URIRef:
     organization = dataset.organization
     ref = urls.organization(organization, dataset.municipality)
-    if (ref, RDF.type, FOAF.Organization) in g:
-        return ref
-    g.add((ref, RDF.type, FOAF.Agent))
-    g.add((ref, RDF.type, FOAF.Organization))
-    _add_texts(g, ref, FOAF.name, organization.title_ja, organization.title_en)
-    g.add((ref, FOAF.homepage, ref))
+    _add_agent(g, ref, organization.title_ja, organization.title_en)
     return ref
 
 

@@ -11,12 +11,12 @@ from typing import Any
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import connection, models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from kanmin.catalog.licenses import DEFAULT_LICENSE_ID, LICENSE_CHOICES
 from kanmin.core.jp_text import search_key
-from kanmin.core.models import TenantModel
+from kanmin.core.language import localized
+from kanmin.core.models import TenantModel, optional_link
 
 NAME_PATTERN = r"^[a-z0-9_-]{2,100}$"
 name_validator = RegexValidator(
@@ -29,42 +29,50 @@ name_validator = RegexValidator(
 )
 
 
-def localized(ja: str, en: str) -> str:
-    if (get_language() or "ja").startswith("en") and en:
-        return en
-    return ja
+class NamedInCatalog(TenantModel):
+    """A row whose ``name`` is unique within its municipality's catalog, listed by name (the
+    constraint is named ``catalog_<model>_unique_name``)."""
+
+    class Meta:
+        abstract = True
+        ordering = ["municipality", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "name"], name="%(app_label)s_%(class)s_unique_name"
+            )
+        ]
 
 
-class Organization(TenantModel):
-    """A publishing unit (CKAN organization), usually one department (部・課)."""
+class CkanGroup(NamedInCatalog):
+    """What CKAN keeps in one table as a group, of either type: an organization (a publisher)
+    or a category."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(_("name"), max_length=100, validators=[name_validator])
     title_ja = models.CharField(_("title (Japanese)"), max_length=200)
     title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
     description = models.TextField(_("description"), blank=True)
-    department = models.ForeignKey(
-        "core.Department",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("department"),
-    )
-    created = models.DateTimeField(_("created"), auto_now_add=True)
 
-    class Meta:
-        ordering = ["municipality", "name"]
-        verbose_name = _("organization")
-        verbose_name_plural = _("organizations")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["municipality", "name"], name="catalog_organization_unique_name"
-            )
-        ]
+    class Meta(NamedInCatalog.Meta):
+        abstract = True
 
     def __str__(self) -> str:
         return self.title_ja
+
+    @property
+    def display_name(self) -> str:
+        return localized(self.title_ja, self.title_en)
+
+
+class Organization(CkanGroup):
+    """A publishing unit (CKAN organization), usually one department (部・課)."""
+
+    department = optional_link("core.Department", _("department"))
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta(CkanGroup.Meta):
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
 
     @property
     def english_name(self) -> str:
@@ -79,47 +87,25 @@ class Organization(TenantModel):
         return localized(self.title_ja, self.english_name)
 
 
-class Group(TenantModel):
+class Group(CkanGroup):
     """A category (CKAN group): a thematic collection of datasets."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    name = models.CharField(_("name"), max_length=100, validators=[name_validator])
-    title_ja = models.CharField(_("title (Japanese)"), max_length=200)
-    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
-    description = models.TextField(_("description"), blank=True)
     created = models.DateTimeField(_("created"), auto_now_add=True)
 
-    class Meta:
-        ordering = ["municipality", "name"]
+    class Meta(CkanGroup.Meta):
         verbose_name = _("category")
         verbose_name_plural = _("categories")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["municipality", "name"], name="catalog_group_unique_name"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return self.title_ja
-
-    @property
-    def display_name(self) -> str:
-        return localized(self.title_ja, self.title_en)
 
 
-class Tag(TenantModel):
+class Tag(NamedInCatalog):
     """A free keyword (タグ) of a municipality's catalog."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(_("name"), max_length=100)
 
-    class Meta:
-        ordering = ["municipality", "name"]
+    class Meta(NamedInCatalog.Meta):
         verbose_name = _("tag")
         verbose_name_plural = _("tags")
-        constraints = [
-            models.UniqueConstraint(fields=["municipality", "name"], name="catalog_tag_unique_name")
-        ]
 
     def __str__(self) -> str:
         return self.name
@@ -146,7 +132,7 @@ class UpdateFrequency(models.TextChoices):
     NEVER = "never", _("Never (final)")
 
 
-class Dataset(TenantModel):
+class Dataset(NamedInCatalog):
     """A dataset (CKAN package): metadata and its resources (files or links)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -203,27 +189,14 @@ class Dataset(TenantModel):
         _("5-star level"), null=True, blank=True, editable=False
     )
     search_key = models.TextField(editable=False, blank=True, default="")
-    creator = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("created by"),
-    )
+    creator = optional_link(settings.AUTH_USER_MODEL, _("created by"))
     created = models.DateTimeField(_("created"), auto_now_add=True)
     modified = models.DateTimeField(_("modified"), auto_now=True)
 
-    class Meta:
-        ordering = ["municipality", "name"]
+    class Meta(NamedInCatalog.Meta):
         verbose_name = _("dataset")
         verbose_name_plural = _("datasets")
         permissions = [("publish_dataset", "Can publish, make private or withdraw a dataset")]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["municipality", "name"], name="catalog_dataset_unique_name"
-            )
-        ]
         indexes = [models.Index(fields=["municipality", "state", "-modified"])]
 
     def __str__(self) -> str:
@@ -366,14 +339,7 @@ class ResourceRevision(TenantModel):
     size = models.PositiveBigIntegerField(_("size (bytes)"), null=True, blank=True)
     quality_score = models.PositiveSmallIntegerField(_("quality score"), null=True, blank=True)
     reason = models.CharField(_("reason"), max_length=40, choices=RevisionReason.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("replaced by"),
-    )
+    actor = optional_link(settings.AUTH_USER_MODEL, _("replaced by"))
     created = models.DateTimeField(_("replaced at"), auto_now_add=True)
 
     class Meta:

@@ -43,10 +43,11 @@ from kanmin.catalog.forms import DatasetForm, ResourceForm, StartFromStandardFor
 from kanmin.catalog.models import DatasetState, HitKind
 from kanmin.catalog.search import QueryError, SearchResult, dataset_search
 from kanmin.core.errors import Invalid, KanminError, NotFound, PageNotFound
+from kanmin.core.forms import submit
 from kanmin.core.language import has_japanese, page_is_japanese
 from kanmin.core.permissions import allowed
 from kanmin.core.spreadsheet import safe_cell
-from kanmin.core.tenancy import single_tenant_code, tenant_reverse, tenant_view
+from kanmin.core.tenancy import single_tenant_code, staff_view, tenant_reverse, tenant_view
 from kanmin.standards import messages as standards_messages
 from kanmin.standards import quality as standards_quality
 
@@ -369,14 +370,10 @@ def _file_name_rule(municipality: Any, slug: str) -> str:
     return uploads.standard_file_name(municipality.lg_code, slug, "data.csv") if slug else ""
 
 
-@tenant_view
-@login_required
-@require_http_methods(["GET", "POST"])
+@staff_view("catalog.add_dataset", methods=["GET", "POST"])
 def dataset_new(request: HttpRequest) -> HttpResponse:
     """A new dataset, blank or started from a national standard data set."""
     municipality = request.municipality  # type: ignore[attr-defined]
-    if not allowed(request.user, "catalog.add_dataset", municipality):
-        return render(request, "403.html", status=403)
     standard = request.GET.get("standard", "")
     initial = _prefill_from_standard(municipality, standard) if standard else {}
     own = selectors.organization_of(municipality=municipality, user=request.user)
@@ -386,18 +383,17 @@ def dataset_new(request: HttpRequest) -> HttpResponse:
     form = DatasetForm(request.POST or None, initial=initial, municipality=municipality)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                dataset = services.dataset_create(
-                    municipality=municipality, actor=request.user, **form.values()
-                )
-            except KanminError as exc:
-                exc.add_to_form(form)
-            else:
-                messages.success(request, _("The dataset was saved as a draft. Add its files."))
-                return redirect(
-                    tenant_reverse("catalog:resource_new", municipality, {"name": dataset.name})
-                )
+        dataset = submit(
+            form,
+            lambda: services.dataset_create(
+                municipality=municipality, actor=request.user, **form.values()
+            ),
+        )
+        if dataset is not None:
+            messages.success(request, _("The dataset was saved as a draft. Add its files."))
+            return redirect(
+                tenant_reverse("catalog:resource_new", municipality, {"name": dataset.name})
+            )
         status = 422
     return render(
         request,
@@ -422,13 +418,10 @@ def _refused(request: HttpRequest, municipality: Any, dataset: Any) -> HttpRespo
     return render(request, "403.html", status=403)
 
 
-@tenant_view
-@login_required
+@staff_view("catalog.change_dataset")
 def dataset_unpublished(request: HttpRequest) -> HttpResponse:
     """The staff's list of datasets not public yet (drafts first of all), their own first."""
     municipality = request.municipality  # type: ignore[attr-defined]
-    if not allowed(request.user, "catalog.change_dataset", municipality):
-        return render(request, "403.html", status=403)
     return render(
         request,
         "catalog/dataset_unpublished.html",
@@ -632,28 +625,28 @@ def resource_new(request: HttpRequest, name: str) -> HttpResponse:
     form = ResourceForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
+
+        def create() -> Any:
             data = dict(form.cleaned_data)
             upload = data.pop("upload")
             values = {k: v for k, v in data.items() if v}
-            try:
-                resource = services.resource_create(
-                    municipality=municipality,
-                    actor=request.user,
-                    dataset=dataset,
-                    upload=upload,
-                    **values,
+            return services.resource_create(
+                municipality=municipality,
+                actor=request.user,
+                dataset=dataset,
+                upload=upload,
+                **values,
+            )
+
+        resource = submit(form, create)
+        if resource is not None:
+            return redirect(
+                tenant_reverse(
+                    "catalog:resource_detail",
+                    municipality,
+                    {"name": dataset.name, "resource_id": resource.pk},
                 )
-            except KanminError as exc:
-                exc.add_to_form(form)
-            else:
-                return redirect(
-                    tenant_reverse(
-                        "catalog:resource_detail",
-                        municipality,
-                        {"name": dataset.name, "resource_id": resource.pk},
-                    )
-                )
+            )
         status = 422
     return render(
         request,

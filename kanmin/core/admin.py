@@ -51,6 +51,19 @@ def _backend() -> Any:
     raise RuntimeError("No backend with per-municipality permissions is configured")
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows to look at only: they are written by services, which keep the audit log."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 class TenantAdmin(admin.ModelAdmin):
     """ModelAdmin for tenant-owned rows: every permission is checked against the row's
     municipality, and lists show only the municipalities where the user holds the right."""

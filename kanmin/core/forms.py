@@ -1,7 +1,14 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from kanmin.core.errors import KanminError
+
+T = TypeVar("T")
 
 
 class DepartmentForm(forms.Form):
@@ -12,3 +19,16 @@ class DepartmentForm(forms.Form):
     )
     name_ja = forms.CharField(label=_("Name (Japanese)"), max_length=100)
     name_en = forms.CharField(label=_("Name (English)"), max_length=100, required=False)
+
+
+def submit(form: forms.BaseForm, write: Callable[[], T]) -> T | None:
+    """Run ``write``, a service call that reads ``form.cleaned_data``, when the form is valid;
+    a KanminError it raises is shown on the form. The row the service wrote, or None when the
+    form has errors to show."""
+    if not form.is_valid():
+        return None
+    try:
+        return write()
+    except KanminError as exc:
+        exc.add_to_form(form)
+        return None

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
+from kanmin.core.bilingual import BilingualError
+
 __all__ = [
     "COMPATIBILITY_IDEOGRAPH_RANGES",
     "HALFWIDTH_KATAKANA",
@@ -63,37 +65,12 @@ COMPATIBILITY_IDEOGRAPH_RANGES: tuple[tuple[int, int], ...] = (
 )
 VARIATION_SELECTOR_RANGES: tuple[tuple[int, int], ...] = ((0xFE00, 0xFE0F), (0xE0100, 0xE01EF))
 
-# Standard replacements (the usual municipal / DS-461 practice).
-_ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
+# The usual municipal / DS-461 replacements that NFKC does not give; the standard ones inside
+# the blocks above (① → (1), Ⅳ → IV, ㈱ → (株), ㍻ → 平成, ㎡ → m2, ㊤ → (上) …) are NFKC's,
+# derived below.
 _EXPLICIT_REPLACEMENTS: dict[str, str] = {
-    **{chr(0x2460 + i): f"({i + 1})" for i in range(20)},  # ①..⑳ → (1)..(20)
-    **dict(zip("ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ", _ROMAN, strict=True)),  # Ⅰ..Ⅹ → I..X
-    **dict(zip("ⅰⅱⅲⅳⅴⅵⅶⅷⅸⅹ", (r.lower() for r in _ROMAN), strict=True)),  # ⅰ..ⅹ → i..x
-    "㈱": "(株)",
-    "㈲": "(有)",
-    "㈹": "(代)",
-    "㍻": "平成",
-    "㍼": "昭和",
-    "㍽": "大正",
-    "㍾": "明治",
-    "㋿": "令和",
-    "㌔": "キロ",
-    "㌢": "センチ",
-    "㍍": "メートル",
-    "㎝": "cm",
-    "㎜": "mm",
-    "㎞": "km",
-    "㎏": "kg",
-    "㎎": "mg",
-    "㎡": "m2",
-    "㏄": "cc",
     "№": "No.",
     "℡": "TEL",
-    "㊤": "(上)",
-    "㊥": "(中)",
-    "㊦": "(下)",
-    "㊧": "(左)",
-    "㊨": "(右)",
     # Symbols outside the blocks above, mapped to their JIS X 0208 counterparts.
     "∑": "Σ",
     "〝": "“",
@@ -362,15 +339,8 @@ def normalize_address(text: str) -> str:
     return _ADDRESS_HYPHEN_RE.sub(_hyphens, s).strip()
 
 
-class NumberFormatError(ValueError):
+class NumberFormatError(BilingualError):
     """``code`` is "empty" or "not_a_number"; ``text`` is the input."""
-
-    def __init__(self, code: str, text: str, message_ja: str, message_en: str) -> None:
-        super().__init__(message_en)
-        self.code = code
-        self.text = text
-        self.message_ja = message_ja
-        self.message_en = message_en
 
 
 _NEGATIVE_SIGNS = frozenset("-▲△−－")

@@ -25,6 +25,13 @@ def page_is_japanese() -> bool:
     return (get_language() or "ja").startswith("ja")
 
 
+def localized(ja: str, en: str) -> str:
+    """The English text on a page in English when there is one, else the Japanese."""
+    if (get_language() or "ja").startswith("en") and en:
+        return en
+    return ja
+
+
 def needs_japanese_mark(text: Any, english: Any = "") -> bool:
     """Whether ``text`` is Japanese shown on a page in another language for want of an English
     version: then its element must carry ``lang="ja"``."""

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from kanmin.core.bilingual import BilingualError
+
 __all__ = [
     "PREFECTURES",
     "LgCodeError",
@@ -100,7 +102,7 @@ PREFECTURES: tuple[Prefecture, ...] = tuple(Prefecture(*row) for row in _PREFECT
 _BY_CODE: dict[str, Prefecture] = {p.code: p for p in PREFECTURES}
 
 
-class LgCodeError(ValueError):
+class LgCodeError(BilingualError):
     """``code`` is "format", "check_digit" or "prefecture". For a wrong check digit,
     ``suggestion`` holds the code with the right last digit."""
 
@@ -112,11 +114,7 @@ class LgCodeError(ValueError):
         message_en: str,
         suggestion: str | None = None,
     ) -> None:
-        super().__init__(message_en)
-        self.code = code
-        self.text = text
-        self.message_ja = message_ja
-        self.message_en = message_en
+        super().__init__(code, text, message_ja, message_en)
         self.suggestion = suggestion
 
 

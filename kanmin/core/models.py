@@ -10,10 +10,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from kanmin.core import tenancy
+from kanmin.core.bilingual import BilingualError
+from kanmin.core.language import localized
 from kanmin.core.lg_code import LgCodeError, validate_lg_code
 
 
-def localized_message(error: Any) -> str:
+def localized_message(error: BilingualError) -> str:
     """Pick the Japanese or English message of a pure-Python error for the active language."""
     if (get_language() or "ja").startswith("en"):
         return str(error.message_en)
@@ -71,9 +73,7 @@ class Municipality(models.Model):
 
     @property
     def display_name(self) -> str:
-        if (get_language() or "ja").startswith("en") and self.name_en:
-            return self.name_en
-        return self.name_ja
+        return localized(self.name_ja, self.name_en)
 
     @property
     def area(self) -> tuple[float, float, float, float] | None:
@@ -163,9 +163,20 @@ class Department(TenantModel):
 
     @property
     def display_name(self) -> str:
-        if (get_language() or "ja").startswith("en") and self.name_en:
-            return self.name_en
-        return self.name_ja
+        return localized(self.name_ja, self.name_en)
+
+
+def optional_link(to: Any, verbose_name: Any = None) -> models.ForeignKey[Any]:
+    """An optional link from a row to another (a department, the user who did something); the
+    row stays, unlinked, when the other is deleted."""
+    return models.ForeignKey(
+        to,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=verbose_name,
+    )
 
 
 class TaskWorker(models.Model):

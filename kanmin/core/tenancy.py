@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import functools
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
 from kanmin.core.errors import PageNotFound
+from kanmin.core.permissions import allowed
 
 if TYPE_CHECKING:
     from kanmin.core.models import Municipality
@@ -99,3 +104,24 @@ def tenant_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
     """Mark a view as belonging to a municipality's part of the site."""
     view.tenant_view = True  # type: ignore[attr-defined]
     return view
+
+
+View = Callable[..., HttpResponse]
+
+
+def staff_view(permission: str, *, methods: Sequence[str] | None = None) -> Callable[[View], View]:
+    """A page of the municipality's staff: a sign-in first, then only ``methods`` (if given),
+    then the 403 page for anyone who does not hold ``permission`` in the municipality."""
+
+    def decorate(view: View) -> View:
+        @functools.wraps(view)
+        def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            municipality = request.municipality  # type: ignore[attr-defined]
+            if not allowed(request.user, permission, municipality):
+                return render(request, "403.html", status=403)
+            return view(request, *args, **kwargs)
+
+        guarded = require_http_methods(list(methods))(checked) if methods else checked
+        return tenant_view(login_required(guarded))
+
+    return decorate

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -11,10 +10,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
 from kanmin.core import selectors, services, staff_actions
-from kanmin.core.errors import KanminError, NotFound
-from kanmin.core.forms import DepartmentForm
+from kanmin.core.errors import NotFound
+from kanmin.core.forms import DepartmentForm, submit
 from kanmin.core.permissions import allowed
-from kanmin.core.tenancy import single_tenant_code, tenant_reverse, tenant_view
+from kanmin.core.tenancy import single_tenant_code, staff_view, tenant_reverse, tenant_view
 
 
 @never_cache
@@ -140,30 +139,22 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/home.html", {"parts": parts, "search_url": search_url})
 
 
-@tenant_view
-@login_required
+@staff_view("core.view_department")
 def staff_home(request: HttpRequest) -> HttpResponse:
     municipality = request.municipality  # type: ignore[attr-defined]
-    if not allowed(request.user, "core.view_department", municipality):
-        return render(request, "403.html", status=403)
     can_add = allowed(request.user, "core.add_department", municipality)
     form = DepartmentForm(request.POST or None)
     if request.method == "POST":
         if not can_add:
             return render(request, "403.html", status=403)
-        if form.is_valid():
-            try:
-                services.department_create(
-                    municipality=municipality, actor=request.user, **form.cleaned_data
-                )
-            except KanminError as exc:
-                for field, messages in exc.fields.items():
-                    for message in messages:
-                        form.add_error(field if field in form.fields else None, str(message))
-                if not exc.fields:
-                    form.add_error(None, str(exc.message))
-            else:
-                return redirect(tenant_reverse("core:staff_home", municipality))
+        department = submit(
+            form,
+            lambda: services.department_create(
+                municipality=municipality, actor=request.user, **form.cleaned_data
+            ),
+        )
+        if department is not None:
+            return redirect(tenant_reverse("core:staff_home", municipality))
     departments = selectors.department_list(municipality=municipality)
     return render(
         request,

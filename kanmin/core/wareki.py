@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
+from kanmin.core.bilingual import BilingualError
+
 __all__ = [
     "ERAS",
     "GREGORIAN_START",
@@ -85,19 +87,12 @@ class ParsedDate:
     warnings: tuple[WarekiWarning, ...] = ()
 
 
-class WarekiError(ValueError):
+class WarekiError(BilingualError):
     """Raised when a date or year cannot be read. ``code`` is stable; messages are for people.
 
     Codes: empty, unrecognized, unknown_era, before_era_start, before_gregorian, invalid_date,
     ambiguous_no_era, era_mismatch.
     """
-
-    def __init__(self, code: str, text: str, message_ja: str, message_en: str) -> None:
-        super().__init__(message_en)
-        self.code = code
-        self.text = text
-        self.message_ja = message_ja
-        self.message_en = message_en
 
 
 # --------------------------------------------------------------------------------------------
@@ -216,6 +211,31 @@ def _unrecognized(text: str, what: _What) -> WarekiError:
 
 def _empty(text: str) -> WarekiError:
     return WarekiError("empty", text, "日付が入力されていません。", "No date was given.")
+
+
+def _era_mismatch(text: str) -> WarekiError:
+    return WarekiError(
+        "era_mismatch",
+        text,
+        f"「{text}」の西暦と和暦の年が一致しません。",
+        f"The Gregorian year and the era year in '{text}' do not match.",
+    )
+
+
+def _folded(text: str) -> str:
+    """The input folded for matching; an empty one is an error."""
+    s = _fold(text)
+    if not s:
+        raise _empty(text)
+    return s
+
+
+def _match(pattern: re.Pattern[str], text: str, what: _What) -> re.Match[str]:
+    """The whole folded input matched by ``pattern``, or the error that says how to write it."""
+    m = pattern.fullmatch(_folded(text))
+    if m is None:
+        raise _unrecognized(text, what)
+    return m
 
 
 def _unknown_era(prefix: str, text: str) -> WarekiError:
@@ -381,12 +401,7 @@ def parse_date(text: str) -> ParsedDate:
     arithmetic and carry an ``after_era_end`` warning; everything else that is not a real,
     unambiguous date raises :class:`WarekiError`.
     """
-    s = _fold(text)
-    if not s:
-        raise _empty(text)
-    m = _DATE_RE.fullmatch(s)
-    if m is None:
-        raise _unrecognized(text, "date")
+    m = _match(_DATE_RE, text, "date")
     era, year, num = _gregorian_year(m["prefix"], m["year"], text, "date")
     month = _number(m["m"] or m["m2"], text, "date").value
     day = _number(m["d"] or m["d2"], text, "date").value
@@ -406,12 +421,7 @@ def parse_date(text: str) -> ParsedDate:
     # "2019年(令和元年)5月1日": the Gregorian date decides; the era in brackets must agree.
     era2, year2, _ = _gregorian_year(m["era2"], m["year2"], text, "date")
     if era2 is None or year2 != year:
-        raise WarekiError(
-            "era_mismatch",
-            text,
-            f"「{text}」の西暦と和暦の年が一致しません。",
-            f"The Gregorian year and the era year in '{text}' do not match.",
-        )
+        raise _era_mismatch(text)
     return ParsedDate(d, _check_era_range(era2, d, text, "era_mismatch"))
 
 
@@ -421,31 +431,19 @@ def parse_year(text: str) -> int:
     Era years past the era's end (平成32年 = 2020) are accepted by the era's arithmetic, as
     they are for dates; use :func:`parse_date` when the warning matters.
     """
-    s = _fold(text)
-    if not s:
-        raise _empty(text)
-    m = _YEAR_RE.fullmatch(s)
-    if m is None:
-        raise _unrecognized(text, "year")
+    m = _match(_YEAR_RE, text, "year")
     _, year, _ = _gregorian_year(m["prefix"], m["year"], text, "year")
     if m["era2"] is not None:
         _, year2, _ = _gregorian_year(m["era2"], m["year2"], text, "year")
         if year2 != year:
-            raise WarekiError(
-                "era_mismatch",
-                text,
-                f"「{text}」の西暦と和暦の年が一致しません。",
-                f"The Gregorian year and the era year in '{text}' do not match.",
-            )
+            raise _era_mismatch(text)
     return year
 
 
 def parse_fiscal_year(text: str) -> int:
     """Starting Gregorian year of a 年度: ``令和5年度`` → 2023, ``平成31年度`` → 2019,
     ``2023年度``, ``FY2023`` and ``2023`` → 2023."""
-    s = _fold(text)
-    if not s:
-        raise _empty(text)
+    s = _folded(text)
     fy = _FY_RE.fullmatch(s)
     if fy is not None:
         if len(fy["year"]) != 4:  # FY23: 2023 or 令和23?

@@ -19,25 +19,19 @@ def _open_review_url(municipality: Any, user: Any) -> str:
     return tenant_reverse("plan:review_detail", municipality, {"fiscal_year": review.fiscal_year})
 
 
-def _if_plan(name: str) -> Any:
+def _if_plan(name: str, *, exists: bool = True) -> Any:
+    """The page ``name``, listed only while the municipality has a plan (or, with
+    ``exists=False``, only while it has none)."""
+
     def url(municipality: Any, user: Any) -> str:
         from kanmin.core.tenancy import tenant_reverse
         from kanmin.plan.models import Plan
 
-        if not Plan.all_tenants.filter(municipality=municipality).exists():
+        if Plan.all_tenants.filter(municipality=municipality).exists() != exists:
             return ""
         return tenant_reverse(name, municipality)
 
     return url
-
-
-def _if_no_plan(municipality: Any, user: Any) -> str:
-    from kanmin.core.tenancy import tenant_reverse
-    from kanmin.plan.models import Plan
-
-    if Plan.all_tenants.filter(municipality=municipality).exists():
-        return ""
-    return tenant_reverse("plan:start", municipality)
 
 
 class PlanConfig(AppConfig):
@@ -81,7 +75,7 @@ class PlanConfig(AppConfig):
             group="plan",
             title=_("Set up the plan"),
             text=_("Start from another municipality's plan, as a template."),
-            url=_if_no_plan,
+            url=_if_plan("plan:start", exists=False),
             permission="plan.add_plan",
             order=5,
         )

@@ -4,25 +4,27 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from kanmin.core.models import TenantModel
+from kanmin.core.language import localized
+from kanmin.core.models import TenantModel, optional_link
 
 
-class _Bilingual(models.Model):
+class _Titled(models.Model):
     """Rows with a Japanese title and an optional English one."""
+
+    title_ja: str
+    title_en: str
 
     class Meta:
         abstract = True
 
-    def _pick(self, ja: str, en: str) -> str:
-        if (get_language() or "ja").startswith("en") and en:
-            return en
-        return ja
+    @property
+    def title(self) -> str:
+        return localized(self.title_ja, self.title_en)
 
 
-class Plan(TenantModel, _Bilingual):
+class Plan(TenantModel, _Titled):
     """A municipality's 官民データ活用推進計画. Reviewed every fiscal year; no fixed end."""
 
     title_ja = models.CharField(_("title (Japanese)"), max_length=200)
@@ -48,12 +50,8 @@ class Plan(TenantModel, _Bilingual):
     def __str__(self) -> str:
         return self.title_ja
 
-    @property
-    def title(self) -> str:
-        return self._pick(self.title_ja, self.title_en)
 
-
-class Policy(TenantModel, _Bilingual):
+class Policy(TenantModel, _Titled):
     """A basic policy (基本方針), numbered (1)–(6)."""
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="policies")
@@ -78,15 +76,11 @@ class Policy(TenantModel, _Bilingual):
         return f"{self.number} {self.title_ja}"
 
     @property
-    def title(self) -> str:
-        return self._pick(self.title_ja, self.title_en)
-
-    @property
     def subtitle(self) -> str:
-        return self._pick(self.subtitle_ja, self.subtitle_en)
+        return localized(self.subtitle_ja, self.subtitle_en)
 
 
-class Measure(TenantModel, _Bilingual):
+class Measure(TenantModel, _Titled):
     """A measure (施策) such as Ⅱ-1; retired measures stay for history."""
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="measures")
@@ -118,12 +112,8 @@ class Measure(TenantModel, _Bilingual):
         return f"{self.number} {self.title_ja}"
 
     @property
-    def title(self) -> str:
-        return self._pick(self.title_ja, self.title_en)
-
-    @property
     def content(self) -> str:
-        return self._pick(self.content_ja, self.content_en)
+        return localized(self.content_ja, self.content_en)
 
 
 class Direction(models.TextChoices):
@@ -131,7 +121,7 @@ class Direction(models.TextChoices):
     LOWER = "lower", _("lower is better")
 
 
-class Kpi(TenantModel, _Bilingual):
+class Kpi(TenantModel):
     """A key performance indicator of a measure, entered by a department or computed."""
 
     measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="kpis")
@@ -162,7 +152,7 @@ class Kpi(TenantModel, _Bilingual):
 
     @property
     def name(self) -> str:
-        return self._pick(self.name_ja, self.name_en)
+        return localized(self.name_ja, self.name_en)
 
     @property
     def computed(self) -> bool:
@@ -197,9 +187,7 @@ class KpiValue(TenantModel):
     comment = models.TextField(_("comment"), blank=True)
     evidence_url = models.URLField(_("evidence link"), blank=True)
     evidence_file = models.FileField(_("evidence file"), upload_to="plan/evidence/", blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    created_by = optional_link(settings.AUTH_USER_MODEL)
     created_at = models.DateTimeField(auto_now_add=True)
 
     #: Not stored: False when ``kpi_value_record`` found the same figure and added no version.
@@ -272,9 +260,7 @@ class MeasureReview(TenantModel):
     measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="reviews")
     progress = models.CharField(_("progress"), max_length=10, choices=Progress.choices)
     comment = models.TextField(_("comment"), blank=True)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    updated_by = optional_link(settings.AUTH_USER_MODEL)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -288,7 +274,7 @@ class MeasureReview(TenantModel):
         return f"{self.review} {self.measure.number}: {self.progress}"
 
 
-class GlossaryTerm(TenantModel, _Bilingual):
+class GlossaryTerm(TenantModel):
     """A term of the plan's glossary (付録 用語集)."""
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="glossary")
@@ -311,7 +297,7 @@ class GlossaryTerm(TenantModel, _Bilingual):
 
     @property
     def term(self) -> str:
-        return self._pick(self.term_ja, self.term_en)
+        return localized(self.term_ja, self.term_en)
 
     @property
     def japanese_adds_to_english(self) -> bool:

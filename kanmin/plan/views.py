@@ -18,8 +18,9 @@ from django.views.decorators.http import require_http_methods
 from kanmin.audit.services import access_record
 from kanmin.core.errors import KanminError
 from kanmin.core.fiscal_year import FiscalYear
+from kanmin.core.forms import submit
 from kanmin.core.permissions import allowed
-from kanmin.core.tenancy import tenant_reverse, tenant_view
+from kanmin.core.tenancy import staff_view, tenant_reverse, tenant_view
 from kanmin.plan import charts, exchange, reports, selectors, services
 from kanmin.plan import glossary as plan_glossary
 from kanmin.plan.forms import (
@@ -42,6 +43,14 @@ def _municipality(request: HttpRequest) -> Any:
 
 def _current_fiscal_year() -> int:
     return FiscalYear.of(timezone.localdate()).year
+
+
+def _review_url(municipality: Any, fiscal_year: int) -> str:
+    return tenant_reverse("plan:review_detail", municipality, {"fiscal_year": fiscal_year})
+
+
+def _measure_url(municipality: Any, measure: Any) -> str:
+    return tenant_reverse("plan:measure_detail", municipality, {"number": measure.number})
 
 
 def _with_status(figures: dict[str, Any], year: int) -> dict[str, Any]:
@@ -173,13 +182,9 @@ def open_data(request: HttpRequest, fmt: str) -> HttpResponse:
 # Staff pages
 
 
-@tenant_view
-@login_required
-@require_http_methods(["GET", "POST"])
+@staff_view("plan.add_kpivalue", methods=["GET", "POST"])
 def staff_dashboard(request: HttpRequest) -> HttpResponse:
     municipality = _municipality(request)
-    if not allowed(request.user, "plan.add_kpivalue", municipality):
-        return render(request, "403.html", status=403)
     plan = selectors.plan_get(municipality=municipality)
     form = ReviewOpenForm(request.POST or None, initial={"fiscal_year": _current_fiscal_year() - 1})
     can_open = allowed(request.user, "plan.add_review", municipality)
@@ -187,22 +192,17 @@ def staff_dashboard(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not can_open:
             return render(request, "403.html", status=403)
-        if form.is_valid():
-            try:
-                review = services.review_open(
-                    municipality=municipality,
-                    actor=request.user,
-                    plan=plan,
-                    fiscal_year=form.cleaned_data["fiscal_year"],
-                )
-            except KanminError as exc:
-                exc.add_to_form(form)
-            else:
-                return redirect(
-                    tenant_reverse(
-                        "plan:review_detail", municipality, {"fiscal_year": review.fiscal_year}
-                    )
-                )
+        review = submit(
+            form,
+            lambda: services.review_open(
+                municipality=municipality,
+                actor=request.user,
+                plan=plan,
+                fiscal_year=form.cleaned_data["fiscal_year"],
+            ),
+        )
+        if review is not None:
+            return redirect(_review_url(municipality, review.fiscal_year))
         status = 422
     year = _current_fiscal_year() - 1
     context = {
@@ -260,32 +260,25 @@ def kpi_values(request: HttpRequest, kpi_id: int) -> HttpResponse:
     form = KpiValueForm(request.POST or None, request.FILES or None, initial=initial)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                entry = services.kpi_value_record(
-                    municipality=municipality,
-                    actor=request.user,
-                    kpi=kpi,
-                    kind=data["kind"],
-                    fiscal_year=data["fiscal_year"],
-                    value=data["value"],
-                    comment=data["comment"],
-                    evidence_url=data["evidence_url"] or "",
-                    evidence_file=data["evidence_file"],
-                )
-            except KanminError as exc:
-                exc.add_to_form(form)
-            else:
-                _say_recorded(request, entry)
-                if review_year:
-                    return redirect(
-                        tenant_reverse(
-                            "plan:review_detail", municipality, {"fiscal_year": review_year}
-                        )
-                        + f"#kpi-{kpi.pk}"
-                    )
-                return redirect(tenant_reverse("plan:kpi_values", municipality, {"kpi_id": kpi.pk}))
+        entry = submit(
+            form,
+            lambda: services.kpi_value_record(
+                municipality=municipality,
+                actor=request.user,
+                kpi=kpi,
+                kind=form.cleaned_data["kind"],
+                fiscal_year=form.cleaned_data["fiscal_year"],
+                value=form.cleaned_data["value"],
+                comment=form.cleaned_data["comment"],
+                evidence_url=form.cleaned_data["evidence_url"] or "",
+                evidence_file=form.cleaned_data["evidence_file"],
+            ),
+        )
+        if entry is not None:
+            _say_recorded(request, entry)
+            if review_year:
+                return redirect(_review_url(municipality, review_year) + f"#kpi-{kpi.pk}")
+            return redirect(tenant_reverse("plan:kpi_values", municipality, {"kpi_id": kpi.pk}))
         status = 422
     return render(
         request,
@@ -300,18 +293,10 @@ def kpi_values(request: HttpRequest, kpi_id: int) -> HttpResponse:
     )
 
 
-def _review_url(municipality: Any, fiscal_year: int) -> str:
-    return tenant_reverse("plan:review_detail", municipality, {"fiscal_year": fiscal_year})
-
-
-@tenant_view
-@login_required
-@require_http_methods(["GET", "POST"])
+@staff_view("plan.add_kpivalue", methods=["GET", "POST"])
 def review_detail(request: HttpRequest, fiscal_year: int) -> HttpResponse:
     """The annual review: each measure's progress report and its KPIs' actuals for the year."""
     municipality = _municipality(request)
-    if not allowed(request.user, "plan.add_kpivalue", municipality):
-        return render(request, "403.html", status=403)
     plan = selectors.plan_get(municipality=municipality)
     review = selectors.review_get(plan=plan, fiscal_year=fiscal_year)
     errors: dict[str, Any] = {}
@@ -330,39 +315,37 @@ def review_detail(request: HttpRequest, fiscal_year: int) -> HttpResponse:
         if not allowed(request.user, "plan.add_kpivalue", kpi):
             return render(request, "403.html", status=403)
         actual_form = ReviewActualForm(request.POST, prefix=f"k{kpi.pk}")
-        if actual_form.is_valid():
-            try:
-                entry = services.kpi_value_record(
-                    municipality=municipality,
-                    actor=request.user,
-                    kpi=kpi,
-                    kind=ValueKind.ACTUAL,
-                    fiscal_year=review.fiscal_year,
-                    value=actual_form.cleaned_data["value"],
-                    comment=actual_form.cleaned_data["comment"],
-                )
-            except KanminError as exc:
-                exc.add_to_form(actual_form)
-            else:
-                _say_recorded(request, entry)
-                return redirect(_review_url(municipality, fiscal_year) + f"#kpi-{kpi.pk}")
+        entry = submit(
+            actual_form,
+            lambda: services.kpi_value_record(
+                municipality=municipality,
+                actor=request.user,
+                kpi=kpi,
+                kind=ValueKind.ACTUAL,
+                fiscal_year=review.fiscal_year,
+                value=actual_form.cleaned_data["value"],
+                comment=actual_form.cleaned_data["comment"],
+            ),
+        )
+        if entry is not None:
+            _say_recorded(request, entry)
+            return redirect(_review_url(municipality, fiscal_year) + f"#kpi-{kpi.pk}")
         errors[f"kpi-{kpi.pk}"] = actual_form
         status = 422
     elif request.method == "POST":
         measure = selectors.measure_get(plan=plan, number=request.POST.get("measure", ""))
         form = MeasureReviewForm(request.POST)
-        if form.is_valid():
-            try:
-                services.measure_review_set(
-                    municipality=municipality,
-                    actor=request.user,
-                    review=review,
-                    measure=measure,
-                    progress=form.cleaned_data["progress"],
-                    comment=form.cleaned_data["comment"],
-                )
-            except KanminError as exc:
-                exc.add_to_form(form)
+        submit(
+            form,
+            lambda: services.measure_review_set(
+                municipality=municipality,
+                actor=request.user,
+                review=review,
+                measure=measure,
+                progress=form.cleaned_data["progress"],
+                comment=form.cleaned_data["comment"],
+            ),
+        )
         if form.errors:
             errors[measure.number] = form
             status = 422
@@ -559,36 +542,30 @@ def measure_edit(request: HttpRequest, number: str) -> HttpResponse:
     status = 200
     if request.method == "POST" and request.POST.get("action") == "add_kpi":
         form = MeasureForm(initial=initial, municipality=municipality)
-        if kpi_form.is_valid():
-            try:
-                services.kpi_create(
-                    municipality=municipality,
-                    actor=request.user,
-                    measure=measure,
-                    **kpi_form.cleaned_data,
-                )
-            except KanminError as exc:
-                exc.add_to_form(kpi_form)
-            else:
-                return redirect(
-                    tenant_reverse("plan:measure_detail", municipality, {"number": measure.number})
-                )
+        created = submit(
+            kpi_form,
+            lambda: services.kpi_create(
+                municipality=municipality,
+                actor=request.user,
+                measure=measure,
+                **kpi_form.cleaned_data,
+            ),
+        )
+        if created is not None:
+            return redirect(_measure_url(municipality, measure))
         status = 422
     elif request.method == "POST":
-        if form.is_valid():
-            try:
-                measure = services.measure_update(
-                    municipality=municipality,
-                    actor=request.user,
-                    measure=measure,
-                    **form.cleaned_data,
-                )
-            except KanminError as exc:
-                exc.add_to_form(form)
-            else:
-                return redirect(
-                    tenant_reverse("plan:measure_detail", municipality, {"number": measure.number})
-                )
+        updated = submit(
+            form,
+            lambda: services.measure_update(
+                municipality=municipality,
+                actor=request.user,
+                measure=measure,
+                **form.cleaned_data,
+            ),
+        )
+        if updated is not None:
+            return redirect(_measure_url(municipality, updated))
         status = 422
     return render(
         request,
@@ -606,7 +583,7 @@ def kpi_edit(request: HttpRequest, kpi_id: int) -> HttpResponse:
     kpi = selectors.kpi_get(municipality=municipality, pk=kpi_id)
     if not allowed(request.user, "plan.change_kpi", kpi):
         return render(request, "403.html", status=403)
-    target = tenant_reverse("plan:measure_detail", municipality, {"number": kpi.measure.number})
+    target = _measure_url(municipality, kpi.measure)
     if request.method == "POST" and request.POST.get("action") == "retire":
         services.kpi_retire(municipality=municipality, actor=request.user, kpi=kpi)
         return redirect(target)
@@ -618,27 +595,22 @@ def kpi_edit(request: HttpRequest, kpi_id: int) -> HttpResponse:
         },
     )
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.kpi_update(
-                    municipality=municipality, actor=request.user, kpi=kpi, **form.cleaned_data
-                )
-            except KanminError as exc:
-                exc.add_to_form(form)
-            else:
-                return redirect(target)
+        updated = submit(
+            form,
+            lambda: services.kpi_update(
+                municipality=municipality, actor=request.user, kpi=kpi, **form.cleaned_data
+            ),
+        )
+        if updated is not None:
+            return redirect(target)
     status = 422 if request.method == "POST" else 200
     return render(request, "plan/kpi_edit.html", {"kpi": kpi, "form": form}, status=status)
 
 
-@tenant_view
-@login_required
-@require_http_methods(["GET", "POST"])
+@staff_view("plan.add_plan", methods=["GET", "POST"])
 def plan_start(request: HttpRequest) -> HttpResponse:
     """A municipality without a plan starts from another municipality's, as a template."""
     municipality = _municipality(request)
-    if not allowed(request.user, "plan.add_plan", municipality):
-        return render(request, "403.html", status=403)
     sources = [
         (p.municipality.lg_code, f"{p.municipality.display_name}: {p.title}")
         for p in selectors.plan_templates(exclude=municipality)
@@ -663,13 +635,10 @@ def plan_start(request: HttpRequest) -> HttpResponse:
     )
 
 
-@tenant_view
-@login_required
+@staff_view("plan.add_kpivalue")
 def figures_template(request: HttpRequest, fiscal_year: int) -> HttpResponse:
     """The Excel sheet a department fills in: its own KPIs, or every KPI for the manager."""
     municipality = _municipality(request)
-    if not allowed(request.user, "plan.add_kpivalue", municipality):
-        return render(request, "403.html", status=403)
     plan = selectors.plan_get(municipality=municipality)
     department = request.GET.get("department") or None
     payload = exchange.department_template(plan, fiscal_year, department)
@@ -682,14 +651,10 @@ def figures_template(request: HttpRequest, fiscal_year: int) -> HttpResponse:
     return response
 
 
-@tenant_view
-@login_required
-@require_http_methods(["GET", "POST"])
+@staff_view("plan.add_kpivalue", methods=["GET", "POST"])
 def figures_upload(request: HttpRequest) -> HttpResponse:
     """Import a filled-in sheet; every row is checked first and nothing is saved on an error."""
     municipality = _municipality(request)
-    if not allowed(request.user, "plan.add_kpivalue", municipality):
-        return render(request, "403.html", status=403)
     plan = selectors.plan_get(municipality=municipality)
     form = FiguresUploadForm(request.POST or None, request.FILES or None)
     result = None

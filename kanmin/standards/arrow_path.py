@@ -33,6 +33,8 @@ from typing import TYPE_CHECKING, Any
 
 from kanmin.standards.checks import (
     _ASTRAL_RE,
+    _CLEAN_DATE,
+    _CLEAN_TIME,
     _CONTROL,
     JAPAN_LATITUDE,
     JAPAN_LONGITUDE,
@@ -153,12 +155,9 @@ def _clean_patterns(col: Column) -> list[str] | None:
     elif col.kind == "number":
         body = _range_regex(lo, hi, integer=False)
     elif col.kind == "date":
-        body = (
-            r"(?:1[89]|20)[0-9]{2}-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])"
-            r"|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)"
-        )
+        body = _CLEAN_DATE
     elif col.kind == "time":
-        body = r"(?:[01][0-9]|2[0-3]):[0-5][0-9]"
+        body = _CLEAN_TIME
     elif col.kind == "text":
         body = _text_body(_TEXT_SEPARATORS if col.multi_valued else "")
     else:

@@ -415,13 +415,20 @@ def _feed_csv(
     pending: deque[tuple[Future[tuple[str, Any]], bytes, int]] = deque()
 
     def handle(status: str, payload: Any, chunk: bytes, row0: int) -> None:
-        if status == "ok":
-            merger.add(payload)
-            return
+        nonlocal done_bytes
         if status == "nul":
             row = row0 + chunk.count(b"\n", 0, payload)
             raise ReadError("nul_bytes", row=row)
-        raise src.explain_decode_failure(chunk, payload, row0)
+        if status != "ok":
+            raise src.explain_decode_failure(chunk, payload, row0)
+        merger.add(payload)
+        done_bytes += len(chunk)
+        if progress:
+            progress(merger.records, done_bytes, total)
+
+    def handle_oldest() -> None:
+        future, chunk, row0 = pending.popleft()
+        handle(*future.result(), chunk, row0)
 
     try:
         for chunk in chunks:
@@ -435,28 +442,15 @@ def _feed_csv(
                 fut = pool.submit(_work, chunk, encoding, src.delimiter, newlines)
                 pending.append((fut, chunk, first_row))
                 while len(pending) > n_workers + 1:
-                    f, c, r = pending.popleft()
-                    status, payload = f.result()
-                    handle(status, payload, c, r)
-                    done_bytes += len(c)
-                    if progress:
-                        progress(merger.records, done_bytes, total)
+                    handle_oldest()
             else:
                 status, payload = _check_chunk(
                     checker, chunk, encoding, src.delimiter, newlines=newlines
                 )
                 handle(status, payload, chunk, first_row)
-                done_bytes += len(chunk)
-                if progress:
-                    progress(merger.records, done_bytes, total)
             first_row += newlines
         while pending:
-            f, c, r = pending.popleft()
-            status, payload = f.result()
-            handle(status, payload, c, r)
-            done_bytes += len(c)
-            if progress:
-                progress(merger.records, done_bytes, total)
+            handle_oldest()
     finally:
         if pool is not None:
             for f, _, _ in pending:

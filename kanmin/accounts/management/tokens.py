@@ -48,6 +48,12 @@ def municipality(code: str, lang: str) -> Municipality:
     return core_selectors.municipality_get(lg_code=normalised)
 
 
+def municipality_option(options: dict[str, Any]) -> Municipality | None:
+    """The municipality of ``--municipality``, or None when it was not given."""
+    code = options["municipality"]
+    return municipality(code, options["lang"]) if code else None
+
+
 def user(username: str) -> User:
     return selectors.user_get(username=username)
 

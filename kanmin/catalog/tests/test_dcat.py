@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import clear_url_caches
 from django.utils import timezone
 from rdflib import Graph, Literal, URIRef
 from rdflib import namespace as ns
@@ -361,15 +360,6 @@ def test_an_offset_in_modified_since_survives_an_unencoded_plus(client, make_dat
     assert "+09:00" in raw
     found = _harvest(client, "/m/452025/catalog.ttl?modified_since=" + raw, "ttl")
     assert found == [str(dataset.pk)]
-
-
-@pytest.fixture
-def single_tenant(settings):
-    settings.KANMIN_SINGLE_TENANT = "452025"
-    settings.ROOT_URLCONF = "kanmin.urls_single"
-    clear_url_caches()
-    yield
-    clear_url_caches()
 
 
 def test_single_tenant_mode_serves_dcat_at_the_root(client, population, single_tenant):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from django.test import override_settings
-from django.urls import clear_url_caches
 
 from kanmin.core import services
 from kanmin.core.models import Department
@@ -46,15 +45,6 @@ def test_portal_lists_every_active_municipality(client, miyakonojo, miyazaki):
     page = client.get("/").content.decode()
     assert "都城市" in page and "宮崎市" in page
     assert 'href="/m/452025/"' in page
-
-
-@pytest.fixture
-def single_tenant(settings):
-    settings.KANMIN_SINGLE_TENANT = "452025"
-    settings.ROOT_URLCONF = "kanmin.urls_single"
-    clear_url_caches()
-    yield
-    clear_url_caches()
 
 
 def test_single_tenant_mode_serves_the_municipality_at_the_root(client, miyakonojo, single_tenant):

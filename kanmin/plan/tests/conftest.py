@@ -39,6 +39,25 @@ def plan(miyakonojo, seed_data, shimin):
 
 
 @pytest.fixture
+def record_value(miyakonojo):
+    """record_value(kpi, kind, fiscal_year, value, actor=user): a KPI figure entered through the
+    service, in 都城市 unless ``municipality=`` says otherwise."""
+
+    def record(kpi, kind, fiscal_year, value, *, actor, municipality=None, **more):
+        return services.kpi_value_record(
+            municipality=municipality or miyakonojo,
+            actor=actor,
+            kpi=kpi,
+            kind=kind,
+            fiscal_year=fiscal_year,
+            value=value,
+            **more,
+        )
+
+    return record
+
+
+@pytest.fixture
 def manager(make_user, miyakonojo):
     return make_user("manager", "plan_manager", miyakonojo)
 

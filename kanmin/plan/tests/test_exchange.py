@@ -15,25 +15,11 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def figures(plan, manager, miyakonojo):
+def figures(plan, manager, record_value):
     kpi = selectors.measure_get(plan=plan, number="Ⅰ-1").kpis.get(name_ja="電子申請可能な手続数")
     for year, target, actual in ((2023, 150, 162), (2024, 200, 188)):
-        services.kpi_value_record(
-            municipality=miyakonojo,
-            actor=manager,
-            kpi=kpi,
-            kind="target",
-            fiscal_year=year,
-            value=target,
-        )
-        services.kpi_value_record(
-            municipality=miyakonojo,
-            actor=manager,
-            kpi=kpi,
-            kind="actual",
-            fiscal_year=year,
-            value=actual,
-        )
+        record_value(kpi, "target", year, target, actor=manager)
+        record_value(kpi, "actual", year, actual, actor=manager)
     return kpi
 
 

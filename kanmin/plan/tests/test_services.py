@@ -20,18 +20,6 @@ def _kpi(plan, number="Ⅰ-1", name="電子申請可能な手続数") -> Kpi:
     return selectors.measure_get(plan=plan, number=number).kpis.get(name_ja=name)
 
 
-def _record(municipality, actor, kpi, value, kind="actual", year=2024, **more) -> KpiValue:
-    return services.kpi_value_record(
-        municipality=municipality,
-        actor=actor,
-        kpi=kpi,
-        kind=kind,
-        fiscal_year=year,
-        value=value,
-        **more,
-    )
-
-
 def test_loading_the_seed_creates_the_whole_plan(plan):
     assert plan.policies.count() == 6
     assert plan.measures.count() == 33
@@ -45,25 +33,25 @@ def test_a_second_plan_for_the_same_municipality_is_refused(plan, miyakonojo, se
         services.plan_load(municipality=miyakonojo, actor=None, data=seed_data)
 
 
-def test_the_same_value_again_adds_no_version(plan, clerk, miyakonojo):
+def test_the_same_value_again_adds_no_version(plan, clerk, record_value):
     """A double submit or a re-sent figure is no correction: no version 2 of the same number."""
     kpi = _kpi(plan)
-    first = _record(miyakonojo, clerk, kpi, "120")
+    first = record_value(kpi, "actual", 2024, "120", actor=clerk)
     assert first.recorded_now
     for again in ("120", "１２０", "120.0"):
-        same = _record(miyakonojo, clerk, kpi, again)
+        same = record_value(kpi, "actual", 2024, again, actor=clerk)
         assert same.pk == first.pk and same.version == 1 and not same.recorded_now
     assert KpiValue.all_tenants.filter(kpi=kpi).count() == 1
     assert AuditEvent.objects.filter(action="plan.kpi_actual.record").count() == 1
     # A new comment on the same figure is worth keeping: that is a new version.
-    noted = _record(miyakonojo, clerk, kpi, "120", comment="確定値")
+    noted = record_value(kpi, "actual", 2024, "120", actor=clerk, comment="確定値")
     assert noted.version == 2 and noted.recorded_now
 
 
-def test_a_value_is_never_overwritten(plan, clerk, miyakonojo):
+def test_a_value_is_never_overwritten(plan, clerk, record_value):
     kpi = _kpi(plan)
-    first = _record(miyakonojo, clerk, kpi, "120")
-    second = _record(miyakonojo, clerk, kpi, "１，２５０", comment="集計漏れを訂正")
+    first = record_value(kpi, "actual", 2024, "120", actor=clerk)
+    second = record_value(kpi, "actual", 2024, "１，２５０", actor=clerk, comment="集計漏れを訂正")
     assert (first.version, second.version) == (1, 2)
     assert KpiValue.all_tenants.get(pk=first.pk).value == Decimal(120)
     assert selectors.kpi_series(kpi=kpi)["actuals"] == {"2024": 1250}
@@ -72,33 +60,33 @@ def test_a_value_is_never_overwritten(plan, clerk, miyakonojo):
 
 
 @pytest.mark.parametrize("raw", ["abc", "12件", "", "1.2.3"])
-def test_a_non_number_is_refused_with_a_message(plan, clerk, miyakonojo, raw):
+def test_a_non_number_is_refused_with_a_message(plan, clerk, raw, record_value):
     with pytest.raises(Invalid) as caught:
-        _record(miyakonojo, clerk, _kpi(plan), raw)
+        record_value(_kpi(plan), "actual", 2024, raw, actor=clerk)
     assert "value" in caught.value.fields
     assert not KpiValue.all_tenants.exists()
 
 
-def test_a_fiscal_year_outside_the_plan_is_refused(plan, clerk, miyakonojo):
+def test_a_fiscal_year_outside_the_plan_is_refused(plan, clerk, record_value):
     for kind, year in (("actual", 2019), ("actual", THIS_YEAR + 1), ("target", THIS_YEAR + 6)):
         with pytest.raises(Invalid) as caught:
-            _record(miyakonojo, clerk, _kpi(plan), 1, kind=kind, year=year)
+            record_value(_kpi(plan), kind, year, 1, actor=clerk)
         assert caught.value.code == "fiscal_year_outside_plan"
-    _record(miyakonojo, clerk, _kpi(plan), 1, kind="target", year=THIS_YEAR + 5)
+    record_value(_kpi(plan), "target", THIS_YEAR + 5, 1, actor=clerk)
 
 
-def test_another_municipalitys_staff_cannot_record(plan, make_user, miyazaki, miyakonojo):
+def test_another_municipalitys_staff_cannot_record(plan, make_user, miyazaki, record_value):
     outsider = make_user("outsider", "plan_manager", miyazaki)
     with pytest.raises(PermissionDenied):
-        _record(miyakonojo, outsider, _kpi(plan), 1)
+        record_value(_kpi(plan), "actual", 2024, 1, actor=outsider)
     with pytest.raises(NotFound):
-        _record(miyazaki, outsider, _kpi(plan), 1)
+        record_value(_kpi(plan), "actual", 2024, 1, actor=outsider, municipality=miyazaki)
 
 
-def test_a_citizen_cannot_record(plan, make_user, miyakonojo):
+def test_a_citizen_cannot_record(plan, make_user, miyakonojo, record_value):
     citizen = make_user("citizen", "citizen", miyakonojo)
     with pytest.raises(PermissionDenied):
-        _record(miyakonojo, citizen, _kpi(plan), 1)
+        record_value(_kpi(plan), "actual", 2024, 1, actor=citizen)
 
 
 COUNTS = {2023: 7, 2024: 11}
@@ -136,9 +124,9 @@ def test_a_computed_kpi_is_counted_for_any_past_fiscal_year(counted, manager, mi
     assert again.source == "computed"
 
 
-def test_a_computed_kpi_refuses_typed_actuals(counted, manager, miyakonojo):
+def test_a_computed_kpi_refuses_typed_actuals(counted, manager, record_value):
     with pytest.raises(Invalid) as caught:
-        _record(miyakonojo, manager, counted, 3)
+        record_value(counted, "actual", 2024, 3, actor=manager)
     assert caught.value.code == "computed"
 
 
@@ -191,11 +179,13 @@ def test_a_municipality_copies_the_plan_as_a_template(plan, miyazaki, make_user)
     assert not KpiValue.all_tenants.filter(municipality=miyazaki).exists()
 
 
-def _review_flow(plan, manager, clerk, miyakonojo):
+@pytest.fixture
+def review_flow(plan, manager, clerk, miyakonojo, record_value):
+    """Two years of figures for Ⅰ-1's KPI (the actuals entered by 市民課) and the 2024 review."""
     kpi = _kpi(plan)
     for year, target, actual in ((2023, 150, 162), (2024, 200, 188)):
-        _record(miyakonojo, manager, kpi, target, kind="target", year=year)
-        _record(miyakonojo, clerk, kpi, actual, year=year)
+        record_value(kpi, "target", year, target, actor=manager)
+        record_value(kpi, "actual", year, actual, actor=clerk)
     review = services.review_open(
         municipality=miyakonojo, actor=manager, plan=plan, fiscal_year=2024
     )
@@ -203,8 +193,10 @@ def _review_flow(plan, manager, clerk, miyakonojo):
     return kpi, review, measure
 
 
-def test_the_annual_review_freezes_its_figures(plan, manager, clerk, miyakonojo):
-    kpi, review, measure = _review_flow(plan, manager, clerk, miyakonojo)
+def test_the_annual_review_freezes_its_figures(
+    review_flow, manager, clerk, miyakonojo, record_value
+):
+    kpi, review, measure = review_flow
     with pytest.raises(Invalid):
         services.measure_review_set(
             municipality=miyakonojo, actor=clerk, review=review, measure=measure, progress="delayed"
@@ -229,7 +221,7 @@ def test_the_annual_review_freezes_its_figures(plan, manager, clerk, miyakonojo)
     assert figures["actuals"] == {"2023": 162, "2024": 188}
 
     # A later correction is a new version; the closed review's figures stay as they were.
-    _record(miyakonojo, clerk, kpi, 190)
+    record_value(kpi, "actual", 2024, 190, actor=clerk)
     assert Review.all_tenants.get(pk=review.pk).snapshot == frozen
     with pytest.raises(Conflict):
         services.measure_review_set(
@@ -241,8 +233,10 @@ def test_the_annual_review_freezes_its_figures(plan, manager, clerk, miyakonojo)
         )
 
 
-def test_dashboard_shows_what_is_behind_and_who_has_not_reported(plan, manager, clerk, miyakonojo):
-    kpi, review, measure = _review_flow(plan, manager, clerk, miyakonojo)
+def test_dashboard_shows_what_is_behind_and_who_has_not_reported(
+    review_flow, plan, clerk, miyakonojo
+):
+    kpi, review, measure = review_flow
     board = selectors.dashboard(plan=plan, fiscal_year=2024)
     assert [(m.number, k.pk) for m, k, _t, _a in board["behind"]] == [("Ⅰ-1", kpi.pk)]
     assert measure not in board["no_data"] and len(board["no_data"]) == 32
@@ -270,12 +264,14 @@ def test_staff_report_only_their_departments_measures(plan, manager, clerk, miya
     )
 
 
-def test_closing_a_review_with_gaps_needs_an_explicit_confirmation(plan, manager, miyakonojo):
+def test_closing_a_review_with_gaps_needs_an_explicit_confirmation(
+    plan, manager, miyakonojo, record_value
+):
     review = services.review_open(
         municipality=miyakonojo, actor=manager, plan=plan, fiscal_year=2024
     )
     kpi = _kpi(plan)
-    _record(miyakonojo, manager, kpi, 5)
+    record_value(kpi, "actual", 2024, 5, actor=manager)
     measure = selectors.measure_get(plan=plan, number="Ⅰ-1")
     services.measure_review_set(
         municipality=miyakonojo, actor=manager, review=review, measure=measure, progress="done"
@@ -300,7 +296,7 @@ def test_closing_a_review_with_gaps_needs_an_explicit_confirmation(plan, manager
     assert len(event.changes["after"]["unreported_measures"]) == 32
 
 
-def test_a_complete_review_closes_without_a_confirmation(plan, manager, miyakonojo):
+def test_a_complete_review_closes_without_a_confirmation(plan, manager, miyakonojo, record_value):
     review = services.review_open(
         municipality=miyakonojo, actor=manager, plan=plan, fiscal_year=2024
     )
@@ -309,6 +305,6 @@ def test_a_complete_review_closes_without_a_confirmation(plan, manager, miyakono
             municipality=miyakonojo, actor=manager, review=review, measure=measure, progress="done"
         )
         for kpi in measure.kpis.all():
-            _record(miyakonojo, manager, kpi, 1)
+            record_value(kpi, "actual", 2024, 1, actor=manager)
     assert selectors.review_gaps(review=review)["count"] == 0
     assert services.review_close(municipality=miyakonojo, actor=manager, review=review).is_closed

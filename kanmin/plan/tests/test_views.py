@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from kanmin.plan import selectors, services
+from kanmin.plan import selectors
 from kanmin.plan.models import KpiValue, Review
 
 pytestmark = pytest.mark.django_db
@@ -68,11 +68,9 @@ def test_an_unknown_measure_answers_404(client, plan):
     assert client.get("/m/452025/plan/measures/Ⅸ-9/").status_code == 404
 
 
-def test_the_chart_is_an_svg_image(client, plan, manager, miyakonojo):
+def test_the_chart_is_an_svg_image(client, plan, manager, record_value):
     kpi = plan.measures.get(number="Ⅰ-1").kpis.first()
-    services.kpi_value_record(
-        municipality=miyakonojo, actor=manager, kpi=kpi, kind="target", fiscal_year=2024, value=10
-    )
+    record_value(kpi, "target", 2024, 10, actor=manager)
     response = client.get(f"/m/452025/plan/kpis/{kpi.pk}/chart.svg")
     assert response.status_code == 200 and response["Content-Type"] == "image/svg+xml"
     assert b"<svg" in response.content
@@ -83,6 +81,15 @@ def test_another_municipality_cannot_see_a_kpi_chart(client, plan, miyazaki):
     assert client.get(f"/m/452017/plan/kpis/{kpi.pk}/chart.svg").status_code == 404
 
 
+def _post_actual(client, plan, fiscal_year, value):
+    """The form of Ⅰ-1's first KPI, sent with an actual."""
+    kpi = plan.measures.get(number="Ⅰ-1").kpis.first()
+    return client.post(
+        f"/m/452025/plan/staff/kpis/{kpi.pk}/",
+        {"kind": "actual", "fiscal_year": fiscal_year, "value": value},
+    )
+
+
 def test_staff_pages_need_a_staff_role_in_this_municipality(
     client, plan, make_user, miyazaki, miyakonojo
 ):
@@ -91,22 +98,13 @@ def test_staff_pages_need_a_staff_role_in_this_municipality(
     assert client.get("/m/452025/plan/staff/").status_code == 403
     client.force_login(make_user("other", "plan_manager", miyazaki))
     assert client.get("/m/452025/plan/staff/").status_code == 403
-    kpi = plan.measures.get(number="Ⅰ-1").kpis.first()
-    response = client.post(
-        f"/m/452025/plan/staff/kpis/{kpi.pk}/",
-        {"kind": "actual", "fiscal_year": "2024", "value": "5"},
-    )
-    assert response.status_code == 403
+    assert _post_actual(client, plan, "2024", "5").status_code == 403
     assert not KpiValue.all_tenants.exists()
 
 
 def test_a_department_records_an_actual_in_wareki(client, plan, clerk):
     client.force_login(clerk)
-    kpi = plan.measures.get(number="Ⅰ-1").kpis.first()
-    response = client.post(
-        f"/m/452025/plan/staff/kpis/{kpi.pk}/",
-        {"kind": "actual", "fiscal_year": "令和6年度", "value": "１，２００"},
-    )
+    response = _post_actual(client, plan, "令和6年度", "１，２００")
     assert response.status_code == 302
     value = KpiValue.all_tenants.get()
     assert (value.fiscal_year, int(value.value), value.created_by) == (2024, 1200, clerk)
@@ -114,11 +112,7 @@ def test_a_department_records_an_actual_in_wareki(client, plan, clerk):
 
 def test_a_bad_value_is_shown_next_to_its_field_and_nothing_is_saved(client, plan, clerk):
     client.force_login(clerk)
-    kpi = plan.measures.get(number="Ⅰ-1").kpis.first()
-    response = client.post(
-        f"/m/452025/plan/staff/kpis/{kpi.pk}/",
-        {"kind": "actual", "fiscal_year": "令和6年度", "value": "たくさん"},
-    )
+    response = _post_actual(client, plan, "令和6年度", "たくさん")
     assert response.status_code == 422
     assert "たくさん" in response.content.decode()
     assert not KpiValue.all_tenants.exists()
@@ -159,7 +153,7 @@ def test_no_open_data_before_a_review_is_closed(client, plan):
     assert client.get("/m/452025/plan/open-data/kpi.csv").status_code == 404
 
 
-def test_the_pdf_report_opens_and_shows_its_charts(client, plan, manager, miyakonojo):
+def test_the_pdf_report_opens_and_shows_its_charts(client, plan, manager, record_value):
     """Render the pages to pixels: the first is not blank, and the KPI chart is drawn."""
     import numpy
     import pypdfium2
@@ -169,22 +163,8 @@ def test_the_pdf_report_opens_and_shows_its_charts(client, plan, manager, miyako
     client.post("/m/452025/plan/staff/", {"fiscal_year": "2024"})
     kpi = plan.measures.get(number="Ⅰ-1").kpis.first()
     for year, value in ((2022, 100), (2023, 150), (2024, 200)):
-        services.kpi_value_record(
-            municipality=miyakonojo,
-            actor=manager,
-            kpi=kpi,
-            kind="target",
-            fiscal_year=year,
-            value=value,
-        )
-        services.kpi_value_record(
-            municipality=miyakonojo,
-            actor=manager,
-            kpi=kpi,
-            kind="actual",
-            fiscal_year=year,
-            value=value - 10,
-        )
+        record_value(kpi, "target", year, value, actor=manager)
+        record_value(kpi, "actual", year, value - 10, actor=manager)
     response = client.get("/m/452025/plan/staff/reviews/2024/report.pdf")
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
     pdf = pypdfium2.PdfDocument(response.content)
@@ -205,15 +185,13 @@ def test_the_pdf_report_opens_and_shows_its_charts(client, plan, manager, miyako
     assert bar_blue > 500  # the actuals' bars (#0b6bcb) are on the page
 
 
-def test_the_excel_report_has_a_chart_per_kpi(client, plan, manager, miyakonojo):
+def test_the_excel_report_has_a_chart_per_kpi(client, plan, manager, record_value):
     from openpyxl import load_workbook
 
     client.force_login(manager)
     client.post("/m/452025/plan/staff/", {"fiscal_year": "2024"})
     kpi = plan.measures.get(number="Ⅰ-1").kpis.first()
-    services.kpi_value_record(
-        municipality=miyakonojo, actor=manager, kpi=kpi, kind="target", fiscal_year=2024, value=10
-    )
+    record_value(kpi, "target", 2024, 10, actor=manager)
     response = client.get("/m/452025/plan/staff/reviews/2024/report.xlsx")
     workbook = load_workbook(io.BytesIO(response.content))
     assert "概要" in workbook.sheetnames and "基本方針(1)" in workbook.sheetnames

@@ -5,7 +5,6 @@ with it and without it."""
 from __future__ import annotations
 
 import io
-import json
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -16,6 +15,7 @@ from kanmin.standards.checks import Checker, suspicious_re
 from kanmin.standards.report import Report
 from kanmin.standards.schemas import all_schemas, get_schema
 from kanmin.standards.tests.factories import aed_rows, csv_bytes, rows_for
+from kanmin.standards.tests.helpers import finding_keys
 from kanmin.standards.validate import prepare, validate
 
 pytestmark = pytest.mark.skipif(not arrow_path.available(), reason="pyarrow not installed")
@@ -197,17 +197,6 @@ def test_chunks_it_cannot_number_go_the_old_way(body):
     assert arrow_path.check_chunk_arrow(checker, body, "utf-8", ",") is None
 
 
-def _key(report: Report) -> list:
-    return sorted(
-        json.dumps(
-            [i.row, i.column, i.code, i.severity, i.value, i.params],
-            ensure_ascii=False,
-            default=str,
-        )
-        for i in [*report.errors, *report.warnings]
-    )
-
-
 @pytest.mark.parametrize("encoding", ["utf-8", "cp932"])
 def test_validate_reports_the_same_with_and_without_arrow(monkeypatch, encoding):
     header, rows = aed_rows(400)
@@ -232,7 +221,7 @@ def test_validate_reports_the_same_with_and_without_arrow(monkeypatch, encoding)
     assert True in taken and False in taken  # both paths ran
     monkeypatch.setattr(arrow_path, "available", lambda: False)
     without = validate(io.BytesIO(data), "aed", **kwargs)
-    assert _key(with_arrow) == _key(without)
+    assert finding_keys(with_arrow) == finding_keys(without)
     found = {(e.row, e.code) for e in with_arrow.errors}
     # A spreadsheet counts records: the two-line cell is one row.
     assert {(52, "time_format"), (302, "duplicate_id"), (352, "halfwidth_katakana")} <= found

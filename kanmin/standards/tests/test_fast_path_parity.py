@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import itertools
-import json
 import random
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from kanmin.standards.checks import has_suspicious
 from kanmin.standards.idset import HashTable
 from kanmin.standards.report import Report
 from kanmin.standards.tests.factories import aed_rows, csv_bytes
+from kanmin.standards.tests.helpers import finding_keys
 from kanmin.standards.validate import validate
 
 # (column, bad value): cells with and without quotes, line breaks, characters to flag.
@@ -88,19 +88,6 @@ def _defective_rows(
     return header, rows
 
 
-def _key(report: Report) -> list[str]:
-    # Every finding with its parameters: a duplicate ID names the row of its first
-    # occurrence whatever chunk that row was in.
-    return sorted(
-        json.dumps(
-            [i.row, i.column, i.code, i.severity, i.value, i.params],
-            ensure_ascii=False,
-            default=str,
-        )
-        for i in [*report.errors, *report.warnings]
-    )
-
-
 def _exact(data: bytes, monkeypatch: pytest.MonkeyPatch) -> Report:
     with monkeypatch.context() as m:
         m.setattr(arrow_path, "available", lambda: False)
@@ -119,7 +106,7 @@ def test_fast_path_reports_exactly_what_the_exact_path_reports(tmp_path, monkeyp
     exact = _exact(data, monkeypatch)
     assert fast.rows == exact.rows == len(rows) + 3  # with an empty line before the ragged row
     assert fast.error_count == exact.error_count and fast.warning_count == exact.warning_count
-    assert _key(fast) == _key(exact)
+    assert finding_keys(fast) == finding_keys(exact)
     codes = {e.code for e in exact.errors} | {w.code for w in exact.warnings}
     assert {
         "duplicate_id",

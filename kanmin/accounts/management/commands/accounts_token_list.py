@@ -30,11 +30,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         with tokens.speaking(options):
-            municipality = (
-                tokens.municipality(options["municipality"], options["lang"])
-                if options["municipality"]
-                else None
-            )
+            municipality = tokens.municipality_option(options)
             user = tokens.user(options["username"]) if options["username"] else None
             found = list(selectors.api_token_list(municipality=municipality, user=user))
             if options["format"] == "json":

@@ -22,11 +22,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         with tokens.speaking(options):
-            municipality = (
-                tokens.municipality(options["municipality"], options["lang"])
-                if options["municipality"]
-                else None
-            )
+            municipality = tokens.municipality_option(options)
             token = selectors.api_token_get(municipality=municipality, key=options["token"])
             services.api_token_revoke(municipality=token.municipality, actor=None, token=token)
             self.stdout.write(
