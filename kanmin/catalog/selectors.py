@@ -19,7 +19,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
-from kanmin.accounts.backends import municipality_filter
+from kanmin.accounts.selectors import municipality_filter
 from kanmin.audit import selectors as audit_selectors
 from kanmin.audit.models import AuditEvent
 from kanmin.catalog import licenses, quality, search, search_index
@@ -857,7 +857,7 @@ class Finding:
 
 
 def _issue(item: dict[str, Any]) -> Any:
-    from kanmin.standards.report import Issue
+    from kanmin.standards import Issue
 
     return Issue(
         item["code"],
@@ -905,7 +905,7 @@ class FindingGroup:
 def validation_groups(validation: Validation, lang: str) -> list[FindingGroup]:
     """The findings of a check grouped by rule, layout and encoding first, then errors, then
     warnings (see :func:`kanmin.standards.report.group_issues`)."""
-    from kanmin.standards.report import group_issues
+    from kanmin.standards import group_issues
 
     issues = [_issue(item) for item in validation.issues or []]
     return [
