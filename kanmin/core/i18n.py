@@ -14,7 +14,7 @@ import gettext
 from functools import cache
 from pathlib import Path
 
-__all__ = ["LOCALE_DIR", "gettext_noop", "translate"]
+__all__ = ["LOCALE_DIR", "both", "gettext_noop", "pgettext", "translate"]
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 
@@ -35,3 +35,19 @@ def translate(message: str, lang: str) -> str:
     if lang == "en":
         return message
     return _catalog(lang).gettext(message)
+
+
+def pgettext(context: str, message: str, lang: str) -> str:
+    """``message`` in ``lang`` as it is meant in ``context``, for a word that the catalog
+    already holds with another meaning (makemessages reads this name as Django's pgettext)."""
+    if lang == "en":
+        return message
+    return _catalog(lang).pgettext(context, message)
+
+
+def both(message: str, /, **params: object) -> tuple[str, str]:
+    """``message`` filled in with ``params`` (``{name}`` placeholders), in Japanese and in
+    English: for the parts of a finding that are kept with it in both languages."""
+    if not params:  # the text may hold a brace of its own: "(] or })"
+        return translate(message, "ja"), message
+    return translate(message, "ja").format(**params), message.format(**params)
