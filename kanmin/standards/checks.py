@@ -206,6 +206,12 @@ def _code_hint(value: str, regex: re.Pattern[str]) -> dict[str, Any]:
     return {}
 
 
+def _digits(count: int) -> dict[str, str]:
+    """What a code must be, for the pattern message: its digits, in both languages."""
+    ja, en = both(gettext_noop("{count} half-width digits"), count=count)
+    return {"expected": ja, "expected_ja": ja, "expected_en": en}
+
+
 def _write_hint(value: str) -> dict[str, str]:
     """The hint that says how to write a value, in both languages (kept with the finding)."""
     hint_ja, hint_en = both(gettext_noop("Write '{value}'."), value=value)
@@ -1003,7 +1009,7 @@ def _lg_code(value: str, out: list[_CellFinding]) -> None:
                 "pattern",
                 "error",
                 {
-                    "expected": "6桁の半角数字",
+                    **_digits(6),
                     **_write_hint(jp_text.normalize_code(value)),
                 },
             )
@@ -1017,7 +1023,7 @@ def _corporate(value: str, out: list[_CellFinding]) -> None:
                 "pattern",
                 "error",
                 {
-                    "expected": "13桁の半角数字",
+                    **_digits(13),
                     **_code_hint(value, re.compile(r"[0-9]{13}")),
                 },
             )
