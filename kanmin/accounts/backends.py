@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
-from django.db import models
 
 from kanmin.accounts.roles import PLATFORM_ADMIN, group_name
 
@@ -89,13 +88,3 @@ class MembershipBackend(ModelBackend):
             if municipality_id is not None:
                 ids.append(municipality_id)
         return ids
-
-
-def municipality_filter(user: Any, perm: str, field: str = "municipality") -> models.Q:
-    """A Q object restricting a queryset to the municipalities where ``user`` holds ``perm``."""
-    if not user.is_authenticated or not user.is_active:
-        return models.Q(pk__in=[])
-    ids = MembershipBackend().municipality_ids_with(user, perm)
-    if ids is None:
-        return models.Q()
-    return models.Q(**{f"{field}__in": ids})

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from kanmin.accounts.backends import MembershipBackend
 from kanmin.accounts.models import ApiToken, Membership, User
 from kanmin.accounts.roles import PLATFORM_ADMIN
 from kanmin.core.errors import Conflict, NotFound
@@ -55,6 +56,28 @@ def department_ids_of(*, user: Any, municipality: Municipality) -> set[int]:
             "department_id", flat=True
         )
     )
+
+
+def municipality_ids_with(*, user: Any, perm: str) -> list[int] | None:
+    """The municipalities where the user holds ``perm`` through a role; None means all of them
+    (a platform administrator's)."""
+    return MembershipBackend().municipality_ids_with(user, perm)
+
+
+def municipality_filter(user: Any, perm: str, field: str = "municipality") -> Q:
+    """A Q object restricting a queryset to the municipalities where ``user`` holds ``perm``."""
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    ids = municipality_ids_with(user=user, perm=perm)
+    if ids is None:
+        return Q()
+    return Q(**{f"{field}__in": ids})
+
+
+def token_municipality(*, auth: Any) -> Municipality | None:
+    """The municipality of the API token a request was authenticated with (``request.auth``);
+    None for a session or an anonymous request."""
+    return auth.municipality if isinstance(auth, ApiToken) else None
 
 
 def user_get(*, username: str) -> User:

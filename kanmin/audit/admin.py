@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from kanmin.accounts.backends import MembershipBackend
+from kanmin.accounts.selectors import municipality_ids_with
 from kanmin.audit.models import AuditEvent
 from kanmin.core.admin import ReadOnlyAdmin, admin_site
 from kanmin.core.models import Municipality
@@ -21,14 +21,14 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEvent]:
         queryset = super().get_queryset(request)
-        ids = MembershipBackend().municipality_ids_with(request.user, "audit.view_auditevent")
+        ids = municipality_ids_with(user=request.user, perm="audit.view_auditevent")
         if ids is None:
             return queryset
         codes = Municipality.objects.filter(pk__in=ids).values_list("lg_code", flat=True)
         return queryset.filter(municipality_code__in=list(codes))
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        ids = MembershipBackend().municipality_ids_with(request.user, "audit.view_auditevent")
+        ids = municipality_ids_with(user=request.user, perm="audit.view_auditevent")
         if obj is None or ids is None:
             return ids is None or bool(ids)
         return Municipality.objects.filter(pk__in=ids, lg_code=obj.municipality_code).exists()

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from kanmin.accounts.models import ApiToken
+from kanmin.accounts import selectors as accounts_selectors
 from kanmin.catalog import quality, search, selectors, services
 from kanmin.catalog.activity import activity_label
 from kanmin.catalog.models import Dataset, Resource, Validation, ValidationStatus
@@ -67,8 +67,7 @@ WRITE_ERRORS: dict[int, Any] = {
 
 def _token_municipality(request: HttpRequest) -> Municipality | None:
     """The municipality of the API token the request came with (None for a session)."""
-    token = getattr(request, "auth", None)
-    return token.municipality if isinstance(token, ApiToken) else None
+    return accounts_selectors.token_municipality(auth=getattr(request, "auth", None))
 
 
 def _lang(requested: str | None) -> str:

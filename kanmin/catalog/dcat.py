@@ -331,7 +331,7 @@ class _Urls:
 
 
 def _standard_title(slug: str) -> str:
-    from kanmin.standards.schemas import SchemaError, get_schema
+    from kanmin.standards import SchemaError, get_schema
 
     try:
         return get_schema(slug).japanese_name

@@ -15,7 +15,7 @@ from kanmin.core.models import Municipality
 
 def standard_choices() -> list[tuple[str, Any]]:
     """The national standard data sets (current layout) a dataset may follow."""
-    from kanmin.standards.schemas import all_schemas
+    from kanmin.standards import all_schemas
 
     choices: list[tuple[str, Any]] = [("", _("None"))]
     for slug, schema in sorted(all_schemas().items()):

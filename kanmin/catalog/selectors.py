@@ -412,7 +412,7 @@ class Finding:
 
 
 def _issue(item: dict[str, Any]) -> Any:
-    from kanmin.standards.report import Issue
+    from kanmin.standards import Issue
 
     return Issue(
         item["code"],
@@ -460,7 +460,7 @@ class FindingGroup:
 def validation_groups(validation: Validation, lang: str) -> list[FindingGroup]:
     """The findings of a check grouped by rule, layout and encoding first, then errors, then
     warnings (see :func:`kanmin.standards.report.group_issues`)."""
-    from kanmin.standards.report import group_issues
+    from kanmin.standards import group_issues
 
     issues = [_issue(item) for item in validation.issues or []]
     return [

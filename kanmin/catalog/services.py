@@ -694,7 +694,7 @@ def _source_of(resource: Resource) -> Any:
 def _not_a_standard_is_fine(report: Any) -> None:
     """A dataset that declares no standard data set may hold any table: that its header
     matches none is worth a warning, not an error. The generic checks still apply."""
-    from kanmin.standards.report import Issue
+    from kanmin.standards import Issue
 
     found = [i for i in report.errors if i.code == "schema_not_detected"]
     for issue in found:
@@ -707,9 +707,8 @@ def _not_a_standard_is_fine(report: Any) -> None:
 def validation_run(*, actor: Any = None, validation_id: str) -> Validation:
     """Run a queued check (called by the task worker). Progress is written as it goes; the
     result, the file's quality score and the dataset's are saved in one transaction."""
-    from kanmin.standards import quality as standards_quality
-    from kanmin.standards.geojson import validate_geojson
-    from kanmin.standards.validate import Area, validate
+    from kanmin.standards import Area, quality_score, validate_geojson
+    from kanmin.standards import validate_table as validate
 
     validation = Validation.all_tenants.select_related(
         "resource", "resource__dataset", "municipality"
@@ -752,7 +751,7 @@ def validation_run(*, actor: Any = None, validation_id: str) -> Validation:
             )
         if validation.requested_schema in ("", "auto") and not resource.dataset.standard_dataset:
             _not_a_standard_is_fine(report)
-        score = standards_quality.score(report)
+        score = quality_score(report)
     except Exception as exc:  # noqa: BLE001 - a bug must not leave the check "running" forever
         with transaction.atomic():
             Validation.all_tenants.filter(pk=validation.pk).update(
@@ -873,7 +872,7 @@ def _rule_counts(report: Any, every: list[Any]) -> dict[str, int]:
     """Findings per rule over the whole report. When the engine kept only some of them (a file
     too large for an exact count), the rules' counts are scaled so that they add up to the
     report's totals: a group's count is never smaller than what the page lists."""
-    from kanmin.standards.report import rule_counts
+    from kanmin.standards import rule_counts
 
     counts = rule_counts(every)
     for severity, total in (("error", report.error_count), ("warning", report.warning_count)):
@@ -908,10 +907,9 @@ def resource_repair(
 ) -> Outcome[Resource]:
     """Make a corrected copy of a tabular file (UTF-8 CSV, fixed only where it is certain) as a
     new resource of the same dataset, with its change log. The original is kept as it is."""
-    from kanmin.standards.messages import render
-    from kanmin.standards.reader import ReadError
-    from kanmin.standards.repair import repair
-    from kanmin.standards.schemas import SchemaError
+    from kanmin.standards import ReadError, SchemaError
+    from kanmin.standards import render_message as render
+    from kanmin.standards import repair_table as repair
 
     if not resource.is_tabular:
         raise Invalid(

@@ -48,8 +48,7 @@ from kanmin.core.language import has_japanese, page_is_japanese
 from kanmin.core.permissions import allowed
 from kanmin.core.spreadsheet import safe_cell
 from kanmin.core.tenancy import single_tenant_code, staff_view, tenant_reverse, tenant_view
-from kanmin.standards import messages as standards_messages
-from kanmin.standards import quality as standards_quality
+from kanmin.standards import ERROR_CAP, PASS_MARK, schema_label
 
 
 def _visible_resource(request: HttpRequest, resource_id: UUID) -> Any:
@@ -194,8 +193,8 @@ def catalog_home(request: HttpRequest) -> HttpResponse:
             )
             display, english = names.get((name, item.name), (item.display_name, ""))
             if name == "standard_dataset":  # a human name, never the slug
-                display = standards_messages.schema_label(item.name, _lang())
-                english = standards_messages.schema_label(item.name, "en")
+                display = schema_label(item.name, _lang())
+                english = schema_label(item.name, "en")
             items.append(
                 {
                     "item": item,
@@ -341,7 +340,7 @@ def _too_large(request: HttpRequest) -> HttpResponse | None:
 
 
 def _prefill_from_standard(municipality: Any, slug: str) -> dict[str, Any]:
-    from kanmin.standards.schemas import SchemaError, get_schema
+    from kanmin.standards import SchemaError, get_schema
 
     try:
         schema = get_schema(slug)
@@ -773,8 +772,8 @@ def resource_detail(request: HttpRequest, name: str, resource_id: UUID) -> HttpR
                 }
                 for g in groups
             ],
-            "error_cap": standards_quality.ERROR_CAP,
-            "pass_mark": standards_quality.PASS_MARK,
+            "error_cap": ERROR_CAP,
+            "pass_mark": PASS_MARK,
             "findings_csv_url": tenant_reverse(
                 "catalog:validation_findings_csv",
                 municipality,
@@ -970,7 +969,7 @@ def dcat_catalog(request: HttpRequest, fmt: str) -> HttpResponse:
 def standard_schema(request: HttpRequest, slug: str) -> HttpResponse:
     """A national standard data set (自治体標準オープンデータセット) as a Frictionless Table
     Schema, with its sources and confidence grade: what a conforming file must look like."""
-    from kanmin.standards.schemas import SchemaError, get_schema
+    from kanmin.standards import SchemaError, get_schema
 
     try:
         schema = get_schema(slug)

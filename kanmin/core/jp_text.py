@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
+import jaconv
+
 from kanmin.core.bilingual import BilingualError
 
 __all__ = [
@@ -277,13 +279,16 @@ def replace_platform_dependent(text: str) -> str:
 # Column-type normalisers (§2.4)
 # --------------------------------------------------------------------------------------------
 
-# Full-width ASCII → ASCII, ideographic space → space. Two exceptions: ＼ would become "\",
-# which Japanese fonts draw as ¥, and ～ is the agreed range mark in Japanese text.
-_ASCII_WIDTH: dict[int, str] = {
-    0xFF01 + i: chr(0x21 + i) for i in range(94) if 0xFF01 + i not in (0xFF3C, 0xFF5E)
-}
-_ASCII_WIDTH[0x3000] = " "
-_ASCII_WIDTH_TABLE = str.maketrans(_ASCII_WIDTH)
+# Full-width ASCII → ASCII, ideographic space → space: jaconv's z2h with explicit flags, its
+# answer for every full-width character taken once into a translate table (z2h with
+# ``ignore`` copies its own table on every call, and this runs once per cell). Two exceptions:
+# ＼ would become "\", which Japanese fonts draw as ¥, and ～ is the agreed range mark in
+# Japanese text.
+_FULLWIDTH_ASCII = "".join(chr(cp) for cp in range(0xFF01, 0xFF5F)) + "\u3000"
+_ASCII_WIDTH_TABLE = str.maketrans(
+    _FULLWIDTH_ASCII,
+    jaconv.z2h(_FULLWIDTH_ASCII, ignore="＼～", kana=False, ascii=True, digit=True),
+)
 
 _KANA_RE = re.compile(f"[{_KANA}{_HW_BASE}][{''.join(_MARK_KIND)}]|[{_HW_BASE}]|[{_HW_MARKS}]")
 

@@ -1,12 +1,12 @@
 """What a long-running server process does beyond answering requests: warm up before its
 first request, and keep its long-lived objects out of Python's cyclic garbage collector.
 
-Measured on `kanmin serve` under load (bench_catalog_api.py --cold, PostgreSQL, 2 cores):
-each worker held ~175,000 collector-tracked objects (Django, the catalog's search index), and
-requests that outlive a collection kept pushing the oldest generation over its threshold, so
-every 3-4 s a full collection stopped the process for 70-260 ms, with 32 clients waiting on
-it. Objects frozen with :func:`gc.freeze` are not scanned again; what is freed stays freed
-(reference counting still works on frozen objects).
+A worker holds a great many long-lived objects that the collector tracks (Django's, the
+catalog's search index), and requests that outlive a collection keep pushing the oldest
+generation over its threshold: every few seconds a full collection scans them all and stops
+the process while its clients wait (benchmarks/README.md has the figures). Objects frozen with
+:func:`gc.freeze` are not scanned again; what is freed stays freed (reference counting still
+works on frozen objects).
 
 Apps register warm-up functions (``register(fn)``); the server calls :func:`warm_up` once in
 each worker. :func:`settle` is for code that has just replaced a large long-lived structure

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from kanmin.standards.schemas import get_schema
+from kanmin.standards import get_schema
 
 LG_CODE = "452025"
 PREFECTURE = "宮崎県"

@@ -6,11 +6,9 @@ SVG output turns glyphs into paths, so a browser needs no Japanese font either.
 
 from __future__ import annotations
 
-import importlib.util
 import io
 from collections.abc import Mapping
 from functools import cache
-from pathlib import Path
 from typing import Literal
 
 from matplotlib import font_manager
@@ -18,20 +16,10 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from kanmin.core.fonts import japanese_font_path
+
 TARGET_COLOUR = "#1a1a1a"
 ACTUAL_COLOUR = "#0b6bcb"
-
-
-@cache
-def japanese_font_path() -> Path:
-    """IPAexGothic from the japanize-matplotlib package, found without importing it."""
-    spec = importlib.util.find_spec("japanize_matplotlib")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("japanize-matplotlib is not installed: no Japanese font for charts")
-    path = Path(next(iter(spec.submodule_search_locations))) / "fonts" / "ipaexg.ttf"
-    if not path.exists():
-        raise RuntimeError(f"Japanese font missing: {path}")
-    return path
 
 
 @cache

@@ -123,7 +123,9 @@ def _pdf_font() -> str:
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
-    pdfmetrics.registerFont(TTFont("IPAexGothic", str(charts.japanese_font_path())))
+    from kanmin.core.fonts import japanese_font_path
+
+    pdfmetrics.registerFont(TTFont("IPAexGothic", str(japanese_font_path())))
     return "IPAexGothic"
 
 

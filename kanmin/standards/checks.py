@@ -25,6 +25,7 @@ from itertools import compress
 from typing import Any
 
 from kanmin.core import jp_text
+from kanmin.core.i18n import both, gettext_noop, translate
 from kanmin.core.lg_code import PREFECTURES, LgCodeError, official_name, validate_lg_code
 from kanmin.core.wareki import WarekiError, parse_date
 from kanmin.standards.idset import hash_texts
@@ -200,11 +201,7 @@ def _number_hint(value: str, integer: bool) -> dict[str, Any]:
         return {}
     if integer and "." in plain:
         return {}
-    return {
-        "suggestion": plain,
-        "hint_ja": f"「{plain}」と書いてください。",
-        "hint_en": f"Write '{plain}'.",
-    }
+    return {"suggestion": plain, **_write_hint(plain)}
 
 
 def _code_hint(value: str, regex: re.Pattern[str]) -> dict[str, Any]:
@@ -212,12 +209,20 @@ def _code_hint(value: str, regex: re.Pattern[str]) -> dict[str, Any]:
     folded = jp_text.normalize_code(value)
     folded = re.sub(r"^\((0[0-9]{1,4})\)\s*", r"\1-", folded)  # (054)626-1139 → 054-626-1139
     if folded != value and regex.fullmatch(folded):
-        return {
-            "suggestion": folded,
-            "hint_ja": f"「{folded}」と書いてください。",
-            "hint_en": f"Write '{folded}'.",
-        }
+        return {"suggestion": folded, **_write_hint(folded)}
     return {}
+
+
+def _digits(count: int) -> dict[str, str]:
+    """What a code must be, for the pattern message: its digits, in both languages."""
+    ja, en = both(gettext_noop("{count} half-width digits"), count=count)
+    return {"expected": ja, "expected_ja": ja, "expected_en": en}
+
+
+def _write_hint(value: str) -> dict[str, str]:
+    """The hint that says how to write a value, in both languages (kept with the finding)."""
+    hint_ja, hint_en = both(gettext_noop("Write '{value}'."), value=value)
+    return {"hint_ja": hint_ja, "hint_en": hint_en}
 
 
 # ------------------------------------------------------------------------------------------
@@ -887,13 +892,13 @@ def _generic(value: str, col: Column, out: list[_CellFinding]) -> None:
         if kind == "platform_dependent":
             fixes = [f"{g.char}→{g.replacement}" for g in group if g.replacement is not None]
             if fixes:
-                shown = "、".join(fixes)
-                params["hint_ja"] = f"{shown} のように置き換えてください。"
-                params["hint_en"] = f"Replace {', '.join(fixes)}."
+                replace = gettext_noop("Replace {fixes}.")  # a list: 、 in Japanese
+                params["hint_ja"] = translate(replace, "ja").format(fixes="、".join(fixes))
+                params["hint_en"] = replace.format(fixes=", ".join(fixes))
                 params["repairable"] = True
             else:
-                params["hint_ja"] = "標準の文字で書き直してください。"
-                params["hint_en"] = "Rewrite it with standard characters."
+                hint = both(gettext_noop("Rewrite it with standard characters."))
+                params["hint_ja"], params["hint_en"] = hint
         elif kind == "halfwidth_katakana":
             # The half-width runs as written (not one of each character: ﾊﾟｰｸ keeps both ｰ),
             # and the whole value as the repair's kana step writes it.
@@ -1008,9 +1013,8 @@ def _lg_code(value: str, out: list[_CellFinding]) -> None:
                 "pattern",
                 "error",
                 {
-                    "expected": "6桁の半角数字",
-                    "hint_ja": f"「{jp_text.normalize_code(value)}」と書いてください。",
-                    "hint_en": f"Write '{jp_text.normalize_code(value)}'.",
+                    **_digits(6),
+                    **_write_hint(jp_text.normalize_code(value)),
                 },
             )
         )
@@ -1023,7 +1027,7 @@ def _corporate(value: str, out: list[_CellFinding]) -> None:
                 "pattern",
                 "error",
                 {
-                    "expected": "13桁の半角数字",
+                    **_digits(13),
                     **_code_hint(value, re.compile(r"[0-9]{13}")),
                 },
             )
@@ -1115,9 +1119,10 @@ def _pair_problem(code: str, name: str, mode: str) -> dict[str, Any] | None:
     if official is not None:
         if name == official:
             return None
+        what_ja, what_en = both(gettext_noop("the local government"))
         return {
-            "what_ja": "団体",
-            "what_en": "the local government",
+            "what_ja": what_ja,
+            "what_en": what_en,
             "expected_ja": official,
             "expected_en": official,
             "example": official,
@@ -1126,9 +1131,10 @@ def _pair_problem(code: str, name: str, mode: str) -> dict[str, Any] | None:
     ok = name == pref.name_ja if mode == "equal" else name.startswith(pref.name_ja)
     if ok:
         return None
+    what_ja, what_en = both(gettext_noop("the prefecture"))
     return {
-        "what_ja": "都道府県",
-        "what_en": "the prefecture",
+        "what_ja": what_ja,
+        "what_en": what_en,
         "expected_ja": pref.name_ja,
         "expected_en": pref.name_en,
         "example": pref.name_ja if mode == "equal" else pref.name_ja + "○○市",

@@ -17,35 +17,30 @@ from pathlib import Path
 from typing import Any
 
 from kanmin.core import jp_text
+from kanmin.core.i18n import both, gettext_noop, translate
 from kanmin.core.lg_code import PREFECTURES
 from kanmin.core.wareki import WarekiError, parse_date
 from kanmin.standards.reader import ReadError, check_xlsx_safety, sniff_kind
 
 __all__ = ["ITEMS", "ExcelFinding", "ExcelReport", "check_excel", "convert"]
 
-# item: (Japanese wording of the rule, English gloss)
-ITEMS: dict[str, tuple[str, str]] = {
-    "1-1": ("ファイル形式は Excel か CSV となっているか", "File is Excel or CSV"),
-    "1-2": ("1セル1データとなっているか", "One value per cell"),
-    "1-3": ("数値データは数値属性とし、文字列を含まないこと", "Numbers stored as numbers"),
-    "1-4": ("セルの結合をしていないか", "No merged cells"),
-    "1-5": ("スペースや改行等で体裁を整えていないか", "No spaces or line breaks for layout"),
-    "1-6": ("項目名等を省略していないか", "No omitted headers or labels"),
-    "1-7": ("数式を使用している場合は、数値データに修正しているか", "Formulas replaced by values"),
-    "1-8": ("オブジェクトを使用していないか", "No objects (shapes, images, comments)"),
-    "1-9": ("データの単位を記載しているか", "Units stated"),
-    "1-10": ("機種依存文字を使用していないか", "No platform-dependent characters"),
-    "1-11": (
-        "e-Stat の時間軸コードの表記、西暦表記又は和暦に西暦の併記がされているか",
-        "Years in Gregorian form (or 和暦 with Gregorian)",
-    ),
-    "1-12": ("地域コード又は地域名称が表記されているか", "Region code or full region name"),
-    "1-13": (
-        "数値データの同一列内に特殊記号（秘匿等）が含まれる場合",
-        "Special symbols in numeric columns are consistent",
-    ),
-    "2-1": ("データが分断されていないか", "Table not split (no blank rows/columns)"),
-    "2-2": ("1シートに複数の表が掲載されていないか", "One table per sheet"),
+# item: the rule (an English gloss as msgid; its Japanese is the rule's official wording)
+ITEMS: dict[str, str] = {
+    "1-1": gettext_noop("File is Excel or CSV"),
+    "1-2": gettext_noop("One value per cell"),
+    "1-3": gettext_noop("Numbers stored as numbers"),
+    "1-4": gettext_noop("No merged cells"),
+    "1-5": gettext_noop("No spaces or line breaks for layout"),
+    "1-6": gettext_noop("No omitted headers or labels"),
+    "1-7": gettext_noop("Formulas replaced by values"),
+    "1-8": gettext_noop("No objects (shapes, images, comments)"),
+    "1-9": gettext_noop("Units stated"),
+    "1-10": gettext_noop("No platform-dependent characters"),
+    "1-11": gettext_noop("Years in Gregorian form (or 和暦 with Gregorian)"),
+    "1-12": gettext_noop("Region code or full region name"),
+    "1-13": gettext_noop("Special symbols in numeric columns are consistent"),
+    "2-1": gettext_noop("Table not split (no blank rows/columns)"),
+    "2-2": gettext_noop("One table per sheet"),
 }
 
 
@@ -59,10 +54,9 @@ class ExcelFinding:
     detail_en: str
 
     def to_dict(self, lang: str = "ja") -> dict[str, Any]:
-        rule_ja, rule_en = ITEMS[self.item]
         return {
             "item": self.item,
-            "rule": rule_en if lang == "en" else rule_ja,
+            "rule": translate(ITEMS[self.item], lang),
             "severity": self.severity,
             "sheet": self.sheet,
             "cell": self.cell,
@@ -79,8 +73,13 @@ class ExcelReport:
     def machine_readable(self) -> bool:
         return not any(f.severity == "error" for f in self.findings)
 
-    def add(self, item: str, sev: str, sheet: str, cell: str, ja: str, en: str) -> None:
-        self.findings.append(ExcelFinding(item, sev, sheet, cell, ja, en))
+    def add(self, item: str, sev: str, sheet: str, cell: str, message: str, **params: Any) -> None:
+        """A finding worded by ``message`` (an English msgid) with ``params``; a parameter
+        given as a (Japanese, English) pair is put in each language's text."""
+        ja = {k: v[0] if isinstance(v, tuple) else v for k, v in params.items()}
+        en = {k: v[1] if isinstance(v, tuple) else v for k, v in params.items()}
+        detail_ja = translate(message, "ja").format(**ja)
+        self.findings.append(ExcelFinding(item, sev, sheet, cell, detail_ja, message.format(**en)))
 
     def to_dict(self, lang: str = "ja") -> dict[str, Any]:
         return {
@@ -91,13 +90,13 @@ class ExcelReport:
 
 
 _OBJECT_PARTS = (
-    ("xl/drawings/", "図形・画像", "shapes or pictures"),
-    ("xl/media/", "画像", "pictures"),
-    ("xl/charts/", "グラフ", "charts"),
-    ("xl/comments", "コメント", "comments"),
-    ("xl/threadedComments/", "コメント", "threaded comments"),
-    ("xl/embeddings/", "埋め込みオブジェクト", "embedded objects"),
-    ("xl/ctrlProps/", "フォームコントロール", "form controls"),
+    ("xl/drawings/", gettext_noop("shapes or pictures")),
+    ("xl/media/", gettext_noop("pictures")),
+    ("xl/charts/", gettext_noop("charts")),
+    ("xl/comments", gettext_noop("comments")),
+    ("xl/threadedComments/", gettext_noop("threaded comments")),
+    ("xl/embeddings/", gettext_noop("embedded objects")),
+    ("xl/ctrlProps/", gettext_noop("form controls")),
 )
 _NUM_TOKEN = re.compile(r"[0-9０-９][0-9０-９,，.]*")
 _UNIT_NUMBER = re.compile(
@@ -147,12 +146,11 @@ def check_excel(path: str | Path) -> ExcelReport:
             "error",
             "",
             "",
-            "古い .xls 形式です。.xlsx で保存してください。",
-            "Old .xls format: save as .xlsx.",
+            gettext_noop("Old .xls format: save as .xlsx."),
         )
         return report
     if kind != "xlsx":
-        report.add("1-1", "error", "", "", "Excel ファイルではありません。", "Not an Excel file.")
+        report.add("1-1", "error", "", "", gettext_noop("Not an Excel file."))
         return report
     check_xlsx_safety(p)
     with zipfile.ZipFile(p) as z:
@@ -163,10 +161,9 @@ def check_excel(path: str | Path) -> ExcelReport:
             "warning",
             "",
             "",
-            "マクロが含まれています（.xlsm）。",
-            "The workbook contains macros.",
+            gettext_noop("The workbook contains macros."),
         )
-    for prefix, ja, en in _OBJECT_PARTS:
+    for prefix, what in _OBJECT_PARTS:
         hits = [n for n in names if n.startswith(prefix)]
         if hits:
             report.add(
@@ -174,9 +171,11 @@ def check_excel(path: str | Path) -> ExcelReport:
                 "error",
                 "",
                 hits[0],
-                f"{ja}があります（{hits[0]}）。"
-                "データは表のセルに入れ、オブジェクトは削除してください。",
-                f"The workbook has {en} ({hits[0]}); put data in cells and remove them.",
+                gettext_noop(
+                    "The workbook has {what} ({part}); put data in cells and remove them."
+                ),
+                what=both(what),
+                part=hits[0],
             )
     import openpyxl
 
@@ -198,8 +197,8 @@ def _check_sheet(ws: Any, report: ExcelReport) -> None:
             "error",
             name,
             str(rng),
-            f"セル {rng} が結合されています。結合を解除し、各セルに値を入れてください。",
-            f"Cells {rng} are merged. Unmerge them and fill every cell.",
+            gettext_noop("Cells {cells} are merged. Unmerge them and fill every cell."),
+            cells=str(rng),
         )
     grid: list[list[Any]] = [list(r) for r in ws.iter_rows()]
     if not grid:
@@ -218,8 +217,9 @@ def _check_sheet(ws: Any, report: ExcelReport) -> None:
                 "error",
                 name,
                 _ref(i + 1, 1),
-                "表の上に表題などの行があります。見出し行を1行目にしてください。",
-                "There are title rows above the header; start the sheet with the header.",
+                gettext_noop(
+                    "There are title rows above the header; start the sheet with the header."
+                ),
             )
             break
     header = grid[header_i]
@@ -234,8 +234,7 @@ def _check_sheet(ws: Any, report: ExcelReport) -> None:
                 "error",
                 name,
                 c.coordinate,
-                "見出しが空のセルがあります。",
-                "A header cell is empty.",
+                gettext_noop("A header cell is empty."),
             )
         elif v in seen:
             report.add(
@@ -243,8 +242,8 @@ def _check_sheet(ws: Any, report: ExcelReport) -> None:
                 "error",
                 name,
                 c.coordinate,
-                f"見出し「{v}」が重複しています。",
-                f"Header '{v}' is duplicated.",
+                gettext_noop("Header '{value}' is duplicated."),
+                value=v,
             )
         seen.add(v)
     numeric_cols: dict[int, list[str]] = {}
@@ -261,8 +260,7 @@ def _check_sheet(ws: Any, report: ExcelReport) -> None:
                 "error",
                 name,
                 _ref(blank_run_start + 1, 1),
-                "表の途中に空行があります。空行を削除してください。",
-                "A blank row splits the table; remove it.",
+                gettext_noop("A blank row splits the table; remove it."),
             )
             blank_run_start = None
         texts = [str(c.value) for c in row if isinstance(c.value, str)]
@@ -272,8 +270,7 @@ def _check_sheet(ws: Any, report: ExcelReport) -> None:
                 "error",
                 name,
                 row[0].coordinate if row else "",
-                "表の中や下に注記があります。注記は別のシートか説明資料に移してください。",
-                "A note sits in or below the table; move notes elsewhere.",
+                gettext_noop("A note sits in or below the table; move notes elsewhere."),
             )
             continue
         for c in row[:ncols]:
@@ -291,8 +288,8 @@ def _check_sheet(ws: Any, report: ExcelReport) -> None:
                 "warning",
                 name,
                 _ref(header_i + 1, col),
-                f"数値の列「{head_s}」の見出しに単位がありません（例: 人口（人））。",
-                f"Numeric column '{head_s}' has no unit in its header.",
+                gettext_noop("Numeric column '{column}' has no unit in its header."),
+                column=head_s,
             )
         symbols = {v.strip() for v in values if v.strip() in _SYMBOLS}
         blanks = sum(1 for v in values if not v.strip())
@@ -302,9 +299,11 @@ def _check_sheet(ws: Any, report: ExcelReport) -> None:
                 "warning",
                 name,
                 _ref(header_i + 1, col),
-                f"列「{head_s}」に複数の特殊記号（{'、'.join(sorted(symbols))}）や空欄が"
-                "混在しています。記号を統一し凡例を付けてください。",
-                f"Column '{head_s}' mixes special symbols or blanks; use one legend.",
+                gettext_noop(
+                    "Column '{column}' mixes special symbols ({symbols}) or blanks; use one legend."
+                ),
+                column=head_s,
+                symbols=("、".join(sorted(symbols)), ", ".join(sorted(symbols))),
             )
 
 
@@ -319,8 +318,7 @@ def _check_cell(
             "error",
             sheet,
             ref,
-            "数式が入っています。値に変換して保存してください。",
-            "The cell holds a formula; paste it as a value.",
+            gettext_noop("The cell holds a formula; paste it as a value."),
         )
         return
     fmt = str(c.number_format or "")
@@ -330,8 +328,8 @@ def _check_cell(
             "error",
             sheet,
             ref,
-            f"和暦で表示する書式（{fmt}）です。西暦（yyyy-mm-dd）の書式にしてください。",
-            f"The number format ({fmt}) shows a Japanese era; use yyyy-mm-dd.",
+            gettext_noop("The number format ({format}) shows a Japanese era; use yyyy-mm-dd."),
+            format=fmt,
         )
     if isinstance(v, int | float):
         numeric_cols.setdefault(c.column, []).append(str(v))
@@ -341,8 +339,10 @@ def _check_cell(
                 "warning",
                 sheet,
                 ref,
-                f"単位が表示形式（{fmt}）の中だけにあります。単位は見出しに書いてください。",
-                f"The unit lives only in the number format ({fmt}); put it in the header.",
+                gettext_noop(
+                    "The unit lives only in the number format ({format}); put it in the header."
+                ),
+                format=fmt,
             )
         return
     if not isinstance(v, str):
@@ -357,8 +357,7 @@ def _check_cell(
             "error" if v != v.strip(" \u3000") or "\n" in v else "warning",
             sheet,
             ref,
-            "空白や改行で体裁を整えています。前後の空白とセル内改行を削除してください。",
-            "Spaces or line breaks are used for layout; remove them.",
+            gettext_noop("Spaces or line breaks are used for layout; remove them."),
         )
     if v.strip() in _DITTO:
         report.add(
@@ -366,8 +365,7 @@ def _check_cell(
             "error",
             sheet,
             ref,
-            "「〃」「同上」などで省略しています。値を入れてください。",
-            "A ditto mark replaces a value; write the value.",
+            gettext_noop("A ditto mark replaces a value; write the value."),
         )
     if not is_code and _is_number_text(v):
         report.add(
@@ -375,9 +373,10 @@ def _check_cell(
             "error",
             sheet,
             ref,
-            f"数値「{v}」が文字列として入っています（単位・カンマ・"
-            "全角数字を含む）。数値として入力してください。",
-            f"Number '{v}' is stored as text (units, commas or full-width digits).",
+            gettext_noop(
+                "Number '{value}' is stored as text (units, commas or full-width digits)."
+            ),
+            value=v,
         )
     elif len(_NUM_TOKEN.findall(v)) >= 2 and re.search(r"[（(][0-9０-９.%％]+[)）]|/|男.*女", v):
         report.add(
@@ -385,8 +384,7 @@ def _check_cell(
             "warning",
             sheet,
             ref,
-            "1つのセルに複数のデータが入っているようです。列を分けてください。",
-            "The cell seems to hold several values; split them.",
+            gettext_noop("The cell seems to hold several values; split them."),
         )
     issues = [i for i in jp_text.find_platform_dependent(v) if i.severity == "error"]
     if issues:
@@ -396,8 +394,8 @@ def _check_cell(
             "error",
             sheet,
             ref,
-            f"機種依存文字「{chars}」があります。",
-            f"Platform-dependent characters '{chars}'.",
+            gettext_noop("Platform-dependent characters '{chars}'."),
+            chars=chars,
         )
     if _ERA_TEXT.search(v) and not _FOUR_DIGIT_YEAR.search(v):
         try:
@@ -411,8 +409,10 @@ def _check_cell(
                 "error",
                 sheet,
                 ref,
-                f"「{v}」は和暦だけで書かれています。西暦で書くか、西暦を併記してください。",
-                f"'{v}' is written in the Japanese era only; add the Gregorian year.",
+                gettext_noop(
+                    "'{value}' is written in the Japanese era only; add the Gregorian year."
+                ),
+                value=v,
             )
     if v.strip() in _SHORT_PREFS:
         report.add(
@@ -420,9 +420,9 @@ def _check_cell(
             "warning",
             sheet,
             ref,
-            f"「{v}」は地域名の省略形です。"
-            f"「{_SHORT_PREFS[v.strip()]}」と書くか、地域コードを併記してください。",
-            f"'{v}' is an abbreviated region name; write {_SHORT_PREFS[v.strip()]}.",
+            gettext_noop("'{value}' is an abbreviated region name; write {name}."),
+            value=v,
+            name=_SHORT_PREFS[v.strip()],
         )
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kanmin.core.i18n import both, gettext_noop, pgettext, translate
 from kanmin.standards.checks import Area, in_japan
 from kanmin.standards.reader import ReadError, Source, sniff_kind
 from kanmin.standards.report import Issue, Report, Severity
@@ -58,49 +59,41 @@ _UTF8_BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _BLANK = b" \t\r\n"
 
-# What json says, in words a clerk can act on (reason_ja, reason_en).
-_SYNTAX_REASONS: tuple[tuple[str, str, str], ...] = (
+# What json says, in words a clerk can act on.
+_SYNTAX_REASONS: tuple[tuple[str, str], ...] = (
     (
         "Expecting property name enclosed in double quotes",
-        '項目名がダブルクォート（"）で囲まれていないか、最後の要素の後に余分なカンマ（,）があります。',
-        'A member name is not in double quotes ("), or there is a comma (,) after the last item.',
+        gettext_noop(
+            'A member name is not in double quotes ("), or there is a comma (,) after the '
+            "last item."
+        ),
     ),
     (
         "Expecting ',' delimiter",
-        "要素の間のカンマ（,）が足りないか、括弧（] や }）が多すぎます。",
-        "A comma (,) between items is missing, or there is one bracket (] or }) too many.",
+        gettext_noop(
+            "A comma (,) between items is missing, or there is one bracket (] or }) too many."
+        ),
     ),
-    (
-        "Expecting ':' delimiter",
-        "項目名の後のコロン（:）がありません。",
-        "The colon (:) after a member name is missing.",
-    ),
+    ("Expecting ':' delimiter", gettext_noop("The colon (:) after a member name is missing.")),
     (
         "Expecting value",
-        "値がありません（途中で切れている、余分なカンマがある、"
-        "文字列が引用符で囲まれていない、など）。",
-        "A value is missing (the file is cut short, a comma is too many, or a string is not "
-        "in quotes).",
+        gettext_noop(
+            "A value is missing (the file is cut short, a comma is too many, or a string is "
+            "not in quotes)."
+        ),
     ),
-    (
-        "Unterminated string",
-        '文字列の引用符（"）が閉じられていません。',
-        "A string's quote (\") is never closed.",
-    ),
+    ("Unterminated string", gettext_noop("A string's quote (\") is never closed.")),
     (
         "Invalid control character",
-        "文字列の中に改行やタブがあります。\\n や \\t と書いてください。",
-        "A string holds a line break or a tab; write it as \\n or \\t.",
+        gettext_noop("A string holds a line break or a tab; write it as \\n or \\t."),
     ),
     (
         "Invalid \\escape",
-        "文字列の中のバックスラッシュ（\\）の使い方が正しくありません。\\\\ と書いてください。",
-        "A backslash (\\) in a string is not a valid escape; write it as \\\\.",
+        gettext_noop("A backslash (\\) in a string is not a valid escape; write it as \\\\."),
     ),
     (
         "Extra data",
-        "データの終わりの後に、さらに文字があります（2つのファイルをつなげた可能性があります）。",
-        "There is more text after the end of the data (two files joined together?).",
+        gettext_noop("There is more text after the end of the data (two files joined together?)."),
     ),
 )
 
@@ -123,19 +116,18 @@ class GeoJsonReport(Report):
 
     file_format: str = "geojson"
 
-    def _summary(self, ja: bool) -> str:
-        if ja:
-            return f"GeoJSON / 文字コード: {self.encoding} / 地物の数: {self.rows}"
-        return f"GeoJSON / encoding: {self.encoding} / features: {self.rows}"
+    def _summary(self, lang: str) -> str:
+        summary = gettext_noop("GeoJSON / encoding: {encoding} / features: {rows}")
+        return translate(summary, lang).format(encoding=self.encoding, rows=self.rows)
 
-    def _where(self, i: Issue, ja: bool) -> list[str]:
+    def _where(self, i: Issue, lang: str) -> list[str]:
         where: list[str] = []
         if i.row is not None:
-            where.append(f"地物{i.row}" if ja else f"feature {i.row}")
+            where.append(translate(gettext_noop("feature {row}"), lang).format(row=i.row))
         if i.column:
-            where.append(f"位置「{i.column}」" if ja else f"at {i.column}")
+            where.append(translate(gettext_noop("at {column}"), lang).format(column=i.column))
         if i.value:
-            where.append(f"値「{i.value}」" if ja else f"value {i.value}")
+            where.append(translate(gettext_noop("value {value}"), lang).format(value=i.value))
         return where
 
 
@@ -170,25 +162,28 @@ def _binary_kind(head: bytes) -> tuple[str, str] | None:
         kind = str(exc.params.get("kind", "binary"))
     if kind == "csv":
         return None  # text
+    if kind == "binary":  # the catalog's "binary data" names a file type, not a guess
+        return pgettext("what a file looks like", "binary data", "ja"), "binary data"
     names = {
-        "xlsx": ("Excelファイル（.xlsx）かZIPファイル", "an Excel workbook or a ZIP archive"),
-        "xls": ("古い形式のOfficeファイル（.xls など）", "an old Office file (.xls)"),
-        "binary": ("文字ではないデータ（バイナリ）", "binary data"),
+        "xlsx": gettext_noop("an Excel workbook or a ZIP archive"),
+        "xls": gettext_noop("an old Office file (.xls)"),
     }
-    return names.get(kind, (f"{kind}ファイル", f"a {kind} file"))
+    if kind in names:
+        return both(names[kind])
+    return both(gettext_noop("a {kind} file"), kind=kind)
 
 
 def _text_kind(stripped: bytes) -> tuple[str, str]:
     """(Japanese, English) name of what text that is not JSON looks like."""
     lowered = stripped[:200].lower()
     if lowered.startswith((b"<!doctype html", b"<html")):
-        return ("ウェブページ（HTML）", "a web page (HTML)")
+        return both(gettext_noop("a web page (HTML)"))
     if lowered.startswith(b"<"):
-        return ("XML（KMLなど）", "XML (such as KML)")
+        return both(gettext_noop("XML (such as KML)"))
     first_line = stripped.split(b"\n", 1)[0]
     if b"," in first_line or b"\t" in first_line:
-        return ("表（CSV）", "a table (CSV)")
-    return ("普通の文字（テキスト）", "plain text")
+        return both(gettext_noop("a table (CSV)"))
+    return both(gettext_noop("plain text"))
 
 
 def _encoding_name(data: bytes) -> tuple[str, str]:
@@ -197,15 +192,18 @@ def _encoding_name(data: bytes) -> tuple[str, str]:
     try:
         data.decode("cp932")
     except UnicodeDecodeError:
-        return ("不明な文字コード", "an unknown encoding")
-    return ("Shift_JIS（CP932）", "Shift_JIS (CP932)")
+        return both(gettext_noop("an unknown encoding"))
+    return both(gettext_noop("Shift_JIS (CP932)"))
 
 
 def _syntax_reason(msg: str) -> dict[str, str]:
-    for prefix, ja, en in _SYNTAX_REASONS:
+    for prefix, reason in _SYNTAX_REASONS:
         if msg.startswith(prefix):
-            return {"reason_ja": ja, "reason_en": en + " "}
-    return {"reason_ja": f"（{msg}）", "reason_en": f"({msg}) "}
+            ja, en = both(reason)
+            break
+    else:
+        ja, en = both(gettext_noop("({message})"), message=msg)
+    return {"reason_ja": ja, "reason_en": en + " "}
 
 
 def _constant_place(text: str) -> tuple[int, int, str]:
@@ -324,14 +322,23 @@ class _Checker:
         shown = None if value is None else _shown(value)
         self.pending[code] = _Pending(severity, column, shown, params)
 
-    def flush(self, row: int | None, where_ja: str, where_en: str) -> None:
-        """Add the findings of one feature to the report."""
+    def flush(self, row: int | None, where: str, **where_params: object) -> None:
+        """Add the findings of one feature (or of the place named by the msgid ``where``) to
+        the report."""
+        if not self.pending:
+            return
+        where_ja, where_en = both(where, **where_params)
         for code, p in self.pending.items():
             params = {"where_ja": where_ja, "where_en": where_en, **p.params}
             if p.count > 1:
-                params["more_ja"] = f"同じ誤りがほかに{p.count - 1}か所あります。"
-                times = "once more" if p.count == 2 else f"{p.count - 1} more times"
-                params["more_en"] = f"The same problem occurs {times}."
+                if p.count == 2:
+                    more = both(gettext_noop("The same problem occurs once more."))
+                else:
+                    more = both(
+                        gettext_noop("The same problem occurs {count} more times."),
+                        count=p.count - 1,
+                    )
+                params["more_ja"], params["more_en"] = more
                 params["more_count"] = p.count - 1
             self.report.add(Issue(code, p.severity, row, p.column or None, p.value, params))
         self.pending.clear()
@@ -339,8 +346,8 @@ class _Checker:
     # -- document ------------------------------------------------------------------------
     def document(self, doc: Any) -> None:
         if not isinstance(doc, dict):
-            found = {"detail_ja": "最上位が配列です", "detail_en": "the top level is an array"}
-            raise _Fatal("not_geojson", **found)
+            ja, en = both(gettext_noop("the top level is an array"))
+            raise _Fatal("not_geojson", detail_ja=ja, detail_en=en)
         kind = doc.get("type")
         if kind == "FeatureCollection":
             self.collection(doc)
@@ -351,7 +358,7 @@ class _Checker:
             self.geometry(doc, "")
             if "crs" in doc:
                 self.found("crs_member", "crs", severity="warning")
-            self.flush(None, "ジオメトリ", "The geometry")
+            self.flush(None, gettext_noop("The geometry"))
         else:
             raise _Fatal("not_geojson", **_not_geojson_detail(kind))
 
@@ -361,9 +368,9 @@ class _Checker:
         features = doc.get("features")
         if not isinstance(features, list):
             self.found("features_missing", "features", features)
-            self.flush(None, "ファイルの最上位", "The top level")
+            self.flush(None, gettext_noop("The top level"))
             return
-        self.flush(None, "ファイルの最上位", "The top level")
+        self.flush(None, gettext_noop("The top level"))
         self.report.rows = len(features)
         if not features:
             self.report.add(Issue("no_features", "warning"))
@@ -390,7 +397,7 @@ class _Checker:
                 self.found("properties_type", "properties", feature["properties"])
             if "crs" in feature:
                 self.found("crs_member", "crs", severity="warning")
-        self.flush(n, f"地物{n}", f"Feature {n}")
+        self.flush(n, gettext_noop("Feature {n}"), n=n)
 
     def geometry(self, geometry: Any, path: str, depth: int = 0) -> None:
         if not isinstance(geometry, dict):
@@ -540,20 +547,19 @@ def _type_hint(kind: Any) -> dict[str, str]:
     if isinstance(kind, str):
         for name in GEOMETRY_TYPES:
             if kind.lower() == name.lower() and kind != name:
-                return {"hint_ja": f"「{name}」と書いてください。", "hint_en": f"Write '{name}'."}
+                ja, en = both(gettext_noop("Write '{value}'."), value=name)
+                return {"hint_ja": ja, "hint_en": en}
     return {}
 
 
 def _not_geojson_detail(kind: Any) -> dict[str, str]:
     if kind is None:
-        return {"detail_ja": '"type" がありません', "detail_en": 'there is no "type"'}
-    if kind == "Topology":
-        return {
-            "detail_ja": "TopoJSONです。GISソフトでGeoJSONに変換してください",
-            "detail_en": "it is TopoJSON; convert it to GeoJSON in your GIS software",
-        }
-    shown = _shown(kind)
-    return {"detail_ja": f'"type" が「{shown}」です', "detail_en": f"\"type\" is '{shown}'"}
+        ja, en = both(gettext_noop('there is no "type"'))
+    elif kind == "Topology":
+        ja, en = both(gettext_noop("it is TopoJSON; convert it to GeoJSON in your GIS software"))
+    else:
+        ja, en = both(gettext_noop("\"type\" is '{value}'"), value=_shown(kind))
+    return {"detail_ja": ja, "detail_en": en}
 
 
 def validate_geojson(

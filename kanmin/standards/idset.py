@@ -33,10 +33,10 @@ __all__ = [
 
 # Distinct IDs kept in memory: a table of 2M slots (at most half full), 24 MB, made at this
 # size from the start, so memory does not grow with the file (numpy's zeroed pages are only
-# touched as IDs arrive). Files with more IDs (about 300 MB of AED-shaped CSV) write the
-# others to disk: about 45 bytes an ID, and a few seconds at the end of a 2 GB file. With a
-# quarter of this budget, a million AED rows spent 0.2 s more CPU on writing and reading
-# back three quarters of their IDs (2026-11-26).
+# touched as IDs arrive). A file with more distinct IDs (more than about 300 MB of AED-shaped
+# CSV) writes the others to disk, about 45 bytes an ID, and reads them back at the end. The
+# budget is as large as it is because a smaller one costs CPU on files of ordinary size,
+# which would then spill (benchmarks/README.md).
 ID_MEMORY_BUDGET = 1 << 20
 # Where the temporary directory for the other IDs is made (None: the system's default).
 SPILL_DIR: str | None = None

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from kanmin.core.i18n import gettext_noop, pgettext, translate
 from kanmin.standards.messages import Audience, render
 
 __all__ = ["LEADING_CODES", "FindingGroup", "Issue", "Report", "Severity", "group_issues"]
@@ -167,31 +168,32 @@ class Report:
 
     def to_text(self, lang: str = "ja") -> str:
         """A report for people: one line per finding naming row, column, value, rule and fix."""
-        ja = lang != "en"
+        lang = "en" if lang == "en" else "ja"
         lines: list[str] = []
         if self.fatal is not None:
-            head = "読み込めません" if ja else "Cannot read the file"
+            head = translate(gettext_noop("Cannot read the file"), lang)
             lines.append(f"{head}: {self.fatal.message(lang)}")
             return "\n".join(lines) + "\n"
-        lines.append(self._summary(ja))
-        if ja:
-            verdict = "適合しています" if self.valid else f"エラー {self.error_count} 件"
-            lines.append(f"結果: {verdict}、警告 {self.warning_count} 件")
+        lines.append(self._summary(lang))
+        if self.valid:
+            result = gettext_noop("Result: valid, {warnings} warnings")
         else:
-            verdict = "valid" if self.valid else f"{self.error_count} errors"
-            lines.append(f"Result: {verdict}, {self.warning_count} warnings")
+            result = gettext_noop("Result: {errors} errors, {warnings} warnings")
+        lines.append(
+            translate(result, lang).format(errors=self.error_count, warnings=self.warning_count)
+        )
         for title, issues in (
-            ("エラー" if ja else "Errors", self.errors),
-            ("警告" if ja else "Warnings", self.warnings),
+            (translate(gettext_noop("Errors"), lang), self.errors),
+            (translate(gettext_noop("Warnings"), lang), self.warnings),
         ):
             if not issues:
                 continue
             lines.append("")
             lines.append(f"== {title} ==")
             for i in issues:
-                where = self._where(i, ja)
-                place = (" ".join(where) if ja else ", ".join(where)) or (
-                    "ファイル全体" if ja else "file"
+                where = self._where(i, lang)
+                place = (", " if lang == "en" else " ").join(where) or pgettext(
+                    "where a finding is", "file", lang
                 )
                 lines.append(f"- {place} [{i.code}] {i.message(lang)}")
         if self.max_errors is not None and self.error_count > len(self.errors):
@@ -204,23 +206,24 @@ class Report:
             )
         return "\n".join(lines) + "\n"
 
-    def _summary(self, ja: bool) -> str:
+    def _summary(self, lang: str) -> str:
         """The text report's first line: what was checked."""
-        schema = self.schema or ("（不明）" if ja else "(unknown)")
-        if ja:
-            return f"データセット: {schema} / 文字コード: {self.encoding} / データ行数: {self.rows}"
-        return f"Dataset: {schema} / encoding: {self.encoding} / data rows: {self.rows}"
+        schema = self.schema or translate(gettext_noop("(unknown)"), lang)
+        summary = gettext_noop("Dataset: {schema} / encoding: {encoding} / data rows: {rows}")
+        return translate(summary, lang).format(
+            schema=schema, encoding=self.encoding, rows=self.rows
+        )
 
-    def _where(self, i: Issue, ja: bool) -> list[str]:
+    def _where(self, i: Issue, lang: str) -> list[str]:
         """Where a finding is, in the text report: row, column and value."""
         where: list[str] = []
         if i.row is not None:
-            where.append(f"{i.row}行目" if ja else f"row {i.row}")
+            where.append(translate(gettext_noop("row {row}"), lang).format(row=i.row))
         if i.column:
-            where.append(f"列「{i.column}」" if ja else f"column '{i.column}'")
+            where.append(translate(gettext_noop("column '{column}'"), lang).format(column=i.column))
         if i.value is not None and i.value != "":
             shown = i.value if len(i.value) <= 60 else i.value[:57] + "..."
-            where.append(f"値「{shown}」" if ja else f"value '{shown}'")
+            where.append(translate(gettext_noop("value '{value}'"), lang).format(value=shown))
         return where
 
 

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from kanmin.core.i18n import both, gettext_noop
 from kanmin.standards import arrow_path
 from kanmin.standards.checks import Area, Checker, ChunkResult, check_header
 from kanmin.standards.idset import NEW, SPILLED, DuplicateIds, hash_texts, utf8_with_offsets
@@ -245,7 +246,8 @@ class _Merger:
     def _duplicate(self, row: int, first: int, value: str) -> None:
         # The row of the first occurrence, wherever it was: the message does not depend on
         # where chunks end or on what fitted in memory.
-        params = {"first": f"{first}行目", "first_en": f"on row {first}"}
+        first_ja, first_en = both(gettext_noop("on row {row}"), row=first)
+        params = {"first": first_ja, "first_en": first_en}
         self.report.add(Issue("duplicate_id", "error", row, self.id_column, value, params))
 
     def _duplicates(self, res: ChunkResult, base: int) -> None:

@@ -10,7 +10,7 @@ from django.utils.translation import get_language
 from kanmin.catalog import markdown as md
 from kanmin.catalog.activity import activity_label
 from kanmin.core.language import needs_japanese_mark
-from kanmin.standards import messages
+from kanmin.standards import encoding_label, schema_label
 
 register = template.Library()
 
@@ -32,14 +32,14 @@ def _lang() -> str:
 def standard_name(slug: str | None) -> str:
     """``{{ dataset.standard_dataset|standard_name }}``: a standard data set's human name in
     the page's language (``aed`` → AED設置箇所一覧), never its slug."""
-    return messages.schema_label(slug, _lang())
+    return schema_label(slug, _lang())
 
 
 @register.filter
 def encoding_name(encoding: str | None) -> str:
     """``{{ validation.encoding|encoding_name }}``: ``cp932`` → Shift_JIS, ``utf-8-sig`` →
     UTF-8（BOM付き）."""
-    return messages.encoding_label(encoding, _lang())
+    return encoding_label(encoding, _lang())
 
 
 @register.filter

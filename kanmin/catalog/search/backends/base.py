@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.models import Q
 
-from kanmin.accounts.backends import MembershipBackend
+from kanmin.accounts import selectors as accounts_selectors
 from kanmin.catalog.models import DatasetState
 from kanmin.catalog.search import query as syntax
 from kanmin.catalog.search.facets import FacetItem
@@ -53,7 +53,9 @@ class Scope:
             if not (viewer.is_authenticated and viewer.is_active):
                 states.clear()
             else:
-                ids = MembershipBackend().municipality_ids_with(viewer, "catalog.view_dataset")
+                ids = accounts_selectors.municipality_ids_with(
+                    user=viewer, perm="catalog.view_dataset"
+                )
                 where = None if ids is None else frozenset(ids)
                 if staff_within is not None:
                     within = frozenset({staff_within.pk})

@@ -18,10 +18,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--bind", default=os.environ.get("KANMIN_BIND", "127.0.0.1:8000"))
-        # One process per core, two threads each: measured with bench_catalog_api.py on 2
-        # cores (64 connections), 2x2 served more than 2x4 or gunicorn's usual 2n+1 x 2 (the
-        # GIL makes more processes or threads than cores contend). 2026-11-26, after
-        # SO_REUSEPORT and the frozen heap, --cold: 493 requests/s, p99 188 ms on PostgreSQL.
+        # One process per core, two threads each: with the GIL, more processes or threads
+        # than cores contend for the CPU instead of serving (gunicorn's usual 2n+1 processes
+        # served less; the figures are in benchmarks/README.md).
         parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
         parser.add_argument("--threads", type=int, default=2)
         parser.add_argument("--no-collectstatic", action="store_true")
@@ -119,8 +118,7 @@ def _warm_up_worker(_worker: Any) -> None:
 
 def _refresh_statistics() -> None:
     """Give the query planner fresh table statistics before serving: with stale ones SQLite
-    picked a plan that read a whole link table for one dataset's tags (0.3 s instead of
-    0.1 ms at 100,000 datasets)."""
+    picks a plan that reads a whole link table for one dataset's tags."""
     from django.db import connection
 
     with connection.cursor() as cursor:

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from kanmin.core.i18n import gettext_noop, translate
 from kanmin.standards.messages import render
 
 
@@ -38,15 +39,13 @@ class Command(BaseCommand):
         if options["format"] == "json":
             self.stdout.write(json.dumps(report.to_dict(lang), ensure_ascii=False, indent=2))
         else:
-            ok = report.machine_readable
-            if lang == "ja":
-                self.stdout.write(
-                    "機械判読に適しています。" if ok else "機械判読の規則に違反があります。"
-                )
+            if report.machine_readable:
+                verdict = gettext_noop("Machine-readable.")
             else:
-                self.stdout.write("Machine-readable." if ok else "Machine-readability violations.")
+                verdict = gettext_noop("Machine-readability violations.")
+            self.stdout.write(translate(verdict, lang))
             for f in report.findings:
-                rule = ITEMS[f.item][1 if lang == "en" else 0]
+                rule = translate(ITEMS[f.item], lang)
                 where = f"{f.sheet}!{f.cell}" if f.sheet else f.cell or "-"
                 msg = f.detail_en if lang == "en" else f.detail_ja
                 self.stdout.write(f"- [{f.item} {rule}] {f.severity} {where}: {msg}")

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from kanmin.core.i18n import gettext_noop, translate
 from kanmin.standards.messages import render
 
 
@@ -43,15 +44,11 @@ class Command(BaseCommand):
             self.stderr.write(render(exc.code, lang, exc.params))
             sys.exit(2)
         if not out.exists():
-            self.stderr.write(
-                "変換できません。次の点を直してください:"
-                if lang == "ja"
-                else "Cannot convert; fix the following:"
-            )
+            self.stderr.write(translate(gettext_noop("Cannot convert; fix the following:"), lang))
             for f in report.findings:
                 if f.severity != "error":
                     continue
-                rule = ITEMS[f.item][1 if lang == "en" else 0]
+                rule = translate(ITEMS[f.item], lang)
                 msg = f.detail_en if lang == "en" else f.detail_ja
                 self.stderr.write(f"- [{f.item} {rule}] {f.sheet}!{f.cell}: {msg}")
             sys.exit(1)

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from kanmin.core.i18n import gettext_noop, translate
 from kanmin.standards.messages import render
 
 
@@ -39,9 +40,7 @@ class Command(BaseCommand):
         out = Path(options["output"])
         if out.resolve() == Path(options["file"]).resolve():
             self.stderr.write(
-                "入力と同じファイルには書き出せません。"
-                if lang == "ja"
-                else "The output must differ from the input."
+                translate(gettext_noop("The output must differ from the input."), lang)
             )
             sys.exit(2)
         try:
@@ -59,13 +58,10 @@ class Command(BaseCommand):
         with log.open("w", encoding="utf-8-sig", newline="") as fh:
             result.write_log(fh)
         n = len(result.changes)
-        if lang == "ja":
-            self.stdout.write(
-                f"{out} に書き出しました（{result.rows} 行、修正 {n} 件、変更記録: {log}）。"
-                "直せなかった点は kanmin validate で確認してください。"
-            )
-        else:
-            self.stdout.write(
-                f"Wrote {out} ({result.rows} rows, {n} changes, change log: {log}). "
-                "Run kanmin validate for what could not be fixed."
-            )
+        done = gettext_noop(
+            "Wrote {out} ({rows} rows, {changes} changes, change log: {log}). "
+            "Run kanmin validate for what could not be fixed."
+        )
+        self.stdout.write(
+            translate(done, lang).format(out=out, rows=result.rows, changes=n, log=log)
+        )

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from kanmin.core.i18n import gettext_noop, translate
 from kanmin.standards.report import Report
 
 
@@ -115,7 +116,7 @@ class _ProgressPrinter:
             from rich.console import Console
             from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-            label = "検査中" if self.lang == "ja" else "Checking"
+            label = translate(gettext_noop("Checking"), self.lang)
             self.progress = Progress(
                 TextColumn(label),
                 BarColumn(),
