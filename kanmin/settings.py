@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "kanmin.standards",
     "kanmin.plan",
     "kanmin.catalog",
+    "kanmin.disaster",
     "kanmin.demo",
 ]
 
