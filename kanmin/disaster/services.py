@@ -10,9 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,7 +26,22 @@ from kanmin.accounts.models import ApiToken
 from kanmin.core.actions import Changed, Outcome, Unchanged, action
 from kanmin.core.errors import Conflict, Invalid
 from kanmin.core.models import Municipality
-from kanmin.disaster.models import Device, ReferenceLevels, Station, StationKind
+from kanmin.disaster import intake, selectors
+from kanmin.disaster.intake import Incoming, Refused, Result
+from kanmin.disaster.models import (
+    Device,
+    ImportJob,
+    IntakeRefusal,
+    IntakeTally,
+    Observation,
+    Quality,
+    ReferenceLevels,
+    Refusal,
+    Source,
+    Station,
+    StationKind,
+)
+from kanmin.disaster.models import Outcome as ReadingOutcome
 
 # ------------------------------------------------------------------------------------------
 # Stations
@@ -275,3 +296,399 @@ def device_set_active(
     device.active = active
     device.save(update_fields=["active"])
     return Changed(device, before={"active": not active}, after={"active": active})
+
+
+# ------------------------------------------------------------------------------------------
+# Observations: the one way in (rules in kanmin.disaster.intake)
+# ------------------------------------------------------------------------------------------
+
+LIVE_SOURCES = frozenset({Source.MQTT, Source.HTTP})
+# Refused readings logged row by row per call at most (the rest are counted only).
+MAX_REFUSAL_ROWS = 1000
+
+
+class StationLookup:
+    """Municipalities and stations by code, remembered for ``ttl`` seconds (the listener keeps
+    one; a flood of readings for an unknown station then costs no query each)."""
+
+    def __init__(self, ttl: float = 30.0) -> None:
+        self.ttl = ttl
+        self._municipalities: dict[str, tuple[float, Municipality | None]] = {}
+        self._stations: dict[tuple[int, str], tuple[float, Station | None]] = {}
+
+    def municipality(self, lg_code: str) -> Municipality | None:
+        hit = self._municipalities.get(lg_code)
+        now = time.monotonic()
+        if hit is None or now - hit[0] > self.ttl:
+            found = Municipality.objects.filter(lg_code=lg_code, is_active=True).first()
+            hit = (now, found)
+            self._municipalities[lg_code] = hit
+        return hit[1]
+
+    def stations(self, municipality: Municipality, codes: Iterable[str]) -> dict[str, Station]:
+        now = time.monotonic()
+        wanted = set(codes)
+        missing = [
+            c
+            for c in wanted
+            if (hit := self._stations.get((municipality.pk, c))) is None or now - hit[0] > self.ttl
+        ]
+        if missing:
+            found = {
+                s.code: s
+                for s in Station.all_tenants.filter(municipality=municipality, code__in=missing)
+            }
+            for code in missing:
+                self._stations[(municipality.pk, code)] = (now, found.get(code))
+        result = {}
+        for code in wanted:
+            station = self._stations[(municipality.pk, code)][1]
+            if station is not None:
+                result[code] = station
+        return result
+
+
+@dataclass
+class _Valid:
+    index: int
+    station: Station
+    observed_at: dt.datetime
+    value: Decimal | None
+    quality: str
+
+
+def _resolve(
+    readings: Sequence[Incoming],
+    municipality: Municipality | None,
+    lookup: StationLookup,
+) -> list[Station | Refused]:
+    """Each reading's station, or why it has none."""
+    resolved: list[Station | Refused] = []
+    by_municipality: dict[int, set[str]] = defaultdict(set)
+    municipalities: dict[str, Municipality | None] = {}
+    for item in readings:
+        if item.station is None and item.refusal is None and item.station_code:
+            code = item.lg_code or (municipality.lg_code if municipality else "")
+            if code not in municipalities:
+                if municipality is not None and code == municipality.lg_code:
+                    municipalities[code] = municipality
+                else:
+                    municipalities[code] = lookup.municipality(code) if code else None
+            found = municipalities[code]
+            if found is not None and (municipality is None or found.pk == municipality.pk):
+                by_municipality[found.pk].add(item.station_code)
+    stations: dict[tuple[int, str], Station] = {}
+    for m in {m.pk: m for m in municipalities.values() if m is not None}.values():
+        for code, station in lookup.stations(m, by_municipality.get(m.pk, ())).items():
+            stations[(m.pk, code)] = station
+    for item in readings:
+        if item.refusal is not None:
+            resolved.append(item.refusal)
+        elif item.station is not None:
+            resolved.append(item.station)
+        elif not item.station_code:
+            resolved.append(Refused(Refusal.UNKNOWN_STATION, code=""))
+        else:
+            code = item.lg_code or (municipality.lg_code if municipality else "")
+            found = municipalities.get(code)
+            if found is None or (municipality is not None and found.pk != municipality.pk):
+                resolved.append(Refused(Refusal.UNKNOWN_MUNICIPALITY, code=code))
+            else:
+                named = stations.get((found.pk, item.station_code))
+                if named is None:
+                    refused = Refused(Refusal.UNKNOWN_STATION, code=item.station_code)
+                    refused.municipality_id = found.pk
+                    resolved.append(refused)
+                else:
+                    resolved.append(named)
+    return resolved
+
+
+def _check(item: Incoming, station: Station, source: str, now: dt.datetime) -> _Valid:
+    if not station.active:
+        raise Refused(Refusal.INACTIVE_STATION, code=station.code)
+    if item.device is not None and item.device.station_id != station.pk:
+        raise Refused(Refusal.WRONG_STATION, code=item.device.station.code)
+    observed_at = intake.parse_time(item.observed_at, naive_tz=item.naive_tz)
+    intake.check_time(observed_at, now=now, live=source in LIVE_SOURCES)
+    quality = intake.parse_quality(item.quality)
+    value = intake.parse_value(item.value)
+    intake.check_value(station, value, quality)
+    return _Valid(-1, station, observed_at, value, quality)
+
+
+def observation_ingest(
+    *,
+    readings: Sequence[Incoming],
+    source: str,
+    municipality: Municipality | None = None,
+    import_job: ImportJob | None = None,
+    actor: Any = None,
+    lookup: StationLookup | None = None,
+    now: dt.datetime | None = None,
+    log_refusals: bool = True,
+) -> list[Result]:
+    """Check, deduplicate and store readings; one Result per reading, in order.
+
+    Every path in (the MQTT listener, the HTTP API, file imports, an operator's correction)
+    calls this. ``municipality`` given: readings are taken only for its stations. It runs in
+    one transaction: the stored readings, the refusal log and the counts are written together
+    (the MQTT listener acknowledges its messages only after it returns). The rules are in
+    ``kanmin.disaster.intake``.
+    """
+    now = now or timezone.now()
+    lookup = lookup or StationLookup()
+    resolved = _resolve(readings, municipality, lookup)
+    results: list[Result | None] = [None] * len(readings)
+    valid: list[_Valid] = []
+    for index, (item, target) in enumerate(zip(readings, resolved, strict=True)):
+        try:
+            if isinstance(target, Refused):
+                raise target
+            checked = _check(item, target, source, now)
+        except Refused as refused:
+            results[index] = Result(
+                outcome="refused",
+                reason=refused.reason,
+                message=refused.message,
+                station_code=item.station_code or (item.station.code if item.station else None),
+                ref=item.ref,
+            )
+            continue
+        checked.index = index
+        valid.append(checked)
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                stored = _store(readings, valid, results, source, import_job, actor, now)
+                _log(
+                    readings,
+                    resolved,
+                    stored,
+                    source,
+                    municipality.pk if municipality is not None else None,
+                    import_job,
+                    now,
+                    log_refusals,
+                )
+            return stored
+        except IntegrityError:
+            # Another process stored one of these readings in the meantime: read again.
+            if attempt == 2:
+                raise
+            for checked in valid:
+                results[checked.index] = None
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _store(
+    readings: Sequence[Incoming],
+    valid: list[_Valid],
+    results: list[Result | None],
+    source: str,
+    import_job: ImportJob | None,
+    actor: Any,
+    now: dt.datetime,
+) -> list[Result]:
+    current: dict[tuple[int, dt.datetime], Observation] = {}
+    if valid:
+        rows = Observation.all_tenants.filter(
+            is_current=True,
+            station_id__in={v.station.pk for v in valid},
+            observed_at__in={v.observed_at for v in valid},
+        )
+        current = {(o.station_id, o.observed_at): o for o in rows}
+    supersede: list[int] = []
+    new_rows: list[Observation] = []
+    entered_by = actor if getattr(actor, "is_authenticated", False) else None
+    for checked in valid:
+        item = readings[checked.index]
+        key = (checked.station.pk, checked.observed_at)
+        existing = current.get(key)
+        outcome = ReadingOutcome.STORED
+        version = 1
+        if existing is not None:
+            same_value = existing.value == checked.value or (
+                existing.value is not None
+                and checked.value is not None
+                and existing.value.compare(checked.value) == 0
+            )
+            if same_value and checked.quality in (existing.quality, Quality.PROVISIONAL):
+                results[checked.index] = Result(
+                    outcome=ReadingOutcome.DUPLICATE,
+                    observed_at=checked.observed_at,
+                    station_code=checked.station.code,
+                    version=existing.version,
+                    ref=item.ref,
+                    observation=existing,
+                )
+                continue
+            if existing.quality == Quality.FINAL and checked.quality != Quality.FINAL:
+                refused = Refused(Refusal.FINAL_EXISTS)
+                results[checked.index] = Result(
+                    outcome="refused",
+                    reason=refused.reason,
+                    message=refused.message,
+                    observed_at=checked.observed_at,
+                    station_code=checked.station.code,
+                    version=existing.version,
+                    ref=item.ref,
+                )
+                continue
+            outcome = ReadingOutcome.CORRECTED
+            version = existing.version + 1
+            if existing.pk is not None:
+                supersede.append(existing.pk)
+            existing.is_current = False  # a row of this batch, not yet inserted
+        row = Observation(
+            municipality_id=checked.station.municipality_id,
+            station=checked.station,
+            observed_at=checked.observed_at,
+            value=checked.value,
+            quality=checked.quality,
+            source=source,
+            version=version,
+            is_current=True,
+            received_at=now,
+            device=item.device,
+            import_job=import_job,
+            entered_by=entered_by,
+            note=item.note[:300],
+        )
+        new_rows.append(row)
+        current[key] = row
+        results[checked.index] = Result(
+            outcome=outcome,
+            observed_at=checked.observed_at,
+            station_code=checked.station.code,
+            version=version,
+            ref=item.ref,
+            observation=row,
+        )
+    if supersede:
+        Observation.all_tenants.filter(pk__in=supersede).update(is_current=False)
+    if new_rows:
+        Observation.all_tenants.bulk_create(new_rows, batch_size=1000)
+    devices = {item.device.pk for item in readings if item.device is not None}
+    if devices:
+        Device.all_tenants.filter(pk__in=devices).update(last_seen_at=now)
+    return [r for r in results if r is not None]
+
+
+def _log(
+    readings: Sequence[Incoming],
+    resolved: list[Station | Refused],
+    results: list[Result],
+    source: str,
+    fallback_municipality_id: int | None,
+    import_job: ImportJob | None,
+    now: dt.datetime,
+    log_refusals: bool,
+) -> None:
+    """The refusal rows and the day's counts of every outcome."""
+    counts: Counter[tuple[int | None, str]] = Counter()
+    refusals: list[IntakeRefusal] = []
+    for item, target, result in zip(readings, resolved, results, strict=True):
+        station = target if isinstance(target, Station) else item.station
+        municipality_id = station.municipality_id if station is not None else None
+        if municipality_id is None and isinstance(target, Refused):
+            municipality_id = target.municipality_id
+        if municipality_id is None and item.device is not None:
+            municipality_id = item.device.municipality_id
+        if municipality_id is None:
+            municipality_id = fallback_municipality_id
+        counts[(municipality_id, result.reason or result.outcome)] += 1
+        if result.outcome != "refused" or not log_refusals or len(refusals) >= MAX_REFUSAL_ROWS:
+            continue
+        if isinstance(target, Refused) and target.quiet:
+            continue
+        refusals.append(
+            IntakeRefusal(
+                municipality_id=municipality_id,
+                station=station,
+                device=item.device,
+                import_job=import_job,
+                source=source,
+                reason=result.reason or "",
+                received_at=now,
+                where=item.where[:300],
+                excerpt=intake.excerpt(item.raw or "", 500),
+                observed_at=result.observed_at,
+            )
+        )
+    if refusals:
+        IntakeRefusal.objects.bulk_create(refusals)
+    day = timezone.localdate(now)
+    for (municipality_id, outcome), count in counts.items():
+        _tally_add(municipality_id, day, source, outcome, count)
+
+
+def _tally_add(
+    municipality_id: int | None, day: dt.date, source: str, outcome: str, n: int
+) -> None:
+    match = IntakeTally.objects.filter(day=day, source=source, outcome=outcome)
+    if municipality_id is None:
+        match = match.filter(municipality__isnull=True)
+    else:
+        match = match.filter(municipality_id=municipality_id)
+    if match.update(count=F("count") + n):
+        return
+    try:
+        with transaction.atomic():
+            IntakeTally.objects.create(
+                municipality_id=municipality_id, day=day, source=source, outcome=outcome, count=n
+            )
+    except IntegrityError:
+        match.update(count=F("count") + n)
+
+
+@action("disaster.observation.correct", perm="disaster.add_observation", on="station")
+def observation_correct(
+    *,
+    municipality: Municipality,
+    actor: Any,
+    station: Station,
+    observed_at: dt.datetime,
+    value: Any,
+    quality: str = Quality.FINAL,
+    note: str = "",
+) -> Outcome[Observation]:
+    """An operator enters or corrects a reading: a new version (the old one is kept), or
+    nothing when it equals the current one. Refused readings raise Invalid with the reason."""
+    if not (note or "").strip():
+        message = _("Say why the reading is entered or corrected.")
+        raise Invalid(message, fields={"note": [message]})
+    before = (
+        selectors.observation_versions(station=station, observed_at=observed_at)
+        .filter(is_current=True)
+        .first()
+    )
+    [result] = observation_ingest(
+        readings=[
+            Incoming(
+                observed_at=observed_at,
+                value=value,
+                quality=quality,
+                station=station,
+                note=note.strip(),
+                where=f"operator {getattr(actor, 'username', 'system')}",
+                raw=f"{value}",
+            )
+        ],
+        source=Source.MANUAL,
+        municipality=municipality,
+        actor=actor,
+    )
+    if result.outcome == "refused":
+        raise Invalid(result.message, code=result.reason, fields={"value": [result.message]})
+    if result.outcome == ReadingOutcome.DUPLICATE:
+        return Unchanged(result.observation)
+    row = result.observation
+    return Changed(
+        row,
+        before=None
+        if before is None
+        else {"value": str(before.value), "quality": before.quality, "version": before.version},
+        after={"value": str(row.value), "quality": row.quality, "version": row.version},
+        extra={"station": station.code, "observed_at": observed_at.isoformat(), "note": row.note},
+    )

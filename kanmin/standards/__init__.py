@@ -13,10 +13,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from kanmin.standards.reader import ReadError, decode_text
     from kanmin.standards.report import Issue, Report
     from kanmin.standards.validate import validate
 
-__all__ = ["Issue", "Report", "validate"]
+__all__ = ["Issue", "ReadError", "Report", "decode_text", "validate"]
 
 
 def __getattr__(name: str) -> Any:
@@ -25,6 +26,10 @@ def __getattr__(name: str) -> Any:
         from kanmin.standards.validate import validate
 
         return validate
+    if name in {"decode_text", "ReadError"}:
+        from kanmin.standards import reader
+
+        return getattr(reader, name)
     if name in {"Report", "Issue"}:
         from kanmin.standards import report
 
