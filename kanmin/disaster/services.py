@@ -569,7 +569,7 @@ def _store(
         Observation.all_tenants.filter(pk__in=supersede).update(is_current=False)
     if new_rows:
         Observation.all_tenants.bulk_create(new_rows, batch_size=1000)
-    devices = {item.device.pk for item in readings if item.device is not None}
+    devices = {d.pk for c in valid if (d := readings[c.index].device) is not None}
     if devices:
         Device.all_tenants.filter(pk__in=devices).update(last_seen_at=now)
     return [r for r in results if r is not None]
@@ -692,3 +692,25 @@ def observation_correct(
         after={"value": str(row.value), "quality": row.quality, "version": row.version},
         extra={"station": station.code, "observed_at": observed_at.isoformat(), "note": row.note},
     )
+
+
+def device_take(
+    *, device: Device, readings: int, now: dt.datetime | None = None
+) -> tuple[int, bool]:
+    """Count ``readings`` against the device's one-minute allowance (shared by every web
+    process, kept on its row). Returns how many of them may be taken, and whether this is the
+    first time in the minute that some are refused (worth one refusal row)."""
+    now = now or timezone.now()
+    minute = now.replace(second=0, microsecond=0)
+    limit = intake.readings_per_minute()
+    with transaction.atomic():
+        row = Device.all_tenants.select_for_update().get(pk=device.pk)
+        if row.window_start != minute:
+            row.window_start, row.window_count = minute, 0
+        before = row.window_count
+        row.window_count = before + readings
+        row.save(update_fields=["window_start", "window_count"])
+    if limit <= 0:
+        return readings, False
+    allowed = max(0, min(readings, limit - before))
+    return allowed, allowed < readings and before <= limit
