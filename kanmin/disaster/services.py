@@ -22,15 +22,18 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kanmin import standards
 from kanmin.accounts.models import ApiToken
 from kanmin.core.actions import Changed, Outcome, Unchanged, action
 from kanmin.core.errors import Conflict, Invalid
 from kanmin.core.models import Municipality
-from kanmin.disaster import intake, selectors
+from kanmin.disaster import files, intake, selectors
 from kanmin.disaster.intake import Incoming, Refused, Result
 from kanmin.disaster.models import (
     Device,
+    ImportFormat,
     ImportJob,
+    ImportJobStatus,
     IntakeRefusal,
     IntakeTally,
     Observation,
@@ -714,3 +717,123 @@ def device_take(
         return readings, False
     allowed = max(0, min(readings, limit - before))
     return allowed, allowed < readings and before <= limit
+
+
+# ------------------------------------------------------------------------------------------
+# File imports (run in the background: kanmin.disaster.tasks)
+# ------------------------------------------------------------------------------------------
+
+IMPORT_BATCH = 1000
+# Refused rows of one import logged one by one at most (all are counted).
+MAX_IMPORT_REFUSAL_ROWS = 1000
+
+
+@action("disaster.import.create", perm="disaster.add_importjob")
+def import_job_create(
+    *,
+    municipality: Municipality,
+    actor: Any,
+    upload: Any,
+    format: str = "",
+    station: Station | None = None,
+) -> Outcome[ImportJob]:
+    """Keep the uploaded file and queue its import; ``format`` empty: told from the content."""
+    from kanmin.disaster import tasks
+
+    if format and format not in ImportFormat.values:
+        message = _("Choose CSV or a 水文水質データベース .dat file.")
+        raise Invalid(message, fields={"format": [message]})
+    job = ImportJob(
+        municipality=municipality,
+        original_name=str(getattr(upload, "name", "") or "observations.csv")[:255],
+        format=format or "",
+        station=station,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    job.file.save(job.original_name, upload, save=False)
+    job.save()
+    # The database task backend writes the task in this transaction: queued exactly when saved.
+    tasks.import_observations.enqueue(job.pk)
+    return Changed(job, after={"file": job.original_name, "format": job.format})
+
+
+def import_job_run(*, job_id: int) -> ImportJob:
+    """Import the job's file in batches; each batch commits with the job's progress, so a run
+    that is killed and started again goes on after the last batch stored."""
+    job = ImportJob.all_tenants.select_related("station", "municipality").get(pk=job_id)
+    if job.status in (ImportJobStatus.DONE, ImportJobStatus.FAILED):
+        return job
+    if job.started_at is None:
+        job.started_at = timezone.now()
+    job.status = ImportJobStatus.RUNNING
+    job.save(update_fields=["status", "started_at"])
+    try:
+        with job.file.open("rb") as handle:
+            data = handle.read()
+        text, _encoding = standards.decode_text(data)
+        fmt = job.format or files.detect_format(text)
+        parsed = files.parse(text, fmt, name=job.original_name, station=job.station)
+    except standards.ReadError as exc:
+        if exc.code == "unknown_encoding":
+            message = _(
+                "The file's characters cannot be read (neither UTF-8 nor Shift_JIS), "
+                "from row %(row)s."
+            ) % {"row": exc.params.get("row", "?")}
+        else:
+            message = _("This is not a text file of readings.")
+        return _import_failed(job, message)
+    except files.FileError as exc:
+        return _import_failed(job, str(exc))
+    if job.station is None and parsed.station_code:
+        for reading in parsed.readings:
+            if reading.station is None and reading.station_code is None:
+                reading.station_code = parsed.station_code
+    readings = parsed.readings
+    job.format = fmt
+    job.total_rows = len(readings)
+    job.save(update_fields=["format", "total_rows"])
+    lookup = StationLookup()
+    while job.processed_rows < len(readings):
+        batch = readings[job.processed_rows : job.processed_rows + IMPORT_BATCH]
+        with transaction.atomic():
+            results = observation_ingest(
+                readings=batch,
+                source=Source.FILE,
+                municipality=job.municipality,
+                import_job=job,
+                lookup=lookup,
+                log_refusals=job.refused < MAX_IMPORT_REFUSAL_ROWS,
+            )
+            counts = Counter(r.outcome for r in results)
+            job.processed_rows += len(batch)
+            job.stored += counts[ReadingOutcome.STORED]
+            job.duplicates += counts[ReadingOutcome.DUPLICATE]
+            job.corrected += counts[ReadingOutcome.CORRECTED]
+            job.refused += counts["refused"]
+            job.save(
+                update_fields=["processed_rows", "stored", "duplicates", "corrected", "refused"]
+            )
+    job.status = ImportJobStatus.DONE
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "finished_at"])
+    return job
+
+
+def _import_failed(job: ImportJob, message: str) -> ImportJob:
+    job.status = ImportJobStatus.FAILED
+    job.message = message
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "message", "finished_at"])
+    return job
+
+
+def import_job_fail(*, job_id: int, reason: str) -> None:
+    """The import's task failed for good (an error, its worker lost too often, memory)."""
+    job = ImportJob.all_tenants.filter(pk=job_id).first()
+    if job is None or job.status == ImportJobStatus.DONE:
+        return
+    messages = {
+        "worker_lost": _("The import stopped: its worker ended several times. Start it again."),
+        "memory": _("The import stopped: the file needs more memory than allowed."),
+    }
+    _import_failed(job, str(messages.get(reason, _("The import failed with an error."))))
