@@ -698,7 +698,7 @@ def observation_correct(
 
 
 def device_take(
-    *, device: Device, readings: int, now: dt.datetime | None = None
+    *, actor: Any = None, device: Device, readings: int, now: dt.datetime | None = None
 ) -> tuple[int, bool]:
     """Count ``readings`` against the device's one-minute allowance (shared by every web
     process, kept on its row). Returns how many of them may be taken, and whether this is the
@@ -757,7 +757,7 @@ def import_job_create(
     return Changed(job, after={"file": job.original_name, "format": job.format})
 
 
-def import_job_run(*, job_id: int) -> ImportJob:
+def import_job_run(*, actor: Any = None, job_id: int) -> ImportJob:
     """Import the job's file in batches; each batch commits with the job's progress, so a run
     that is killed and started again goes on after the last batch stored."""
     job = ImportJob.all_tenants.select_related("station", "municipality").get(pk=job_id)
@@ -827,7 +827,7 @@ def _import_failed(job: ImportJob, message: str) -> ImportJob:
     return job
 
 
-def import_job_fail(*, job_id: int, reason: str) -> None:
+def import_job_fail(*, actor: Any = None, job_id: int, reason: str) -> None:
     """The import's task failed for good (an error, its worker lost too often, memory)."""
     job = ImportJob.all_tenants.filter(pk=job_id).first()
     if job is None or job.status == ImportJobStatus.DONE:
