@@ -40,6 +40,7 @@ from urllib.parse import unquote, urlsplit
 
 import paho.mqtt.client as paho
 from django.db import DatabaseError, close_old_connections
+from django.utils import translation
 from django.utils.translation import gettext as _
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
@@ -144,7 +145,9 @@ class Listener:
         self.batch_size = max(1, min(batch_size, RECEIVE_MAXIMUM))
         self.batch_wait = batch_wait
         self.session_expiry = session_expiry
-        self.say = say
+        self._say = say
+        # paho calls back from its own thread, where the command's language is not active.
+        self.language = translation.get_language() or "ja"
         self.inbox: queue.Queue[paho.MQTTMessage] = queue.Queue()
         self.stopping = threading.Event()
         self.limiter = RateLimiter(limit=intake.readings_per_minute())
@@ -170,6 +173,11 @@ class Listener:
         client.on_message = self._on_message
         return client
 
+    def say(self, message: Callable[[], str]) -> None:
+        """Say a message, composed in the listener's language whichever thread calls."""
+        with translation.override(self.language):
+            self._say(message())
+
     def _retry_in(self) -> int:
         return int(min(RETRY_MAX, RETRY_MIN * 2 ** max(0, self._failures - 1)))
 
@@ -177,28 +185,37 @@ class Listener:
         if code.is_failure:
             self._failures += 1
             self.say(
-                _("The broker %(broker)s refused the connection (%(reason)s); retrying in %(s)s s.")
-                % {"broker": self.broker, "reason": code, "s": self._retry_in()}
+                lambda: (
+                    _(
+                        "The broker %(broker)s refused the connection (%(reason)s); "
+                        "retrying in %(s)s s."
+                    )
+                    % {"broker": self.broker, "reason": code, "s": self._retry_in()}
+                )
             )
             return
         self._failures = 0
         resumed = bool(getattr(flags, "session_present", False))
         self.say(
-            (
-                _("Connected to %(broker)s; the session was kept, waiting readings follow.")
-                if resumed
-                else _("Connected to %(broker)s; a new session.")
+            lambda: (
+                (
+                    _("Connected to %(broker)s; the session was kept, waiting readings follow.")
+                    if resumed
+                    else _("Connected to %(broker)s; a new session.")
+                )
+                % {"broker": self.broker}
             )
-            % {"broker": self.broker}
         )
         client.subscribe(self.topic, options=SubscribeOptions(qos=1))
-        self.say(_("Listening on %(topic)s.") % {"topic": self.topic})
+        self.say(lambda: _("Listening on %(topic)s.") % {"topic": self.topic})
 
     def _on_connect_fail(self, _client: paho.Client, _data: Any) -> None:
         self._failures += 1
         self.say(
-            _("Cannot reach the broker %(broker)s; retrying in %(s)s s.")
-            % {"broker": self.broker, "s": self._retry_in()}
+            lambda: (
+                _("Cannot reach the broker %(broker)s; retrying in %(s)s s.")
+                % {"broker": self.broker, "s": self._retry_in()}
+            )
         )
 
     def _on_disconnect(self, _c: paho.Client, _d: Any, _f: Any, code: Any, _p: Any) -> None:
@@ -206,8 +223,10 @@ class Listener:
             return
         self._failures += 1
         self.say(
-            _("Lost the connection to %(broker)s (%(reason)s); reconnecting in %(s)s s.")
-            % {"broker": self.broker, "reason": code, "s": self._retry_in()}
+            lambda: (
+                _("Lost the connection to %(broker)s (%(reason)s); reconnecting in %(s)s s.")
+                % {"broker": self.broker, "reason": code, "s": self._retry_in()}
+            )
         )
 
     def _on_message(self, _client: paho.Client, _data: Any, message: paho.MQTTMessage) -> None:
@@ -219,7 +238,10 @@ class Listener:
         properties.SessionExpiryInterval = self.session_expiry
         properties.ReceiveMaximum = RECEIVE_MAXIMUM
         self.say(
-            _("Connecting to %(broker)s as %(id)s…") % {"broker": self.broker, "id": self.client_id}
+            lambda: (
+                _("Connecting to %(broker)s as %(id)s…")
+                % {"broker": self.broker, "id": self.client_id}
+            )
         )
         self.client.connect_async(
             self.broker.host,
@@ -281,9 +303,12 @@ class Listener:
                 break
             except DatabaseError as exc:
                 # Nothing was acknowledged: the broker keeps the messages if we die waiting.
+                error, seconds = str(exc).strip()[:200], int(delay)
                 self.say(
-                    _("The database failed (%(error)s); retrying in %(s)s s.")
-                    % {"error": str(exc).strip()[:200], "s": int(delay)}
+                    lambda: (
+                        _("The database failed (%(error)s); retrying in %(s)s s.")
+                        % {"error": error, "s": seconds}  # noqa: B023 - called at once
+                    )
                 )
                 close_old_connections()
                 if self.stopping.wait(delay):

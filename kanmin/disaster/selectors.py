@@ -25,10 +25,11 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from decimal import Decimal
 from typing import NamedTuple
 
-from django.db.models import OuterRef, QuerySet, Subquery, Sum
+from django.db import connection
+from django.db.models import FloatField, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Cast, Extract
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -50,7 +51,7 @@ class Reading(NamedTuple):
     """One current reading, as the dashboard draws it."""
 
     observed_at: dt.datetime
-    value: Decimal | None
+    value: float | None
     quality: str
 
 
@@ -151,13 +152,15 @@ def observations_recent(
 ) -> dict[int, list[Reading]]:
     """The last ``hours`` of current readings of many stations, in one indexed query.
 
-    Returns {station id: [Reading, …] oldest first}; stations without readings are absent.
-    Stations of another municipality are left out.
+    Returns {station id: [Reading, …] oldest first}, values as floats (for charts; the exact
+    Decimal is on the Observation rows); stations without readings are absent, stations of
+    another municipality are left out. On PostgreSQL the times come as epoch seconds, which
+    is twice as fast as parsing tens of thousands of timestamps.
     """
     until = until or timezone.now()
     since = until - dt.timedelta(hours=hours)
     ids = [s if isinstance(s, int) else s.pk for s in stations]
-    rows = (
+    queryset = (
         Observation.all_tenants.filter(
             municipality=municipality,
             station_id__in=ids,
@@ -166,11 +169,21 @@ def observations_recent(
             observed_at__lte=until,
         )
         .order_by("station_id", "observed_at")
-        .values_list("station_id", "observed_at", "value", "quality")
+        .annotate(v=Cast("value", FloatField()))
     )
     result: dict[int, list[Reading]] = defaultdict(list)
-    for station_id, observed_at, value, quality in rows.iterator(chunk_size=5000):
-        result[station_id].append(Reading(observed_at, value, quality))
+    if connection.vendor == "postgresql":
+        epochs = queryset.annotate(
+            t=Extract("observed_at", "epoch", tzinfo=dt.UTC, output_field=FloatField())
+        ).values_list("station_id", "t", "v", "quality")
+        at = dt.datetime.fromtimestamp
+        for station_id, epoch, value, quality in epochs:
+            result[station_id].append(Reading(at(epoch, dt.UTC), value, quality))
+    else:
+        for station_id, observed_at, value, quality in queryset.values_list(
+            "station_id", "observed_at", "v", "quality"
+        ):
+            result[station_id].append(Reading(observed_at, value, quality))
     return dict(result)
 
 

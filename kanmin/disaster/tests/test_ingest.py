@@ -259,6 +259,19 @@ def test_recent_observations_for_the_dashboard(miyakonojo, miyazaki, river):
         )
     recent = selectors.observations_recent(municipality=miyakonojo, stations=[river, other, theirs])
     assert set(recent) == {river.pk, other.pk}
-    assert [r.value for r in recent[river.pk]] == [50, 1]
+    assert [r.value for r in recent[river.pk]] == [50.0, 1.0]
+    # The times are the readings' own, in UTC (PostgreSQL sends them as epoch seconds).
+    expected = [now - dt.timedelta(hours=50), now - dt.timedelta(hours=1)]
+    got = [r.observed_at for r in recent[river.pk]]
+    assert all(
+        abs(g - e) < dt.timedelta(milliseconds=1) for g, e in zip(got, expected, strict=True)
+    )
+    assert all(g.utcoffset() == dt.timedelta(0) for g in got)
+    exact = timezone.now().replace(microsecond=0) - dt.timedelta(hours=2)
+    services.observation_ingest(
+        readings=[Incoming(station=other, observed_at=exact, value=7)], source=Source.HTTP
+    )
+    again = selectors.observations_recent(municipality=miyakonojo, stations=[other])
+    assert exact in [r.observed_at for r in again[other.pk]]
     latest = selectors.latest_observations(municipality=miyakonojo)
     assert latest[river.pk].value == 1 and theirs.pk not in latest
