@@ -25,9 +25,11 @@ from ninja import Router
 from kanmin.accounts.models import ApiToken
 from kanmin.core import selectors as core_selectors
 from kanmin.core.models import Municipality
+from kanmin.core.schemas import ErrorOut
 from kanmin.disaster import intake, selectors, services
 from kanmin.disaster.intake import Incoming, Refused
 from kanmin.disaster.models import Device, Refusal, Source
+from kanmin.disaster.schemas import IngestOut
 
 router = Router(tags=["disaster"])
 
@@ -103,6 +105,11 @@ def _authenticate(
     f"{PREFIX}/observations",
     auth=None,
     summary="Send readings from a device",
+    description=(
+        "Authorization: Basic <device code:token> or Bearer <token>. One reading or a list; "
+        "the answer gives each reading's status (stored, duplicate, corrected, refused)."
+    ),
+    response={200: IngestOut, 429: IngestOut, 400: ErrorOut, 401: ErrorOut, 413: ErrorOut},
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -114,7 +121,6 @@ def _authenticate(
                 }
             },
         },
-        "security": [{"basicAuth": []}, {"bearerAuth": []}],
     },
 )
 def observations_post(request: HttpRequest, lg_code: str) -> JsonResponse:
