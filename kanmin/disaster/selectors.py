@@ -10,7 +10,8 @@ How to use (for the rules, decisions, dashboard and public pages built on these 
 - Observations (current versions only unless said):
   ``observation_series(station=…, start=…, end=…)`` one station's readings, oldest first;
   ``observations_recent(municipality=…, stations=…, hours=72, until=None)`` the dashboard's
-  query: {station id: [Reading, …]} for many stations in one indexed query;
+  query: {station id: [Reading(observed_at, value as float, quality), …]} for many stations
+  in one indexed query (p95 figures: benchmarks/bench_disaster_ingest.py);
   ``latest_observations(municipality=…, stations=None)`` {station id: newest current
   Observation} for the map and GeoJSON; ``observation_versions(station=…, observed_at=…)``
   every version of one reading (a correction's history).
