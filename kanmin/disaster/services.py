@@ -314,15 +314,17 @@ class StationLookup:
     """Municipalities and stations by code, remembered for ``ttl`` seconds (the listener keeps
     one; a flood of readings for an unknown station then costs no query each)."""
 
-    def __init__(self, ttl: float = 30.0) -> None:
+    def __init__(self, ttl: float = 30.0, ttl_unknown: float = 5.0) -> None:
         self.ttl = ttl
+        # A station registered a moment ago must not stay "unknown" for long.
+        self.ttl_unknown = ttl_unknown
         self._municipalities: dict[str, tuple[float, Municipality | None]] = {}
         self._stations: dict[tuple[int, str], tuple[float, Station | None]] = {}
 
     def municipality(self, lg_code: str) -> Municipality | None:
         hit = self._municipalities.get(lg_code)
         now = time.monotonic()
-        if hit is None or now - hit[0] > self.ttl:
+        if hit is None or now - hit[0] > (self.ttl if hit[1] is not None else self.ttl_unknown):
             found = Municipality.objects.filter(lg_code=lg_code, is_active=True).first()
             hit = (now, found)
             self._municipalities[lg_code] = hit
@@ -334,7 +336,8 @@ class StationLookup:
         missing = [
             c
             for c in wanted
-            if (hit := self._stations.get((municipality.pk, c))) is None or now - hit[0] > self.ttl
+            if (hit := self._stations.get((municipality.pk, c))) is None
+            or now - hit[0] > (self.ttl if hit[1] is not None else self.ttl_unknown)
         ]
         if missing:
             found = {
