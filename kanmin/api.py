@@ -13,6 +13,7 @@ from kanmin.catalog.api import router as catalog_router
 from kanmin.core.api import public_router
 from kanmin.core.api import router as core_router
 from kanmin.core.errors import KanminError
+from kanmin.disaster.api import router as disaster_router
 
 
 class TokenAuth(APIKeyHeader):
@@ -59,6 +60,8 @@ api.add_router("", public_router)
 api.add_router("", core_router, auth=[TokenAuth(), django_auth])
 api.add_router("", catalog_public_router, auth=[TokenAuth(), django_auth, anonymous])
 api.add_router("", catalog_router, auth=[TokenAuth(), django_auth])
+# Devices authenticate with their own tokens (kanmin/disaster/api.py), not people's.
+api.add_router("", disaster_router)
 
 
 @api.exception_handler(KanminError)

@@ -28,6 +28,7 @@ VERBS: dict[tuple[str, ...], str] = {
     ("rotate-keys",): "core_rotate_keys",
     ("plan", "export"): "plan_export",
     ("plan", "import"): "plan_import",
+    ("disaster", "listen"): "disaster_listen",
     ("token", "create"): "accounts_token_create",
     ("token", "list"): "accounts_token_list",
     ("token", "revoke"): "accounts_token_revoke",

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "kanmin.standards",
     "kanmin.plan",
     "kanmin.catalog",
+    "kanmin.disaster",
     "kanmin.demo",
 ]
 

@@ -35,6 +35,32 @@ ensure_postgres() {
   fi
 }
 
+ensure_mosquitto() {
+  # The disaster app's tests use a real MQTT broker on localhost:1883, started here like
+  # PostgreSQL (installed from Debian's package where it is missing).
+  if (exec 3<>/dev/tcp/127.0.0.1/1883) 2>/dev/null; then return; fi
+  if ! command -v mosquitto >/dev/null 2>&1 && [ ! -x /usr/sbin/mosquitto ]; then
+    section "Installing Mosquitto for the MQTT tests (Debian package)"
+    local sudo=""
+    if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq mosquitto mosquitto-clients >/dev/null
+  fi
+  local bin; bin="$(command -v mosquitto || echo /usr/sbin/mosquitto)"
+  if [ -f /etc/mosquitto/mosquitto.conf ]; then
+    mkdir -p /run/mosquitto 2>/dev/null || true
+    "$bin" -d -c /etc/mosquitto/mosquitto.conf || "$bin" -d -p 1883
+  else
+    "$bin" -d -p 1883
+  fi
+  for _ in $(seq 1 30); do
+    if (exec 3<>/dev/tcp/127.0.0.1/1883) 2>/dev/null; then return; fi
+    sleep 0.5
+  done
+  echo "Mosquitto did not start on localhost:1883" >&2
+  exit 1
+}
+
 section "Lint (ruff), formatting, types (mypy), import contracts"
 $BIN/ruff check kanmin tests benchmarks
 $BIN/ruff format --check kanmin tests benchmarks
@@ -43,6 +69,7 @@ $BIN/lint-imports
 if [ "${1:-}" = "--lint-only" ]; then exit 0; fi
 
 ensure_chromium
+ensure_mosquitto
 
 export KANMIN_PROFILE=dev KANMIN_STATIC_MANIFEST=false
 # Fixed keys for throw-away test databases only; never used by a deployment.

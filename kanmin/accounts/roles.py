@@ -78,6 +78,23 @@ _MEMBERS_MANAGE = (
     "accounts.view_membership",
 )
 
+# Disaster information: the disaster operator runs stations, devices, observations and imports.
+_DISASTER_MANAGE = (
+    "disaster.view_station",
+    "disaster.add_station",
+    "disaster.change_station",
+    "disaster.view_referencelevels",
+    "disaster.add_referencelevels",
+    "disaster.view_device",
+    "disaster.add_device",
+    "disaster.change_device",
+    "disaster.view_observation",
+    "disaster.add_observation",
+    "disaster.view_importjob",
+    "disaster.add_importjob",
+    "disaster.view_intakerefusal",
+)
+
 ROLES: tuple[Role, ...] = (
     Role(
         PLATFORM_ADMIN,
@@ -95,6 +112,7 @@ ROLES: tuple[Role, ...] = (
             "audit.review_auditevent",
             *_PLAN_MANAGE,
             *_CATALOG_MANAGE,
+            *_DISASTER_MANAGE,
         ),
     ),
     Role(
@@ -109,12 +127,13 @@ ROLES: tuple[Role, ...] = (
             "audit.view_auditevent",
             *_PLAN_MANAGE,
             *_CATALOG_MANAGE,
+            *_DISASTER_MANAGE,
         ),
     ),
     Role(PLAN_MANAGER, _("Plan manager (情報政策課)"), True, (*_STAFF_BASE, *_PLAN_MANAGE)),
     Role(DATA_STEWARD, _("Data steward"), True, (*_STAFF_BASE, *_PLAN_REPORT, *_CATALOG_MANAGE)),
     Role(DEPARTMENT_STAFF, _("Department staff"), True, (*_STAFF_BASE, *_PLAN_REPORT)),
-    Role(DISASTER_OPERATOR, _("Disaster operator"), True, _STAFF_BASE),
+    Role(DISASTER_OPERATOR, _("Disaster operator"), True, (*_STAFF_BASE, *_DISASTER_MANAGE)),
     Role(SUPPORT_REGISTER_OFFICER, _("Support-register officer"), True, _STAFF_BASE),
     Role(
         AUDITOR,

@@ -182,3 +182,8 @@ def sign_in_limit(*, request: HttpRequest, username: str) -> SignInLimit:
         cool_off=cool_off,
         retry_at=retry_at,
     )
+
+
+def token_digest(secret: str) -> str:
+    """The digest under which a token secret is kept (API tokens, and other apps' device tokens)."""
+    return ApiToken.digest_of(secret)

@@ -171,6 +171,33 @@ OPTIONS: tuple[Option, ...] = (
         "Memory one background task (a file check) may use, in MB; a task that needs more is "
         "stopped and marked failed with that reason (0: no limit).",
     ),
+    Option(
+        "KANMIN_MQTT_BROKER",
+        "str",
+        "mqtt://127.0.0.1:1883",
+        "MQTT broker of `kanmin disaster listen` (mqtt://[user:password@]host:port).",
+    ),
+    Option(
+        "KANMIN_DISASTER_MAX_FUTURE_SECONDS",
+        "int",
+        300,
+        "Sensor readings timed more than this many seconds ahead of the server's clock are "
+        "refused.",
+    ),
+    Option(
+        "KANMIN_DISASTER_MAX_AGE_DAYS",
+        "int",
+        30,
+        "Live sensor readings (MQTT, HTTP) older than this many days are refused; files of "
+        "past readings are not limited (0: no limit).",
+    ),
+    Option(
+        "KANMIN_DISASTER_MAX_READINGS_PER_MINUTE",
+        "int",
+        600,
+        "Readings one sensor may send in a minute; beyond, they are refused as a flood "
+        "(0: no limit).",
+    ),
 )
 
 _BY_NAME = {option.name: option for option in OPTIONS}

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from kanmin.standards.messages import render as render_message
     from kanmin.standards.quality import ERROR_CAP, PASS_MARK
     from kanmin.standards.quality import score as quality_score
-    from kanmin.standards.reader import ReadError
+    from kanmin.standards.reader import ReadError, decode_text
     from kanmin.standards.repair import repair as repair_table
     from kanmin.standards.report import Issue, Report, group_issues, rule_counts
     from kanmin.standards.schemas import SchemaError, all_schemas, get_schema
@@ -41,6 +41,7 @@ __all__ = [
     "Report",
     "SchemaError",
     "all_schemas",
+    "decode_text",
     "encoding_label",
     "get_schema",
     "group_issues",
@@ -64,6 +65,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "PASS_MARK": ("quality", "PASS_MARK"),
     "quality_score": ("quality", "score"),
     "ReadError": ("reader", "ReadError"),
+    "decode_text": ("reader", "decode_text"),
     "repair_table": ("repair", "repair"),
     "Issue": ("report", "Issue"),
     "Report": ("report", "Report"),

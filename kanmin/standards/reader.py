@@ -31,6 +31,7 @@ __all__ = [
     "cell_to_text",
     "check_xlsx_safety",
     "decode_strict",
+    "decode_text",
     "open_source",
     "sniff_kind",
 ]
@@ -84,6 +85,27 @@ def sniff_kind(head: bytes) -> str:
 
 def decode_strict(data: bytes, encoding: str) -> str:
     return data.decode(encoding)
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """A whole small text file decoded by the cascade: BOM → strict UTF-8 → strict CP932.
+
+    Returns (text, encoding label: utf-8, utf-8-sig or cp932, as ``CsvSource.encoding_label``);
+    raises :class:`ReadError` ``unknown_encoding`` (with the row) when neither decodes it.
+    """
+    sniff_kind(data[:8192])
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    for candidate in ("utf-8", "cp932"):
+        try:
+            return data.decode(candidate), candidate
+        except UnicodeDecodeError:
+            continue
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ReadError("unknown_encoding", row=_row_at(data, exc.start)) from None
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _row_at(data: bytes, pos: int) -> int:

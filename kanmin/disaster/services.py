@@ -1,0 +1,842 @@
+"""Writes of disaster information: stations, reference levels, devices, observations.
+
+Staff writes use ``kanmin.core.actions.action`` (tenant, permission, change, audit in one
+transaction). Readings come in through ``observation_ingest`` (see ``kanmin.disaster.intake``
+for the rules): readings are data from machines, not staff writes, so they are counted rather
+than audited one by one; an operator's correction (``observation_correct``) is audited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kanmin import standards
+from kanmin.accounts import selectors as accounts_selectors
+from kanmin.core.actions import Changed, Outcome, Unchanged, action
+from kanmin.core.errors import Conflict, Invalid
+from kanmin.core.models import Municipality
+from kanmin.disaster import files, intake, selectors
+from kanmin.disaster.intake import Incoming, Refused, Result
+from kanmin.disaster.models import (
+    Device,
+    ImportFormat,
+    ImportJob,
+    ImportJobStatus,
+    IntakeRefusal,
+    IntakeTally,
+    Observation,
+    Quality,
+    ReferenceLevels,
+    Refusal,
+    Source,
+    Station,
+    StationKind,
+)
+from kanmin.disaster.models import Outcome as ReadingOutcome
+
+# ------------------------------------------------------------------------------------------
+# Stations
+# ------------------------------------------------------------------------------------------
+
+_STATION_FIELDS = (
+    "name_ja",
+    "name_en",
+    "kind",
+    "unit",
+    "latitude",
+    "longitude",
+    "river_name",
+    "plausible_min",
+    "plausible_max",
+    "active",
+)
+
+
+def _decimal(name: str, value: Any) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        number = Decimal("NaN")
+    if not number.is_finite():
+        message = _("Give a number.")
+        raise Invalid(message, fields={name: [message]})
+    return number
+
+
+def _station_values(fields: dict[str, Any]) -> dict[str, Any]:
+    """Clean and check a station's fields; raises Invalid naming the field."""
+    values = dict(fields)
+    for name in ("name_ja", "name_en", "unit", "river_name"):
+        if name in values:
+            values[name] = str(values[name] or "").strip()
+    for name in ("latitude", "longitude", "plausible_min", "plausible_max"):
+        if name in values:
+            values[name] = _decimal(name, values[name])
+    errors: dict[str, list[Any]] = {}
+    if "name_ja" in values and not values["name_ja"]:
+        errors["name_ja"] = [_("Give the station's name.")]
+    if "kind" in values and values["kind"] not in StationKind.values:
+        errors["kind"] = [_("Choose one of the kinds of station.")]
+    if "unit" in values and not values["unit"]:
+        errors["unit"] = [_("Give the unit of the readings, e.g. m or mm.")]
+    latitude, longitude = values.get("latitude"), values.get("longitude")
+    if latitude is not None and not Decimal(20) <= latitude <= Decimal(46):
+        errors["latitude"] = [_("A latitude in Japan lies between 20 and 46 degrees.")]
+    if longitude is not None and not Decimal(122) <= longitude <= Decimal(154):
+        errors["longitude"] = [_("A longitude in Japan lies between 122 and 154 degrees.")]
+    low, high = values.get("plausible_min"), values.get("plausible_max")
+    if low is not None and high is not None and low >= high:
+        errors["plausible_max"] = [_("The highest plausible value must be above the lowest.")]
+    if errors:
+        raise Invalid(next(iter(errors.values()))[0], fields=errors)
+    return values
+
+
+def _station_dict(station: Station) -> dict[str, Any]:
+    return {name: str(getattr(station, name)) for name in ("code", *_STATION_FIELDS)}
+
+
+@action("disaster.station.create", perm="disaster.add_station")
+def station_create(
+    *,
+    municipality: Municipality,
+    actor: Any,
+    code: str,
+    name_ja: str,
+    kind: str,
+    unit: str,
+    name_en: str = "",
+    latitude: Any = None,
+    longitude: Any = None,
+    river_name: str = "",
+    plausible_min: Any = None,
+    plausible_max: Any = None,
+    active: bool = True,
+) -> Outcome[Station]:
+    code = (code or "").strip()
+    if not code or any(c in code for c in " /+#"):
+        message = _("Give a code without spaces, /, + or #; it is part of the MQTT topic.")
+        raise Invalid(message, fields={"code": [message]})
+    values = _station_values(
+        {
+            "name_ja": name_ja,
+            "name_en": name_en,
+            "kind": kind,
+            "unit": unit,
+            "latitude": latitude,
+            "longitude": longitude,
+            "river_name": river_name,
+            "plausible_min": plausible_min,
+            "plausible_max": plausible_max,
+            "active": bool(active),
+        }
+    )
+    if Station.all_tenants.filter(municipality=municipality, code=code).exists():
+        message = _("A station with the code %(code)s already exists.") % {"code": code}
+        raise Conflict(message, fields={"code": [message]})
+    station = Station.all_tenants.create(municipality=municipality, code=code, **values)
+    return Changed(station, after=_station_dict(station))
+
+
+@action("disaster.station.update", perm="disaster.change_station", on="station")
+def station_update(
+    *, municipality: Municipality, actor: Any, station: Station, **fields: Any
+) -> Outcome[Station]:
+    """Change any of the station's fields except its code (readings and topics use it)."""
+    unknown = set(fields) - set(_STATION_FIELDS)
+    if unknown:
+        raise Invalid(_("These fields cannot be changed: %(names)s") % {"names": sorted(unknown)})
+    values = _station_values(fields)
+    before = _station_dict(station)
+    for name, value in values.items():
+        setattr(station, name, value)
+    after = _station_dict(station)
+    if after == before:
+        return Unchanged(station)
+    station.save(update_fields=list(values))
+    changed = {k for k in after if after[k] != before[k]}
+    return Changed(
+        station,
+        before={k: before[k] for k in changed},
+        after={k: after[k] for k in changed},
+    )
+
+
+# ------------------------------------------------------------------------------------------
+# Reference levels (基準水位)
+# ------------------------------------------------------------------------------------------
+
+
+@action("disaster.reference_levels.set", perm="disaster.add_referencelevels", on="station")
+def reference_levels_set(
+    *,
+    municipality: Municipality,
+    actor: Any,
+    station: Station,
+    standby: Any = None,
+    caution: Any = None,
+    evacuation: Any = None,
+    danger: Any = None,
+    overflow: Any = None,
+    valid_from: dt.datetime | None = None,
+    reason: str = "",
+) -> Outcome[ReferenceLevels]:
+    """Set a river station's 基準水位 from ``valid_from`` (now by default): a new row of its
+    history; the earlier rows stay. Each level given must be above the one before it."""
+    if station.kind != StationKind.RIVER:
+        raise Invalid(
+            _("Reference levels are set only for river water-level stations."),
+            code="not_river",
+        )
+    given = {
+        "standby": _decimal("standby", standby),
+        "caution": _decimal("caution", caution),
+        "evacuation": _decimal("evacuation", evacuation),
+        "danger": _decimal("danger", danger),
+        "overflow": _decimal("overflow", overflow),
+    }
+    if all(v is None for v in given.values()):
+        message = _("Give at least one level.")
+        raise Invalid(message, fields={"danger": [message]})
+    previous: tuple[str, Decimal] | None = None
+    for name in ReferenceLevels.LEVELS:
+        value = given[name]
+        if value is None:
+            continue
+        if previous is not None and value <= previous[1]:
+            message = _("Each level must be higher than the one below it.")
+            raise Invalid(message, fields={name: [message]}, code="levels_order")
+        previous = (name, value)
+    valid_from = valid_from or timezone.now()
+    if timezone.is_naive(valid_from):
+        raise Invalid(_("Give the time with its time zone."), fields={"valid_from": ["naive"]})
+    if ReferenceLevels.all_tenants.filter(station=station, valid_from=valid_from).exists():
+        message = _("Levels valid from this time already exist; choose another time.")
+        raise Conflict(message, fields={"valid_from": [message]})
+    row = ReferenceLevels.all_tenants.create(
+        municipality=municipality,
+        station=station,
+        valid_from=valid_from,
+        set_by=actor if getattr(actor, "is_authenticated", False) else None,
+        reason=(reason or "").strip(),
+        **given,
+    )
+    return Changed(
+        row,
+        after={k: (None if v is None else str(v)) for k, v in given.items()},
+        extra={"station": station.code, "valid_from": valid_from.isoformat(), "reason": row.reason},
+    )
+
+
+# ------------------------------------------------------------------------------------------
+# Devices
+# ------------------------------------------------------------------------------------------
+
+
+def _new_device_secret() -> str:
+    return "kanmin_dev_" + secrets.token_urlsafe(32)
+
+
+def _issue(device: Device) -> None:
+    secret = _new_device_secret()
+    device.token_digest = accounts_selectors.token_digest(secret)
+    device.token_prefix = secret[11:19]
+    device.issued_secret = secret
+
+
+@action("disaster.device.register", perm="disaster.add_device", on="station")
+def device_register(
+    *, municipality: Municipality, actor: Any, station: Station, code: str, name: str = ""
+) -> Outcome[Device]:
+    """Register a sensor sending for ``station``; its token is on ``device.issued_secret``,
+    shown once (only a digest is kept)."""
+    code = (code or "").strip()
+    if not code or any(c in code for c in " :/+#"):
+        message = _("Give a code without spaces, :, /, + or #.")
+        raise Invalid(message, fields={"code": [message]})
+    if Device.all_tenants.filter(municipality=municipality, code=code).exists():
+        message = _("A device with the code %(code)s already exists.") % {"code": code}
+        raise Conflict(message, fields={"code": [message]})
+    device = Device(municipality=municipality, station=station, code=code, name=name.strip())
+    _issue(device)
+    device.save()
+    return Changed(
+        device, after={"code": code, "station": station.code, "prefix": device.token_prefix}
+    )
+
+
+@action("disaster.device.rotate_token", perm="disaster.change_device", on="device")
+def device_token_rotate(
+    *, municipality: Municipality, actor: Any, device: Device
+) -> Outcome[Device]:
+    """Give the device a new token (on ``device.issued_secret``); the old one stops working."""
+    before = device.token_prefix
+    _issue(device)
+    device.save(update_fields=["token_digest", "token_prefix"])
+    return Changed(device, before={"prefix": before}, after={"prefix": device.token_prefix})
+
+
+@action("disaster.device.set_active", perm="disaster.change_device", on="device")
+def device_set_active(
+    *, municipality: Municipality, actor: Any, device: Device, active: bool
+) -> Outcome[Device]:
+    if device.active == active:
+        return Unchanged(device)
+    device.active = active
+    device.save(update_fields=["active"])
+    return Changed(device, before={"active": not active}, after={"active": active})
+
+
+# ------------------------------------------------------------------------------------------
+# Observations: the one way in (rules in kanmin.disaster.intake)
+# ------------------------------------------------------------------------------------------
+
+LIVE_SOURCES = frozenset({Source.MQTT, Source.HTTP})
+# Refused readings logged row by row per call at most (the rest are counted only).
+MAX_REFUSAL_ROWS = 1000
+
+
+class StationLookup:
+    """Municipalities and stations by code, remembered for ``ttl`` seconds (the listener keeps
+    one; a flood of readings for an unknown station then costs no query each)."""
+
+    def __init__(self, ttl: float = 30.0, ttl_unknown: float = 5.0) -> None:
+        self.ttl = ttl
+        # A station registered a moment ago must not stay "unknown" for long.
+        self.ttl_unknown = ttl_unknown
+        self._municipalities: dict[str, tuple[float, Municipality | None]] = {}
+        self._stations: dict[tuple[int, str], tuple[float, Station | None]] = {}
+
+    def municipality(self, lg_code: str) -> Municipality | None:
+        hit = self._municipalities.get(lg_code)
+        now = time.monotonic()
+        if hit is None or now - hit[0] > (self.ttl if hit[1] is not None else self.ttl_unknown):
+            found = Municipality.objects.filter(lg_code=lg_code, is_active=True).first()
+            hit = (now, found)
+            self._municipalities[lg_code] = hit
+        return hit[1]
+
+    def stations(self, municipality: Municipality, codes: Iterable[str]) -> dict[str, Station]:
+        now = time.monotonic()
+        wanted = set(codes)
+        missing = [
+            c
+            for c in wanted
+            if (hit := self._stations.get((municipality.pk, c))) is None
+            or now - hit[0] > (self.ttl if hit[1] is not None else self.ttl_unknown)
+        ]
+        if missing:
+            found = {
+                s.code: s
+                for s in Station.all_tenants.filter(municipality=municipality, code__in=missing)
+            }
+            for code in missing:
+                self._stations[(municipality.pk, code)] = (now, found.get(code))
+        result = {}
+        for code in wanted:
+            station = self._stations[(municipality.pk, code)][1]
+            if station is not None:
+                result[code] = station
+        return result
+
+
+@dataclass
+class _Valid:
+    index: int
+    station: Station
+    observed_at: dt.datetime
+    value: Decimal | None
+    quality: str
+
+
+def _resolve(
+    readings: Sequence[Incoming],
+    municipality: Municipality | None,
+    lookup: StationLookup,
+) -> list[Station | Refused]:
+    """Each reading's station, or why it has none."""
+    resolved: list[Station | Refused] = []
+    by_municipality: dict[int, set[str]] = defaultdict(set)
+    municipalities: dict[str, Municipality | None] = {}
+    for item in readings:
+        if item.station is None and item.refusal is None and item.station_code:
+            code = item.lg_code or (municipality.lg_code if municipality else "")
+            if code not in municipalities:
+                if municipality is not None and code == municipality.lg_code:
+                    municipalities[code] = municipality
+                else:
+                    municipalities[code] = lookup.municipality(code) if code else None
+            found = municipalities[code]
+            if found is not None and (municipality is None or found.pk == municipality.pk):
+                by_municipality[found.pk].add(item.station_code)
+    stations: dict[tuple[int, str], Station] = {}
+    for m in {m.pk: m for m in municipalities.values() if m is not None}.values():
+        for code, station in lookup.stations(m, by_municipality.get(m.pk, ())).items():
+            stations[(m.pk, code)] = station
+    for item in readings:
+        if item.refusal is not None:
+            resolved.append(item.refusal)
+        elif item.station is not None:
+            resolved.append(item.station)
+        elif not item.station_code:
+            resolved.append(Refused(Refusal.UNKNOWN_STATION, code=""))
+        else:
+            code = item.lg_code or (municipality.lg_code if municipality else "")
+            found = municipalities.get(code)
+            if found is None or (municipality is not None and found.pk != municipality.pk):
+                resolved.append(Refused(Refusal.UNKNOWN_MUNICIPALITY, code=code))
+            else:
+                named = stations.get((found.pk, item.station_code))
+                if named is None:
+                    refused = Refused(Refusal.UNKNOWN_STATION, code=item.station_code)
+                    refused.municipality_id = found.pk
+                    resolved.append(refused)
+                else:
+                    resolved.append(named)
+    return resolved
+
+
+def _check(item: Incoming, station: Station, source: str, now: dt.datetime) -> _Valid:
+    if not station.active:
+        raise Refused(Refusal.INACTIVE_STATION, code=station.code)
+    if item.device is not None and item.device.station_id != station.pk:
+        raise Refused(Refusal.WRONG_STATION, code=item.device.station.code)
+    observed_at = intake.parse_time(item.observed_at, naive_tz=item.naive_tz)
+    intake.check_time(observed_at, now=now, live=source in LIVE_SOURCES)
+    quality = intake.parse_quality(item.quality)
+    value = intake.parse_value(item.value)
+    intake.check_value(station, value, quality)
+    return _Valid(-1, station, observed_at, value, quality)
+
+
+def observation_ingest(
+    *,
+    readings: Sequence[Incoming],
+    source: str,
+    municipality: Municipality | None = None,
+    import_job: ImportJob | None = None,
+    actor: Any = None,
+    lookup: StationLookup | None = None,
+    now: dt.datetime | None = None,
+    log_refusals: bool = True,
+) -> list[Result]:
+    """Check, deduplicate and store readings; one Result per reading, in order.
+
+    Every path in (the MQTT listener, the HTTP API, file imports, an operator's correction)
+    calls this. ``municipality`` given: readings are taken only for its stations. It runs in
+    one transaction: the stored readings, the refusal log and the counts are written together
+    (the MQTT listener acknowledges its messages only after it returns). The rules are in
+    ``kanmin.disaster.intake``.
+    """
+    now = now or timezone.now()
+    lookup = lookup or StationLookup()
+    resolved = _resolve(readings, municipality, lookup)
+    results: list[Result | None] = [None] * len(readings)
+    valid: list[_Valid] = []
+    for index, (item, target) in enumerate(zip(readings, resolved, strict=True)):
+        try:
+            if isinstance(target, Refused):
+                raise target
+            checked = _check(item, target, source, now)
+        except Refused as refused:
+            results[index] = Result(
+                outcome="refused",
+                reason=refused.reason,
+                message=refused.message,
+                station_code=item.station_code or (item.station.code if item.station else None),
+                ref=item.ref,
+            )
+            continue
+        checked.index = index
+        valid.append(checked)
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                stored = _store(readings, valid, results, source, import_job, actor, now)
+                _log(
+                    readings,
+                    resolved,
+                    stored,
+                    source,
+                    municipality.pk if municipality is not None else None,
+                    import_job,
+                    now,
+                    log_refusals,
+                )
+            return stored
+        except IntegrityError:
+            # Another process stored one of these readings in the meantime: read again.
+            if attempt == 2:
+                raise
+            for checked in valid:
+                results[checked.index] = None
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _store(
+    readings: Sequence[Incoming],
+    valid: list[_Valid],
+    results: list[Result | None],
+    source: str,
+    import_job: ImportJob | None,
+    actor: Any,
+    now: dt.datetime,
+) -> list[Result]:
+    current: dict[tuple[int, dt.datetime], Observation] = {}
+    if valid:
+        rows = Observation.all_tenants.filter(
+            is_current=True,
+            station_id__in={v.station.pk for v in valid},
+            observed_at__in={v.observed_at for v in valid},
+        )
+        current = {(o.station_id, o.observed_at): o for o in rows}
+    supersede: list[int] = []
+    new_rows: list[Observation] = []
+    entered_by = actor if getattr(actor, "is_authenticated", False) else None
+    for checked in valid:
+        item = readings[checked.index]
+        key = (checked.station.pk, checked.observed_at)
+        existing = current.get(key)
+        outcome = ReadingOutcome.STORED
+        version = 1
+        if existing is not None:
+            same_value = existing.value == checked.value or (
+                existing.value is not None
+                and checked.value is not None
+                and existing.value.compare(checked.value) == 0
+            )
+            if same_value and checked.quality in (existing.quality, Quality.PROVISIONAL):
+                results[checked.index] = Result(
+                    outcome=ReadingOutcome.DUPLICATE,
+                    observed_at=checked.observed_at,
+                    station_code=checked.station.code,
+                    version=existing.version,
+                    ref=item.ref,
+                    observation=existing,
+                )
+                continue
+            if existing.quality == Quality.FINAL and checked.quality != Quality.FINAL:
+                refused = Refused(Refusal.FINAL_EXISTS)
+                results[checked.index] = Result(
+                    outcome="refused",
+                    reason=refused.reason,
+                    message=refused.message,
+                    observed_at=checked.observed_at,
+                    station_code=checked.station.code,
+                    version=existing.version,
+                    ref=item.ref,
+                )
+                continue
+            outcome = ReadingOutcome.CORRECTED
+            version = existing.version + 1
+            if existing.pk is not None:
+                supersede.append(existing.pk)
+            existing.is_current = False  # a row of this batch, not yet inserted
+        row = Observation(
+            municipality_id=checked.station.municipality_id,
+            station=checked.station,
+            observed_at=checked.observed_at,
+            value=checked.value,
+            quality=checked.quality,
+            source=source,
+            version=version,
+            is_current=True,
+            received_at=now,
+            device=item.device,
+            import_job=import_job,
+            entered_by=entered_by,
+            note=item.note[:300],
+        )
+        new_rows.append(row)
+        current[key] = row
+        results[checked.index] = Result(
+            outcome=outcome,
+            observed_at=checked.observed_at,
+            station_code=checked.station.code,
+            version=version,
+            ref=item.ref,
+            observation=row,
+        )
+    if supersede:
+        Observation.all_tenants.filter(pk__in=supersede).update(is_current=False)
+    if new_rows:
+        Observation.all_tenants.bulk_create(new_rows, batch_size=1000)
+    devices = {d.pk for c in valid if (d := readings[c.index].device) is not None}
+    if devices:
+        Device.all_tenants.filter(pk__in=devices).update(last_seen_at=now)
+    return [r for r in results if r is not None]
+
+
+def _log(
+    readings: Sequence[Incoming],
+    resolved: list[Station | Refused],
+    results: list[Result],
+    source: str,
+    fallback_municipality_id: int | None,
+    import_job: ImportJob | None,
+    now: dt.datetime,
+    log_refusals: bool,
+) -> None:
+    """The refusal rows and the day's counts of every outcome."""
+    counts: Counter[tuple[int | None, str]] = Counter()
+    refusals: list[IntakeRefusal] = []
+    for item, target, result in zip(readings, resolved, results, strict=True):
+        station = target if isinstance(target, Station) else item.station
+        municipality_id = station.municipality_id if station is not None else None
+        if municipality_id is None and isinstance(target, Refused):
+            municipality_id = target.municipality_id
+        if municipality_id is None and item.device is not None:
+            municipality_id = item.device.municipality_id
+        if municipality_id is None:
+            municipality_id = fallback_municipality_id
+        counts[(municipality_id, result.reason or result.outcome)] += 1
+        if result.outcome != "refused" or not log_refusals or len(refusals) >= MAX_REFUSAL_ROWS:
+            continue
+        if isinstance(target, Refused) and target.quiet:
+            continue
+        refusals.append(
+            IntakeRefusal(
+                municipality_id=municipality_id,
+                station=station,
+                device=item.device,
+                import_job=import_job,
+                source=source,
+                reason=result.reason or "",
+                received_at=now,
+                where=item.where[:300],
+                excerpt=intake.excerpt(item.raw or "", 500),
+                observed_at=result.observed_at,
+            )
+        )
+    if refusals:
+        IntakeRefusal.objects.bulk_create(refusals)
+    day = timezone.localdate(now)
+    for (municipality_id, outcome), count in counts.items():
+        _tally_add(municipality_id, day, source, outcome, count)
+
+
+def _tally_add(
+    municipality_id: int | None, day: dt.date, source: str, outcome: str, n: int
+) -> None:
+    match = IntakeTally.objects.filter(day=day, source=source, outcome=outcome)
+    if municipality_id is None:
+        match = match.filter(municipality__isnull=True)
+    else:
+        match = match.filter(municipality_id=municipality_id)
+    if match.update(count=F("count") + n):
+        return
+    try:
+        with transaction.atomic():
+            IntakeTally.objects.create(
+                municipality_id=municipality_id, day=day, source=source, outcome=outcome, count=n
+            )
+    except IntegrityError:
+        match.update(count=F("count") + n)
+
+
+@action("disaster.observation.correct", perm="disaster.add_observation", on="station")
+def observation_correct(
+    *,
+    municipality: Municipality,
+    actor: Any,
+    station: Station,
+    observed_at: dt.datetime,
+    value: Any,
+    quality: str = Quality.FINAL,
+    note: str = "",
+) -> Outcome[Observation]:
+    """An operator enters or corrects a reading: a new version (the old one is kept), or
+    nothing when it equals the current one. Refused readings raise Invalid with the reason."""
+    if not (note or "").strip():
+        message = _("Say why the reading is entered or corrected.")
+        raise Invalid(message, fields={"note": [message]})
+    before = (
+        selectors.observation_versions(station=station, observed_at=observed_at)
+        .filter(is_current=True)
+        .first()
+    )
+    [result] = observation_ingest(
+        readings=[
+            Incoming(
+                observed_at=observed_at,
+                value=value,
+                quality=quality,
+                station=station,
+                note=note.strip(),
+                where=f"operator {getattr(actor, 'username', 'system')}",
+                raw=f"{value}",
+            )
+        ],
+        source=Source.MANUAL,
+        municipality=municipality,
+        actor=actor,
+    )
+    if result.outcome == "refused":
+        raise Invalid(result.message, code=result.reason, fields={"value": [result.message]})
+    if result.outcome == ReadingOutcome.DUPLICATE:
+        return Unchanged(result.observation)
+    row = result.observation
+    return Changed(
+        row,
+        before=None
+        if before is None
+        else {"value": str(before.value), "quality": before.quality, "version": before.version},
+        after={"value": str(row.value), "quality": row.quality, "version": row.version},
+        extra={"station": station.code, "observed_at": observed_at.isoformat(), "note": row.note},
+    )
+
+
+def device_take(
+    *, actor: Any = None, device: Device, readings: int, now: dt.datetime | None = None
+) -> tuple[int, bool]:
+    """Count ``readings`` against the device's one-minute allowance (shared by every web
+    process, kept on its row). Returns how many of them may be taken, and whether this is the
+    first time in the minute that some are refused (worth one refusal row)."""
+    now = now or timezone.now()
+    minute = now.replace(second=0, microsecond=0)
+    limit = intake.readings_per_minute()
+    with transaction.atomic():
+        row = Device.all_tenants.select_for_update().get(pk=device.pk)
+        if row.window_start != minute:
+            row.window_start, row.window_count = minute, 0
+        before = row.window_count
+        row.window_count = before + readings
+        row.save(update_fields=["window_start", "window_count"])
+    if limit <= 0:
+        return readings, False
+    allowed = max(0, min(readings, limit - before))
+    return allowed, allowed < readings and before <= limit
+
+
+# ------------------------------------------------------------------------------------------
+# File imports (run in the background: kanmin.disaster.tasks)
+# ------------------------------------------------------------------------------------------
+
+IMPORT_BATCH = 1000
+# Refused rows of one import logged one by one at most (all are counted).
+MAX_IMPORT_REFUSAL_ROWS = 1000
+
+
+@action("disaster.import.create", perm="disaster.add_importjob")
+def import_job_create(
+    *,
+    municipality: Municipality,
+    actor: Any,
+    upload: Any,
+    format: str = "",
+    station: Station | None = None,
+) -> Outcome[ImportJob]:
+    """Keep the uploaded file and queue its import; ``format`` empty: told from the content."""
+    from kanmin.disaster import tasks
+
+    if format and format not in ImportFormat.values:
+        message = _("Choose CSV or a 水文水質データベース .dat file.")
+        raise Invalid(message, fields={"format": [message]})
+    job = ImportJob(
+        municipality=municipality,
+        original_name=str(getattr(upload, "name", "") or "observations.csv")[:255],
+        format=format or "",
+        station=station,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    job.file.save(job.original_name, upload, save=False)
+    job.save()
+    # The database task backend writes the task in this transaction: queued exactly when saved.
+    tasks.import_observations.enqueue(job.pk)
+    return Changed(job, after={"file": job.original_name, "format": job.format})
+
+
+def import_job_run(*, actor: Any = None, job_id: int) -> ImportJob:
+    """Import the job's file in batches; each batch commits with the job's progress, so a run
+    that is killed and started again goes on after the last batch stored."""
+    job = ImportJob.all_tenants.select_related("station", "municipality").get(pk=job_id)
+    if job.status in (ImportJobStatus.DONE, ImportJobStatus.FAILED):
+        return job
+    if job.started_at is None:
+        job.started_at = timezone.now()
+    job.status = ImportJobStatus.RUNNING
+    job.save(update_fields=["status", "started_at"])
+    try:
+        with job.file.open("rb") as handle:
+            data = handle.read()
+        text, _encoding = standards.decode_text(data)
+        fmt = job.format or files.detect_format(text)
+        parsed = files.parse(text, fmt, name=job.original_name, station=job.station)
+    except standards.ReadError as exc:
+        if exc.code == "unknown_encoding":
+            message = _(
+                "The file's characters cannot be read (neither UTF-8 nor Shift_JIS), "
+                "from row %(row)s."
+            ) % {"row": exc.params.get("row", "?")}
+        else:
+            message = _("This is not a text file of readings.")
+        return _import_failed(job, message)
+    except files.FileError as exc:
+        return _import_failed(job, str(exc))
+    if job.station is None and parsed.station_code:
+        for reading in parsed.readings:
+            if reading.station is None and reading.station_code is None:
+                reading.station_code = parsed.station_code
+    readings = parsed.readings
+    job.format = fmt
+    job.total_rows = len(readings)
+    job.save(update_fields=["format", "total_rows"])
+    lookup = StationLookup()
+    while job.processed_rows < len(readings):
+        batch = readings[job.processed_rows : job.processed_rows + IMPORT_BATCH]
+        with transaction.atomic():
+            results = observation_ingest(
+                readings=batch,
+                source=Source.FILE,
+                municipality=job.municipality,
+                import_job=job,
+                lookup=lookup,
+                log_refusals=job.refused < MAX_IMPORT_REFUSAL_ROWS,
+            )
+            counts = Counter(r.outcome for r in results)
+            job.processed_rows += len(batch)
+            job.stored += counts[ReadingOutcome.STORED]
+            job.duplicates += counts[ReadingOutcome.DUPLICATE]
+            job.corrected += counts[ReadingOutcome.CORRECTED]
+            job.refused += counts["refused"]
+            job.save(
+                update_fields=["processed_rows", "stored", "duplicates", "corrected", "refused"]
+            )
+    job.status = ImportJobStatus.DONE
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "finished_at"])
+    return job
+
+
+def _import_failed(job: ImportJob, message: str) -> ImportJob:
+    job.status = ImportJobStatus.FAILED
+    job.message = message
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "message", "finished_at"])
+    return job
+
+
+def import_job_fail(*, actor: Any = None, job_id: int, reason: str) -> None:
+    """The import's task failed for good (an error, its worker lost too often, memory)."""
+    job = ImportJob.all_tenants.filter(pk=job_id).first()
+    if job is None or job.status == ImportJobStatus.DONE:
+        return
+    messages = {
+        "worker_lost": _("The import stopped: its worker ended several times. Start it again."),
+        "memory": _("The import stopped: the file needs more memory than allowed."),
+    }
+    _import_failed(job, str(messages.get(reason, _("The import failed with an error."))))
