@@ -645,8 +645,8 @@ class _WriteOnceTenantManager(TenantManager):
 
 
 class DecisionAction(models.TextChoices):
-    ISSUE = "issue", _("Issued (発令)")
-    LIFT = "lift", _("Lifted (解除)")
+    ISSUE = "issue", _("Issued")
+    LIFT = "lift", _("Lifted")
 
 
 class Decision(TenantModel):
@@ -681,7 +681,7 @@ class Decision(TenantModel):
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
 
     objects: ClassVar[Any] = _WriteOnceTenantManager()
-    all_tenants = models.Manager.from_queryset(_WriteOnceQuerySet)()
+    all_tenants = models.Manager.from_queryset(_WriteOnceQuerySet)()  # type: ignore[misc]
 
     class Meta:
         ordering = ["municipality", "decided_at"]
@@ -716,7 +716,7 @@ class DecisionAnnotation(TenantModel):
     written_at = models.DateTimeField(_("written at"), default=timezone.now)
 
     objects: ClassVar[Any] = _WriteOnceTenantManager()
-    all_tenants = models.Manager.from_queryset(_WriteOnceQuerySet)()
+    all_tenants = models.Manager.from_queryset(_WriteOnceQuerySet)()  # type: ignore[misc]
 
     class Meta:
         ordering = ["decision", "written_at"]

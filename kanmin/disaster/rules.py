@@ -46,12 +46,14 @@ HAZARDS = {
     "storm_surge": gettext_lazy("Storm surge"),
     "general": gettext_lazy("General"),
 }
+# In Japanese the official names (水防団待機水位, 氾濫注意水位, 避難判断水位, 氾濫危険水位,
+# 氾濫開始相当水位), through the translations.
 REFERENCE_NAMES = {
-    "standby": gettext_lazy("stand-by level (水防団待機水位)"),
-    "caution": gettext_lazy("flood caution level (氾濫注意水位)"),
-    "evacuation": gettext_lazy("evacuation decision level (避難判断水位)"),
-    "danger": gettext_lazy("flood danger level (氾濫危険水位)"),
-    "overflow": gettext_lazy("overflow level (氾濫開始相当水位)"),
+    "standby": gettext_lazy("stand-by level"),
+    "caution": gettext_lazy("flood caution level"),
+    "evacuation": gettext_lazy("evacuation decision level"),
+    "danger": gettext_lazy("flood danger level"),
+    "overflow": gettext_lazy("overflow level"),
 }
 _KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}$")
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -130,7 +132,7 @@ class RuleDef:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> RuleDef:
         """A rule as ``as_json`` stored it (in an alert or a decision's evidence)."""
-        names = {f for f in cls.__dataclass_fields__}
+        names = set(cls.__dataclass_fields__)
         values = {k: v for k, v in data.items() if k in names}
         threshold = values.get("threshold")
         values["threshold"] = None if threshold in (None, "") else Decimal(str(threshold))

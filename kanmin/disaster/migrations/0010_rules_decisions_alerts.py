@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
             name='Decision',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(choices=[('issue', 'Issued (発令)'), ('lift', 'Lifted (解除)')], max_length=5, verbose_name='action')),
+                ('action', models.CharField(choices=[('issue', 'Issued'), ('lift', 'Lifted')], max_length=5, verbose_name='action')),
                 ('level', models.PositiveSmallIntegerField(verbose_name='warning level')),
                 ('kind', models.CharField(help_text='As the rule set names it.', max_length=100, verbose_name='kind')),
                 ('area', models.CharField(max_length=300, verbose_name='area')),

@@ -13,7 +13,7 @@ from kanmin.core.errors import Invalid, NotFound, PermissionDenied
 from kanmin.disaster import selectors, services
 from kanmin.disaster.models import Decision, DecisionAnnotation
 from kanmin.disaster.tests import factories
-from kanmin.disaster.tests.readings import reading, series
+from kanmin.disaster.tests.readings import series
 
 
 @pytest.fixture
@@ -155,9 +155,7 @@ def test_decisions_are_tenant_scoped_and_need_the_role(
     with pytest.raises(NotFound):
         _record(miyazaki, other, [rising])
     with pytest.raises(NotFound):
-        services.decision_annotate(
-            municipality=miyazaki, actor=other, decision=decision, text="x"
-        )
+        services.decision_annotate(municipality=miyazaki, actor=other, decision=decision, text="x")
     steward = make_user("steward", "data_steward", miyakonojo)
     with pytest.raises(PermissionDenied):
         services.decision_annotate(

@@ -76,7 +76,10 @@ def test_default_rules_come_from_data_and_name_every_level():
     ("change", "words"),
     [
         ({"levels": []}, "1 to 5"),
-        ({"rules": [{"key": "x", "level": 9, "trigger": "official", "official_kind": "A"}]}, "level"),
+        (
+            {"rules": [{"key": "x", "level": 9, "trigger": "official", "official_kind": "A"}]},
+            "level",
+        ),
         (
             {
                 "rules": [
