@@ -33,7 +33,8 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kanmin.accounts.models import ApiToken
+from kanmin.accounts.models import ApiToken, User
+from kanmin.accounts.roles import DISASTER_OPERATOR
 from kanmin.core.errors import NotFound
 from kanmin.core.models import Municipality
 from kanmin.disaster import rules
@@ -554,6 +555,16 @@ def alert_get(*, municipality: Municipality, pk: int) -> Alert:
         return Alert.all_tenants.get(municipality=municipality, pk=pk)
     except (Alert.DoesNotExist, ValueError, TypeError):
         raise NotFound(_("No such alert."), code="no_alert") from None
+
+
+def alert_recipients(*, municipality: Municipality) -> list[str]:
+    """The e-mail addresses of the municipality's disaster operators."""
+    users = User.objects.filter(
+        is_active=True,
+        memberships__municipality=municipality,
+        memberships__role=DISASTER_OPERATOR,
+    ).exclude(email="")
+    return sorted({u.email for u in users})
 
 
 def decision_list(

@@ -19,8 +19,7 @@ from django.urls import NoReverseMatch
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from kanmin.accounts.models import ApiToken, User
-from kanmin.accounts.roles import DISASTER_OPERATOR
+from kanmin.accounts.models import ApiToken
 from kanmin.core.actions import Changed, Outcome, Unchanged, action
 from kanmin.core.errors import Conflict, Invalid, NotFound
 from kanmin.core.models import Municipality
@@ -348,7 +347,7 @@ def ruleset_save(
     )
 
 
-def ruleset_ensure(*, municipality: Municipality) -> RuleSet:
+def ruleset_ensure(*, municipality: Municipality, actor: Any = None) -> RuleSet:
     """The rule set in force, saving the default as version 1 when the municipality has none
     (alerts and decisions must name a stored version)."""
     ruleset = selectors.ruleset_in_force(municipality=municipality)
@@ -477,6 +476,7 @@ def _cross(
 def levels_refresh(
     *,
     municipality: Municipality,
+    actor: Any = None,
     stations: Iterable[Station | int] | None = None,
     at: dt.datetime | None = None,
 ) -> list[Alert]:
@@ -522,17 +522,7 @@ def levels_refresh(
     return alerts
 
 
-def alert_recipients(*, municipality: Municipality) -> list[str]:
-    """The e-mail addresses of the municipality's disaster operators."""
-    users = User.objects.filter(
-        is_active=True,
-        memberships__municipality=municipality,
-        memberships__role=DISASTER_OPERATOR,
-    ).exclude(email="")
-    return sorted({u.email for u in users})
-
-
-def alert_notify(*, alert_id: int) -> Alert | None:
+def alert_notify(*, alert_id: int, actor: Any = None) -> Alert | None:
     """E-mail an alert to the municipality's disaster operators, once (``notified_at``)."""
     from django.core.mail import send_mail
     from django.template.loader import render_to_string
@@ -544,7 +534,7 @@ def alert_notify(*, alert_id: int) -> Alert | None:
     )
     if alert is None or alert.notified_at is not None:
         return alert
-    recipients = alert_recipients(municipality=alert.municipality)
+    recipients = selectors.alert_recipients(municipality=alert.municipality)
     if recipients:
         definition = alert.ruleset.parsed
         context = {

@@ -112,7 +112,9 @@ def test_default_rules_come_from_data_and_name_every_level():
     ],
 )
 def test_bad_rule_sets_are_refused_with_the_reason(change, words):
-    with pytest.raises(rules.DefinitionError) as error:
+    from django.utils import translation
+
+    with translation.override("en"), pytest.raises(rules.DefinitionError) as error:
         rules.parse({**rules.default_data(), **change})
     assert any(words in p for p in error.value.problems), error.value.problems
 
