@@ -94,6 +94,13 @@ class MapPoint:
     x: float
     y: float
     item: Any
+    width: int
+
+    @property
+    def label_left(self) -> bool:
+        """Whether the label goes left of the point (points on the right half), so it stays
+        inside the drawing."""
+        return self.x > self.width / 2
 
 
 @dataclass(frozen=True)
@@ -104,7 +111,7 @@ class MapLayout:
 
 
 def map_layout(
-    items: Sequence[Any], *, bounds: tuple[float, float, float, float] | None, width: int = 640
+    items: Sequence[Any], *, bounds: tuple[float, float, float, float] | None, width: int = 480
 ) -> MapLayout | None:
     """Place items with ``.station.latitude/longitude`` in an SVG of ``width``: an
     equirectangular projection of ``bounds`` (south, west, north, east), or of the stations'
@@ -125,12 +132,12 @@ def map_layout(
     span_y = max(north - south, 1e-6)
     margin = 24
     inner = width - 2 * margin
-    height = int(min(max(inner * span_y / span_x, 160), 900)) + 2 * margin
+    height = int(min(max(inner * span_y / span_x, 160), inner * 0.8)) + 2 * margin
     inner_y = height - 2 * margin
     points = []
     for item in placed:
         lat, lon = float(item.station.latitude), float(item.station.longitude)
         x = margin + (lon - west) * scale_x / span_x * inner
         y = margin + (north - lat) / span_y * inner_y
-        points.append(MapPoint(round(x, 1), round(y, 1), item))
+        points.append(MapPoint(round(x, 1), round(y, 1), item, width))
     return MapLayout(width, height, points)

@@ -262,3 +262,12 @@ def test_official_information_is_tenant_scoped(miyakonojo, miyazaki, operator, m
 def test_station_levels_leave_out_other_municipalities(miyakonojo, miyazaki, river, now):
     factories.station(miyazaki, code="elsewhere")
     assert [i.station for i in selectors.station_levels(miyakonojo, now)] == [river]
+
+
+def test_the_intake_hook_as_a_background_task(miyakonojo, river, levels_set, now):
+    from kanmin.disaster import tasks
+
+    reading(river, now, "4.7")
+    assert tasks.levels_refresh.func(miyakonojo.pk, [river.pk]) == 1
+    assert tasks.levels_refresh.func(miyakonojo.pk, [river.pk]) == 0
+    assert Alert.all_tenants.get().level_to == 4
