@@ -30,11 +30,17 @@ How to use these models (for the engineers building rules, decisions, dashboards
 - ``ImportJob`` is one file import (CSV, 水文水質データベース .dat) run in the background, with
   its progress and counts.
 
-Still to come, in this module, by the next engineers (they build on the above):
-- the 警戒レベル rules as versioned data (hazard × level × trigger, names not hard-coded);
-- evacuation decisions (発令/解除: area, level, kind, time, who) with their immutable evidence
-  snapshot (the observations shown, the rule that fired) and annotations;
-- alerts raised when a level is crossed; shelters and their openings (for the feeds).
+- ``RuleSet`` is one version of the 警戒レベル rules (``rules.py`` says what it holds; the default
+  is ``data/rules_default.json``); ``OfficialInfo`` is official information an operator entered
+  (土砂災害警戒情報, 大雨警報…). ``selectors.station_levels`` judges every station with them.
+- ``LevelState`` / ``Alert``: the last level judged per station (and for the official
+  information) and one Alert per crossing, raised by ``services.levels_refresh``, the hook the
+  intake calls after storing readings.
+- ``Decision`` (発令/解除: area, level, kind, time, who, stations, the evidence snapshot as JSON,
+  the rule set version) is never changed nor deleted; ``DecisionAnnotation`` adds notes.
+  Read them with ``selectors.decision_list(municipality, since=None, until=None)``.
+
+Still to come: shelters and their openings (for the feeds).
 """
 
 from __future__ import annotations
