@@ -93,6 +93,17 @@ _DISASTER_MANAGE = (
     "disaster.view_importjob",
     "disaster.add_importjob",
     "disaster.view_intakerefusal",
+    # 警戒レベル rules, official information, alerts, evacuation decisions (engineer "rules")
+    "disaster.view_ruleset",
+    "disaster.add_ruleset",
+    "disaster.view_officialinfo",
+    "disaster.add_officialinfo",
+    "disaster.change_officialinfo",
+    "disaster.view_alert",
+    "disaster.change_alert",
+    "disaster.view_decision",
+    "disaster.add_decision",
+    "disaster.add_decisionannotation",
 )
 
 ROLES: tuple[Role, ...] = (

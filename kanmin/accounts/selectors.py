@@ -187,3 +187,11 @@ def sign_in_limit(*, request: HttpRequest, username: str) -> SignInLimit:
 def token_digest(secret: str) -> str:
     """The digest under which a token secret is kept (API tokens, and other apps' device tokens)."""
     return ApiToken.digest_of(secret)
+
+
+def emails_with_role(*, municipality: Municipality, role: str) -> list[str]:
+    """The e-mail addresses of the active users holding ``role`` in the municipality."""
+    users = User.objects.filter(
+        is_active=True, memberships__municipality=municipality, memberships__role=role
+    ).exclude(email="")
+    return sorted({u.email for u in users})

@@ -8,4 +8,6 @@ app_name = "core"
 tenant_urlpatterns = [
     path("", views.home, name="home"),
     path("staff/", views.staff_home, name="staff_home"),
+    # Tables the apps offer as open data (kanmin.core.datasets).
+    path("datasets/<str:slug>.<str:fmt>", views.registered_dataset, name="registered_dataset"),
 ]

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch
 from django.utils.translation import gettext_lazy as _
@@ -167,3 +167,38 @@ def staff_home(request: HttpRequest) -> HttpResponse:
         },
         status=422 if request.method == "POST" else 200,
     )
+
+
+@tenant_view
+def registered_dataset(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
+    """A table an app offers as open data through ``kanmin.core.datasets`` (CSV or JSON)."""
+    from kanmin.core import datasets
+
+    provider = datasets.by_slug(slug)
+    if provider is None or fmt not in ("csv", "json"):
+        raise Http404
+    municipality = request.municipality  # type: ignore[attr-defined]
+    if fmt == "json":
+        response: HttpResponse = JsonResponse(
+            {
+                "name": provider.name,
+                "title": provider.title_ja,
+                "title_en": provider.title_en,
+                "license": provider.licence,
+                "columns": [
+                    {"name": c.name, "title": c.title_ja, "title_en": c.title_en}
+                    for c in provider.columns
+                ],
+                "rows": datasets.rows_json(provider, municipality),
+            },
+            json_dumps_params={"ensure_ascii": False},
+        )
+    else:
+        response = HttpResponse(
+            datasets.rows_csv(provider, municipality), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="{municipality.lg_code}_{provider.slug}.csv"'
+        )
+    response["Access-Control-Allow-Origin"] = "*"
+    return response

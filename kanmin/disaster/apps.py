@@ -8,4 +8,35 @@ class DisasterConfig(AppConfig):
     verbose_name = _("Disaster information")
 
     def ready(self) -> None:
+        from kanmin.core import datasets, staff_actions
         from kanmin.disaster import metrics  # noqa: F401  (registers the plan's KPIs)
+        from kanmin.disaster.datasets import evacuation_orders
+
+        staff_actions.register(
+            "disaster.dashboard",
+            group="disaster",
+            title=_("Disaster headquarters: live levels"),
+            text=_("Stations by warning level, alerts, the last 72 hours, orders in force."),
+            url="disaster:staff_dashboard",
+            permission="disaster.view_decision",
+            order=10,
+        )
+        staff_actions.register(
+            "disaster.decision_new",
+            group="disaster",
+            title=_("Record an evacuation decision"),
+            text=_("Issued or lifted, with the evidence shown kept for good."),
+            url="disaster:decision_new",
+            permission="disaster.add_decision",
+            order=20,
+        )
+        staff_actions.register(
+            "disaster.rules",
+            group="disaster",
+            title=_("Warning-level rules"),
+            text=_("Which observations and official information give which level."),
+            url="disaster:rules",
+            permission="disaster.view_ruleset",
+            order=30,
+        )
+        datasets.register(evacuation_orders)

@@ -30,11 +30,17 @@ How to use these models (for the engineers building rules, decisions, dashboards
 - ``ImportJob`` is one file import (CSV, 水文水質データベース .dat) run in the background, with
   its progress and counts.
 
-Still to come, in this module, by the next engineers (they build on the above):
-- the 警戒レベル rules as versioned data (hazard × level × trigger, names not hard-coded);
-- evacuation decisions (発令/解除: area, level, kind, time, who) with their immutable evidence
-  snapshot (the observations shown, the rule that fired) and annotations;
-- alerts raised when a level is crossed; shelters and their openings (for the feeds).
+- ``RuleSet`` is one version of the 警戒レベル rules (``rules.py`` says what it holds; the default
+  is ``data/rules_default.json``); ``OfficialInfo`` is official information an operator entered
+  (土砂災害警戒情報, 大雨警報…). ``selectors.station_levels`` judges every station with them.
+- ``LevelState`` / ``Alert``: the last level judged per station (and for the official
+  information) and one Alert per crossing, raised by ``services.levels_refresh``, the hook the
+  intake calls after storing readings.
+- ``Decision`` (発令/解除: area, level, kind, time, who, stations, the evidence snapshot as JSON,
+  the rule set version) is never changed nor deleted; ``DecisionAnnotation`` adds notes.
+  Read them with ``selectors.decision_list(municipality, since=None, until=None)``.
+
+Still to come: shelters and their openings (for the feeds).
 """
 
 from __future__ import annotations
@@ -48,7 +54,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from kanmin.core.models import Municipality, TenantModel
+from kanmin.core.models import Municipality, TenantManager, TenantModel
 
 
 class StationKind(models.TextChoices):
@@ -466,3 +472,267 @@ class IntakeTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.source} {self.outcome}: {self.count}"
+
+
+# ------------------------------------------------------------------------------------------
+# 警戒レベル rules, official information, level states and alerts, evacuation decisions
+# (engineer "rules"; see kanmin/disaster/rules.py for what a rule set holds)
+# ------------------------------------------------------------------------------------------
+
+
+class RuleSet(TenantModel):
+    """One version of a municipality's 警戒レベル rules. Never edited: a change is a new version
+    (``services.ruleset_save``); the one in force is the newest with ``valid_from`` not after
+    a given time."""
+
+    version = models.PositiveIntegerField(_("version"))
+    valid_from = models.DateTimeField(_("valid from"))
+    definition = models.JSONField(_("levels and rules"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("saved by"),
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["municipality", "-version"]
+        verbose_name = _("warning-level rule set")
+        verbose_name_plural = _("warning-level rule sets")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "version"], name="disaster_ruleset_unique_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"v{self.version} @ {self.valid_from:%Y-%m-%d %H:%M}"
+
+    @property
+    def parsed(self) -> Any:
+        """The definition as ``rules.Definition`` (checked when saved)."""
+        from kanmin.disaster import rules
+
+        cached = getattr(self, "_parsed", None)
+        if cached is None:
+            cached = rules.parse(self.definition)
+            self._parsed = cached
+        return cached
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ValueError("A rule set is never changed: save a new version.")
+        super().save(*args, **kwargs)
+
+
+class OfficialInfo(TenantModel):
+    """Official information in force for the municipality (e.g. 土砂災害警戒情報, 大雨警報),
+    entered by an operator: issued at ``issued_at``, in force until ``lifted_at``."""
+
+    kind = models.CharField(
+        _("information"), max_length=100, help_text=_("As the rule set names it.")
+    )
+    area = models.CharField(_("area"), max_length=200, blank=True)
+    issued_at = models.DateTimeField(_("issued at"))
+    lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["municipality", "-issued_at"]
+        verbose_name = _("official information")
+        verbose_name_plural = _("official information")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.issued_at:%Y-%m-%d %H:%M}"
+
+    def in_force_at(self, at: Any) -> bool:
+        return bool(self.issued_at <= at and (self.lifted_at is None or self.lifted_at > at))
+
+
+class LevelState(TenantModel):
+    """The level last judged for a station (or, with no station, for the municipality's
+    official information): what an alert is raised against, so a crossing alerts once."""
+
+    station = models.OneToOneField(
+        Station, on_delete=models.CASCADE, null=True, blank=True, related_name="level_state"
+    )
+    level = models.PositiveSmallIntegerField(default=0)
+    since = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("current level")
+        verbose_name_plural = _("current levels")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality"],
+                condition=models.Q(station__isnull=True),
+                name="disaster_levelstate_one_official",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.station_id or 'official'}: {self.level}"
+
+
+class AlertDirection(models.TextChoices):
+    UP = "up", _("Rose")
+    DOWN = "down", _("Fell")
+
+
+class Alert(TenantModel):
+    """A level crossed, once per crossing: a station's (or the official information's) level
+    went from ``level_from`` to ``level_to``."""
+
+    station = models.ForeignKey(
+        Station,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="alerts",
+        verbose_name=_("station"),
+    )
+    direction = models.CharField(_("direction"), max_length=4, choices=AlertDirection.choices)
+    level_from = models.PositiveSmallIntegerField(_("from level"))
+    level_to = models.PositiveSmallIntegerField(_("to level"))
+    ruleset = models.ForeignKey(
+        RuleSet, on_delete=models.PROTECT, related_name="+", verbose_name=_("rule set")
+    )
+    rule_key = models.CharField(_("rule"), max_length=60, blank=True)
+    rule = models.JSONField(_("rule that fired"), null=True, blank=True)
+    value = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+    observed_at = models.DateTimeField(_("observed at"), null=True, blank=True)
+    raised_at = models.DateTimeField(_("raised at"), default=timezone.now)
+    notified_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-raised_at"]
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+        indexes = [models.Index(fields=["municipality", "raised_at"], name="disaster_alert_time")]
+
+    def __str__(self) -> str:
+        return f"{self.station_id or 'official'} {self.level_from}→{self.level_to}"
+
+
+class _WriteOnceQuerySet(models.QuerySet[Any]):
+    """Bulk updates and deletes refused too, not only ``save``."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise ValueError(f"{self.model.__name__} rows are never changed.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise ValueError(f"{self.model.__name__} rows are never deleted.")
+
+
+class _WriteOnceTenantManager(TenantManager):
+    """The tenant manager's scoping, over a queryset that refuses bulk writes."""
+
+    def get_queryset(self) -> Any:
+        from kanmin.core import tenancy
+
+        queryset = _WriteOnceQuerySet(self.model, using=self._db)
+        current = tenancy.current_municipality_id()
+        return queryset if current is None else queryset.filter(municipality_id=current)
+
+
+class DecisionAction(models.TextChoices):
+    ISSUE = "issue", _("Issued")
+    LIFT = "lift", _("Lifted")
+
+
+class Decision(TenantModel):
+    """An evacuation decision (発令 or 解除) with the evidence shown when it was taken.
+
+    Immutable: ``save`` refuses to change a stored row and ``delete`` refuses; notes are added
+    as ``DecisionAnnotation`` rows. ``evidence`` is the snapshot (JSON) of the stations'
+    readings of the last hours, their reference levels, the official information in force,
+    the rule that fired and the rule set version, as the operator saw them."""
+
+    action = models.CharField(_("action"), max_length=5, choices=DecisionAction.choices)
+    level = models.PositiveSmallIntegerField(_("warning level"))
+    kind = models.CharField(_("kind"), max_length=100, help_text=_("As the rule set names it."))
+    area = models.CharField(_("area"), max_length=300)
+    area_codes = models.JSONField(_("area codes"), default=list, blank=True)
+    decided_at = models.DateTimeField(_("decided at"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_by_name = models.CharField(_("decided by"), max_length=150, blank=True)
+    stations = models.ManyToManyField(Station, related_name="decisions", blank=True)
+    evidence = models.JSONField(_("evidence"))
+    ruleset = models.ForeignKey(
+        RuleSet, on_delete=models.PROTECT, related_name="decisions", verbose_name=_("rule set")
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    objects: ClassVar[Any] = _WriteOnceTenantManager()
+    all_tenants = models.Manager.from_queryset(_WriteOnceQuerySet)()  # type: ignore[misc]
+
+    class Meta:
+        ordering = ["municipality", "decided_at"]
+        verbose_name = _("evacuation decision")
+        verbose_name_plural = _("evacuation decisions")
+        indexes = [
+            models.Index(fields=["municipality", "decided_at"], name="disaster_decision_time")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} L{self.level} {self.kind} {self.area}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ValueError("An evacuation decision is never changed: add an annotation.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ValueError("An evacuation decision is never deleted.")
+
+
+class DecisionAnnotation(TenantModel):
+    """A note added to a decision afterwards (a correction of fact, the 事後検証's finding)."""
+
+    decision = models.ForeignKey(
+        Decision, on_delete=models.PROTECT, related_name="annotations", verbose_name=_("decision")
+    )
+    text = models.TextField(_("note"))
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    written_at = models.DateTimeField(_("written at"), default=timezone.now)
+
+    objects: ClassVar[Any] = _WriteOnceTenantManager()
+    all_tenants = models.Manager.from_queryset(_WriteOnceQuerySet)()  # type: ignore[misc]
+
+    class Meta:
+        ordering = ["decision", "written_at"]
+        verbose_name = _("decision note")
+        verbose_name_plural = _("decision notes")
+
+    def __str__(self) -> str:
+        return f"{self.decision_id}: {self.text[:40]}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ValueError("A note is never changed: add another one.")
+        super().save(*args, **kwargs)

@@ -26,10 +26,12 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import NamedTuple
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, NamedTuple
 
 from django.db import connection
-from django.db.models import FloatField, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import FloatField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Cast, Extract
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,15 +39,26 @@ from django.utils.translation import gettext as _
 from kanmin.accounts import selectors as accounts_selectors
 from kanmin.core.errors import NotFound
 from kanmin.core.models import Municipality
+from kanmin.disaster import rules
 from kanmin.disaster.models import (
+    Alert,
+    Decision,
+    DecisionAction,
+    DecisionAnnotation,
     Device,
     ImportJob,
     IntakeRefusal,
     IntakeTally,
     Observation,
+    OfficialInfo,
     ReferenceLevels,
+    RuleSet,
     Station,
 )
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
 
 
 class Reading(NamedTuple):
@@ -197,7 +210,7 @@ def observations_recent(
         for station_id, observed_at, value, quality in queryset.values_list(
             "station_id", "observed_at", "v", "quality"
         ):
-            result[station_id].append(Reading(observed_at, value, quality))
+            result[station_id].append(Reading(observed_at, _float(value), quality))
     return dict(result)
 
 
@@ -317,3 +330,422 @@ def import_job_get(*, municipality: Municipality, pk: int) -> ImportJob:
 
 def import_job_list(*, municipality: Municipality) -> QuerySet[ImportJob]:
     return ImportJob.all_tenants.filter(municipality=municipality).order_by("-created_at")
+
+
+# ------------------------------------------------------------------------------------------
+# 警戒レベル: rule sets, official information, levels, alerts, decisions (engineer "rules")
+#
+# - ``ruleset_in_force(municipality=…, at=None)``: the RuleSet version in force (an unsaved
+#   default, version 0, when the municipality never saved one); ``ruleset_list``,
+#   ``ruleset_get``.
+# - ``station_levels(municipality, at=None)``: per station its latest reading, its level and the
+#   rule that fired. Everything that shows or acts on levels reads them here.
+# - ``official_level``: the level the official information in force gives the municipality.
+# - ``decision_list(municipality, since=None, until=None)``, ``decision_get``,
+#   ``orders_in_force``; ``decision_evidence`` is what the decision form shows and freezes.
+# ------------------------------------------------------------------------------------------
+
+
+def ruleset_in_force(*, municipality: Municipality, at: dt.datetime | None = None) -> RuleSet:
+    """The newest saved version with ``valid_from`` not after ``at``; if none, the default
+    (``rules.default_data()``) as an unsaved version 0."""
+    at = at or timezone.now()
+    row = (
+        RuleSet.all_tenants.filter(municipality=municipality, valid_from__lte=at)
+        .order_by("-valid_from", "-version")
+        .first()
+    )
+    if row is not None:
+        return row
+    return RuleSet(
+        municipality=municipality,
+        version=0,
+        valid_from=dt.datetime(2021, 5, 20, tzinfo=dt.UTC),
+        definition=rules.default_data(),
+        reason="",
+    )
+
+
+def ruleset_list(*, municipality: Municipality) -> QuerySet[RuleSet]:
+    return (
+        RuleSet.all_tenants.filter(municipality=municipality)
+        .select_related("created_by")
+        .order_by("-version")
+    )
+
+
+def ruleset_get(*, municipality: Municipality, version: int) -> RuleSet:
+    try:
+        return RuleSet.all_tenants.get(municipality=municipality, version=version)
+    except (RuleSet.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("No such version of the rules."), code="no_ruleset") from None
+
+
+def official_info_list(
+    *, municipality: Municipality, in_force_at: dt.datetime | None = None
+) -> QuerySet[OfficialInfo]:
+    """All official information, newest first; only what is in force at ``in_force_at``
+    when it is given."""
+    queryset = OfficialInfo.all_tenants.filter(municipality=municipality)
+    if in_force_at is not None:
+        queryset = queryset.filter(issued_at__lte=in_force_at).filter(
+            Q(lifted_at__isnull=True) | Q(lifted_at__gt=in_force_at)
+        )
+    return queryset.order_by("-issued_at")
+
+
+def official_info_get(*, municipality: Municipality, pk: int) -> OfficialInfo:
+    try:
+        return OfficialInfo.all_tenants.get(municipality=municipality, pk=pk)
+    except (OfficialInfo.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("No such official information."), code="no_official_info") from None
+
+
+@dataclass(frozen=True)
+class StationLevel:
+    """A station's level at a time, as the rules judge it."""
+
+    station: Station
+    latest: Reading | None  # its newest current reading at or before the time
+    level: int  # 0: no rule fired (or no recent reading)
+    level_def: rules.LevelDef | None
+    rule: rules.RuleDef | None
+    stale: bool  # no reading recent enough to judge
+    measured: Decimal | None
+    target: Decimal | None
+    references: ReferenceLevels | None
+
+
+@dataclass(frozen=True)
+class OfficialLevel:
+    level: int
+    level_def: rules.LevelDef | None
+    rule: rules.RuleDef | None
+    in_force: list[OfficialInfo]
+
+
+_UNUSABLE = ("missing", "suspect")
+
+
+def _readings_known_at(
+    station_ids: list[int], since: dt.datetime, until: dt.datetime, known_at: dt.datetime
+) -> dict[int, list[Reading]]:
+    """Readings observed in [since, until] as they were known at ``known_at``: of each reading
+    the newest version received by then (later corrections left out)."""
+    rows = (
+        Observation.all_tenants.filter(
+            station_id__in=station_ids,
+            observed_at__gte=since,
+            observed_at__lte=until,
+            received_at__lte=known_at,
+        )
+        .order_by("station_id", "observed_at", "version")
+        .values_list("station_id", "observed_at", "value", "quality")
+    )
+    newest: dict[tuple[int, dt.datetime], Reading] = {}
+    for station_id, observed_at, value, quality in rows:
+        newest[(station_id, observed_at)] = Reading(
+            observed_at, None if value is None else float(value), quality
+        )
+    result: dict[int, list[Reading]] = defaultdict(list)
+    for (station_id, _time), reading in newest.items():
+        result[station_id].append(reading)
+    return dict(result)
+
+
+def _latest_at_or_before(station_ids: list[int], at: dt.datetime) -> dict[int, Reading]:
+    newest = (
+        Observation.all_tenants.filter(station=OuterRef("pk"), is_current=True, observed_at__lte=at)
+        .order_by("-observed_at")
+        .values("pk")[:1]
+    )
+    ids = [
+        pk
+        for pk in Station.all_tenants.filter(pk__in=station_ids)
+        .annotate(latest=Subquery(newest))
+        .values_list("latest", flat=True)
+        if pk is not None
+    ]
+    return {
+        o.station_id: Reading(o.observed_at, _float(o.value), o.quality)
+        for o in Observation.all_tenants.filter(pk__in=ids)
+    }
+
+
+def station_levels(
+    municipality: Municipality,
+    at: dt.datetime | None = None,
+    *,
+    stations: Iterable[Station] | None = None,
+    ruleset: RuleSet | None = None,
+    known_at: dt.datetime | None = None,
+) -> list[StationLevel]:
+    """Each active station's latest reading, level and the rule that fired, at ``at`` (now).
+
+    ``stations`` narrows the list; ``known_at`` judges with the readings as they were known
+    then (a decision's evidence); ``ruleset`` defaults to the one in force at ``at``.
+    """
+    at = at or timezone.now()
+    ruleset = ruleset or ruleset_in_force(municipality=municipality, at=at)
+    definition = ruleset.parsed
+    station_rows = list(
+        station_list(municipality=municipality)
+        if stations is None
+        else Station.all_tenants.filter(
+            municipality=municipality, pk__in=[s.pk for s in stations]
+        ).order_by("code")
+    )
+    ids = [s.pk for s in station_rows]
+    since = at - dt.timedelta(minutes=rules.lookback_minutes(definition))
+    if known_at is None:
+        recent = _recent(municipality, ids, since, at)
+    else:
+        recent = _readings_known_at(ids, since, at, known_at)
+    missing = [pk for pk in ids if not recent.get(pk)]
+    older = _latest_at_or_before(missing, at) if missing else {}
+    references = reference_levels_for(station_rows, at=at)
+    result = []
+    for station in station_rows:
+        readings = recent.get(station.pk, [])
+        latest = readings[-1] if readings else older.get(station.pk)
+        refs = references.get(station.pk)
+        points = [
+            (r.observed_at, Decimal(str(r.value)))
+            for r in readings
+            if r.value is not None and r.quality not in _UNUSABLE
+        ]
+        verdict = rules.judge(
+            definition.rules,
+            kind=station.kind,
+            code=station.code,
+            points=points,
+            references=refs.as_dict() if refs else None,
+            at=at,
+            stale_after_minutes=definition.stale_after_minutes,
+        )
+        result.append(
+            StationLevel(
+                station=station,
+                latest=latest,
+                level=verdict.level,
+                level_def=definition.level(verdict.level),
+                rule=verdict.rule,
+                stale=verdict.stale,
+                measured=verdict.measured,
+                target=verdict.target,
+                references=refs,
+            )
+        )
+    return result
+
+
+def _recent(
+    municipality: Municipality, ids: list[int], since: dt.datetime, until: dt.datetime
+) -> dict[int, list[Reading]]:
+    rows = (
+        Observation.all_tenants.filter(
+            municipality=municipality,
+            station_id__in=ids,
+            is_current=True,
+            observed_at__gte=since,
+            observed_at__lte=until,
+        )
+        .order_by("station_id", "observed_at")
+        .values_list("station_id", "observed_at", "value", "quality")
+    )
+    result: dict[int, list[Reading]] = defaultdict(list)
+    for station_id, observed_at, value, quality in rows:
+        result[station_id].append(Reading(observed_at, _float(value), quality))
+    return dict(result)
+
+
+def official_level(
+    municipality: Municipality, at: dt.datetime | None = None, *, ruleset: RuleSet | None = None
+) -> OfficialLevel:
+    """The level that the official information in force at ``at`` gives the municipality."""
+    at = at or timezone.now()
+    ruleset = ruleset or ruleset_in_force(municipality=municipality, at=at)
+    definition = ruleset.parsed
+    in_force = list(official_info_list(municipality=municipality, in_force_at=at))
+    verdict = rules.judge_official(definition.rules, [i.kind for i in in_force])
+    return OfficialLevel(verdict.level, definition.level(verdict.level), verdict.rule, in_force)
+
+
+def alert_list(
+    *,
+    municipality: Municipality,
+    unacknowledged: bool | None = None,
+    since: dt.datetime | None = None,
+) -> QuerySet[Alert]:
+    queryset = Alert.all_tenants.filter(municipality=municipality).select_related(
+        "station", "ruleset", "acknowledged_by"
+    )
+    if unacknowledged is not None:
+        queryset = queryset.filter(acknowledged_at__isnull=unacknowledged)
+    if since is not None:
+        queryset = queryset.filter(raised_at__gte=since)
+    return queryset.order_by("-raised_at", "-pk")
+
+
+def alert_get(*, municipality: Municipality, pk: int) -> Alert:
+    try:
+        return Alert.all_tenants.get(municipality=municipality, pk=pk)
+    except (Alert.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("No such alert."), code="no_alert") from None
+
+
+DISASTER_OPERATOR = "disaster_operator"  # the role's slug (kanmin.accounts.roles)
+
+
+def alert_recipients(*, municipality: Municipality) -> list[str]:
+    """The e-mail addresses of the municipality's disaster operators."""
+    return accounts_selectors.emails_with_role(municipality=municipality, role=DISASTER_OPERATOR)
+
+
+def decision_list(
+    municipality: Municipality,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+) -> QuerySet[Decision]:
+    """The municipality's evacuation decisions decided in [since, until], oldest first."""
+    queryset = Decision.all_tenants.filter(municipality=municipality)
+    if since is not None:
+        queryset = queryset.filter(decided_at__gte=since)
+    if until is not None:
+        queryset = queryset.filter(decided_at__lte=until)
+    return (
+        queryset.select_related("decided_by", "ruleset")
+        .prefetch_related("stations")
+        .order_by("decided_at", "pk")
+    )
+
+
+def decision_get(*, municipality: Municipality, pk: int) -> Decision:
+    try:
+        return (
+            Decision.all_tenants.select_related("decided_by", "ruleset")
+            .prefetch_related("stations")
+            .get(municipality=municipality, pk=pk)
+        )
+    except (Decision.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("No such evacuation decision."), code="no_decision") from None
+
+
+def decision_annotations(*, decision: Decision) -> QuerySet[DecisionAnnotation]:
+    return DecisionAnnotation.all_tenants.filter(decision=decision).select_related("written_by")
+
+
+def orders_in_force(municipality: Municipality, at: dt.datetime | None = None) -> list[Decision]:
+    """Orders issued and not lifted at ``at``: for each area (its text), the latest decision
+    when it is an issue. A lift lifts every order of its area."""
+    at = at or timezone.now()
+    latest: dict[str, Decision] = {}
+    for decision in decision_list(municipality, until=at):
+        latest[decision.area.strip()] = decision
+    return sorted(
+        (d for d in latest.values() if d.action == DecisionAction.ISSUE),
+        key=lambda d: (-d.level, d.decided_at),
+    )
+
+
+def _number(value: Decimal | float | None) -> str | None:
+    if value is None:
+        return None
+    return format(Decimal(str(value)).normalize(), "f")
+
+
+def decision_evidence(
+    *,
+    municipality: Municipality,
+    stations: Iterable[Station],
+    shown_at: dt.datetime,
+    hours: int = 6,
+) -> dict[str, Any]:
+    """What the decision form shows and the decision freezes: the stations' readings of the
+    last ``hours`` before ``shown_at`` with their reference levels, levels and fired rules,
+    the official information in force, and the rule set version.
+
+    A decision recorded within a day of ``shown_at`` sees the readings as they were known at
+    ``shown_at`` (later corrections left out); an older one, entered afterwards, the current
+    values (``basis`` says which)."""
+    ruleset = ruleset_in_force(municipality=municipality, at=shown_at)
+    live = shown_at >= timezone.now() - dt.timedelta(hours=24)
+    station_rows = list(stations)
+    levels = station_levels(
+        municipality,
+        shown_at,
+        stations=station_rows,
+        ruleset=ruleset,
+        known_at=shown_at if live else None,
+    )
+    since = shown_at - dt.timedelta(hours=hours)
+    ids = [s.pk for s in station_rows]
+    if live:
+        series = _readings_known_at(ids, since, shown_at, shown_at)
+    else:
+        series = _recent(municipality, ids, since, shown_at)
+    official = official_level(municipality, shown_at, ruleset=ruleset)
+    entries = []
+    fired: dict[str, Any] | None = None
+    for item in levels:
+        station = item.station
+        refs = item.references
+        rule = item.rule.as_json() if item.rule else None
+        if item.rule and (fired is None or item.level > fired["level"]):
+            fired = {**rule, "station": station.code} if rule else None
+        entries.append(
+            {
+                "code": station.code,
+                "name_ja": station.name_ja,
+                "name_en": station.name_en,
+                "kind": station.kind,
+                "unit": station.unit,
+                "river": station.river_name,
+                "level": item.level,
+                "stale": item.stale,
+                "rule": rule,
+                "measured": _number(item.measured),
+                "target": _number(item.target),
+                "reference_levels": (
+                    {k: _number(v) for k, v in refs.as_dict().items()} if refs else None
+                ),
+                "reference_levels_valid_from": refs.valid_from.isoformat() if refs else None,
+                "latest": (
+                    {
+                        "observed_at": item.latest.observed_at.isoformat(),
+                        "value": _number(item.latest.value),
+                        "quality": item.latest.quality,
+                    }
+                    if item.latest
+                    else None
+                ),
+                "readings": [
+                    [r.observed_at.isoformat(), _number(r.value), r.quality]
+                    for r in series.get(station.pk, [])
+                ],
+            }
+        )
+    if official.rule and (fired is None or official.level > fired["level"]):
+        fired = {**official.rule.as_json(), "station": None}
+    return {
+        "shown_at": shown_at.isoformat(),
+        "hours": hours,
+        "basis": "as_known" if live else "current",
+        "ruleset": {
+            "id": ruleset.pk,
+            "version": ruleset.version,
+            "valid_from": ruleset.valid_from.isoformat(),
+        },
+        "stations": entries,
+        "official_info": [
+            {
+                "kind": info.kind,
+                "area": info.area,
+                "issued_at": info.issued_at.isoformat(),
+                "note": info.note,
+            }
+            for info in official.in_force
+        ],
+        "official_level": official.level,
+        "rule_fired": fired,
+    }

@@ -19,27 +19,36 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.urls import NoReverseMatch
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kanmin import standards
 from kanmin.accounts import selectors as accounts_selectors
 from kanmin.core.actions import Changed, Outcome, Unchanged, action
-from kanmin.core.errors import Conflict, Invalid
+from kanmin.core.errors import Conflict, Invalid, NotFound
 from kanmin.core.models import Municipality
-from kanmin.disaster import files, intake, selectors
+from kanmin.disaster import files, intake, rules, selectors
 from kanmin.disaster.intake import Incoming, Refused, Result
 from kanmin.disaster.models import (
+    Alert,
+    AlertDirection,
+    Decision,
+    DecisionAction,
+    DecisionAnnotation,
     Device,
     ImportFormat,
     ImportJob,
     ImportJobStatus,
     IntakeRefusal,
     IntakeTally,
+    LevelState,
     Observation,
+    OfficialInfo,
     Quality,
     ReferenceLevels,
     Refusal,
+    RuleSet,
     Source,
     Station,
     StationKind,
@@ -840,3 +849,395 @@ def import_job_fail(*, actor: Any = None, job_id: int, reason: str) -> None:
         "memory": _("The import stopped: the file needs more memory than allowed."),
     }
     _import_failed(job, str(messages.get(reason, _("The import failed with an error."))))
+
+
+# 警戒レベル rules, official information, alerts, evacuation decisions (engineer "rules")
+#
+# The intake calls ``levels_refresh(municipality=…, stations=…)`` after it has stored readings
+# (see the note there): it judges the stations again and raises an Alert per level crossed.
+# ------------------------------------------------------------------------------------------
+
+
+def _aware(name: str, value: dt.datetime | None) -> dt.datetime:
+    value = value or timezone.now()
+    if timezone.is_naive(value):
+        raise Invalid(_("Give the time with its time zone."), fields={name: ["naive"]})
+    return value
+
+
+@action("disaster.ruleset.save", perm="disaster.add_ruleset")
+def ruleset_save(
+    *,
+    municipality: Municipality,
+    actor: Any,
+    definition: dict[str, Any],
+    reason: str,
+    valid_from: dt.datetime | None = None,
+) -> Outcome[RuleSet]:
+    """Save the rules as a new version, in force from ``valid_from`` (now by default). Earlier
+    versions stay as they were: decisions and alerts name the version they were made under."""
+    reason = (reason or "").strip()
+    if not reason:
+        message = _("Say why the rules change; the reason is kept with the version.")
+        raise Invalid(message, fields={"reason": [message]})
+    try:
+        parsed = rules.parse(definition)
+    except rules.DefinitionError as exc:
+        raise Invalid(exc.problems[0], fields={"definition": list(exc.problems)}) from None
+    valid_from = _aware("valid_from", valid_from)
+    # One version at a time per municipality: the row lock keeps version numbers unique.
+    Municipality.objects.select_for_update().filter(pk=municipality.pk).first()
+    latest = RuleSet.all_tenants.filter(municipality=municipality).order_by("-version").first()
+    row = RuleSet.all_tenants.create(
+        municipality=municipality,
+        version=(latest.version + 1) if latest else 1,
+        valid_from=valid_from,
+        definition=parsed.as_json(),
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        reason=reason,
+    )
+    return Changed(
+        row,
+        after={"version": row.version, "valid_from": valid_from.isoformat(), "reason": reason},
+        extra={"rules": len(parsed.rules)},
+    )
+
+
+def ruleset_ensure(*, municipality: Municipality, actor: Any = None) -> RuleSet:
+    """The rule set in force, saving the default as version 1 when the municipality has none
+    (alerts and decisions must name a stored version)."""
+    ruleset = selectors.ruleset_in_force(municipality=municipality)
+    if ruleset.pk is not None:
+        return ruleset
+    if RuleSet.all_tenants.filter(municipality=municipality).exists():
+        # Only versions that start later exist: the default stays in force until then.
+        first = RuleSet.all_tenants.filter(municipality=municipality).order_by("version").first()
+        assert first is not None  # noqa: S101
+        return first
+    return ruleset_save(
+        municipality=municipality,
+        actor=None,
+        definition=rules.default_data(),
+        reason="Default rules (避難情報に関するガイドライン R3.5, 基準水位)",
+        valid_from=ruleset.valid_from,
+    )
+
+
+@action("disaster.official_info.issue", perm="disaster.add_officialinfo")
+def official_info_issue(
+    *,
+    municipality: Municipality,
+    actor: Any,
+    kind: str,
+    area: str = "",
+    issued_at: dt.datetime | None = None,
+    note: str = "",
+) -> Outcome[OfficialInfo]:
+    """Record official information in force (e.g. 土砂災害警戒情報), as the rules name it, and
+    judge the municipality's level again."""
+    kind = (kind or "").strip()
+    known = {
+        r.official_kind
+        for r in selectors.ruleset_in_force(municipality=municipality).parsed.official_kinds()
+    }
+    if kind not in known:
+        message = _("Choose information that the rules know.")
+        raise Invalid(message, fields={"kind": [message]})
+    issued_at = _aware("issued_at", issued_at)
+    if issued_at > timezone.now() + dt.timedelta(minutes=5):
+        message = _("The time is in the future.")
+        raise Invalid(message, fields={"issued_at": [message]})
+    info = OfficialInfo.all_tenants.create(
+        municipality=municipality,
+        kind=kind,
+        area=(area or "").strip()[:200],
+        issued_at=issued_at,
+        note=(note or "").strip()[:300],
+        entered_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    transaction.on_commit(lambda: levels_refresh(municipality=municipality, stations=[]))
+    return Changed(
+        info,
+        after={"kind": kind, "area": info.area, "issued_at": issued_at.isoformat()},
+    )
+
+
+@action("disaster.official_info.lift", perm="disaster.change_officialinfo", on="info")
+def official_info_lift(
+    *,
+    municipality: Municipality,
+    actor: Any,
+    info: OfficialInfo,
+    lifted_at: dt.datetime | None = None,
+) -> Outcome[OfficialInfo]:
+    if info.lifted_at is not None:
+        return Unchanged(info)
+    lifted_at = _aware("lifted_at", lifted_at)
+    if lifted_at < info.issued_at:
+        message = _("It cannot be lifted before it was issued.")
+        raise Invalid(message, fields={"lifted_at": [message]})
+    info.lifted_at = lifted_at
+    info.lifted_by = actor if getattr(actor, "is_authenticated", False) else None
+    info.save(update_fields=["lifted_at", "lifted_by"])
+    transaction.on_commit(lambda: levels_refresh(municipality=municipality, stations=[]))
+    return Changed(info, after={"kind": info.kind, "lifted_at": lifted_at.isoformat()})
+
+
+def _state_for(municipality: Municipality, station: Station | None) -> LevelState:
+    lookup = {"municipality": municipality, "station": station}
+    state = LevelState.all_tenants.filter(**lookup).first()
+    if state is not None:
+        return state
+    try:
+        with transaction.atomic():
+            return LevelState.all_tenants.create(**lookup, level=0)
+    except IntegrityError:  # another listener made it first
+        return LevelState.all_tenants.get(**lookup)
+
+
+def _cross(
+    municipality: Municipality,
+    station: Station | None,
+    level: int,
+    ruleset: RuleSet,
+    rule: rules.RuleDef | None,
+    reading: Any,
+    now: dt.datetime,
+) -> Alert | None:
+    """Move the station's state to ``level``; an Alert when this call moved it (a conditional
+    UPDATE, so two listeners judging the same crossing raise it once)."""
+    state = _state_for(municipality, station)
+    if state.level == level:
+        return None
+    moved = LevelState.all_tenants.filter(pk=state.pk, level=state.level).update(
+        level=level, since=now
+    )
+    if not moved:
+        return None
+    return Alert.all_tenants.create(
+        municipality=municipality,
+        station=station,
+        direction=AlertDirection.UP if level > state.level else AlertDirection.DOWN,
+        level_from=state.level,
+        level_to=level,
+        ruleset=ruleset,
+        rule_key=rule.key if rule else "",
+        rule=rule.as_json() if rule else None,
+        value=getattr(reading, "value", None),
+        observed_at=getattr(reading, "observed_at", None),
+        raised_at=now,
+    )
+
+
+def levels_refresh(
+    *,
+    municipality: Municipality,
+    actor: Any = None,
+    stations: Iterable[Station | int] | None = None,
+    at: dt.datetime | None = None,
+) -> list[Alert]:
+    """Judge the stations (all when None; none but the official information when empty) and
+    the official information again, and raise an Alert for each level crossed since the last
+    judgement, up or down: once per crossing, however many readings confirm it. Each alert is
+    e-mailed to the municipality's disaster operators by a background task.
+
+    The hook of the intake: call it after readings are stored (e.g. once per MQTT batch or
+    HTTP request with the stations that got readings). A station without a recent reading
+    keeps its last level (a silent sensor is not a falling river)."""
+    from kanmin.disaster import tasks
+
+    now = at or timezone.now()
+    alerts: list[Alert] = []
+    with transaction.atomic():
+        ruleset = ruleset_ensure(municipality=municipality)
+        if at is not None:
+            ruleset = selectors.ruleset_in_force(municipality=municipality, at=at)
+            if ruleset.pk is None:
+                ruleset = ruleset_ensure(municipality=municipality)
+        chosen: list[Station] | None = None
+        if stations is not None:
+            ids = [s if isinstance(s, int) else s.pk for s in stations]
+            chosen = list(Station.all_tenants.filter(municipality=municipality, pk__in=ids))
+        if chosen is None or chosen:
+            for item in selectors.station_levels(
+                municipality, now, stations=chosen, ruleset=ruleset
+            ):
+                if item.stale:
+                    continue
+                alert = _cross(
+                    municipality, item.station, item.level, ruleset, item.rule, item.latest, now
+                )
+                if alert:
+                    alerts.append(alert)
+        official = selectors.official_level(municipality, now, ruleset=ruleset)
+        alert = _cross(municipality, None, official.level, ruleset, official.rule, None, now)
+        if alert:
+            alerts.append(alert)
+        for alert in alerts:
+            tasks.alert_notify.enqueue(alert.pk)
+    return alerts
+
+
+def alert_notify(*, alert_id: int, actor: Any = None) -> Alert | None:
+    """E-mail an alert to the municipality's disaster operators, once (``notified_at``)."""
+    from django.core.mail import send_mail
+    from django.template.loader import render_to_string
+
+    alert = (
+        Alert.all_tenants.select_related("station", "municipality", "ruleset")
+        .filter(pk=alert_id)
+        .first()
+    )
+    if alert is None or alert.notified_at is not None:
+        return alert
+    recipients = selectors.alert_recipients(municipality=alert.municipality)
+    if recipients:
+        definition = alert.ruleset.parsed
+        context = {
+            "alert": alert,
+            "municipality": alert.municipality,
+            "level": definition.level(alert.level_to),
+            "previous": definition.level(alert.level_from),
+            "rule": rules.RuleDef.from_json(alert.rule) if alert.rule else None,
+            "dashboard": _dashboard_url(alert.municipality),
+        }
+        with translation.override("ja"):
+            subject = " ".join(
+                render_to_string("disaster/email/alert_subject.txt", context).split()
+            )
+            body = render_to_string("disaster/email/alert_body.txt", context)
+        send_mail(subject, body, None, recipients)
+    Alert.all_tenants.filter(pk=alert.pk).update(notified_at=timezone.now())
+    return alert
+
+
+def _dashboard_url(municipality: Municipality) -> str:
+    from django.conf import settings
+
+    from kanmin.core.tenancy import tenant_reverse
+
+    try:
+        path = tenant_reverse("disaster:staff_dashboard", municipality)
+    except NoReverseMatch:
+        return ""
+    return f"{settings.KANMIN_BASE_URL}{path}"
+
+
+@action("disaster.alert.acknowledge", perm="disaster.change_alert", on="alert")
+def alert_acknowledge(*, municipality: Municipality, actor: Any, alert: Alert) -> Outcome[Alert]:
+    """The operator has seen the alert: it leaves the list of active alerts."""
+    if alert.acknowledged_at is not None:
+        return Unchanged(alert)
+    alert.acknowledged_at = timezone.now()
+    alert.acknowledged_by = actor if getattr(actor, "is_authenticated", False) else None
+    alert.save(update_fields=["acknowledged_at", "acknowledged_by"])
+    return Changed(alert, after={"acknowledged_at": alert.acknowledged_at.isoformat()})
+
+
+@action("disaster.decision.record", perm="disaster.add_decision")
+def decision_record(
+    *,
+    municipality: Municipality,
+    actor: Any,
+    action: str,
+    level: int,
+    kind: str,
+    area: str,
+    decided_at: dt.datetime,
+    stations: Iterable[Station] = (),
+    area_codes: Iterable[str] = (),
+    shown_at: dt.datetime | None = None,
+    reason: str = "",
+    hours: int = 6,
+) -> Outcome[Decision]:
+    """Record an evacuation decision (発令 ``issue`` or 解除 ``lift``) with the evidence as it
+    was shown at ``shown_at`` (now by default): the stations' readings of the last ``hours``,
+    their reference levels and levels, the official information in force, the rule that fired
+    and the rule set version. The row can never be changed; notes are annotations."""
+    errors: dict[str, list[Any]] = {}
+    if action not in DecisionAction.values:
+        errors["action"] = [_("Choose whether the order is issued or lifted.")]
+    try:
+        level = int(level)
+    except (TypeError, ValueError):
+        level = 0
+    ruleset = ruleset_ensure(municipality=municipality)
+    definition = ruleset.parsed
+    kind = (kind or "").strip()
+    level_def = definition.level(level)
+    if level_def is None:
+        errors["level"] = [_("Choose a warning level from 1 to 5.")]
+    elif kind != level_def.action_ja:
+        names = [f"{lv.action_ja} ({lv.level})" for lv in definition.actions()]
+        errors["kind"] = [
+            _("Choose one of the orders the rules name: %(names)s.") % {"names": ", ".join(names)}
+        ]
+    area = (area or "").strip()
+    if not area:
+        errors["area"] = [_("Name the area the order covers.")]
+    codes = [c.strip() for c in area_codes if c and c.strip()]
+    now = timezone.now()
+    if decided_at is None or timezone.is_naive(decided_at):
+        errors["decided_at"] = [_("Give the time with its time zone.")]
+    elif decided_at > now + dt.timedelta(minutes=5):
+        errors["decided_at"] = [_("The time of the decision is in the future.")]
+    shown_at = shown_at or now
+    if timezone.is_naive(shown_at) or shown_at > now + dt.timedelta(minutes=1):
+        errors["shown_at"] = [_("The time the evidence was shown is not valid.")]
+    station_rows = list(stations)
+    if any(s.municipality_id != municipality.pk for s in station_rows):
+        raise NotFound()
+    if errors:
+        raise Invalid(next(iter(errors.values()))[0], fields=errors)
+    evidence = selectors.decision_evidence(
+        municipality=municipality, stations=station_rows, shown_at=shown_at, hours=hours
+    )
+    person = actor if getattr(actor, "is_authenticated", False) else None
+    decision = Decision.all_tenants.create(
+        municipality=municipality,
+        action=action,
+        level=level,
+        kind=kind,
+        area=area[:300],
+        area_codes=codes,
+        decided_at=decided_at,
+        decided_by=person,
+        decided_by_name=(person.get_full_name() or person.get_username()) if person else "",
+        evidence=evidence,
+        ruleset=ruleset,
+        reason=(reason or "").strip(),
+        recorded_at=now,
+    )
+    decision.stations.set(station_rows)
+    return Changed(
+        decision,
+        after={
+            "action": action,
+            "level": level,
+            "kind": kind,
+            "area": decision.area,
+            "area_codes": codes,
+            "decided_at": decided_at.isoformat(),
+            "stations": [s.code for s in station_rows],
+            "ruleset_version": ruleset.version,
+        },
+        extra={"rule_fired": (evidence.get("rule_fired") or {}).get("key")},
+    )
+
+
+@action("disaster.decision.annotate", perm="disaster.add_decisionannotation", on="decision")
+def decision_annotate(
+    *, municipality: Municipality, actor: Any, decision: Decision, text: str
+) -> Outcome[DecisionAnnotation]:
+    """Add a note to a decision (the decision itself never changes)."""
+    text = (text or "").strip()
+    if not text:
+        message = _("Write the note.")
+        raise Invalid(message, fields={"text": [message]})
+    note = DecisionAnnotation.all_tenants.create(
+        municipality=municipality,
+        decision=decision,
+        text=text,
+        written_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    return Changed(note, after={"decision": decision.pk, "text": text})

@@ -1,0 +1,209 @@
+"""Forms of the disaster staff pages (the services check everything again)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kanmin.disaster import rules
+from kanmin.disaster.models import DecisionAction, StationKind
+
+_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+class LocalDateTimeField(forms.DateTimeField):
+    """A date and time picked in the browser (``datetime-local``), in local time."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "widget", forms.DateTimeInput(attrs={"type": "datetime-local"}, format=_LOCAL)
+        )
+        kwargs.setdefault("input_formats", [_LOCAL, "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"])
+        super().__init__(**kwargs)
+
+
+def _now_local() -> str:
+    return timezone.localtime().strftime(_LOCAL)
+
+
+class DecisionForm(forms.Form):
+    action = forms.ChoiceField(
+        label=_("Issue or lift"),
+        choices=DecisionAction.choices,
+        widget=forms.RadioSelect,
+        initial=DecisionAction.ISSUE,
+    )
+    kind = forms.ChoiceField(label=_("Order"))
+    area = forms.CharField(
+        label=_("Area"), max_length=300, help_text=_("The districts or places the order covers.")
+    )
+    area_codes = forms.CharField(
+        label=_("Area codes"),
+        required=False,
+        max_length=500,
+        help_text=_("Optional: district codes separated by commas."),
+    )
+    decided_at = LocalDateTimeField(label=_("Decided at"))
+    reason = forms.CharField(
+        label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    # Chosen on the page's first form (the evidence shown is of these stations).
+    stations = forms.MultipleChoiceField(required=False, widget=forms.MultipleHiddenInput)
+    shown_at = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(
+        self, *args: Any, definition: rules.Definition, stations: list[Any], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [  # type: ignore[attr-defined]
+            (lv.action_ja, f"{lv.action} ({lv.name})") for lv in definition.actions()
+        ]
+        station_choices = [(s.code, f"{s.code} {s.name}") for s in stations]
+        self.fields["stations"].choices = station_choices  # type: ignore[attr-defined]
+        self.definition = definition
+        if not self.is_bound:
+            self.initial.setdefault("decided_at", _now_local())
+
+    def clean_area_codes(self) -> list[str]:
+        raw = self.cleaned_data.get("area_codes") or ""
+        return [c.strip() for c in raw.replace("、", ",").split(",") if c.strip()]
+
+    def level(self) -> int:
+        kind = self.cleaned_data.get("kind")
+        return next((lv.level for lv in self.definition.levels if lv.action_ja == kind), 0)
+
+
+class AnnotationForm(forms.Form):
+    text = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class OfficialInfoForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Information"))
+    area = forms.CharField(label=_("Area"), required=False, max_length=200)
+    issued_at = LocalDateTimeField(label=_("Issued at"))
+    note = forms.CharField(label=_("Note"), required=False, max_length=300)
+
+    def __init__(self, *args: Any, definition: rules.Definition, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [  # type: ignore[attr-defined]
+            (r.official_kind, f"{r.official_name} ({definition.level(r.level).name})")  # type: ignore[union-attr]
+            for r in definition.official_kinds()
+        ]
+        if not self.is_bound:
+            self.initial.setdefault("issued_at", _now_local())
+
+
+# ------------------------------------------------------------------------------------------
+# Editing the rules: a new version from the one in force
+# ------------------------------------------------------------------------------------------
+
+
+class RuleSetForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why the rules change"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+    valid_from = LocalDateTimeField(label=_("In force from"))
+    stale_after_minutes = forms.IntegerField(
+        label=_("A reading counts as recent for (minutes)"), min_value=10, max_value=1440
+    )
+
+
+class LevelForm(forms.Form):
+    level = forms.IntegerField(widget=forms.HiddenInput)
+    name_ja = forms.CharField(label=_("Name (Japanese)"), max_length=300)
+    name_en = forms.CharField(label=_("Name (English)"), max_length=300, required=False)
+    name_easy = forms.CharField(label=_("Name (easy Japanese)"), max_length=300, required=False)
+    meaning_ja = forms.CharField(label=_("Meaning (Japanese)"), max_length=300, required=False)
+    meaning_en = forms.CharField(label=_("Meaning (English)"), max_length=300, required=False)
+    meaning_easy = forms.CharField(
+        label=_("Meaning (easy Japanese)"), max_length=300, required=False
+    )
+    action_ja = forms.CharField(
+        label=_("Order issued (Japanese)"),
+        max_length=300,
+        required=False,
+        help_text=_("Empty for levels at which the municipality issues no order."),
+    )
+    action_en = forms.CharField(label=_("Order issued (English)"), max_length=300, required=False)
+    action_easy = forms.CharField(
+        label=_("Order issued (easy Japanese)"), max_length=300, required=False
+    )
+    colour = forms.CharField(
+        label=_("Colour"), max_length=7, widget=forms.TextInput(attrs={"type": "color"})
+    )
+    issued_by = forms.CharField(widget=forms.HiddenInput, required=False)
+
+
+_KINDS = [("", "—"), *StationKind.choices]
+
+
+class RuleForm(forms.Form):
+    key = forms.SlugField(label=_("Key"), max_length=60)
+    level = forms.TypedChoiceField(
+        label=_("Level"), coerce=int, choices=[(n, str(n)) for n in rules.LEVEL_NUMBERS]
+    )
+    hazard = forms.ChoiceField(label=_("Hazard"), choices=list(rules.HAZARDS.items()))
+    trigger = forms.ChoiceField(
+        label=_("Triggered by"),
+        choices=[("observation", _("An observation")), ("official", _("Official information"))],
+    )
+    station_kind = forms.ChoiceField(label=_("Kind of station"), choices=_KINDS, required=False)
+    station = forms.CharField(
+        label=_("Only the station"), max_length=40, required=False, help_text=_("Its code.")
+    )
+    measure = forms.ChoiceField(
+        label=_("Measure"),
+        required=False,
+        choices=[
+            ("", "—"),
+            ("value", _("The value")),
+            ("sum", _("The sum over the window")),
+            ("rise", _("The rise over the window")),
+        ],
+    )
+    reference_level = forms.ChoiceField(
+        label=_("Reference level"),
+        required=False,
+        choices=[("", "—"), *rules.REFERENCE_NAMES.items()],
+    )
+    threshold = forms.DecimalField(label=_("Or a threshold"), required=False)
+    window_minutes = forms.IntegerField(
+        label=_("Window (minutes)"), required=False, min_value=1, max_value=1440
+    )
+    official_kind = forms.CharField(
+        label=_("Official information (Japanese name)"), max_length=100, required=False
+    )
+    official_name_en = forms.CharField(
+        label=_("Official information (English name)"), max_length=100, required=False
+    )
+
+
+LevelFormSet = forms.formset_factory(LevelForm, extra=0, min_num=5, max_num=5)
+RuleFormSet = forms.formset_factory(RuleForm, extra=2, can_delete=True, max_num=200)
+
+
+def definition_from_forms(
+    settings_form: RuleSetForm, levels: Any, rule_forms: Any
+) -> dict[str, Any]:
+    """The JSON of a rule set from the three valid forms (``rules.parse`` checks it)."""
+    return {
+        "stale_after_minutes": settings_form.cleaned_data["stale_after_minutes"],
+        "levels": [dict(f.cleaned_data) for f in levels.forms],
+        "rules": [
+            {
+                **f.cleaned_data,
+                "threshold": (
+                    None
+                    if f.cleaned_data.get("threshold") is None
+                    else str(f.cleaned_data["threshold"])
+                ),
+            }
+            for i, f in enumerate(rule_forms.forms)
+            if (i < rule_forms.initial_form_count() or f.has_changed())
+            and f.cleaned_data
+            and not f.cleaned_data.get("DELETE")
+        ],
+    }

@@ -1,0 +1,26 @@
+from django.urls import URLPattern, path
+
+from kanmin.disaster import views
+
+app_name = "disaster"
+
+# Inside a municipality (under /m/<code>/, or at the root in single-tenant mode).
+tenant_urlpatterns: list[URLPattern] = [
+    # Public: residents, apps and broadcasters.
+    path("disaster/", views.public_home, name="home"),
+    path("disaster/stations.geojson", views.stations_geojson, name="stations_geojson"),
+    path("disaster/feed.<str:fmt>", views.feed, name="feed"),
+    # Staff: the disaster headquarters.
+    path("disaster/staff/", views.staff_dashboard, name="staff_dashboard"),
+    path("disaster/staff/stations/<str:code>/chart.svg", views.station_chart, name="station_chart"),
+    path(
+        "disaster/staff/alerts/<int:pk>/acknowledge/",
+        views.alert_acknowledge,
+        name="alert_acknowledge",
+    ),
+    path("disaster/staff/official/", views.official_info, name="official_info"),
+    path("disaster/staff/decisions/new/", views.decision_new, name="decision_new"),
+    path("disaster/staff/decisions/<int:pk>/", views.decision_detail, name="decision_detail"),
+    path("disaster/staff/rules/", views.rules_view, name="rules"),
+    path("disaster/staff/rules/edit/", views.rules_edit, name="rules_edit"),
+]
