@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,7 +23,17 @@ from kanmin.accounts.models import ApiToken
 from kanmin.core.actions import Changed, Outcome, Unchanged, action
 from kanmin.core.errors import Conflict, Invalid
 from kanmin.core.models import Municipality
-from kanmin.disaster.models import Device, ReferenceLevels, Station, StationKind
+from kanmin.disaster.models import (
+    Device,
+    IntakeTally,
+    Observation,
+    Quality,
+    ReferenceLevels,
+    Source,
+    Station,
+    StationKind,
+)
+from kanmin.disaster.models import Outcome as ReadingOutcome
 
 # ------------------------------------------------------------------------------------------
 # Stations
@@ -275,3 +288,80 @@ def device_set_active(
     device.active = active
     device.save(update_fields=["active"])
     return Changed(device, before={"active": not active}, after={"active": active})
+
+
+# ------------------------------------------------------------------------------------------
+# Past readings in bulk (the demo's generated years). Readings from devices and files go
+# through the intake with its per-reading checks; this is the fast path for a history that
+# is known to be clean, checked as a whole before anything is written.
+# ------------------------------------------------------------------------------------------
+
+
+def observation_history_add(
+    *,
+    municipality: Municipality,
+    station: Station,
+    readings: Iterable[tuple[dt.datetime, Any]],
+    quality: str = Quality.FINAL,
+    source: str = Source.FILE,
+    batch_size: int = 2000,
+) -> int:
+    """Store a station's past readings as first versions, for the times that have none yet
+    (readings already stored are left as they are); returns how many were stored and counts
+    them in the day's intake tally. Raises Invalid, writing nothing, when a time has no time
+    zone or a value is not a number or outside the station's plausible range."""
+    if station.municipality_id != municipality.pk:
+        raise Invalid(_("No such observation station."), code="no_station")
+    if quality not in Quality.values or source not in Source.values:
+        raise Invalid(_("Unknown quality or source of readings."), code="bad_quality")
+    low, high = station.plausible_range()
+    cleaned: dict[dt.datetime, Decimal | None] = {}
+    for observed_at, raw in readings:
+        if timezone.is_naive(observed_at):
+            raise Invalid(_("Give the time with its time zone."), code="bad_time")
+        value = None if raw is None else _decimal("value", raw)
+        if value is None and quality != Quality.MISSING:
+            raise Invalid(_("Give a number."), code="not_numeric")
+        if value is not None and (
+            (low is not None and value < low) or (high is not None and value > high)
+        ):
+            raise Invalid(
+                _("The value %(value)s is outside what station %(code)s can measure.")
+                % {"value": value, "code": station.code},
+                code="impossible",
+            )
+        cleaned[observed_at] = value
+    if not cleaned:
+        return 0
+    with transaction.atomic():
+        stored = set(
+            Observation.all_tenants.filter(
+                station=station,
+                observed_at__gte=min(cleaned),
+                observed_at__lte=max(cleaned),
+            ).values_list("observed_at", flat=True)
+        )
+        now = timezone.now()
+        rows = [
+            Observation(
+                municipality=municipality,
+                station=station,
+                observed_at=observed_at,
+                value=value,
+                quality=quality,
+                source=source,
+                received_at=now,
+            )
+            for observed_at, value in sorted(cleaned.items())
+            if observed_at not in stored
+        ]
+        Observation.all_tenants.bulk_create(rows, batch_size=batch_size)
+        if rows:
+            tally, _created = IntakeTally.objects.get_or_create(
+                municipality=municipality,
+                day=timezone.localdate(now),
+                source=source,
+                outcome=ReadingOutcome.STORED,
+            )
+            IntakeTally.objects.filter(pk=tally.pk).update(count=F("count") + len(rows))
+    return len(rows)
