@@ -13,6 +13,7 @@ from kanmin.catalog import views as catalog_views
 from kanmin.core import urls as core_urls
 from kanmin.core import views as core_views
 from kanmin.core.admin import admin_site
+from kanmin.disaster import urls as disaster_urls
 from kanmin.plan import urls as plan_urls
 
 
@@ -42,6 +43,7 @@ def build(single_tenant: bool) -> list[URLPattern | URLResolver]:
         tenant(plan_urls.tenant_urlpatterns, "plan"),
         tenant(catalog_urls.tenant_urlpatterns, "catalog"),
         tenant(audit_urls.tenant_urlpatterns, "audit"),
+        tenant(disaster_urls.tenant_urlpatterns, "disaster"),
         # The national standard data sets as Table Schemas (what DCAT's conformsTo names).
         path(
             "standards/<str:slug>.json",

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext, pgettext_lazy
 
 from kanmin.core.errors import Invalid
 from kanmin.core.models import Municipality
@@ -25,17 +25,17 @@ from kanmin.disaster.models import Quality, ReferenceLevels, Station, StationKin
 
 # The reference levels by name, as people read them (short: they head table columns).
 LEVEL_NAMES = {
-    "standby": gettext_lazy("Flood-fighting stand-by level"),
-    "caution": gettext_lazy("Flood caution level"),
-    "evacuation": gettext_lazy("Evacuation decision level"),
-    "danger": gettext_lazy("Flood danger level"),
-    "overflow": gettext_lazy("Overflow level"),
+    "standby": pgettext_lazy("criteria", "Flood-fighting stand-by level"),
+    "caution": pgettext_lazy("criteria", "Flood caution level"),
+    "evacuation": pgettext_lazy("criteria", "Evacuation decision level"),
+    "danger": pgettext_lazy("criteria", "Flood danger level"),
+    "overflow": pgettext_lazy("criteria", "Overflow level"),
 }
 # What each 警戒レベル a municipality issues is called (operations §3.2).
 ORDER_NAMES = {
-    3: gettext_lazy("Level 3: evacuation of the elderly and others"),
-    4: gettext_lazy("Level 4: evacuation order"),
-    5: gettext_lazy("Level 5: emergency safety measures"),
+    3: pgettext_lazy("criteria", "Level 3: evacuation of the elderly and others"),
+    4: pgettext_lazy("criteria", "Level 4: evacuation order"),
+    5: pgettext_lazy("criteria", "Level 5: emergency safety measures"),
 }
 LEAD_HOURS_DEFAULT = 2.0
 # Rain events below this total (mm) are left out.
@@ -227,7 +227,7 @@ def analyse(
             chosen.append(rule)
     for rule in rules:
         if rule not in chosen:
-            label = rule.label or _("Candidate")
+            label = rule.label or pgettext("criteria", "Candidate")
             chosen.append(
                 criteria.Rule(rule.level, rule.rise, rule.rise_hours, rule.rise_from, label)
             )
@@ -241,15 +241,16 @@ def analyse(
             criteria.backtest(series, analysis.events, r, base=base, target=target)
             for r in analysis.rules
         ]
-        analysis.scores.append(
-            criteria.decisions_score(
-                series,
-                analysis.events,
-                analysis.decisions,
-                target=target,
-                label=_("Past decisions (level 3 or higher)"),
+        if analysis.decisions:  # with none recorded, "no decision" would read as misses
+            analysis.scores.append(
+                criteria.decisions_score(
+                    series,
+                    analysis.events,
+                    analysis.decisions,
+                    target=target,
+                    label=_("Past decisions (level 3 or higher)"),
+                )
             )
-        )
     analysis.reviews, analysis.outside = criteria.review(
         series, analysis.events, analysis.decisions, _levels_per_event(station, levels)
     )
@@ -293,7 +294,11 @@ def proposal_text(p: criteria.Proposal) -> str:
 
 def check_text(check: criteria.DecisionCheck) -> str:
     d = check.decision
-    what = _("issued") if d.action == criteria.ISSUE else _("lifted")
+    what = (
+        pgettext("criteria", "issued")
+        if d.action == criteria.ISSUE
+        else pgettext("criteria", "lifted")
+    )
     head = f"{when(d.decided_at)} {what} {ORDER_NAMES.get(d.level, d.level)}"
     if d.area:
         head += f" ({d.area})"
@@ -310,7 +315,7 @@ def verdict_text(check: criteria.DecisionCheck) -> str:
         criteria.NO_CROSSING: _("the %(level)s was not reached"),
         criteria.LIFTED_BEFORE_FALL: _("%(minutes)s min before the level fell below the %(level)s"),
         criteria.LIFTED_AFTER_FALL: _("%(minutes)s min after the level fell below the %(level)s"),
-        criteria.NOT_COMPARED: _("not compared"),
+        criteria.NOT_COMPARED: pgettext("criteria", "not compared"),
     }
     return verdicts[check.verdict] % {"minutes": abs(check.minutes or 0), "level": reference}
 

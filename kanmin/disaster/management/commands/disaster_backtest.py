@@ -16,6 +16,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from kanmin.core import selectors as core_selectors
 from kanmin.core.errors import KanminError
@@ -134,7 +135,7 @@ def text_report(analysis: backtest.Analysis) -> list[str]:
         return lines + _rain_report(analysis)
     levels = analysis.levels or criteria.Levels()
     lines.append(
-        _("Reference levels")
+        pgettext("criteria", "Reference levels")
         + ": "
         + " · ".join(
             f"{backtest.LEVEL_NAMES[n]} {backtest.number(v)} m" for n, v in levels.defined()
@@ -149,13 +150,13 @@ def text_report(analysis: backtest.Analysis) -> list[str]:
         lines += table(
             [
                 _("No."),
-                _("start"),
-                _("end"),
-                _("peak (m)"),
-                _("peak at"),
-                _("rise 1 h"),
-                _("2 h"),
-                _("3 h"),
+                pgettext("criteria", "start"),
+                pgettext("criteria", "end"),
+                pgettext("criteria", "peak (m)"),
+                pgettext("criteria", "peak at"),
+                pgettext("criteria", "rise 1 h"),
+                pgettext("criteria", "2 h"),
+                pgettext("criteria", "3 h"),
             ],
             [
                 [
@@ -193,7 +194,13 @@ def text_report(analysis: backtest.Analysis) -> list[str]:
         % {"target": backtest.number(analysis.target)}
     )
     lines += table(
-        [_("rule"), _("hits"), _("misses"), _("false alarms"), _("median lead (min)")],
+        [
+            pgettext("criteria", "rule"),
+            pgettext("criteria", "hits"),
+            pgettext("criteria", "misses"),
+            pgettext("criteria", "false alarms"),
+            pgettext("criteria", "median lead (min)"),
+        ],
         [
             [
                 f"{s.rule} ({s.label})" if s.label else s.rule,
@@ -208,7 +215,7 @@ def text_report(analysis: backtest.Analysis) -> list[str]:
     review = [r for r in analysis.reviews if r.checks or r.missing]
     if review:
         lines.append("")
-        lines.append(_("Post-event review"))
+        lines.append(pgettext("criteria", "Post-event review"))
         for r in review:
             lines.append(
                 f"  {r.event.number}. {backtest.when(r.event.start)} – {backtest.when(r.event.end)}"
@@ -230,13 +237,13 @@ def _rain_report(analysis: backtest.Analysis) -> list[str]:
         lines += table(
             [
                 _("No."),
-                _("start"),
-                _("end"),
-                _("total (mm)"),
-                _("largest 1 h"),
-                _("at"),
-                _("3 h"),
-                _("24 h"),
+                pgettext("criteria", "start"),
+                pgettext("criteria", "end"),
+                pgettext("criteria", "total (mm)"),
+                pgettext("criteria", "largest 1 h"),
+                pgettext("criteria", "at"),
+                pgettext("criteria", "3 h"),
+                pgettext("criteria", "24 h"),
             ],
             [
                 [
