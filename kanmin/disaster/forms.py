@@ -19,6 +19,12 @@ DESIGN_RISE_CHOICES = [
 class CriteriaForm(forms.Form):
     """What to try on the criteria page (sent with GET: the page changes nothing)."""
 
+    DEFAULTS = {
+        "lead_hours": f"{backtest.LEAD_HOURS_DEFAULT:g}",
+        "design_rise": "max",
+        "rise_hours": "1",
+    }
+
     lead_hours = forms.DecimalField(
         label=_("Lead time needed (hours)"),
         min_value=Decimal("0.5"),
@@ -75,7 +81,10 @@ class CriteriaForm(forms.Form):
         return data
 
     def _value(self, name: str) -> Any:
-        return self.cleaned_data.get(name) if self.is_bound and self.is_valid() else None
+        if not self.is_bound:
+            return None
+        self.is_valid()  # the fields that are valid are used, the others shown as errors
+        return self.cleaned_data.get(name)
 
     def lead_hours_value(self) -> float:
         value = self._value("lead_hours")

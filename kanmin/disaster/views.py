@@ -55,8 +55,9 @@ def _analyse(
     """The page's form and the analysis for what it asks (without a candidate the form
     refused); or None and why the station cannot be analysed."""
     municipality = _municipality(request)
-    form = CriteriaForm(request.GET or None)
-    rule = form.rule() if form.is_bound else None
+    # Always bound, the defaults filled in, so that the form shows what was used.
+    form = CriteriaForm({**CriteriaForm.DEFAULTS, **request.GET.dict()})
+    rule = form.rule()
     lead_hours, percentile = form.lead_hours_value(), form.percentile_value()
     try:
         try:
@@ -206,7 +207,7 @@ def _chart(analysis: backtest.Analysis, form: CriteriaForm) -> bytes:
         ]
         levels = analysis.levels or criteria.Levels()
         lines = [charts.Line(str(backtest.LEVEL_NAMES[n]), v) for n, v in levels.defined()]
-        candidate = form.rule() if form.is_bound else None
+        candidate = form.rule()
         proposed = next((p for p in analysis.proposals if p.name == "evacuation"), None)
         if candidate is not None and candidate in analysis.rules:
             lines.append(charts.Line(pgettext("criteria", "Candidate"), candidate.level, rule=True))

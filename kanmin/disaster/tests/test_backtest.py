@@ -356,6 +356,15 @@ def test_the_page_shows_events_backtest_and_a_candidate(
     refused = client.get(url, {"level": "0.5"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "cannot fire below the stand-by level" in refused
     assert "level&gt;=3.00" in refused
+    # What cannot be read is shown as an error; what can (the lead time) is still used.
+    unreadable = client.get(url, {"level": "high", "lead_hours": "1"}, HTTP_ACCEPT_LANGUAGE="en")
+    html = unreadable.content.decode()
+    assert unreadable.status_code == 200 and 'class="error-summary"' in html
+    assert "Evacuation decision level 2.90 m (now 3.00 m)" in html
+    # Without any parameter the form shows the defaults it used.
+    plain = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'name="lead_hours" value="2"' in plain
+    assert "Evacuation decision level 2.00 m (now 3.00 m)" in plain
 
 
 def test_pages_of_other_kinds(client: Any, make_user: Any, miyakonojo: Any) -> None:
