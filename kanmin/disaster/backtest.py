@@ -288,7 +288,7 @@ def proposal_text(p: criteria.Proposal) -> str:
         "count": p.events_used,
     }
     if p.kept_at is not None:
-        text += "; " + _("kept at the %(level)s") % {"level": LEVEL_NAMES[p.kept_at]}
+        text += " " + _("(kept at the %(level)s)") % {"level": LEVEL_NAMES[p.kept_at]}
     return text
 
 
