@@ -10,7 +10,7 @@ and hands them to the pure ``kanmin.disaster.criteria``. The page, its chart and
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -139,7 +139,9 @@ def station_decisions(
     return decisions_from_rows(rows)
 
 
-def _levels_per_event(station: Station, fallback: criteria.Levels | None) -> Any:
+def _levels_per_event(
+    station: Station, fallback: criteria.Levels | None
+) -> Callable[[criteria.Event], criteria.Levels | None]:
     """A function giving the levels in force at an event's start (the oldest levels for an
     event before any were set: they are the nearest to what was in force)."""
     history = [
