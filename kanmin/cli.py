@@ -36,6 +36,7 @@ VERBS: dict[tuple[str, ...], str] = {
     ("repair",): "standards_repair",
     ("check-excel",): "standards_check_excel",
     ("convert",): "standards_convert",
+    ("disaster", "backtest"): "disaster_backtest",
 }
 
 # Commands that need neither the server's configuration nor a database.

@@ -6,6 +6,7 @@ PyPI would not do for the PDFs."""
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 FONT_DIR = Path(__file__).resolve().parent / "data" / "fonts"
@@ -17,3 +18,13 @@ def japanese_font_path() -> Path:
     if not JAPANESE_FONT.exists():
         raise RuntimeError(f"Japanese font missing: {JAPANESE_FONT} (a broken installation)")
     return JAPANESE_FONT
+
+
+@cache
+def matplotlib_family() -> str:
+    """The font family name under which charts draw Japanese labels (registered once)."""
+    from matplotlib import font_manager
+
+    path = japanese_font_path()
+    font_manager.fontManager.addfont(str(path))
+    return str(font_manager.FontProperties(fname=str(path)).get_name())

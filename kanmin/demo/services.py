@@ -19,6 +19,7 @@ from kanmin.core.errors import NotFound
 from kanmin.core.models import Department, Municipality
 from kanmin.demo import data
 from kanmin.demo.catalog import catalog_build
+from kanmin.demo.disaster import disaster_build, record_demo_decisions
 from kanmin.plan import selectors as plan_selectors
 from kanmin.plan import services as plan_services
 
@@ -95,6 +96,8 @@ def demo_build(*, actor: Any = None, password: str | None = None) -> DemoLogin:
         usernames.append(username)
     _demo_plan(actor=actor, municipality=municipality, departments=by_code)
     catalog_build(municipality=municipality, actor=actor, departments=by_code)
+    disaster_build(municipality=municipality, actor=actor)
+    record_demo_decisions(municipality=municipality, actor=actor)
     return DemoLogin(usernames, password, municipality)
 
 

@@ -40,3 +40,15 @@ class DisasterConfig(AppConfig):
             order=30,
         )
         datasets.register(evacuation_orders)
+        staff_actions.register(
+            "disaster.criteria",
+            group="disaster",
+            title=_("Objective evacuation criteria"),
+            text=_(
+                "Past flood events of each station, thresholds derived from them, and how "
+                "rules and past decisions did in every event."
+            ),
+            url="disaster:criteria_index",
+            permission="disaster.view_observation",
+            order=50,
+        )

@@ -486,6 +486,8 @@ def observation_ingest(
                     now,
                     log_refusals,
                 )
+                if source in LIVE_SOURCES:
+                    _judge_later(valid, stored)
             return stored
         except IntegrityError:
             # Another process stored one of these readings in the meantime: read again.
@@ -494,6 +496,19 @@ def observation_ingest(
             for checked in valid:
                 results[checked.index] = None
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _judge_later(valid: Sequence[_Valid], results: Sequence[Result]) -> None:
+    """Have the stations that got a new reading judged again (levels, alerts) by the worker,
+    in the transaction that stores the readings: the listener need not wait for it."""
+    from kanmin.disaster import tasks
+
+    changed: dict[int, set[int]] = defaultdict(set)
+    for checked in valid:
+        if results[checked.index].outcome in (ReadingOutcome.STORED, ReadingOutcome.CORRECTED):
+            changed[checked.station.municipality_id].add(checked.station.pk)
+    for municipality_id, ids in changed.items():
+        tasks.levels_refresh.enqueue(municipality_id, sorted(ids))
 
 
 def _store(
@@ -1241,3 +1256,79 @@ def decision_annotate(
         written_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     return Changed(note, after={"decision": decision.pk, "text": text})
+
+
+# Past readings in bulk (the demo's generated years). Readings from devices and files go
+# through the intake with its per-reading checks; this is the fast path for a history that
+# is known to be clean, checked as a whole before anything is written.
+# ------------------------------------------------------------------------------------------
+
+
+def observation_history_add(
+    *,
+    municipality: Municipality,
+    station: Station,
+    readings: Iterable[tuple[dt.datetime, Any]],
+    quality: str = Quality.FINAL,
+    source: str = Source.FILE,
+    batch_size: int = 2000,
+) -> int:
+    """Store a station's past readings as first versions, for the times that have none yet
+    (readings already stored are left as they are); returns how many were stored and counts
+    them in the day's intake tally. Raises Invalid, writing nothing, when a time has no time
+    zone or a value is not a number or outside the station's plausible range."""
+    if station.municipality_id != municipality.pk:
+        raise Invalid(_("No such observation station."), code="no_station")
+    if quality not in Quality.values or source not in Source.values:
+        raise Invalid(_("Unknown quality or source of readings."), code="bad_quality")
+    low, high = station.plausible_range()
+    cleaned: dict[dt.datetime, Decimal | None] = {}
+    for observed_at, raw in readings:
+        if timezone.is_naive(observed_at):
+            raise Invalid(_("Give the time with its time zone."), code="bad_time")
+        value = None if raw is None else _decimal("value", raw)
+        if value is None and quality != Quality.MISSING:
+            raise Invalid(_("Give a number."), code="not_numeric")
+        if value is not None and (
+            (low is not None and value < low) or (high is not None and value > high)
+        ):
+            raise Invalid(
+                _("The value %(value)s is outside what station %(code)s can measure.")
+                % {"value": value, "code": station.code},
+                code="impossible",
+            )
+        cleaned[observed_at] = value
+    if not cleaned:
+        return 0
+    with transaction.atomic():
+        stored = set(
+            Observation.all_tenants.filter(
+                station=station,
+                observed_at__gte=min(cleaned),
+                observed_at__lte=max(cleaned),
+            ).values_list("observed_at", flat=True)
+        )
+        now = timezone.now()
+        rows = [
+            Observation(
+                municipality=municipality,
+                station=station,
+                observed_at=observed_at,
+                value=value,
+                quality=quality,
+                source=source,
+                received_at=now,
+            )
+            for observed_at, value in sorted(cleaned.items())
+            if observed_at not in stored
+        ]
+        Observation.all_tenants.bulk_create(rows, batch_size=batch_size)
+        if rows:
+            tally, _created = IntakeTally.objects.get_or_create(
+                municipality=municipality,
+                day=timezone.localdate(now),
+                source=source,
+                outcome=ReadingOutcome.STORED,
+            )
+            IntakeTally.objects.filter(pk=tally.pk).update(count=F("count") + len(rows))
+    return len(rows)

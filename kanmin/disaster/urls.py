@@ -23,4 +23,16 @@ tenant_urlpatterns: list[URLPattern] = [
     path("disaster/staff/decisions/<int:pk>/", views.decision_detail, name="decision_detail"),
     path("disaster/staff/rules/", views.rules_view, name="rules"),
     path("disaster/staff/rules/edit/", views.rules_edit, name="rules_edit"),
+    # Staff: objective criteria from the stations' history.
+    path("disaster/staff/criteria/", views.criteria_index, name="criteria_index"),
+    path(
+        "disaster/staff/stations/<str:code>/criteria/",
+        views.station_criteria,
+        name="station_criteria",
+    ),
+    path(
+        "disaster/staff/stations/<str:code>/criteria/chart.svg",
+        views.station_criteria_chart,
+        name="station_criteria_chart",
+    ),
 ]

@@ -8,25 +8,16 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
-from functools import cache
 from typing import Literal
 
-from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from kanmin.core.fonts import japanese_font_path
+from kanmin.core.fonts import matplotlib_family
 
 TARGET_COLOUR = "#1a1a1a"
 ACTUAL_COLOUR = "#0b6bcb"
-
-
-@cache
-def _font_family() -> str:
-    path = japanese_font_path()
-    font_manager.fontManager.addfont(str(path))
-    return font_manager.FontProperties(fname=str(path)).get_name()
 
 
 def kpi_chart(
@@ -45,7 +36,7 @@ def kpi_chart(
     years = sorted({*targets, *actuals}, key=int)
     figure = Figure(figsize=(width, height), dpi=110)
     FigureCanvasAgg(figure)
-    family = _font_family()
+    family = matplotlib_family()
     axes = figure.add_subplot(1, 1, 1)
     positions = list(range(len(years)))
     if actuals:
