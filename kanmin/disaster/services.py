@@ -1267,6 +1267,7 @@ def decision_annotate(
 def observation_history_add(
     *,
     municipality: Municipality,
+    actor: Any = None,
     station: Station,
     readings: Iterable[tuple[dt.datetime, Any]],
     quality: str = Quality.FINAL,

@@ -152,7 +152,7 @@ def test_river_level_against_reference_levels(miyakonojo, river, levels_set, now
     (item,) = selectors.station_levels(miyakonojo, now)
     assert item.level == 3
     assert item.rule.reference_level == "evacuation"
-    assert item.latest.value == Decimal("4.1")
+    assert item.latest.value == 4.1
     assert item.level_def.action_ja == "高齢者等避難"
     # An hour earlier the river was below 氾濫注意水位.
     (before,) = selectors.station_levels(miyakonojo, now - dt.timedelta(minutes=20))
@@ -170,7 +170,7 @@ def test_a_silent_station_is_stale_not_safe(miyakonojo, river, levels_set, now):
     reading(river, now - dt.timedelta(hours=5), "4.8")
     (item,) = selectors.station_levels(miyakonojo, now)
     assert item.stale and item.level == 0
-    assert item.latest.value == Decimal("4.8")
+    assert item.latest.value == 4.8
 
 
 def test_rain_sum_over_a_window(miyakonojo, now):
