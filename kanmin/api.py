@@ -12,7 +12,7 @@ from kanmin.catalog.api import public_router as catalog_public_router
 from kanmin.catalog.api import router as catalog_router
 from kanmin.core.api import public_router
 from kanmin.core.api import router as core_router
-from kanmin.core.errors import KanminError
+from kanmin.core.errors import KanminError, PermissionDenied
 from kanmin.disaster.api import router as disaster_router
 
 
@@ -27,19 +27,15 @@ class TokenAuth(APIKeyHeader):
     def authenticate(self, request: HttpRequest, key: str | None) -> ApiToken | None:
         if not key:
             return None
-        secret = key.split(" ", 1)[1] if " " in key else key
-        try:
-            token = ApiToken.objects.get_by_secret(secret.strip())
-        except ApiToken.DoesNotExist:
-            return None
         match = request.resolver_match
-        code = match.kwargs.get("lg_code") if match else None
-        if code is not None and code != token.municipality.lg_code:
-            return None
-        if not token.user.is_active:
-            return None
-        # Its first use each day goes to the audit log.
-        accounts_services.api_token_use(actor=token.user, token=token, request=request)
+        try:
+            token = accounts_services.api_token_authenticate(
+                credential=key,
+                request=request,
+                municipality_code=match.kwargs.get("lg_code") if match else None,
+            )
+        except PermissionDenied:
+            return None  # Ninja answers 401 when no other way in applies
         request.user = token.user
         return token
 

@@ -140,6 +140,10 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 60
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The shared cache (the public API's anonymous answers): Redis when KANMIN_CACHE_URL names
+# one, otherwise a table in this database (kanmin.core.conf.caches says why).
+CACHES = conf.caches(conf.get("KANMIN_CACHE_URL"))
+
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

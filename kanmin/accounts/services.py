@@ -314,3 +314,29 @@ def totp_device_confirm(*, actor: User, device: TOTPDevice, token: str) -> TOTPD
 def totp_device_remove(*, actor: User) -> None:
     TOTPDevice.objects.filter(user=actor).delete()
     _record_for_user(actor, actor=actor, action="accounts.totp.disable")
+
+
+def api_token_authenticate(
+    *, credential: str, request: HttpRequest | None = None, municipality_code: str | None = None
+) -> ApiToken:
+    """The token an API request names, its use noted (:func:`api_token_use`), for both APIs.
+
+    ``credential`` is the header's value: the secret alone, as CKAN clients send it, or after
+    a ``Bearer``/``Token`` prefix. The token must be neither revoked nor expired, its user
+    active and, when ``municipality_code`` is given, its municipality that one; otherwise
+    PermissionDenied (each API answers it in its own shape). There is no actor before this:
+    the token's user is who acts.
+    """
+    value = credential.strip()
+    secret = value.split(" ", 1)[1].strip() if " " in value else value
+    try:
+        token = ApiToken.objects.get_by_secret(secret)
+    except ApiToken.DoesNotExist:
+        raise PermissionDenied(code="token_invalid") from None
+    if municipality_code is not None and municipality_code != token.municipality.lg_code:
+        raise PermissionDenied(code="token_invalid")
+    if not token.user.is_active:
+        raise PermissionDenied(code="token_invalid")
+    # Its first use each day goes to the audit log.
+    api_token_use(actor=token.user, token=token, request=request)
+    return token

@@ -25,6 +25,8 @@ class Option:
     doc: str
     secret: bool = False
     choices: tuple[str, ...] = ()
+    # For a URL option: the schemes it accepts (an empty value always passes).
+    schemes: tuple[str, ...] = ()
 
     def raw(self) -> str | None:
         return os.environ.get(self.name)
@@ -48,6 +50,11 @@ class Option:
             return Path(raw).expanduser()
         if self.choices and raw not in self.choices:
             raise ValueError(f"{self.name}: expected {' or '.join(self.choices)}, got {raw!r}")
+        if self.schemes and raw and raw.partition("://")[0] not in self.schemes:
+            expected = " or ".join(f"{scheme}://" for scheme in self.schemes)
+            # A secret's value (a URL may hold a password) is never repeated in the message.
+            got = "another value" if self.secret else repr(raw)
+            raise ValueError(f"{self.name}: expected a URL starting with {expected}, got {got}")
         return raw
 
 
@@ -77,6 +84,16 @@ OPTIONS: tuple[Option, ...] = (
         "",
         "Database URL (postgres://user@host:5432/name or sqlite:///path). Empty: SQLite "
         "file kanmin.sqlite3 in KANMIN_DATA_DIR.",
+    ),
+    Option(
+        "KANMIN_CACHE_URL",
+        "str",
+        "",
+        "Redis URL of the shared cache (redis://127.0.0.1:6379/0), which keeps the public API's "
+        "answers until the catalog changes. Empty: a table in Kanmin's database, which every "
+        "server process shares (created by `kanmin migrate` and `kanmin serve`).",
+        secret=True,
+        schemes=("redis", "rediss", "unix"),
     ),
     Option(
         "KANMIN_SECRET_KEY",
@@ -201,6 +218,46 @@ OPTIONS: tuple[Option, ...] = (
 )
 
 _BY_NAME = {option.name: option for option in OPTIONS}
+
+# The database cache's table (``kanmin migrate`` and ``kanmin serve`` create it).
+CACHE_TABLE = "kanmin_cache"
+# Answers of an older catalog are never asked for again; they leave within a day.
+CACHE_TIMEOUT = 24 * 3600
+
+
+def caches(url: str) -> dict[str, Any]:
+    """Django's ``CACHES`` for KANMIN_CACHE_URL.
+
+    Empty: a table in Kanmin's own database (Django's database cache), the embedded default.
+    Every server process sees it, on one machine or, with PostgreSQL, on several, and it
+    needs no other service. Measured with benchmarks/bench_catalog_api.py against Django's
+    file cache, which lists its whole folder on every write: each answer kept cost the file
+    cache about 1-2 ms, the table about 0.3 ms on SQLite. Its size is bounded by
+    MAX_ENTRIES (a third of the rows go when it is passed).
+
+    A Redis URL: Redis through Django's own backend, for a server with many processes or
+    machines, and for PostgreSQL deployments, where each answer kept in the table is a
+    committed transaction.
+    """
+    if url:
+        return {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": url,
+                "KEY_PREFIX": "kanmin",
+                "TIMEOUT": CACHE_TIMEOUT,
+                # A cache that does not answer must not hold up the answer it would have saved.
+                "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+            }
+        }
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": CACHE_TABLE,
+            "TIMEOUT": CACHE_TIMEOUT,
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
+        }
+    }
 
 
 def option(name: str) -> Option:

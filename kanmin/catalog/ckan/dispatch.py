@@ -5,23 +5,17 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import re
-import sqlite3
-import threading
-from collections import OrderedDict
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.views.decorators.csrf import csrf_exempt
 
 from kanmin.accounts import services as accounts_services
-from kanmin.accounts.models import ApiToken
 from kanmin.catalog import filetypes, search, uploads
 from kanmin.catalog.ckan.actions import ACTIONS, Action, Context
 from kanmin.catalog.models import SearchGeneration
@@ -45,20 +39,16 @@ def _bad_request(message: str) -> HttpResponse:
 
 def _token_user(request: HttpRequest) -> tuple[Any, Any]:
     """(user, municipality) of the API token in ``Authorization`` (raw, as CKAN and ckanapi
-    send it; a ``Bearer``/``Token`` prefix is tolerated) or ``X-CKAN-API-Key``."""
+    send it; a ``Bearer``/``Token`` prefix is tolerated) or ``X-CKAN-API-Key``; anonymous
+    when neither names a usable token (the action then refuses what needs one)."""
     for header in ("HTTP_AUTHORIZATION", "HTTP_X_CKAN_API_KEY"):
         value = request.META.get(header, "").strip()
         if not value:
             continue
-        secret = value.split(" ", 1)[1].strip() if " " in value else value
         try:
-            token = ApiToken.objects.get_by_secret(secret)
-        except ApiToken.DoesNotExist:
+            token = accounts_services.api_token_authenticate(credential=value, request=request)
+        except PermissionDenied:
             continue
-        if not token.user.is_active:
-            continue
-        # Its first use each day goes to the audit log.
-        accounts_services.api_token_use(actor=token.user, token=token, request=request)
         return token.user, token.municipality
     return AnonymousUser(), None
 
@@ -156,7 +146,7 @@ def action_view(request: HttpRequest, action: str) -> HttpResponse:
         return _answer(request, found, action, data, cache_key=None)
     with SearchGeneration.pinned() as generation:
         cache_key = _cache_key(request, generation)
-        cached = _answers.get(cache_key)
+        cached = _cached_answer(cache_key)
         if cached is not None:
             return HttpResponse(cached, content_type=CONTENT_TYPE)
         return _answer(request, found, action, data, cache_key)
@@ -167,7 +157,7 @@ def _answer(
     found: Action,
     action: str,
     data: dict[str, Any],
-    cache_key: tuple[str, ...] | None,
+    cache_key: str | None,
 ) -> HttpResponse:
     user, token_municipality = _token_user(request)
     ctx = Context(
@@ -200,13 +190,15 @@ def _answer(
         )
     response = _json(envelope)
     if cache_key is not None:
-        _answers.put(cache_key, response.content)
+        _keep_answer(cache_key, response.content)
     return response
 
 
 # Anonymous reads of published data are the same for everyone until the catalog changes:
-# answers are kept per process, keyed by the catalog's generation token (replaced in the
-# transaction of every catalog write), so a change is never served stale.
+# their answers are kept in Django's cache (KANMIN_CACHE_URL), shared by the server's
+# processes, under a key that starts with the catalog's generation token. The token is
+# replaced in the transaction of every catalog write, so after a change the old answers are
+# never asked for again (they age out of the cache), and a change is never served stale.
 CACHED_ACTIONS = frozenset(
     {
         "package_search",
@@ -218,118 +210,7 @@ CACHED_ACTIONS = frozenset(
         "license_list",
     }
 )
-
-
-class _Answers:
-    """A small LRU of response bodies, emptied when the generation token changes; behind it,
-    the answers the other worker processes of this host made (:class:`_SharedAnswers`)."""
-
-    def __init__(self, size: int = 4096) -> None:
-        self.size = size
-        self.token = ""
-        self.items: OrderedDict[tuple[str, ...], bytes] = OrderedDict()
-        self.lock = threading.Lock()
-        self.shared = _SharedAnswers()
-
-    def get(self, key: tuple[str, ...]) -> bytes | None:
-        with self.lock:
-            body = self.items.get(key) if key[0] == self.token else None
-            if body is not None:
-                self.items.move_to_end(key)
-                return body
-        body = self.shared.get(key)
-        if body is not None:
-            self._keep(key, body)
-        return body
-
-    def put(self, key: tuple[str, ...], body: bytes) -> None:
-        self._keep(key, body)
-        self.shared.put(key, body)
-
-    def _keep(self, key: tuple[str, ...], body: bytes) -> None:
-        with self.lock:
-            if key[0] != self.token:
-                self.token = key[0]
-                self.items.clear()
-            self.items[key] = body
-            if len(self.items) > self.size:
-                self.items.popitem(last=False)
-
-
-class _SharedAnswers:
-    """Answers shared by the worker processes of one host, in a SQLite file in the data
-    folder (one connection per thread, WAL, no fsync: it is a cache). Each worker would
-    otherwise compute every answer once itself. Keyed like the in-process LRU, so an
-    answer is never served after a catalog write; rows of other generations are deleted
-    as soon as a new one is seen, and the file is trimmed to ``size`` answers. A locked
-    (busy) or broken file is skipped, never waited for."""
-
-    def __init__(self, size: int = 50_000) -> None:
-        self.size = size
-        self.local = threading.local()
-        self.token = ""
-        self.puts = 0
-
-    def _connection(self) -> sqlite3.Connection | None:
-        conn = getattr(self.local, "conn", None)
-        pid = os.getpid()
-        if conn is not None and self.local.pid == pid:
-            return conn  # type: ignore[no-any-return]
-        folder = Path(settings.DATA_DIR) / "cache"
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(folder / "ckan-answers.sqlite3", timeout=0, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=OFF")
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS answer (key BLOB PRIMARY KEY, token TEXT, body BLOB)"
-            )
-        except (OSError, sqlite3.Error):
-            logger.warning("The shared cache of API answers cannot be used", exc_info=True)
-            return None
-        self.local.conn, self.local.pid = conn, pid
-        return conn
-
-    @staticmethod
-    def _digest(key: tuple[str, ...]) -> bytes:
-        return hashlib.blake2b("\x1f".join(key).encode(), digest_size=16).digest()
-
-    def get(self, key: tuple[str, ...]) -> bytes | None:
-        conn = self._connection()
-        if conn is None or not key[0]:
-            return None
-        try:
-            row = conn.execute(
-                "SELECT body FROM answer WHERE key = ? AND token = ?", (self._digest(key), key[0])
-            ).fetchone()
-        except sqlite3.Error:
-            return None
-        return bytes(row[0]) if row else None
-
-    def put(self, key: tuple[str, ...], body: bytes) -> None:
-        conn = self._connection()
-        # No token yet (nothing written since the database was made): not worth sharing.
-        if conn is None or not key[0]:
-            return
-        try:
-            if key[0] != self.token:
-                conn.execute("DELETE FROM answer WHERE token != ?", (key[0],))
-                self.token = key[0]
-            conn.execute(
-                "INSERT OR REPLACE INTO answer (key, token, body) VALUES (?, ?, ?)",
-                (self._digest(key), key[0], body),
-            )
-            self.puts += 1
-            if self.puts % 1000 == 0:
-                conn.execute(
-                    "DELETE FROM answer WHERE rowid <= (SELECT MAX(rowid) FROM answer) - ?",
-                    (self.size,),
-                )
-        except sqlite3.Error:
-            pass
-
-
-_answers = _Answers()
+ANSWER_CACHE = "default"
 
 
 def _cacheable(request: HttpRequest, action: str) -> bool:
@@ -342,15 +223,41 @@ def _cacheable(request: HttpRequest, action: str) -> bool:
     return not (getattr(request, "user", None) is not None and request.user.is_authenticated)
 
 
-def _cache_key(request: HttpRequest, generation: str) -> tuple[str, ...]:
+def _cache_key(request: HttpRequest, generation: str) -> str | None:
+    # Every database gets its own token when migrated; an empty one (the row is missing)
+    # could be any other database's, so nothing is kept under it.
+    if not generation:
+        return None
     match = request.resolver_match
-    return (
-        generation,
+    parts = (
         request.get_host(),
         match.namespace if match else "",
         request.get_full_path(),
         get_language() or "",
     )
+    # Hashed: a URL can be longer than a portable cache key may be.
+    digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
+    return f"ckan:{generation}:{digest}"
+
+
+def _cached_answer(key: str | None) -> bytes | None:
+    """The kept answer, if any. The cache is only a shortcut: when it cannot be read
+    (Redis down, a damaged file) the answer is computed as if it were not there."""
+    if key is None:
+        return None
+    try:
+        body = caches[ANSWER_CACHE].get(key)
+    except Exception as exc:  # noqa: BLE001 - any failure of the cache is a miss
+        logger.warning("The cache of API answers cannot be read: %r", exc)
+        return None
+    return body if isinstance(body, bytes) else None
+
+
+def _keep_answer(key: str, body: bytes) -> None:
+    try:
+        caches[ANSWER_CACHE].set(key, body)
+    except Exception as exc:  # noqa: BLE001 - an answer not kept is computed again next time
+        logger.warning("The cache of API answers cannot be written: %r", exc)
 
 
 @tenant_view

@@ -96,3 +96,21 @@ def test_no_model_may_have_a_my_number_field():
         found = my_number_field_errors([Resident])
     assert [e.id for e in found] == ["core.E005"]
     assert check_no_my_number_fields(None) == []  # and Kanmin's own models have none
+
+
+def test_the_cache_url_names_redis_or_nothing(monkeypatch):
+    from kanmin.core import conf
+
+    monkeypatch.setenv("KANMIN_CACHE_URL", "memcached://user:s3cret@cache.example:11211")
+    problems = [p for p in conf.errors() if p.startswith("KANMIN_CACHE_URL")]
+    assert len(problems) == 1 and "redis://" in problems[0]
+    assert "s3cret" not in problems[0]  # a URL may hold a password: never repeated
+    assert conf.get("KANMIN_CACHE_URL") == ""
+    embedded = conf.caches(conf.get("KANMIN_CACHE_URL"))["default"]
+    assert embedded["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
+
+    monkeypatch.setenv("KANMIN_CACHE_URL", "redis://127.0.0.1:6379/0")
+    assert not [p for p in conf.errors() if p.startswith("KANMIN_CACHE_URL")]
+    redis = conf.caches(conf.get("KANMIN_CACHE_URL"))["default"]
+    assert redis["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert redis["LOCATION"] == "redis://127.0.0.1:6379/0"
