@@ -51,9 +51,9 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from kanmin.core.language import localized
 from kanmin.core.models import Municipality, TenantManager, TenantModel
 
 
@@ -133,9 +133,7 @@ class Station(TenantModel):
 
     @property
     def name(self) -> str:
-        if (get_language() or "ja").startswith("en") and self.name_en:
-            return self.name_en
-        return self.name_ja
+        return localized(self.name_ja, self.name_en)
 
     def plausible_range(self) -> tuple[Decimal | None, Decimal | None]:
         low, high = DEFAULT_PLAUSIBLE.get(self.kind, (None, None))
