@@ -61,7 +61,7 @@ class StationForm(forms.Form):
         widget=_decimal_input(),
     )
     river_name = forms.CharField(
-        label=_("River"), max_length=100, required=False, help_text=_("e.g. 大淀川")
+        label=_("River"), max_length=100, required=False, help_text=_("e.g. the Oyodo River")
     )
     plausible_min = forms.DecimalField(
         label=_("Lowest plausible value"),
