@@ -21,6 +21,37 @@ class DisasterConfig(AppConfig):
             permission="disaster.view_decision",
             order=10,
         )
+        # The operator's pages for stations, devices and file imports (station_views).
+        staff_actions.register(
+            "disaster.stations",
+            group="disaster",
+            title=_("Observation stations and reference levels"),
+            text=_(
+                "Register and change stations, their position and the history of their "
+                "reference levels."
+            ),
+            url="disaster:station_list",
+            permission="disaster.view_station",
+            order=12,
+        )
+        staff_actions.register(
+            "disaster.devices",
+            group="disaster",
+            title=_("Devices and their tokens"),
+            text=_("Register a sensor that sends over HTTP, issue, rotate or revoke its token."),
+            url="disaster:device_list",
+            permission="disaster.view_device",
+            order=14,
+        )
+        staff_actions.register(
+            "disaster.import",
+            group="disaster",
+            title=_("Import readings from a file"),
+            text=_("CSV or the river database's .dat files, imported in the background."),
+            url="disaster:import_new",
+            permission="disaster.add_importjob",
+            order=16,
+        )
         staff_actions.register(
             "disaster.decision_new",
             group="disaster",

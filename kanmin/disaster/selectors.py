@@ -15,10 +15,12 @@ How to use (for the rules, decisions, dashboard and public pages built on these 
   ``latest_observations(municipality=…, stations=None)`` {station id: newest current
   Observation} for the map and GeoJSON; ``observation_versions(station=…, observed_at=…)``
   every version of one reading (a correction's history).
-- Devices: ``device_list``, ``device_get``; ``device_by_secret`` (the HTTP intake's look-up).
+- Devices: ``device_list``, ``device_get``; ``device_by_secret`` (the HTTP intake's look-up);
+  ``device_refusal_counts(municipality=…, since=…)`` {device id: refusals logged}.
 - Intake health: ``refusal_list(municipality=…, since=…)``, ``intake_counts(municipality=…,
   start=…, end=…)`` {(source, outcome or reason): count}; imports: ``import_job_get``,
-  ``import_job_list``.
+  ``import_job_list``, ``import_refusals(job=…)`` (its refused lines in file order) and
+  ``import_refusal_reasons(job=…)``.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from django.db import connection
-from django.db.models import FloatField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, FloatField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Cast, Extract
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -289,6 +291,18 @@ def device_by_secret(*, municipality: Municipality, secret: str) -> Device | Non
     )
 
 
+def device_refusal_counts(
+    *, municipality: Municipality, since: dt.datetime | None = None
+) -> dict[int, int]:
+    """{device id: readings from it refused (and logged) since ``since``} for the device list;
+    a refused flood counts once a minute, as it is logged."""
+    queryset = IntakeRefusal.objects.filter(municipality=municipality, device__isnull=False)
+    if since is not None:
+        queryset = queryset.filter(received_at__gte=since)
+    rows = queryset.values("device_id").annotate(total=Count("pk"))
+    return {r["device_id"]: int(r["total"]) for r in rows}
+
+
 # ------------------------------------------------------------------------------------------
 # Intake health and imports
 # ------------------------------------------------------------------------------------------
@@ -330,6 +344,25 @@ def import_job_get(*, municipality: Municipality, pk: int) -> ImportJob:
 
 def import_job_list(*, municipality: Municipality) -> QuerySet[ImportJob]:
     return ImportJob.all_tenants.filter(municipality=municipality).order_by("-created_at")
+
+
+def import_refusals(*, job: ImportJob) -> QuerySet[IntakeRefusal]:
+    """The import's refused readings that were logged (the first 1,000), in file order."""
+    return IntakeRefusal.objects.filter(
+        municipality_id=job.municipality_id, import_job=job
+    ).order_by("pk")
+
+
+def import_refusal_reasons(*, job: ImportJob) -> list[tuple[str, int]]:
+    """[(refusal reason, how many logged)] of an import, the most frequent first."""
+    rows = (
+        import_refusals(job=job)
+        .order_by()
+        .values("reason")
+        .annotate(total=Count("pk"))
+        .order_by("-total", "reason")
+    )
+    return [(r["reason"], int(r["total"])) for r in rows]
 
 
 # ------------------------------------------------------------------------------------------

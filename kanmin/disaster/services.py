@@ -190,6 +190,39 @@ def station_update(
 # ------------------------------------------------------------------------------------------
 
 
+def _levels_order_errors(given: dict[str, Decimal | None], *, unit: str) -> dict[str, list[Any]]:
+    """Per level given, why it breaks the order 待機 < 注意 < 避難判断 < 危険 (< 氾濫開始相当):
+    each must be above the nearest level below it that keeps the order; the message names it."""
+    errors: dict[str, list[Any]] = {}
+    previous: tuple[str, Decimal] | None = None
+    for name in ReferenceLevels.LEVELS:
+        value = given[name]
+        if value is None:
+            continue
+        if previous is not None and value <= previous[1]:
+            errors[name] = [
+                _(
+                    "The %(level)s must be higher than the %(below)s (%(below_value)s %(unit)s); "
+                    "%(value)s %(unit)s was entered. Enter the levels from the lowest up."
+                )
+                % {
+                    "level": rules.REFERENCE_NAMES[name],
+                    "below": rules.REFERENCE_NAMES[previous[0]],
+                    "below_value": _plain(previous[1]),
+                    "value": _plain(value),
+                    "unit": unit,
+                }
+            ]
+            continue  # compare the next level with the last one in order
+        previous = (name, value)
+    return errors
+
+
+def _plain(number: Decimal) -> str:
+    """A number as it was entered, without trailing zeros (4.500 → 4.5, 10.000 → 10)."""
+    return format(number.normalize(), "f")
+
+
 @action("disaster.reference_levels.set", perm="disaster.add_referencelevels", on="station")
 def reference_levels_set(
     *,
@@ -221,15 +254,10 @@ def reference_levels_set(
     if all(v is None for v in given.values()):
         message = _("Give at least one level.")
         raise Invalid(message, fields={"danger": [message]})
-    previous: tuple[str, Decimal] | None = None
-    for name in ReferenceLevels.LEVELS:
-        value = given[name]
-        if value is None:
-            continue
-        if previous is not None and value <= previous[1]:
-            message = _("Each level must be higher than the one below it.")
-            raise Invalid(message, fields={name: [message]}, code="levels_order")
-        previous = (name, value)
+    order_errors = _levels_order_errors(given, unit=station.unit)
+    if order_errors:
+        first = next(iter(order_errors.values()))[0]
+        raise Invalid(first, fields=order_errors, code="levels_order")
     valid_from = valid_from or timezone.now()
     if timezone.is_naive(valid_from):
         raise Invalid(_("Give the time with its time zone."), fields={"valid_from": ["naive"]})

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, path
 
-from kanmin.disaster import views
+from kanmin.disaster import station_views, views
 
 app_name = "disaster"
 
@@ -13,6 +13,29 @@ tenant_urlpatterns: list[URLPattern] = [
     # Staff: the disaster headquarters.
     path("disaster/staff/", views.staff_dashboard, name="staff_dashboard"),
     path("disaster/staff/stations/<str:code>/chart.svg", views.station_chart, name="station_chart"),
+    # Staff: stations, reference levels, devices and file imports (station_views).
+    path("disaster/staff/stations/", station_views.station_list, name="station_list"),
+    path("disaster/staff/stations/new/", station_views.station_new, name="station_new"),
+    path(
+        "disaster/staff/stations/<str:code>/", station_views.station_detail, name="station_detail"
+    ),
+    path(
+        "disaster/staff/stations/<str:code>/edit/", station_views.station_edit, name="station_edit"
+    ),
+    path(
+        "disaster/staff/stations/<str:code>/levels/",
+        station_views.station_levels,
+        name="station_levels",
+    ),
+    path("disaster/staff/devices/", station_views.device_list, name="device_list"),
+    path("disaster/staff/devices/<str:code>/", station_views.device_detail, name="device_detail"),
+    path("disaster/staff/imports/", station_views.import_new, name="import_new"),
+    path("disaster/staff/imports/<int:pk>/", station_views.import_detail, name="import_detail"),
+    path(
+        "disaster/staff/imports/<int:pk>/status.json",
+        station_views.import_status,
+        name="import_status",
+    ),
     path(
         "disaster/staff/alerts/<int:pk>/acknowledge/",
         views.alert_acknowledge,
