@@ -132,7 +132,7 @@ def _opening_rows(municipality: Any) -> Iterator[list[Any]]:
             opening.shelter.capacity if opening.shelter.capacity is not None else "",
             "" if peak is None else peak,
             "" if latest is None else latest,
-            f"{decision.level} {decision.kind} {decision.area}" if decision else "",
+            f"警戒レベル{decision.level} {decision.kind} {decision.area}" if decision else "",
         ]
 
 
