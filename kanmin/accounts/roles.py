@@ -104,6 +104,15 @@ _DISASTER_MANAGE = (
     "disaster.view_decision",
     "disaster.add_decision",
     "disaster.add_decisionannotation",
+    # Shelters, their openings and evacuee counts (engineer "shelters")
+    "disaster.view_shelter",
+    "disaster.add_shelter",
+    "disaster.change_shelter",
+    "disaster.view_shelteropening",
+    "disaster.add_shelteropening",
+    "disaster.change_shelteropening",
+    "disaster.view_sheltercount",
+    "disaster.add_sheltercount",
 )
 
 ROLES: tuple[Role, ...] = (

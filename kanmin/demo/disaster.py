@@ -13,6 +13,10 @@ were made before the level they answer to was reached, one 避難指示 was 50 m
 one was never issued. They are recorded through the decision service by
 :func:`record_past_decisions`.
 
+``SHELTERS`` are thirteen designated places (schools' gyms, 地区公民館, halls, a park, a
+welfare shelter) and ``SHELTER_OPENINGS`` the ones opened in the September 2022 and August
+2024 typhoons, with their evacuee counts, built by :func:`shelters_build`.
+
 Station names are the districts they stand in; coordinates, reference levels, readings and
 decisions are fictional (デモ用の架空の値), not the city's or the river office's.
 """
@@ -590,3 +594,306 @@ def record_demo_decisions(*, municipality: Municipality, actor: Any) -> int:
         return services.decision_record(level=level, kind=kind, reason=note, **decision)
 
     return record_past_decisions(municipality=municipality, actor=actor, record=record)
+
+
+# ------------------------------------------------------------------------------------------
+# Shelters (engineer "shelters"): a dozen designated places and their openings in two of the
+# past flood events. Names are of the kinds of place the city designates (schools' gyms,
+# 地区公民館, halls); positions, capacities and telephone numbers are fictional (the 00
+# exchange does not exist), and each says so in its remarks.
+# ------------------------------------------------------------------------------------------
+
+SHELTER_FICTION = "デモ用の架空のデータです（位置・収容人数・電話番号は実在のものではありません）。"
+_FLOOD_SAFE = ("hazard_flood", "hazard_landslide", "hazard_earthquake", "hazard_large_fire")
+
+
+@dataclass(frozen=True)
+class ShelterSpec:
+    code: str
+    name_ja: str
+    name_kana: str
+    name_en: str
+    address: str
+    latitude: str
+    longitude: str
+    capacity: int
+    hazards: tuple[str, ...] = (*_FLOOD_SAFE, "hazard_inland_flood")
+    emergency_site: bool = True
+    shelter: bool = True
+    welfare: bool = False
+    accessible: bool = False
+    phone: str = ""
+
+
+SHELTERS = (
+    ShelterSpec(
+        "452025-0001",
+        "都城市総合文化ホール",
+        "ミヤコノジョウシソウゴウブンカホール",
+        "Miyakonojo Civic Cultural Hall",
+        "宮崎県都城市北原町",
+        "31.726000",
+        "131.065000",
+        800,
+        accessible=True,
+        phone="0986-00-0001",
+    ),
+    ShelterSpec(
+        "452025-0002",
+        "妻ケ丘小学校体育館",
+        "ツマガオカショウガッコウタイイクカン",
+        "Tsumagaoka Elementary School Gym",
+        "宮崎県都城市早鈴町",
+        "31.724000",
+        "131.056000",
+        400,
+    ),
+    ShelterSpec(
+        "452025-0003",
+        "明道小学校体育館",
+        "メイドウショウガッコウタイイクカン",
+        "Meido Elementary School Gym",
+        "宮崎県都城市姫城町",
+        "31.718000",
+        "131.070000",
+        350,
+    ),
+    ShelterSpec(
+        "452025-0004",
+        "五十市小学校体育館",
+        "イソイチショウガッコウタイイクカン",
+        "Isoichi Elementary School Gym",
+        "宮崎県都城市五十町",
+        "31.704000",
+        "131.033000",
+        300,
+        # Near 大淀川: not for floods.
+        hazards=("hazard_earthquake", "hazard_large_fire"),
+    ),
+    ShelterSpec(
+        "452025-0005",
+        "沖水小学校体育館",
+        "オキミズショウガッコウタイイクカン",
+        "Okimizu Elementary School Gym",
+        "宮崎県都城市大岩田町",
+        "31.745000",
+        "131.086000",
+        300,
+    ),
+    ShelterSpec(
+        "452025-0006",
+        "中郷地区公民館",
+        "ナカゴウチクコウミンカン",
+        "Nakago District Community Hall",
+        "宮崎県都城市安久町",
+        "31.678000",
+        "131.040000",
+        120,
+        phone="0986-00-0006",
+    ),
+    ShelterSpec(
+        "452025-0007",
+        "庄内地区公民館",
+        "ショウナイチクコウミンカン",
+        "Shonai District Community Hall",
+        "宮崎県都城市庄内町",
+        "31.785000",
+        "131.015000",
+        150,
+        phone="0986-00-0007",
+    ),
+    ShelterSpec(
+        "452025-0008",
+        "志和池地区公民館",
+        "シワチチクコウミンカン",
+        "Shiwachi District Community Hall",
+        "宮崎県都城市蓑原町",
+        "31.800000",
+        "131.050000",
+        100,
+    ),
+    ShelterSpec(
+        "452025-0009",
+        "早水公園体育文化センター",
+        "ハヤミズコウエンタイイクブンカセンター",
+        "Hayamizu Park Sports and Culture Centre",
+        "宮崎県都城市早水町",
+        "31.740000",
+        "131.040000",
+        1000,
+        accessible=True,
+        phone="0986-00-0009",
+    ),
+    ShelterSpec(
+        "452025-0010",
+        "高城生涯学習センター",
+        "タカジョウショウガイガクシュウセンター",
+        "Takajo Lifelong Learning Centre",
+        "宮崎県都城市高城町穂満坊",
+        "31.805000",
+        "131.115000",
+        200,
+        accessible=True,
+    ),
+    ShelterSpec(
+        "452025-0011",
+        "山之口地区体育館",
+        "ヤマノクチチクタイイクカン",
+        "Yamanokuchi District Gym",
+        "宮崎県都城市山之口町花木",
+        "31.770000",
+        "131.160000",
+        250,
+    ),
+    ShelterSpec(
+        "452025-0012",
+        "都城市ウエルネス交流プラザ",
+        "ミヤコノジョウシウエルネスコウリュウプラザ",
+        "Miyakonojo Wellness Plaza",
+        "宮崎県都城市蔵原町",
+        "31.728000",
+        "131.060000",
+        80,
+        emergency_site=False,
+        welfare=True,
+        accessible=True,
+        phone="0986-00-0012",
+    ),
+    ShelterSpec(
+        "452025-0013",
+        "早水公園",
+        "ハヤミズコウエン",
+        "Hayamizu Park",
+        "宮崎県都城市早水町",
+        "31.743000",
+        "131.038000",
+        5000,
+        hazards=("hazard_earthquake", "hazard_large_fire"),
+        shelter=False,
+    ),
+)
+
+# Openings in two past events, on the orders of PAST_DECISIONS: (the time of the order it
+# answers, shelter, opened, closed, counts as (time, evacuees)).
+SHELTER_OPENINGS: tuple[
+    tuple[dt.datetime, str, dt.datetime, dt.datetime, tuple[tuple[dt.datetime, int], ...]], ...
+] = (
+    # September 2022 typhoon: 高齢者等避難 16:50, 避難指示 20:40, lifted the next morning.
+    (
+        _jst(2022, 9, 18, 16, 50),
+        "452025-0009",
+        _jst(2022, 9, 18, 17, 0),
+        _jst(2022, 9, 19, 10, 30),
+        (
+            (_jst(2022, 9, 18, 18, 0), 45),
+            (_jst(2022, 9, 18, 21, 0), 310),
+            (_jst(2022, 9, 18, 23, 30), 520),
+            (_jst(2022, 9, 19, 7, 0), 140),
+        ),
+    ),
+    (
+        _jst(2022, 9, 18, 20, 40),
+        "452025-0002",
+        _jst(2022, 9, 18, 20, 50),
+        _jst(2022, 9, 19, 9, 0),
+        (
+            (_jst(2022, 9, 18, 22, 0), 180),
+            (_jst(2022, 9, 19, 0, 30), 365),
+            (_jst(2022, 9, 19, 6, 0), 90),
+        ),
+    ),
+    (
+        _jst(2022, 9, 18, 16, 50),
+        "452025-0012",
+        _jst(2022, 9, 18, 17, 30),
+        _jst(2022, 9, 19, 12, 0),
+        ((_jst(2022, 9, 18, 19, 0), 22), (_jst(2022, 9, 19, 8, 0), 25)),
+    ),
+    # August 2024 typhoon: 高齢者等避難 the evening before, 避難指示 at 8:00.
+    (
+        _jst(2024, 8, 28, 18, 0),
+        "452025-0001",
+        _jst(2024, 8, 28, 18, 30),
+        _jst(2024, 8, 30, 10, 0),
+        (
+            (_jst(2024, 8, 28, 21, 0), 120),
+            (_jst(2024, 8, 29, 9, 0), 610),
+            (_jst(2024, 8, 29, 13, 0), 790),
+            (_jst(2024, 8, 29, 20, 0), 260),
+        ),
+    ),
+    (
+        _jst(2024, 8, 29, 8, 0),
+        "452025-0007",
+        _jst(2024, 8, 29, 8, 20),
+        _jst(2024, 8, 29, 19, 0),
+        ((_jst(2024, 8, 29, 10, 0), 64), (_jst(2024, 8, 29, 14, 0), 151)),
+    ),
+)
+
+
+def _shelter_fields(spec: ShelterSpec) -> dict[str, Any]:
+    return {
+        "name_kana": spec.name_kana,
+        "name_en": spec.name_en,
+        "latitude": spec.latitude,
+        "longitude": spec.longitude,
+        "capacity": spec.capacity,
+        "phone": spec.phone,
+        "is_emergency_site": spec.emergency_site,
+        "is_shelter": spec.shelter,
+        "welfare": spec.welfare,
+        "accessible": spec.accessible,
+        "note": SHELTER_FICTION,
+        **dict.fromkeys(spec.hazards, True),
+    }
+
+
+def shelters_build(*, municipality: Municipality, actor: Any = None) -> dict[str, int]:
+    """Register the demo's shelters that are missing, and, when the municipality has never
+    opened one, the openings of ``SHELTER_OPENINGS`` with their counts, each linked to the
+    order it answered. Running it again adds nothing."""
+    operator = _operator(municipality, actor)
+    known = set(
+        selectors.shelter_list(municipality=municipality, active=None).values_list(
+            "code", flat=True
+        )
+    )
+    added = 0
+    for spec in SHELTERS:
+        if spec.code in known:
+            continue
+        services.shelter_register(
+            municipality=municipality,
+            actor=operator,
+            code=spec.code,
+            name_ja=spec.name_ja,
+            address=spec.address,
+            **_shelter_fields(spec),
+        )
+        added += 1
+    opened = 0
+    if not selectors.shelter_openings(municipality=municipality).exists():
+        orders = {d.decided_at: d for d in selectors.decision_list(municipality)}
+        for order_at, code, opened_at, closed_at, counts in SHELTER_OPENINGS:
+            shelter = selectors.shelter_get(municipality=municipality, code=code)
+            opening = services.shelter_open(
+                municipality=municipality,
+                actor=operator,
+                shelter=shelter,
+                opened_at=opened_at,
+                decision=orders.get(order_at),
+            )
+            for counted_at, evacuees in counts:
+                services.shelter_count_record(
+                    municipality=municipality,
+                    actor=operator,
+                    opening=opening,
+                    evacuees=evacuees,
+                    counted_at=counted_at,
+                )
+            services.shelter_close(
+                municipality=municipality, actor=operator, opening=opening, closed_at=closed_at
+            )
+            opened += 1
+    return {"shelters": added, "openings": opened}

@@ -19,7 +19,7 @@ from kanmin.core.errors import NotFound
 from kanmin.core.models import Department, Municipality
 from kanmin.demo import data
 from kanmin.demo.catalog import catalog_build
-from kanmin.demo.disaster import disaster_build, record_demo_decisions
+from kanmin.demo.disaster import disaster_build, record_demo_decisions, shelters_build
 from kanmin.plan import selectors as plan_selectors
 from kanmin.plan import services as plan_services
 
@@ -98,6 +98,7 @@ def demo_build(*, actor: Any = None, password: str | None = None) -> DemoLogin:
     catalog_build(municipality=municipality, actor=actor, departments=by_code)
     disaster_build(municipality=municipality, actor=actor)
     record_demo_decisions(municipality=municipality, actor=actor)
+    shelters_build(municipality=municipality, actor=actor)
     return DemoLogin(usernames, password, municipality)
 
 

@@ -10,7 +10,12 @@ class DisasterConfig(AppConfig):
     def ready(self) -> None:
         from kanmin.core import datasets, staff_actions
         from kanmin.disaster import metrics  # noqa: F401  (registers the plan's KPIs)
-        from kanmin.disaster.datasets import evacuation_orders
+        from kanmin.disaster.datasets import (
+            designated_shelters,
+            evacuation_orders,
+            evacuation_spaces,
+            shelter_openings,
+        )
 
         staff_actions.register(
             "disaster.dashboard",
@@ -83,3 +88,17 @@ class DisasterConfig(AppConfig):
             permission="disaster.view_observation",
             order=50,
         )
+        staff_actions.register(
+            "disaster.shelters",
+            group="disaster",
+            title=_("Shelters: open, count, close"),
+            text=_(
+                "Designated evacuation sites and shelters; open one, record how many people are "
+                "there, close it. Residents see the open ones and how crowded they are."
+            ),
+            url="disaster:shelter_list",
+            permission="disaster.view_shelter",
+            order=15,
+        )
+        for provider in (evacuation_spaces, designated_shelters, shelter_openings):
+            datasets.register(provider)

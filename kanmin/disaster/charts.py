@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -102,6 +102,7 @@ class MapPoint:
     y: float
     item: Any
     width: int
+    number: int = 0  # a shelter's number in the list beside the map
 
     @property
     def label_left(self) -> bool:
@@ -115,22 +116,35 @@ class MapLayout:
     width: int
     height: int
     points: list[MapPoint]
+    # Open shelters (``ShelterState``s, placed by ``item.shelter``), drawn as numbered squares.
+    shelter_points: list[MapPoint] = field(default_factory=list)
 
 
 def map_layout(
-    items: Sequence[Any], *, bounds: tuple[float, float, float, float] | None, width: int = 480
+    items: Sequence[Any],
+    *,
+    bounds: tuple[float, float, float, float] | None,
+    width: int = 480,
+    shelters: Sequence[Any] = (),
 ) -> MapLayout | None:
-    """Place items with ``.station.latitude/longitude`` in an SVG of ``width``: an
-    equirectangular projection of ``bounds`` (south, west, north, east), or of the stations'
-    own extent; None when no station has a position."""
+    """Place items with ``.station.latitude/longitude`` (and ``shelters``, items with
+    ``.shelter.latitude/longitude``) in an SVG of ``width``: an equirectangular projection of
+    ``bounds`` (south, west, north, east), or of their own extent; None when nothing has a
+    position."""
     placed = [
         i for i in items if i.station.latitude is not None and i.station.longitude is not None
     ]
-    if not placed:
+    placed_shelters = [
+        (number, s)
+        for number, s in enumerate(shelters, start=1)
+        if s.shelter.latitude is not None and s.shelter.longitude is not None
+    ]
+    if not placed and not placed_shelters:
         return None
     if bounds is None:
-        lats = [float(i.station.latitude) for i in placed]
-        lons = [float(i.station.longitude) for i in placed]
+        places = [i.station for i in placed] + [s.shelter for _n, s in placed_shelters]
+        lats = [float(p.latitude) for p in places]
+        lons = [float(p.longitude) for p in places]
         pad = 0.02
         bounds = (min(lats) - pad, min(lons) - pad, max(lats) + pad, max(lons) + pad)
     south, west, north, east = bounds
@@ -141,13 +155,20 @@ def map_layout(
     inner = width - 2 * margin
     height = int(min(max(inner * span_y / span_x, 160), inner * 0.8)) + 2 * margin
     inner_y = height - 2 * margin
-    points = []
-    for item in placed:
-        lat, lon = float(item.station.latitude), float(item.station.longitude)
+
+    def point(item: Any, place: Any, number: int = 0) -> MapPoint:
+        lat, lon = float(place.latitude), float(place.longitude)
         x = margin + (lon - west) * scale_x / span_x * inner
         y = margin + (north - lat) / span_y * inner_y
-        points.append(MapPoint(round(x, 1), round(y, 1), item, width))
-    return MapLayout(width, height, points)
+        return MapPoint(round(x, 1), round(y, 1), item, width, number)
+
+    # Shelters are numbered as in the list beside the map (their names are too long for it).
+    return MapLayout(
+        width,
+        height,
+        [point(item, item.station) for item in placed],
+        [point(item, item.shelter, number) for number, item in placed_shelters],
+    )
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,7 @@
 """Open data this app offers through ``kanmin.core.datasets``: the evacuation orders issued
-and lifted (発令・解除), without the evidence (which names staff and raw readings)."""
+and lifted (発令・解除), without the evidence (which names staff and raw readings); the
+designated shelters (in the national standard's columns) and the shelters opened and closed,
+without who opened them."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from typing import Any
 from django.utils import timezone
 
 from kanmin.core.datasets import Column, Provider
-from kanmin.disaster import selectors
+from kanmin.disaster import selectors, shelters
 
 
 def _rows(municipality: Any) -> Iterator[list[Any]]:
@@ -53,4 +55,111 @@ evacuation_orders = Provider(
     ),
     rows=_rows,
     keywords=("防災", "避難情報", "警戒レベル"),
+)
+
+
+# ------------------------------------------------------------------------------------------
+# Shelters (engineer "shelters"): the standard's 指定緊急避難場所一覧, the register of every
+# designated place, and the openings
+# ------------------------------------------------------------------------------------------
+
+
+def _standard_rows(columns: tuple[shelters.StandardColumn, ...], **filters: Any) -> Any:
+    def rows(municipality: Any) -> Iterator[list[Any]]:
+        for shelter in selectors.shelter_list(municipality=municipality).filter(**filters):
+            yield shelters.standard_row(shelter, municipality, columns)
+
+    return rows
+
+
+def _columns(columns: tuple[shelters.StandardColumn, ...]) -> tuple[Column, ...]:
+    return tuple(Column(key, name, title) for key, name, title in shelters.iter_columns(columns))
+
+
+evacuation_spaces = Provider(
+    name="disaster.evacuation_spaces",
+    slug="evacuation_space",
+    title_ja="指定緊急避難場所一覧",
+    title_en="Designated emergency evacuation sites",
+    description_ja=(
+        "市が指定した指定緊急避難場所の一覧。自治体標準オープンデータセット"
+        "（指定緊急避難場所一覧）の項目と順序のとおり。災害種別ごとの指定、想定収容人数、"
+        "指定避難所との重複を含む。"
+    ),
+    description_en=(
+        "The designated emergency evacuation sites, in the columns and order of the national "
+        "standard dataset (指定緊急避難場所一覧): the hazards each is designated for, its "
+        "capacity and whether it is also a designated shelter."
+    ),
+    columns=_columns(shelters.STANDARD_COLUMNS),
+    rows=_standard_rows(shelters.STANDARD_COLUMNS, is_emergency_site=True),
+    keywords=("防災", "避難場所", "指定緊急避難場所"),
+)
+
+designated_shelters = Provider(
+    name="disaster.designated_shelters",
+    slug="designated_shelters",
+    title_ja="指定緊急避難場所・指定避難所一覧",
+    title_en="Designated evacuation sites and shelters",
+    description_ja=(
+        "市が指定したすべての避難場所・避難所（指定緊急避難場所、指定避難所、福祉避難所）。"
+        "指定緊急避難場所一覧の標準の項目の後ろに、指定緊急避難場所・福祉避難所・"
+        "バリアフリーの列を加えたもの。"
+    ),
+    description_en=(
+        "Every designated place (emergency evacuation sites, shelters, welfare shelters): the "
+        "standard's columns of 指定緊急避難場所一覧, then three columns it lacks: emergency "
+        "evacuation site, welfare shelter and step-free."
+    ),
+    columns=_columns(shelters.REGISTER_COLUMNS),
+    rows=_standard_rows(shelters.REGISTER_COLUMNS),
+    keywords=("防災", "避難所", "指定避難所", "福祉避難所"),
+)
+
+
+def _opening_rows(municipality: Any) -> Iterator[list[Any]]:
+    openings = selectors.shelter_openings(municipality=municipality).order_by("opened_at", "pk")
+    for opening in openings:
+        decision = opening.decision
+        peak = getattr(opening, "peak_evacuees", None)
+        latest = getattr(opening, "latest_evacuees", None)
+        yield [
+            municipality.lg_code,
+            opening.shelter.code,
+            opening.shelter.name_ja,
+            timezone.localtime(opening.opened_at).isoformat(),
+            timezone.localtime(opening.closed_at).isoformat() if opening.closed_at else "",
+            opening.shelter.capacity if opening.shelter.capacity is not None else "",
+            "" if peak is None else peak,
+            "" if latest is None else latest,
+            f"警戒レベル{decision.level} {decision.kind} {decision.area}" if decision else "",
+        ]
+
+
+shelter_openings = Provider(
+    name="disaster.shelter_openings",
+    slug="shelter_openings",
+    title_ja="避難所の開設・閉鎖履歴",
+    title_en="Shelters opened and closed",
+    description_ja=(
+        "市が開設した避難所の履歴。開設・閉鎖の日時、想定収容人数、最大避難者数、"
+        "最新の避難者数、開設のもととなった避難情報。"
+    ),
+    description_en=(
+        "Every shelter the municipality opened: when it opened and closed, its capacity, the "
+        "most evacuees counted, the latest count and the evacuation order it answered."
+    ),
+    columns=(
+        Column("lg_code", "全国地方公共団体コード", "Local government code"),
+        Column("id", "ID", "Shelter ID"),
+        Column("name", "名称", "Name"),
+        Column("opened_at", "開設日時", "Opened at"),
+        Column("closed_at", "閉鎖日時", "Closed at"),
+        Column("capacity", "想定収容人数", "Capacity"),
+        Column("peak_evacuees", "最大避難者数", "Most evacuees"),
+        Column("latest_evacuees", "最新の避難者数", "Latest count"),
+        Column("order", "避難情報", "Evacuation order"),
+    ),
+    rows=_opening_rows,
+    keywords=("防災", "避難所", "開設"),
 )

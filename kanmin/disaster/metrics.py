@@ -1,4 +1,5 @@
-"""KPI providers for the plan: Ⅳ-1 (regional IoT), Ⅳ-3 (disaster response), Ⅳ-6 (smart farming).
+"""KPI providers for the plan: Ⅳ-1 (regional IoT), Ⅳ-3 (disaster response, shelters included),
+Ⅳ-6 (smart farming).
 
 Counts are per fiscal year (年度): stations that existed by its end and are active, readings
 observed within it (current versions only, so a corrected reading counts once).
@@ -9,12 +10,20 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kanmin.core.metrics import metric
-from kanmin.disaster.models import Observation, ReferenceLevels, Station, StationKind
+from kanmin.disaster.models import (
+    Observation,
+    ReferenceLevels,
+    Shelter,
+    ShelterCount,
+    ShelterOpening,
+    Station,
+    StationKind,
+)
 
 FARM_KINDS = (StationKind.FARM, StationKind.TRAP)
 
@@ -88,3 +97,52 @@ def stations_with_reference_levels(*, municipality: Any, fiscal_year: Any) -> in
         .distinct()
         .count()
     )
+
+
+# Shelters (engineer "shelters"): Ⅳ-3 避難所管理
+
+
+@metric(
+    "disaster.shelters_registered",
+    unit="箇所",
+    description=_("Designated evacuation sites and shelters registered"),
+)
+def shelters_registered(*, municipality: Any, fiscal_year: Any) -> int:
+    _start, end = _bounds(fiscal_year)
+    return int(
+        Shelter.all_tenants.filter(
+            municipality=municipality, active=True, created_at__lt=end
+        ).count()
+    )
+
+
+def _openings(municipality: Any, fiscal_year: Any) -> QuerySet[ShelterOpening]:
+    start, end = _bounds(fiscal_year)
+    return ShelterOpening.all_tenants.filter(
+        municipality=municipality, opened_at__gte=start, opened_at__lt=end
+    )
+
+
+@metric(
+    "disaster.shelter_openings",
+    unit="回",
+    description=_("Shelter openings in the fiscal year"),
+)
+def shelter_openings(*, municipality: Any, fiscal_year: Any) -> int:
+    return int(_openings(municipality, fiscal_year).count())
+
+
+@metric(
+    "disaster.shelter_evacuees",
+    unit="人",
+    description=_(
+        "Evacuees sheltered in the fiscal year: the most counted in each opening, summed"
+    ),
+)
+def shelter_evacuees(*, municipality: Any, fiscal_year: Any) -> int:
+    peaks = (
+        ShelterCount.all_tenants.filter(opening__in=_openings(municipality, fiscal_year))
+        .values("opening_id")
+        .annotate(peak=Max("evacuees"))
+    )
+    return int(sum(row["peak"] for row in peaks))

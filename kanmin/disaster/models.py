@@ -40,7 +40,15 @@ How to use these models (for the engineers building rules, decisions, dashboards
   the rule set version) is never changed nor deleted; ``DecisionAnnotation`` adds notes.
   Read them with ``selectors.decision_list(municipality, since=None, until=None)``.
 
-Still to come: shelters and their openings (for the feeds).
+- ``Shelter`` is a designated place (指定緊急避難場所 and/or 指定避難所) with the columns of the
+  national standard 指定緊急避難場所一覧 (``kanmin.disaster.shelters`` maps them); the hazards
+  it is designated for are one flag each. ``ShelterOpening`` is one time it was opened
+  (開設) and closed (閉鎖), by whom, optionally on an evacuation decision; at most one is
+  open per shelter. ``ShelterCount`` rows are the evacuee counts of an opening as they were
+  reported: never changed nor deleted, the latest ``counted_at`` is the current count.
+  Reads: ``selectors.shelter_states`` / ``shelter_get`` / ``shelter_openings``; writes:
+  ``services.shelter_register`` / ``shelter_update`` / ``shelters_import`` /
+  ``shelter_open`` / ``shelter_count_record`` / ``shelter_close``.
 """
 
 from __future__ import annotations
@@ -734,3 +742,196 @@ class DecisionAnnotation(TenantModel):
         if not self._state.adding:
             raise ValueError("A note is never changed: add another one.")
         super().save(*args, **kwargs)
+
+
+# ------------------------------------------------------------------------------------------
+# Shelters (指定緊急避難場所・指定避難所), their openings and evacuee counts
+# (engineer "shelters"; the standard's columns are mapped in kanmin/disaster/shelters.py)
+# ------------------------------------------------------------------------------------------
+
+
+def _hazard(label: Any) -> models.BooleanField:  # type: ignore[type-arg]
+    return models.BooleanField(label, default=False)
+
+
+class Shelter(TenantModel):
+    """A designated evacuation place of the municipality: a 指定緊急避難場所 (where to flee
+    from a hazard), a 指定避難所 (where to stay), or both."""
+
+    code = models.CharField(
+        _("ID"),
+        max_length=40,
+        help_text=_("Unique within the municipality: the ID column of the open data."),
+    )
+    name_ja = models.CharField(_("name (Japanese)"), max_length=200)
+    name_kana = models.CharField(_("name (katakana)"), max_length=200, blank=True)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    address = models.CharField(_("address"), max_length=300)
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    phone = models.CharField(_("telephone"), max_length=20, blank=True)
+    capacity = models.PositiveIntegerField(
+        _("capacity (people)"),
+        null=True,
+        blank=True,
+        help_text=_("How many people it is planned to hold."),
+    )
+    is_emergency_site = models.BooleanField(_("designated emergency evacuation site"), default=True)
+    is_shelter = models.BooleanField(_("designated shelter"), default=False)
+    welfare = models.BooleanField(
+        _("welfare shelter"),
+        default=False,
+        help_text=_("For people who need care."),
+    )
+    accessible = models.BooleanField(
+        _("step-free"), default=False, help_text=_("Step-free entrance and accessible toilet.")
+    )
+    hazard_flood = _hazard(_("flood"))
+    hazard_landslide = _hazard(_("landslide and debris flow"))
+    hazard_storm_surge = _hazard(_("storm surge"))
+    hazard_earthquake = _hazard(_("earthquake"))
+    hazard_tsunami = _hazard(_("tsunami"))
+    hazard_large_fire = _hazard(_("large fire"))
+    hazard_inland_flood = _hazard(_("inland flooding"))
+    hazard_volcano = _hazard(_("volcanic phenomena"))
+    neighbourhoods = models.CharField(
+        _("neighbourhood associations served"), max_length=500, blank=True
+    )
+    url = models.URLField(_("web page"), max_length=500, blank=True)
+    note = models.TextField(_("remarks"), blank=True)
+    # The other columns of the standard as they were imported (標高, 郵便番号 …), by column
+    # name, so that the open data gives back what the file held.
+    standard_extra = models.JSONField(default=dict, blank=True)
+    active = models.BooleanField(
+        _("designated"), default=True, help_text=_("Off when the designation is withdrawn.")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["municipality", "code"]
+        verbose_name = _("shelter")
+        verbose_name_plural = _("shelters")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "code"], name="disaster_shelter_unique_code"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name_ja}"
+
+    @property
+    def name(self) -> str:
+        return localized(self.name_ja, self.name_en)
+
+
+class ShelterOpening(TenantModel):
+    """One opening (開設) of a shelter until its closing (閉鎖); open while ``closed_at`` is
+    empty, and at most one open per shelter."""
+
+    shelter = models.ForeignKey(
+        Shelter, on_delete=models.PROTECT, related_name="openings", verbose_name=_("shelter")
+    )
+    opened_at = models.DateTimeField(_("opened at"))
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("opened by"),
+    )
+    decision = models.ForeignKey(
+        Decision,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="shelter_openings",
+        verbose_name=_("evacuation order"),
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("closed by"),
+    )
+    close_note = models.CharField(_("note on closing"), max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["municipality", "-opened_at"]
+        verbose_name = _("shelter opening")
+        verbose_name_plural = _("shelter openings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shelter"],
+                condition=models.Q(closed_at__isnull=True),
+                name="disaster_shelter_one_open",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["municipality", "opened_at"], name="disaster_opening_time"),
+            models.Index(fields=["municipality", "closed_at"], name="disaster_closing_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shelter_id} {self.opened_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+class ShelterCount(TenantModel):
+    """How many evacuees an open shelter reported at ``counted_at``. Never changed nor
+    deleted: a new count (or a correction) is a new row."""
+
+    opening = models.ForeignKey(
+        ShelterOpening,
+        on_delete=models.PROTECT,
+        related_name="counts",
+        verbose_name=_("opening"),
+    )
+    counted_at = models.DateTimeField(_("counted at"))
+    evacuees = models.PositiveIntegerField(_("evacuees"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    objects: ClassVar[Any] = _WriteOnceTenantManager()
+    all_tenants = models.Manager.from_queryset(_WriteOnceQuerySet)()  # type: ignore[misc]
+
+    class Meta:
+        ordering = ["opening", "counted_at", "pk"]
+        verbose_name = _("evacuee count")
+        verbose_name_plural = _("evacuee counts")
+        indexes = [
+            models.Index(fields=["opening", "counted_at"], name="disaster_count_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.opening_id} {self.counted_at:%Y-%m-%d %H:%M}: {self.evacuees}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ValueError("A count is never changed: record a new one.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ValueError("A count is never deleted.")

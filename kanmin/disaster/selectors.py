@@ -21,6 +21,9 @@ How to use (for the rules, decisions, dashboard and public pages built on these 
   start=…, end=…)`` {(source, outcome or reason): count}; imports: ``import_job_get``,
   ``import_job_list``, ``import_refusals(job=…)`` (its refused lines in file order) and
   ``import_refusal_reasons(job=…)``.
+- Shelters: ``shelter_list``, ``shelter_get`` (by ID), ``shelter_states`` (each with its
+  open opening, current count and crowding: the pages' read), ``shelter_openings`` (newest
+  first, with the current and peak counts), ``shelter_opening_get``, ``shelter_counts``.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ from django.utils.translation import gettext as _
 from kanmin.accounts import selectors as accounts_selectors
 from kanmin.core.errors import NotFound
 from kanmin.core.models import Municipality
-from kanmin.disaster import rules
+from kanmin.disaster import rules, shelters
 from kanmin.disaster.models import (
     Alert,
     Decision,
@@ -55,6 +58,9 @@ from kanmin.disaster.models import (
     OfficialInfo,
     ReferenceLevels,
     RuleSet,
+    Shelter,
+    ShelterCount,
+    ShelterOpening,
     Station,
 )
 
@@ -782,3 +788,118 @@ def decision_evidence(
         "official_level": official.level,
         "rule_fired": fired,
     }
+
+
+# ------------------------------------------------------------------------------------------
+# Shelters, their openings and evacuee counts (engineer "shelters")
+# ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShelterState:
+    """A shelter as the pages show it: open or not, the latest count and how full it is."""
+
+    shelter: Shelter
+    opening: ShelterOpening | None
+    evacuees: int | None
+    counted_at: dt.datetime | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.opening is not None
+
+    @property
+    def crowding(self) -> shelters.Crowding:
+        return shelters.crowding(self.evacuees, self.shelter.capacity)
+
+
+def _latest_count() -> tuple[Subquery, Subquery]:
+    latest = ShelterCount.all_tenants.filter(opening=OuterRef("pk")).order_by("-counted_at", "-pk")
+    return (
+        Subquery(latest.values("evacuees")[:1]),
+        Subquery(latest.values("counted_at")[:1]),
+    )
+
+
+def shelter_list(*, municipality: Municipality, active: bool | None = True) -> QuerySet[Shelter]:
+    queryset = Shelter.all_tenants.filter(municipality=municipality)
+    if active is not None:
+        queryset = queryset.filter(active=active)
+    return queryset.order_by("code")
+
+
+def shelter_get(*, municipality: Municipality, code: str) -> Shelter:
+    try:
+        return Shelter.all_tenants.get(municipality=municipality, code=code)
+    except Shelter.DoesNotExist:
+        raise NotFound(_("No such shelter."), code="no_shelter") from None
+
+
+def shelter_openings(
+    *,
+    municipality: Municipality,
+    shelter: Shelter | None = None,
+    open_only: bool = False,
+    since: dt.datetime | None = None,
+) -> QuerySet[ShelterOpening]:
+    """Openings, newest first, each with ``latest_evacuees`` / ``latest_counted_at`` (the
+    current count) and ``peak_evacuees``. ``since``: opened or closed at or after it."""
+    queryset = ShelterOpening.all_tenants.filter(municipality=municipality)
+    if shelter is not None:
+        queryset = queryset.filter(shelter=shelter)
+    if open_only:
+        queryset = queryset.filter(closed_at__isnull=True)
+    if since is not None:
+        queryset = queryset.filter(Q(opened_at__gte=since) | Q(closed_at__gte=since))
+    evacuees, counted_at = _latest_count()
+    peak = Subquery(
+        ShelterCount.all_tenants.filter(opening=OuterRef("pk"))
+        .order_by("-evacuees")
+        .values("evacuees")[:1]
+    )
+    return (
+        queryset.select_related("shelter", "decision", "opened_by", "closed_by")
+        .annotate(latest_evacuees=evacuees, latest_counted_at=counted_at, peak_evacuees=peak)
+        .order_by("-opened_at", "-pk")
+    )
+
+
+def shelter_opening_get(*, municipality: Municipality, pk: int) -> ShelterOpening:
+    try:
+        return shelter_openings(municipality=municipality).get(pk=pk)
+    except (ShelterOpening.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("No such shelter opening."), code="no_opening") from None
+
+
+def shelter_counts(*, opening: ShelterOpening) -> QuerySet[ShelterCount]:
+    """The counts of an opening, newest first."""
+    return (
+        ShelterCount.all_tenants.filter(opening=opening)
+        .select_related("recorded_by")
+        .order_by("-counted_at", "-pk")
+    )
+
+
+def shelter_states(
+    *, municipality: Municipality, open_only: bool = False, active: bool | None = True
+) -> list[ShelterState]:
+    """Every (active) shelter with its open opening and current count, in ID order; with
+    ``open_only`` only the open ones. Two queries whatever the number of shelters."""
+    opened = {o.shelter_id: o for o in shelter_openings(municipality=municipality, open_only=True)}
+    queryset = shelter_list(municipality=municipality, active=active)
+    if open_only:
+        queryset = queryset.filter(pk__in=list(opened))
+    states = []
+    for shelter in queryset:
+        opening = opened.get(shelter.pk)
+        if opening is not None:
+            opening.shelter = shelter
+        states.append(
+            ShelterState(
+                shelter=shelter,
+                opening=opening,
+                evacuees=opening.latest_evacuees if opening is not None else None,  # type: ignore[attr-defined]
+                counted_at=opening.latest_counted_at if opening is not None else None,  # type: ignore[attr-defined]
+            )
+        )
+    return states

@@ -9,6 +9,7 @@ than audited one by one; an operator's correction (``observation_correct``) is a
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 import time
 from collections import Counter, defaultdict
@@ -25,10 +26,12 @@ from django.utils.translation import gettext as _
 
 from kanmin import standards
 from kanmin.accounts import selectors as accounts_selectors
+from kanmin.core import jp_text
 from kanmin.core.actions import Changed, Outcome, Unchanged, action
 from kanmin.core.errors import Conflict, Invalid, NotFound
 from kanmin.core.models import Municipality
-from kanmin.disaster import files, intake, rules, selectors
+from kanmin.core.permissions import require
+from kanmin.disaster import files, intake, rules, selectors, shelters
 from kanmin.disaster.intake import Incoming, Refused, Result
 from kanmin.disaster.models import (
     Alert,
@@ -49,6 +52,9 @@ from kanmin.disaster.models import (
     ReferenceLevels,
     Refusal,
     RuleSet,
+    Shelter,
+    ShelterCount,
+    ShelterOpening,
     Source,
     Station,
     StationKind,
@@ -1361,3 +1367,420 @@ def observation_history_add(
             )
             IntakeTally.objects.filter(pk=tally.pk).update(count=F("count") + len(rows))
     return len(rows)
+
+
+# ------------------------------------------------------------------------------------------
+# Shelters (指定緊急避難場所・指定避難所), their openings and evacuee counts
+# (engineer "shelters"; the standard's columns and the import file: kanmin/disaster/shelters.py)
+# ------------------------------------------------------------------------------------------
+
+_SHELTER_TEXT = (
+    "name_ja",
+    "name_kana",
+    "name_en",
+    "address",
+    "phone",
+    "neighbourhoods",
+    "url",
+    "note",
+)
+_SHELTER_FLAGS = (
+    "is_emergency_site",
+    "is_shelter",
+    "welfare",
+    "accessible",
+    *shelters.HAZARD_FIELDS,
+    "active",
+)
+SHELTER_FIELDS = (*_SHELTER_TEXT, "latitude", "longitude", "capacity", *_SHELTER_FLAGS)
+_SHELTER_CODE = re.compile(r"[0-9A-Za-z_\-]{1,40}")
+# The standard's patterns for 名称_カナ, 名称_英字 and 電話番号.
+_KANA = re.compile(r"[\u30a0-\u30ff\u3000 0-9０-９A-Za-zＡ-Ｚａ-ｚ（）()・－\-]+")
+_LATIN = re.compile(r"[\x20-\x7e]+")
+_PHONE = re.compile(r"0[0-9]{1,4}-[0-9]{1,4}-[0-9]{3,4}")
+MAX_EVACUEES = 100_000
+
+
+def _shelter_values(fields: dict[str, Any]) -> dict[str, Any]:
+    """Clean and check a shelter's fields; raises Invalid naming each field that is wrong."""
+    values = dict(fields)
+    for name in _SHELTER_TEXT:
+        if name in values:
+            values[name] = str(values[name] or "").strip()
+    for name in _SHELTER_FLAGS:
+        if name in values:
+            values[name] = bool(values[name])
+    errors: dict[str, list[Any]] = {}
+    for name in ("latitude", "longitude"):
+        if name in values:
+            try:
+                number = _decimal(name, values[name])
+            except Invalid as exc:
+                errors.update(exc.fields)
+                continue
+            # As stored (6 places), so that an unchanged value compares equal.
+            if number is not None and abs(number) < 1000:
+                number = number.quantize(Decimal("0.000001"))
+            values[name] = number
+    if "capacity" in values:
+        raw = values["capacity"]
+        try:
+            values["capacity"] = None if raw in (None, "") else int(raw)
+            if values["capacity"] is not None and not 0 <= values["capacity"] <= MAX_EVACUEES:
+                raise ValueError(raw)
+        except (TypeError, ValueError):
+            errors["capacity"] = [_("Give the capacity as a number of people, e.g. 300.")]
+    if "name_ja" in values and not values["name_ja"]:
+        errors["name_ja"] = [_("Give the shelter's name.")]
+    if values.get("name_kana") and not _KANA.fullmatch(values["name_kana"]):
+        errors["name_kana"] = [_("Write the reading of the name in katakana.")]
+    if values.get("name_en") and not _LATIN.fullmatch(values["name_en"]):
+        errors["name_en"] = [
+            _(
+                "Write the English name in Latin letters without accents "
+                "(Miyakonojo, not Miyakonojō)."
+            )
+        ]
+    if "address" in values and not values["address"]:
+        errors["address"] = [_("Give the address, from the prefecture on.")]
+    if values.get("phone"):
+        values["phone"] = jp_text.normalize_code(values["phone"])
+        if not _PHONE.fullmatch(values["phone"]):
+            errors["phone"] = [
+                _("Write the telephone number with its area code and hyphens, e.g. 0986-23-2111.")
+            ]
+    if values.get("url") and not re.fullmatch(r"https?://\S+", values["url"]):
+        errors["url"] = [_("Give a web address starting with https:// or http://.")]
+    latitude, longitude = values.get("latitude"), values.get("longitude")
+    if latitude is not None and "latitude" not in errors and not 20 <= latitude <= 46:
+        errors["latitude"] = [_("A latitude in Japan lies between 20 and 46 degrees.")]
+    if longitude is not None and "longitude" not in errors and not 122 <= longitude <= 154:
+        errors["longitude"] = [_("A longitude in Japan lies between 122 and 154 degrees.")]
+    if errors:
+        raise Invalid(next(iter(errors.values()))[0], fields=errors)
+    return values
+
+
+# Words the staff pages' addresses use after shelters/ (…/shelters/new/): not an ID.
+_RESERVED_CODES = frozenset({"new", "import"})
+
+
+def _shelter_code(code: str) -> str:
+    code = (code or "").strip()
+    if not _SHELTER_CODE.fullmatch(code) or code.lower() in _RESERVED_CODES:
+        message = _("Give an ID of up to 40 letters, digits, - or _ (e.g. 452025-0012).")
+        raise Invalid(message, fields={"code": [message]})
+    return code
+
+
+def _shelter_kinds_given(shelter: Shelter) -> None:
+    if not (shelter.is_emergency_site or shelter.is_shelter):
+        message = _(
+            "Say what it is designated as: an emergency evacuation site, a shelter, or both."
+        )
+        raise Invalid(message, fields={"is_emergency_site": [message]})
+
+
+def _shelter_dict(shelter: Shelter) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in ("code", *SHELTER_FIELDS):
+        value = getattr(shelter, name)
+        out[name] = value if isinstance(value, bool | int) or value is None else str(value)
+    return out
+
+
+@action("disaster.shelter.register", perm="disaster.add_shelter")
+def shelter_register(
+    *,
+    municipality: Municipality,
+    actor: Any,
+    code: str,
+    name_ja: str,
+    address: str,
+    **fields: Any,
+) -> Outcome[Shelter]:
+    """Register a designated place (指定緊急避難場所 and/or 指定避難所). ``fields``: any of
+    ``SHELTER_FIELDS`` (hazard flags ``hazard_flood`` …, ``capacity``, ``welfare`` …)."""
+    unknown = set(fields) - set(SHELTER_FIELDS)
+    if unknown:
+        raise Invalid(_("These fields cannot be set: %(names)s") % {"names": sorted(unknown)})
+    code = _shelter_code(code)
+    values = _shelter_values({**fields, "name_ja": name_ja, "address": address})
+    if Shelter.all_tenants.filter(municipality=municipality, code=code).exists():
+        message = _("A shelter with the ID %(code)s already exists.") % {"code": code}
+        raise Conflict(message, fields={"code": [message]})
+    shelter = Shelter(municipality=municipality, code=code, **values)
+    _shelter_kinds_given(shelter)
+    shelter.save()
+    return Changed(shelter, after=_shelter_dict(shelter))
+
+
+@action("disaster.shelter.update", perm="disaster.change_shelter", on="shelter")
+def shelter_update(
+    *, municipality: Municipality, actor: Any, shelter: Shelter, **fields: Any
+) -> Outcome[Shelter]:
+    """Change any of the shelter's fields except its ID (the open data and imports use it)."""
+    unknown = set(fields) - set(SHELTER_FIELDS)
+    if unknown:
+        raise Invalid(_("These fields cannot be changed: %(names)s") % {"names": sorted(unknown)})
+    values = _shelter_values(fields)
+    before = _shelter_dict(shelter)
+    for name, value in values.items():
+        setattr(shelter, name, value)
+    after = _shelter_dict(shelter)
+    if after == before:
+        return Unchanged(shelter)
+    _shelter_kinds_given(shelter)
+    shelter.save()
+    changed = [k for k in after if after[k] != before[k]]
+    return Changed(
+        shelter,
+        before={k: before[k] for k in changed},
+        after={k: after[k] for k in changed},
+    )
+
+
+@dataclass
+class ShelterImport:
+    """What an import did: the IDs created, updated and left as they were, the repairs made
+    to the file (widths, hyphens, legacy column names) and the warnings to read."""
+
+    file_name: str
+    created: list[str]
+    updated: list[str]
+    unchanged: list[str]
+    repairs: int
+    warnings: list[shelters.Problem]
+
+
+# The fields of an import row, named as the file's columns, for messages.
+_FIELD_COLUMNS = {c.model_field: c.column for c in shelters.REGISTER_COLUMNS if c.model_field}
+
+
+@action("disaster.shelter.import", perm=None)
+def shelters_import(
+    *, municipality: Municipality, actor: Any, data: bytes, file_name: str = ""
+) -> Outcome[ShelterImport]:
+    """Register and update shelters from a 指定緊急避難場所一覧 file (the standard's layout,
+    the legacy one, or a CSV with some of its columns), matched by ID. All or nothing:
+    ``shelters.ImportRefused`` lists every problem (row, column, what to do) and nothing is
+    saved. Shelters not in the file are left as they are."""
+    require(actor, "disaster.add_shelter", municipality)
+    require(actor, "disaster.change_shelter", municipality)
+    read = shelters.read_import(data, lg_code=municipality.lg_code, area=municipality.area)
+    existing = {
+        s.code: s
+        for s in Shelter.all_tenants.filter(
+            municipality=municipality, code__in=[r.code for r in read.rows]
+        )
+    }
+    problems: list[shelters.Problem] = []
+    created, updated, unchanged = [], [], []
+    for row in read.rows:
+        shelter = existing.get(row.code)
+        try:
+            _shelter_code(row.code)
+            if shelter is None:  # a new one needs its name and address
+                values = _shelter_values({"name_ja": "", "address": "", **row.values})
+            else:
+                values = _shelter_values(row.values)
+            if shelter is None:
+                values.setdefault("is_emergency_site", True)
+                shelter = Shelter(municipality=municipality, code=row.code, **values)
+                before: dict[str, Any] | None = None
+            else:
+                before = {**_shelter_dict(shelter), "extra": dict(shelter.standard_extra)}
+                for name, value in values.items():
+                    setattr(shelter, name, value)
+            extra = dict(shelter.standard_extra or {})
+            for column, value in row.extra.items():
+                if value:
+                    extra[column] = value
+                else:
+                    extra.pop(column, None)
+            shelter.standard_extra = extra
+            _shelter_kinds_given(shelter)
+        except Invalid as exc:
+            for name, messages in (exc.fields or {"": [exc.message]}).items():
+                for message in messages:
+                    problems.append(
+                        shelters.Problem(row.row, _FIELD_COLUMNS.get(name), None, str(message))
+                    )
+            continue
+        if before is None:
+            shelter.save()
+            created.append(row.code)
+        elif {**_shelter_dict(shelter), "extra": shelter.standard_extra} != before:
+            shelter.save()
+            updated.append(row.code)
+        else:
+            unchanged.append(row.code)
+    if problems:
+        raise shelters.ImportRefused(problems, read.warnings)
+    result = ShelterImport(
+        file_name=file_name,
+        created=created,
+        updated=updated,
+        unchanged=unchanged,
+        repairs=read.repairs,
+        warnings=read.warnings,
+    )
+    return Changed(
+        result,
+        extra={
+            "file": file_name,
+            "created": created,
+            "updated": updated,
+            "unchanged": len(unchanged),
+            "repairs": read.repairs,
+        },
+    )
+
+
+def _counted(name: str, value: Any) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = -1
+    if not 0 <= number <= MAX_EVACUEES:
+        message = _("Give the number of evacuees as a whole number, 0 or more.")
+        raise Invalid(message, fields={name: [message]})
+    return number
+
+
+def _not_future(name: str, value: dt.datetime | None) -> dt.datetime:
+    value = _aware(name, value)
+    if value > timezone.now() + dt.timedelta(minutes=5):
+        message = _("The time is in the future: give the time it happened.")
+        raise Invalid(message, fields={name: [message]})
+    return value
+
+
+@action("disaster.shelter.open", perm="disaster.add_shelteropening", on="shelter")
+def shelter_open(
+    *,
+    municipality: Municipality,
+    actor: Any,
+    shelter: Shelter,
+    opened_at: dt.datetime | None = None,
+    decision: Decision | None = None,
+    evacuees: Any = None,
+    note: str = "",
+) -> Outcome[ShelterOpening]:
+    """Open (開設) a shelter from ``opened_at`` (now by default), optionally on an evacuation
+    order, with a first count of evacuees when one is given."""
+    if not shelter.active:
+        raise Invalid(
+            _("This place is no longer designated: mark it designated again before opening it."),
+            code="not_designated",
+        )
+    opened_at = _not_future("opened_at", opened_at)
+    first = None if evacuees in (None, "") else _counted("evacuees", evacuees)
+    current = ShelterOpening.all_tenants.filter(shelter=shelter, closed_at__isnull=True).first()
+    if current is not None:
+        raise Conflict(
+            _("%(name)s is already open (since %(time)s).")
+            % {
+                "name": shelter.name_ja,
+                "time": timezone.localtime(current.opened_at).strftime("%Y-%m-%d %H:%M"),
+            },
+            code="already_open",
+        )
+    person = actor if getattr(actor, "is_authenticated", False) else None
+    try:
+        with transaction.atomic():
+            opening = ShelterOpening.all_tenants.create(
+                municipality=municipality,
+                shelter=shelter,
+                opened_at=opened_at,
+                opened_by=person,
+                decision=decision,
+                note=(note or "").strip()[:300],
+            )
+    except IntegrityError:  # opened by someone else a moment ago
+        raise Conflict(
+            _("This shelter was opened by someone else a moment ago."), code="already_open"
+        ) from None
+    if first is not None:
+        ShelterCount.all_tenants.create(
+            municipality=municipality,
+            opening=opening,
+            counted_at=opened_at,
+            evacuees=first,
+            recorded_by=person,
+        )
+    return Changed(
+        opening,
+        after={
+            "shelter": shelter.code,
+            "opened_at": opened_at.isoformat(),
+            "decision": decision.pk if decision else None,
+            "evacuees": first,
+        },
+    )
+
+
+@action("disaster.shelter.count", perm="disaster.add_sheltercount", on="opening")
+def shelter_count_record(
+    *,
+    municipality: Municipality,
+    actor: Any,
+    opening: ShelterOpening,
+    evacuees: Any,
+    counted_at: dt.datetime | None = None,
+    note: str = "",
+) -> Outcome[ShelterCount]:
+    """Record how many evacuees the shelter holds at ``counted_at`` (now by default): a new
+    count; the earlier ones stay. A count after the closing is refused."""
+    number = _counted("evacuees", evacuees)
+    counted_at = _not_future("counted_at", counted_at)
+    if counted_at < opening.opened_at:
+        message = _("The count is earlier than the opening of the shelter.")
+        raise Invalid(message, fields={"counted_at": [message]})
+    if opening.closed_at is not None and counted_at > opening.closed_at:
+        message = _("The shelter is closed: a count must be from before its closing.")
+        raise Invalid(message, fields={"counted_at": [message]}, code="closed")
+    previous = (
+        ShelterCount.all_tenants.filter(opening=opening).order_by("-counted_at", "-pk").first()
+    )
+    count = ShelterCount.all_tenants.create(
+        municipality=municipality,
+        opening=opening,
+        counted_at=counted_at,
+        evacuees=number,
+        note=(note or "").strip()[:300],
+        recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    return Changed(
+        count,
+        before={"evacuees": previous.evacuees if previous else None},
+        after={"evacuees": number, "counted_at": counted_at.isoformat()},
+        extra={"shelter": opening.shelter.code, "opening": opening.pk},
+    )
+
+
+@action("disaster.shelter.close", perm="disaster.change_shelteropening", on="opening")
+def shelter_close(
+    *,
+    municipality: Municipality,
+    actor: Any,
+    opening: ShelterOpening,
+    closed_at: dt.datetime | None = None,
+    note: str = "",
+) -> Outcome[ShelterOpening]:
+    """Close (閉鎖) an open shelter at ``closed_at`` (now by default). Closing one already
+    closed changes nothing."""
+    if opening.closed_at is not None:
+        return Unchanged(opening)
+    closed_at = _not_future("closed_at", closed_at)
+    if closed_at < opening.opened_at:
+        message = _("The shelter cannot close before it opened.")
+        raise Invalid(message, fields={"closed_at": [message]})
+    opening.closed_at = closed_at
+    opening.closed_by = actor if getattr(actor, "is_authenticated", False) else None
+    opening.close_note = (note or "").strip()[:300]
+    opening.save(update_fields=["closed_at", "closed_by", "close_note"])
+    return Changed(
+        opening,
+        after={"shelter": opening.shelter.code, "closed_at": closed_at.isoformat()},
+    )

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, path
 
-from kanmin.disaster import station_views, views
+from kanmin.disaster import shelter_views, station_views, views
 
 app_name = "disaster"
 
@@ -10,6 +10,7 @@ tenant_urlpatterns: list[URLPattern] = [
     path("disaster/", views.public_home, name="home"),
     path("disaster/stations.geojson", views.stations_geojson, name="stations_geojson"),
     path("disaster/feed.<str:fmt>", views.feed, name="feed"),
+    path("disaster/shelters.geojson", shelter_views.shelters_geojson, name="shelters_geojson"),
     # Staff: the disaster headquarters.
     path("disaster/staff/", views.staff_dashboard, name="staff_dashboard"),
     path("disaster/staff/stations/<str:code>/chart.svg", views.station_chart, name="station_chart"),
@@ -57,5 +58,28 @@ tenant_urlpatterns: list[URLPattern] = [
         "disaster/staff/stations/<str:code>/criteria/chart.svg",
         views.station_criteria_chart,
         name="station_criteria_chart",
+    ),
+    # Staff: shelters, their openings and evacuee counts.
+    path("disaster/staff/shelters/", shelter_views.shelter_list, name="shelter_list"),
+    path("disaster/staff/shelters/new/", shelter_views.shelter_new, name="shelter_new"),
+    path("disaster/staff/shelters/import/", shelter_views.shelter_import, name="shelter_import"),
+    path(
+        "disaster/staff/shelters/<str:code>/", shelter_views.shelter_detail, name="shelter_detail"
+    ),
+    path(
+        "disaster/staff/shelters/<str:code>/edit/", shelter_views.shelter_edit, name="shelter_edit"
+    ),
+    path(
+        "disaster/staff/shelters/<str:code>/open/", shelter_views.shelter_open, name="shelter_open"
+    ),
+    path(
+        "disaster/staff/shelters/<str:code>/count/",
+        shelter_views.shelter_count,
+        name="shelter_count",
+    ),
+    path(
+        "disaster/staff/shelters/<str:code>/close/",
+        shelter_views.shelter_close,
+        name="shelter_close",
     ),
 ]

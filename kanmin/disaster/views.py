@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kanmin.core.errors import Invalid, KanminError
 from kanmin.core.permissions import allowed
 from kanmin.core.tenancy import tenant_reverse, tenant_view
-from kanmin.disaster import backtest, charts, criteria, rules, selectors, services
+from kanmin.disaster import backtest, charts, criteria, rules, selectors, services, shelter_views
 from kanmin.disaster.forms import (
     AnnotationForm,
     CriteriaForm,
@@ -97,6 +97,7 @@ def staff_dashboard(request: HttpRequest) -> HttpResponse:
             "definition": ruleset.parsed,
             "can_decide": allowed(request.user, "disaster.add_decision", municipality),
             "can_acknowledge": allowed(request.user, "disaster.change_alert", municipality),
+            **shelter_views.dashboard_context(request),
         },
     )
 
@@ -491,9 +492,11 @@ def public_home(request: HttpRequest) -> HttpResponse:
     variant = _variant(request)
     ruleset = selectors.ruleset_in_force(municipality=municipality)
     items = selectors.station_levels(municipality, ruleset=ruleset)
+    open_shelters = shelter_views.open_shelters(municipality)
     context = {
         "items": items,
-        "map": charts.map_layout(items, bounds=_bounds(municipality)),
+        "map": charts.map_layout(items, bounds=_bounds(municipality), shelters=open_shelters),
+        "shelters": open_shelters,
         "orders": selectors.orders_in_force(municipality),
         "official": selectors.official_level(municipality, ruleset=ruleset),
         "definition": ruleset.parsed,
@@ -566,7 +569,8 @@ def stations_geojson(request: HttpRequest) -> HttpResponse:
 
 
 def _feed_entries(municipality: Any, variant: str) -> list[dict[str, Any]]:
-    """The orders and the level crossings of the last 7 days, newest first, as text."""
+    """The orders, the level crossings and the shelters opened and closed of the last 7
+    days, newest first, as text."""
     since = timezone.now() - dt.timedelta(days=7)
     entries: list[dict[str, Any]] = []
     template = "disaster/feed/entry_easy.txt" if variant == "easy" else "disaster/feed/entry.txt"
@@ -606,6 +610,7 @@ def _feed_entries(municipality: Any, variant: str) -> list[dict[str, Any]]:
                     "tags": ["level", alert.direction],
                 }
             )
+        entries += shelter_views.feed_entries(municipality, variant, since=since, home=home)
     entries.sort(key=lambda e: e["time"], reverse=True)
     return entries[:100]
 
@@ -619,7 +624,9 @@ def _feed_title(municipality: Any, variant: str) -> str:
             if variant == "en" and municipality.name_en
             else municipality.name_ja
         )
-        return _("%(municipality)s: evacuation orders and warning levels") % {"municipality": name}
+        return _("%(municipality)s: evacuation orders, warning levels and shelters") % {
+            "municipality": name
+        }
 
 
 def _feed_language(variant: str) -> str:
@@ -628,7 +635,8 @@ def _feed_language(variant: str) -> str:
 
 @tenant_view
 def feed(request: HttpRequest, fmt: str) -> HttpResponse:
-    """The orders and level crossings as Atom or JSON Feed 1.1 (``?lang=ja|en|easy``)."""
+    """The orders, level crossings and shelter openings and closings as Atom or JSON Feed
+    1.1 (``?lang=ja|en|easy``)."""
     if fmt not in ("atom", "json"):
         raise Http404
     municipality = _municipality(request)

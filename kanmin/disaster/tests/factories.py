@@ -6,7 +6,7 @@ import itertools
 from typing import Any
 
 from kanmin.disaster import services
-from kanmin.disaster.models import Device, Station, StationKind
+from kanmin.disaster.models import Device, Shelter, Station, StationKind
 
 _numbers = itertools.count(1)
 
@@ -40,4 +40,28 @@ def device(municipality: Any, station: Station, *, code: str | None = None) -> D
         actor=None,
         station=station,
         code=code or f"dev{next(_numbers):04d}",
+    )
+
+
+def shelter(municipality: Any, *, code: str | None = None, **fields: Any) -> Shelter:
+    """A school gym in 都城 designated for floods and earthquakes, 300 people, unless told
+    otherwise."""
+    values: dict[str, Any] = {
+        "name_ja": "妻ケ丘小学校体育館",
+        "name_en": "Tsumagaoka Elementary School Gym",
+        "address": "宮崎県都城市早鈴町",
+        "latitude": "31.724000",
+        "longitude": "131.056000",
+        "capacity": 300,
+        "is_emergency_site": True,
+        "is_shelter": True,
+        "hazard_flood": True,
+        "hazard_earthquake": True,
+    }
+    values.update(fields)
+    return services.shelter_register(
+        municipality=municipality,
+        actor=None,
+        code=code or f"sh{next(_numbers):04d}",
+        **values,
     )
