@@ -1,7 +1,8 @@
 """KPI providers for the plan: Ⅳ-1 (regional IoT), Ⅳ-3 (disaster response), Ⅳ-6 (smart farming).
 
 Counts are per fiscal year (年度): stations that existed by its end and are active, readings
-observed within it (current versions only, so a corrected reading counts once).
+observed within it (current versions only, so a corrected reading counts once), evacuation
+decisions decided within it, stations whose criteria (基準水位) were set by its end.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kanmin.core.metrics import metric
-from kanmin.disaster.models import Observation, ReferenceLevels, Station, StationKind
+from kanmin.disaster.models import Decision, Observation, ReferenceLevels, Station, StationKind
 
 FARM_KINDS = (StationKind.FARM, StationKind.TRAP)
 
@@ -87,4 +88,20 @@ def stations_with_reference_levels(*, municipality: Any, fiscal_year: Any) -> in
         .values("station_id")
         .distinct()
         .count()
+    )
+
+
+@metric(
+    "disaster.decisions",
+    unit="件",
+    description=_(
+        "Evacuation decisions (issued and lifted) recorded with their evidence in the fiscal year"
+    ),
+)
+def decisions(*, municipality: Any, fiscal_year: Any) -> int:
+    start, end = _bounds(fiscal_year)
+    return int(
+        Decision.all_tenants.filter(
+            municipality=municipality, decided_at__gte=start, decided_at__lt=end
+        ).count()
     )
