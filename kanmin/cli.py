@@ -37,6 +37,7 @@ VERBS: dict[tuple[str, ...], str] = {
     ("check-excel",): "standards_check_excel",
     ("convert",): "standards_convert",
     ("disaster", "backtest"): "disaster_backtest",
+    ("catalog", "sync"): "catalog_sync",
 }
 
 # Commands that need neither the server's configuration nor a database.

@@ -13,6 +13,7 @@ _ACTIVITY = {
     "catalog.dataset.publish": _("Published"),
     "catalog.dataset.make_private": _("Made private"),
     "catalog.dataset.withdraw": _("Withdrawn"),
+    "catalog.dataset.registered_sync": _("Brought up to date from the app that keeps it"),
     "catalog.resource.create": _("File added"),
     "catalog.resource.update": _("File replaced or changed"),
     "catalog.resource.delete": _("File removed"),

@@ -99,6 +99,8 @@ def _resource_out(request: HttpRequest, municipality: Municipality, r: Resource)
                 {"dataset_id": r.dataset_id, "resource_id": r.pk, "filename": r.filename},
             )
         )
+    elif r.is_served_here:  # a table a Kanmin app offers
+        download = request.build_absolute_uri(r.url)
     else:
         download = str(r.url)
     log_url = ""

@@ -431,9 +431,11 @@ def _add_distribution(
         g.add((ref, DCAT.accessURL, URIRef(url)))
         g.add((ref, DCAT.downloadURL, URIRef(url)))
     elif resource.url:
-        g.add((ref, DCAT.accessURL, URIRef(resource.url)))
-        if _looks_like_a_file(resource.url):
-            g.add((ref, DCAT.downloadURL, URIRef(resource.url)))
+        # A path of this site (a table a Kanmin app offers) is made absolute.
+        url = urls.absolute(resource.url) if resource.is_served_here else resource.url
+        g.add((ref, DCAT.accessURL, URIRef(url)))
+        if _looks_like_a_file(url):
+            g.add((ref, DCAT.downloadURL, URIRef(url)))
     media_type = _media_type(resource)
     if media_type:
         media_ref = URIRef(IANA_MEDIA_TYPES + media_type)

@@ -96,8 +96,17 @@ class DatasetForm(forms.Form):
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
+    # Taken from the app that keeps the dataset (catalog.services.PROVIDER_FIELDS).
+    KEPT_BY_APP = ("title_ja", "title_en", "notes_ja", "notes_en", "license_id")
+
+    def __init__(
+        self, *args: Any, municipality: Municipality, kept_by_app: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.kept = self.KEPT_BY_APP if kept_by_app else ()
+        for name in self.kept:
+            self.fields[name].disabled = True
+            self.fields[name].help_text = _("Kept up to date from the app's records.")
         orgs = Organization.all_tenants.filter(municipality=municipality).order_by("name")
         self.fields["organization"].queryset = orgs  # type: ignore[attr-defined]
         groups = Group.all_tenants.filter(municipality=municipality).order_by("name")
@@ -115,6 +124,8 @@ class DatasetForm(forms.Form):
         """The cleaned values as the dataset services take them."""
         data = dict(self.cleaned_data)
         data.pop("version", None)
+        for name in self.kept:  # not the staff's to change
+            data.pop(name, None)
         return data
 
 

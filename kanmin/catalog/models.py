@@ -189,6 +189,17 @@ class Dataset(NamedInCatalog):
         _("5-star level"), null=True, blank=True, editable=False
     )
     search_key = models.TextField(editable=False, blank=True, default="")
+    provider = models.CharField(
+        _("kept by"),
+        max_length=100,
+        blank=True,
+        default="",
+        editable=False,
+        help_text=_(
+            "The table of a Kanmin app this dataset publishes (kanmin.core.datasets), e.g. "
+            "disaster.evacuation_orders; empty for the datasets staff keep."
+        ),
+    )
     creator = optional_link(settings.AUTH_USER_MODEL, _("created by"))
     created = models.DateTimeField(_("created"), auto_now_add=True)
     modified = models.DateTimeField(_("modified"), auto_now=True)
@@ -198,6 +209,15 @@ class Dataset(NamedInCatalog):
         verbose_name_plural = _("datasets")
         permissions = [("publish_dataset", "Can publish, make private or withdraw a dataset")]
         indexes = [models.Index(fields=["municipality", "state", "-modified"])]
+        constraints = [
+            *NamedInCatalog.Meta.constraints,
+            # One dataset per app table in each municipality's catalog.
+            models.UniqueConstraint(
+                fields=["municipality", "provider"],
+                condition=~models.Q(provider=""),
+                name="catalog_dataset_unique_provider",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title_ja
@@ -209,6 +229,11 @@ class Dataset(NamedInCatalog):
     @property
     def is_public(self) -> bool:
         return self.state == DatasetState.PUBLISHED
+
+    @property
+    def is_kept_by_app(self) -> bool:
+        """Published from a table of a Kanmin app (``provider``), not kept by staff."""
+        return bool(self.provider)
 
     def build_search_key(self) -> str:
         """The text that search matches: titles, descriptions, tags and resource names."""
@@ -284,6 +309,12 @@ class Resource(TenantModel):
     @property
     def is_upload(self) -> bool:
         return bool(self.file)
+
+    @property
+    def is_served_here(self) -> bool:
+        """A link to a path of this site (``/m/<code>/datasets/…``: a table a Kanmin app
+        offers): made absolute against the request wherever it is given out."""
+        return not self.file and self.url.startswith("/")
 
     @property
     def filename(self) -> str:

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from itertools import islice
 from typing import Any
 
 from django.db import connection
@@ -34,7 +35,9 @@ from kanmin.catalog.models import (
     Tag,
     Validation,
 )
+from kanmin.core import datasets
 from kanmin.core.errors import NotFound
+from kanmin.core.language import localized
 from kanmin.core.models import Municipality
 
 
@@ -92,7 +95,7 @@ class PackageDetails:
 _DATASET_COLUMNS = (
     "id name title_ja title_en notes_ja notes_en license_id update_frequency contact_name"
     " contact_email spatial temporal_start temporal_end standard_dataset state version"
-    " creator_id created modified organization_id municipality_id"
+    " creator_id created modified organization_id municipality_id provider"
 ).split()
 _ORGANIZATION_COLUMNS = "id name title_ja title_en description created".split()
 _GROUP_COLUMNS = "id name title_ja title_en description".split()
@@ -594,3 +597,49 @@ def resource_revision_get(*, resource: Resource, id: str) -> ResourceRevision:
     if found is None:
         raise NotFound(_("That earlier file was not found."), code="no_revision")
     return found
+
+
+# --------------------------------------------------------------------------------------------
+# Datasets the apps keep (kanmin.core.datasets)
+# --------------------------------------------------------------------------------------------
+
+PREVIEW_ROWS = 10
+
+
+@dataclass
+class PreviewColumn:
+    title_ja: str
+    title_en: str
+
+    @property
+    def display_name(self) -> str:
+        return localized(self.title_ja, self.title_en)
+
+
+@dataclass
+class Preview:
+    """The first rows of a table an app offers, as its dataset's page shows them."""
+
+    columns: list[PreviewColumn]
+    rows: list[list[str]]
+    more: bool
+
+
+def dataset_provider(*, dataset: Dataset) -> datasets.Provider | None:
+    """The registered table the dataset publishes; None for staff's datasets and for those
+    whose app is no longer installed."""
+    return datasets.find(dataset.provider) if dataset.provider else None
+
+
+def registered_preview(*, dataset: Dataset, limit: int = PREVIEW_ROWS) -> Preview | None:
+    """The first ``limit`` rows of the table the dataset publishes, read now (the files are
+    made from the same rows on each download); None when it publishes none."""
+    provider = dataset_provider(dataset=dataset)
+    if provider is None:
+        return None
+    rows = list(islice(provider.rows(dataset.municipality), limit + 1))
+    return Preview(
+        columns=[PreviewColumn(c.title_ja, c.title_en) for c in provider.columns],
+        rows=[["" if v is None else str(v) for v in row] for row in rows[:limit]],
+        more=len(rows) > limit,
+    )

@@ -10,6 +10,7 @@ import mimetypes
 import tempfile
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -38,11 +39,13 @@ from kanmin.catalog.models import (
     RevisionReason,
     SearchGeneration,
     Tag,
+    UpdateFrequency,
     Validation,
     ValidationFailure,
     ValidationStatus,
 )
 from kanmin.catalog.uploads import standard_file_name, too_large_error, upload_limit
+from kanmin.core import datasets
 from kanmin.core.actions import Changed, Outcome, action, deleted
 from kanmin.core.errors import Conflict, Invalid, full_clean
 from kanmin.core.models import Department, Municipality
@@ -321,6 +324,7 @@ def _metadata_change(verb: str, defaults: dict[str, Any], doc: str) -> _Metadata
         if unknown:
             raise TypeError(f"unknown dataset fields: {sorted(unknown)}")
         current = _locked(dataset, expected_version)
+        _refuse_provider_fields(current, values)
         before = _dataset_fields(current)
         if "state" in values:
             _check_state_change(actor, current, values["state"])
@@ -346,6 +350,26 @@ dataset_update = _metadata_change(
     "Resources are kept. ``expected_version`` (when given) must be the current version.",
 )
 dataset_patch = _metadata_change("patch", {}, "Change only the fields given.")
+
+
+def _kept_by_live_app(dataset: Dataset) -> bool:
+    """Published from the table of an app that is installed (its provider is registered)."""
+    return dataset.is_kept_by_app and datasets.find(dataset.provider) is not None
+
+
+def _refuse_provider_fields(dataset: Dataset, values: dict[str, Any]) -> None:
+    """A dataset an app keeps takes its title, description and licence from the app: a change
+    to them is refused (the next sync would undo it); the same values pass."""
+    if not _kept_by_live_app(dataset):
+        return
+    message = _("Kept up to date from the app's records: this cannot be changed here.")
+    errors: dict[str, list[Any]] = {
+        key: [message]
+        for key in PROVIDER_FIELDS
+        if key in values and str(values[key] or "").strip() != getattr(dataset, key)
+    }
+    if errors:
+        raise Invalid(message, fields=errors, code="kept_by_app")
 
 
 def _republish_list(municipality: Municipality) -> None:
@@ -447,7 +471,17 @@ def _delete_on_commit(files: Iterable[FieldFile | None]) -> None:
 
 @action("catalog.dataset.delete", perm="catalog.delete_dataset", on="dataset")
 def dataset_delete(*, municipality: Municipality, actor: Any, dataset: Dataset) -> Outcome[None]:
-    """Delete the dataset, its resources and their files. The audit log keeps its history."""
+    """Delete the dataset, its resources and their files. The audit log keeps its history.
+    A dataset an installed app keeps is refused: it would come back at the next sync."""
+    if _kept_by_live_app(dataset):
+        raise Invalid(
+            _(
+                "This dataset is published from the records of a Kanmin app and kept up to "
+                "date by it, so it cannot be deleted. Withdraw it (公開停止) if it should not "
+                "be public."
+            ),
+            code="kept_by_app",
+        )
     before = _dataset_fields(dataset)
     files = [f for r in dataset.resources.all() for f in (r.file, r.repair_log)]
     files += [rev.file for rev in ResourceRevision.all_tenants.filter(resource__dataset=dataset)]
@@ -499,6 +533,19 @@ def _check_upload(name: str, upload: UploadedFile) -> None:
                 "Check that you chose the right file, or give it the right extension."
             ) % {"name": name, "ext": mismatch.extension, "kind": mismatch.kind_label}
         raise Invalid(message, fields={"upload": [message]}, code="type_mismatch")
+
+
+def _refuse_registry_file(resource: Resource) -> None:
+    """The CSV and JSON of a dataset an installed app keeps are made by Kanmin on each
+    download: they cannot be changed or removed (the next sync would restore them)."""
+    if _is_registry_file(resource) and _kept_by_live_app(resource.dataset):
+        raise Invalid(
+            _(
+                "This file is made by Kanmin from the app's records each time it is "
+                "downloaded, so it cannot be changed or removed. Add another file instead."
+            ),
+            code="kept_by_app",
+        )
 
 
 def _apply_upload(resource: Resource, upload: UploadedFile) -> None:
@@ -587,6 +634,7 @@ def resource_update(
     **values: Any,
 ) -> Outcome[Resource]:
     """Change a resource's fields given; a new ``upload`` replaces its file or link."""
+    _refuse_registry_file(resource)
     before = resource.as_audit()
     old_file = resource.file.name if resource.file else ""
     _store(resource, values, upload)
@@ -603,6 +651,7 @@ def resource_update(
 @action("catalog.resource.delete", perm="catalog.delete_resource", on="resource")
 def resource_delete(*, municipality: Municipality, actor: Any, resource: Resource) -> Outcome[None]:
     """Remove a resource and its file."""
+    _refuse_registry_file(resource)
     dataset = resource.dataset
     before = {"dataset": dataset.name, **resource.as_audit()}
     files = [resource.file, resource.repair_log]
@@ -1081,3 +1130,310 @@ def hit_count(
                 DailyCount.all_tenants.create(municipality=municipality, count=1, **key)
         except IntegrityError:  # another request created today's row first
             DailyCount.all_tenants.filter(**key).update(count=F("count") + 1)
+
+
+# --------------------------------------------------------------------------------------------
+# Tables the apps offer (kanmin.core.datasets), kept as ordinary datasets
+# --------------------------------------------------------------------------------------------
+
+# The publishing unit a provider's dataset starts in when the caller names none; staff move it
+# to the department that answers for the data (the sync never moves it back).
+REGISTRY_ORGANIZATION = "kanmin-apps"
+# The files of a provider's dataset: /m/<code>/datasets/<slug>.<extension>.
+REGISTRY_FILES = (("csv", "CSV", "text/csv"), ("json", "JSON", "application/json"))
+# What the provider declares and the catalog does not let staff change (the sync would undo it).
+PROVIDER_FIELDS = ("title_ja", "title_en", "notes_ja", "notes_en", "license_id")
+
+
+@dataclass
+class RegisteredSync:
+    """What a sync did, by dataset name."""
+
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    withdrawn: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated or self.withdrawn)
+
+
+def _provider_licence(provider: datasets.Provider) -> str:
+    wanted = provider.licence.strip().lower()
+    known = next((lic.id for lic in licenses.LICENSES if lic.id.lower() == wanted), None)
+    return known or licenses.DEFAULT_LICENSE_ID
+
+
+def _provider_values(provider: datasets.Provider) -> dict[str, str]:
+    """The dataset's metadata as the provider declares it; the description lists the columns."""
+    columns_ja = "、".join(c.title_ja for c in provider.columns)
+    columns_en = ", ".join(c.title_en or c.title_ja for c in provider.columns)
+    return {
+        "title_ja": provider.title_ja.strip(),
+        "title_en": provider.title_en.strip(),
+        "notes_ja": f"{provider.description_ja.strip()}\n\n項目: {columns_ja}",
+        "notes_en": f"{provider.description_en.strip()}\n\nColumns: {columns_en}",
+        "license_id": _provider_licence(provider),
+    }
+
+
+def _registry_path(municipality: Municipality, provider: datasets.Provider, ext: str) -> str:
+    from kanmin.core.tenancy import tenant_reverse
+
+    return tenant_reverse(
+        "core:registered_dataset", municipality, {"slug": provider.slug, "fmt": ext}
+    )
+
+
+def _is_registry_file(resource: Resource) -> bool:
+    """A file the sync makes for a provider's dataset (its CSV or JSON), not staff's."""
+    return resource.is_served_here and resource.dataset.is_kept_by_app
+
+
+def _registry_organization(
+    municipality: Municipality, actor: Any, chosen: Organization | None
+) -> Organization:
+    if chosen is not None:
+        require_same_tenant(municipality, chosen)
+        return chosen
+    found = Organization.all_tenants.filter(
+        municipality=municipality, name=REGISTRY_ORGANIZATION
+    ).first()
+    if found is not None:
+        return found
+    org = Organization(
+        municipality=municipality,
+        name=REGISTRY_ORGANIZATION,
+        title_ja="庁内業務システム（自動公開）",
+        title_en="City business systems (published automatically)",
+        description=(
+            "Kanminの業務アプリ（防災など）が記録したデータを、オープンデータとして自動で"
+            "公開するデータセットの仮の公開元です。担当課の組織へ移してください。"
+        ),
+    )
+    org.save()
+    SearchGeneration.bump()
+    record(
+        actor=actor,
+        municipality=municipality,
+        action="catalog.organization.create",
+        target=org,
+        after={"name": org.name, "title_ja": org.title_ja},
+    )
+    return org
+
+
+def _sync_files(dataset: Dataset, provider: datasets.Provider) -> bool:
+    """Create or correct the dataset's CSV and JSON links; True when something changed."""
+    municipality = dataset.municipality
+    owned = [r for r in Resource.all_tenants.filter(dataset=dataset) if r.is_served_here]
+    changed = False
+    columns = "、".join(c.title_ja for c in provider.columns)
+    for position, (ext, fmt, mimetype) in enumerate(REGISTRY_FILES):
+        suffix = f"/datasets/{provider.slug}.{ext}"
+        wanted = {
+            "url": _registry_path(municipality, provider, ext),
+            "name": f"{municipality.lg_code}_{provider.slug}.{ext}",
+            "description": (
+                f"{provider.title_ja}（{fmt}）。配信のたびに最新の記録から作成します。"
+                f"項目: {columns}"
+            ),
+            "format": fmt,
+            "mimetype": mimetype,
+            "position": position,
+        }
+        resource = next((r for r in owned if r.url.endswith(suffix)), None)
+        if resource is None:
+            resource = Resource(municipality=municipality, dataset=dataset, **wanted)
+            resource.save()
+            changed = True
+        elif any(getattr(resource, k) != v for k, v in wanted.items()):
+            for key, value in wanted.items():
+                setattr(resource, key, value)
+            resource.save()
+            changed = True
+    return changed
+
+
+def _sync_data_time(dataset: Dataset, provider: datasets.Provider) -> bool:
+    """Give the dataset's files the time its rows last changed (their CKAN ``last_modified``
+    and DCAT ``dct:modified``), when the provider can tell; True when it moved."""
+    if provider.last_modified is None:
+        return False
+    when = provider.last_modified(dataset.municipality)
+    if when is None:
+        return False
+    files = Resource.all_tenants.filter(dataset=dataset, file="", url__startswith="/")
+    stale = files.exclude(modified=when)
+    # A queryset update: ``modified`` is otherwise the time of the row's last save.
+    return bool(stale.update(modified=when))
+
+
+def _register_dataset(
+    municipality: Municipality,
+    actor: Any,
+    provider: datasets.Provider,
+    organization: Organization,
+) -> Dataset:
+    name = provider.slug
+    taken = set(
+        Dataset.all_tenants.filter(municipality=municipality, name__startswith=name).values_list(
+            "name", flat=True
+        )
+    )
+    n = 2
+    while name in taken:  # a dataset staff keep already has the name
+        name = f"{provider.slug}_{n}"
+        n += 1
+    frequency = provider.frequency if provider.frequency in UpdateFrequency.values else ""
+    dataset = Dataset(
+        municipality=municipality,
+        organization=organization,
+        provider=provider.name,
+        state=DatasetState.PUBLISHED,
+    )
+    _save_dataset(
+        dataset,
+        {
+            **_provider_values(provider),
+            "name": name,
+            "update_frequency": frequency,
+            "spatial": open_data_list.full_name(municipality),
+            "tags": list(provider.keywords),
+        },
+    )
+    _sync_files(dataset, provider)
+    _sync_data_time(dataset, provider)
+    _reindex(dataset)
+    _refresh_quality(dataset)
+    _republish_list(municipality)
+    record(
+        actor=actor,
+        municipality=municipality,
+        action="catalog.dataset.create",
+        target=dataset,
+        after=_dataset_fields(dataset),
+        extra={"provider": provider.name},
+    )
+    return dataset
+
+
+def _update_registered(
+    dataset: Dataset,
+    actor: Any,
+    provider: datasets.Provider,
+    organization: Organization | None,
+) -> bool:
+    """Bring a provider's dataset up to date; True when anything changed."""
+    municipality = dataset.municipality
+    current = _locked(dataset, None)
+    before = _dataset_fields(current)
+    values: dict[str, Any] = {
+        key: value
+        for key, value in _provider_values(provider).items()
+        if getattr(current, key) != value
+    }
+    tags = set(before["tags"])
+    if not set(provider.keywords) <= tags:  # staff's own tags are kept
+        values["tags"] = sorted(tags | set(provider.keywords))
+    if (
+        organization is not None
+        and current.organization.name == REGISTRY_ORGANIZATION
+        and organization.pk != current.organization_id
+    ):
+        values["organization"] = organization
+    if values:
+        current.version += 1
+        _save_dataset(current, values)
+    files_changed = _sync_files(current, provider)
+    data_moved = _sync_data_time(current, provider)
+    if files_changed or data_moved:
+        _touch(current)
+    if current.state == DatasetState.PUBLISHED and (values or files_changed or data_moved):
+        _republish_list(municipality)
+    if values or files_changed:
+        record(
+            actor=actor,
+            municipality=municipality,
+            action="catalog.dataset.registered_sync",
+            target=current,
+            before=before,
+            after=_dataset_fields(current),
+            extra={"provider": provider.name},
+        )
+    return bool(values or files_changed or data_moved)
+
+
+def _withdraw_orphan(dataset: Dataset, actor: Any) -> None:
+    """The app that kept the dataset is gone: withdraw it (公開停止), never delete it."""
+    current = _locked(dataset, None)
+    before = current.state
+    current.state = DatasetState.WITHDRAWN
+    current.version += 1
+    current.save(update_fields=["state", "version", "modified"])
+    SearchGeneration.bump()
+    _republish_list(current.municipality)
+    record(
+        actor=actor,
+        municipality=current.municipality,
+        action="catalog.dataset.withdraw",
+        target=current,
+        before={"state": before},
+        after={"state": current.state},
+        extra={"provider": current.provider, "reason": "provider_gone"},
+    )
+
+
+# Plain: the system's (post-migrate, `kanmin catalog sync`, the demo, a provider's change); it
+# checks no permission and records each dataset it creates, changes or withdraws.
+def registered_datasets_sync(
+    *,
+    municipality: Municipality,
+    actor: Any = None,
+    providers: Iterable[datasets.Provider] | None = None,
+    organizations: dict[str, Organization] | None = None,
+) -> RegisteredSync:
+    """Keep one ordinary dataset per registered provider (``kanmin.core.datasets``) in the
+    municipality's catalog, so that search, facets, the CKAN API, DCAT and the オープンデータ一覧
+    list it like any other: created published (in ``organizations[provider.name]``, else the
+    catalog's ``kanmin-apps`` unit), its metadata and two files (CSV, JSON: links to
+    ``/m/<code>/datasets/<slug>``) brought up to date, the files' time set to when the rows
+    last changed. Staff keep the state, organization, categories, contact and their own tags.
+
+    ``providers`` None means every registered one, and then a dataset whose provider is no
+    longer registered (its app was removed) is withdrawn, never deleted. Running it again
+    changes nothing, and moves the search generation only when something changed."""
+    report = RegisteredSync()
+    chosen = list(providers) if providers is not None else datasets.all_providers()
+    organizations = organizations or {}
+    with transaction.atomic():
+        # One sync of a municipality at a time (a migrate and a command, say).
+        Municipality.objects.select_for_update().filter(pk=municipality.pk).first()
+        kept = {
+            d.provider: d
+            for d in Dataset.all_tenants.filter(municipality=municipality)
+            .exclude(provider="")
+            .select_related("organization", "municipality")
+        }
+        for provider in chosen:
+            dataset = kept.get(provider.name)
+            if dataset is None:
+                org = _registry_organization(municipality, actor, organizations.get(provider.name))
+                report.created.append(_register_dataset(municipality, actor, provider, org).name)
+            elif _update_registered(dataset, actor, provider, organizations.get(provider.name)):
+                report.updated.append(dataset.name)
+        if providers is None:
+            names = {p.name for p in chosen}
+            for name, dataset in sorted(kept.items()):
+                if name not in names and dataset.state != DatasetState.WITHDRAWN:
+                    _withdraw_orphan(dataset, actor)
+                    report.withdrawn.append(dataset.name)
+    return report
+
+
+def registered_datasets_sync_all(*, actor: Any = None) -> dict[str, RegisteredSync]:
+    """:func:`registered_datasets_sync` for every active municipality, by code."""
+    return {
+        municipality.lg_code: registered_datasets_sync(municipality=municipality, actor=actor)
+        for municipality in Municipality.objects.filter(is_active=True).order_by("lg_code")
+    }

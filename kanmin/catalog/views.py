@@ -248,6 +248,7 @@ def dataset_detail(request: HttpRequest, name: str) -> HttpResponse:
             "resource": resource,
             "downloads": hits["by_resource"].get(str(resource.pk), {}).get("total", 0),
             "url": _download_url(municipality, resource),
+            "made_here": resource.is_served_here,
             "page": tenant_reverse(
                 "catalog:resource_detail",
                 municipality,
@@ -280,6 +281,9 @@ def dataset_detail(request: HttpRequest, name: str) -> HttpResponse:
             "activity": selectors.dataset_activity(dataset=dataset, limit=30),
             "hits": hits,
             "citation": _citation(municipality, dataset, page_url),
+            "preview": selectors.registered_preview(dataset=dataset),
+            "kept_by_app": dataset.is_kept_by_app,
+            "app_installed": selectors.dataset_provider(dataset=dataset) is not None,
             "api_url": tenant_reverse(
                 "ckan:action_v3" if single_tenant_code() else "ckan_tenant:action_v3",
                 municipality,
@@ -565,7 +569,12 @@ def dataset_edit(request: HttpRequest, name: str) -> HttpResponse:
         "temporal_end": dataset.temporal_end,
         "version": dataset.version,
     }
-    form = DatasetForm(request.POST or None, initial=initial, municipality=municipality)
+    form = DatasetForm(
+        request.POST or None,
+        initial=initial,
+        municipality=municipality,
+        kept_by_app=selectors.dataset_provider(dataset=dataset) is not None,
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():

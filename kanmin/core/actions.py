@@ -26,6 +26,9 @@ The wrapper runs the whole call in one transaction and, in this order:
    returns ``Changed(None, target=deleted(row), ...)``), and ``Changed(..., municipality=...)``
    files it under another municipality than the call's (the one a service has just created).
 
+Then it tells the dataset registry (``kanmin.core.datasets.action_done``) that the action ran,
+so that the open data an app offers from these rows is brought up to date once they commit.
+
 The caller always gets the row back. Code that must check more than one permission, or one
 chosen at run time, passes ``perm=None`` and calls ``kanmin.core.permissions.require`` itself.
 """
@@ -40,7 +43,7 @@ from typing import Any, Generic, ParamSpec, TypeAlias, TypeVar, cast
 
 from django.db import models, transaction
 
-from kanmin.core import auditing
+from kanmin.core import auditing, datasets
 from kanmin.core.errors import NotFound
 from kanmin.core.permissions import require
 
@@ -129,6 +132,10 @@ def action(
                     before=change.before,
                     after=change.after,
                     extra=change.extra,
+                )
+                datasets.action_done(
+                    name,
+                    change.municipality if change.municipality is not None else municipality,
                 )
                 return cast(R, change.row)
 

@@ -13,12 +13,14 @@ from django.db import transaction
 
 from kanmin.accounts import services as accounts_services
 from kanmin.accounts.models import User
+from kanmin.catalog import selectors as catalog_selectors
+from kanmin.catalog import services as catalog_services
 from kanmin.core import selectors as core_selectors
 from kanmin.core import services as core_services
 from kanmin.core.errors import NotFound
 from kanmin.core.models import Department, Municipality
 from kanmin.demo import data
-from kanmin.demo.catalog import catalog_build
+from kanmin.demo.catalog import CONTACT_EMAIL, catalog_build
 from kanmin.demo.disaster import disaster_build, record_demo_decisions, shelters_build
 from kanmin.plan import selectors as plan_selectors
 from kanmin.plan import services as plan_services
@@ -99,7 +101,42 @@ def demo_build(*, actor: Any = None, password: str | None = None) -> DemoLogin:
     disaster_build(municipality=municipality, actor=actor)
     record_demo_decisions(municipality=municipality, actor=actor)
     shelters_build(municipality=municipality, actor=actor)
+    _demo_registered_datasets(actor=actor, municipality=municipality)
     return DemoLogin(usernames, password, municipality)
+
+
+# Who publishes each app's table in the demo, and its category (what staff would choose:
+# the sync's own publishing unit is only a holding place).
+REGISTERED_PUBLISHERS = {"disaster.evacuation_orders": ("kiki-kanri", "bosai")}
+
+
+def _demo_registered_datasets(*, actor: Any, municipality: Municipality) -> None:
+    """The tables the apps offer (the evacuation orders …) as datasets of the catalog."""
+    organizations = {}
+    for provider, (org_name, _group) in REGISTERED_PUBLISHERS.items():
+        try:
+            organizations[provider] = catalog_selectors.organization_get(
+                municipality=municipality, id_or_name=org_name
+            )
+        except NotFound:
+            continue
+    report = catalog_services.registered_datasets_sync(
+        municipality=municipality, actor=actor, organizations=organizations
+    )
+    for name in report.created:
+        dataset = catalog_selectors.dataset_for_edit(municipality=municipality, id_or_name=name)
+        _org, group = REGISTERED_PUBLISHERS.get(dataset.provider, ("", ""))
+        groups = [
+            g for g in catalog_selectors.group_list(municipality=municipality) if g.name == group
+        ]
+        catalog_services.dataset_patch(
+            municipality=municipality,
+            actor=actor,
+            dataset=dataset,
+            groups=groups,
+            contact_name=dataset.organization.title_ja,
+            contact_email=CONTACT_EMAIL,
+        )
 
 
 def _demo_plan(

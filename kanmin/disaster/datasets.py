@@ -5,9 +5,11 @@ without who opened them."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
+from django.db.models import Max
 from django.utils import timezone
 
 from kanmin.core.datasets import Column, Provider
@@ -27,6 +29,14 @@ def _rows(municipality: Any) -> Iterator[list[Any]]:
             ";".join(s.code for s in decision.stations.all()),
             decision.ruleset.version,
         ]
+
+
+def _last_modified(municipality: Any) -> dt.datetime | None:
+    """When the latest decision was recorded (decisions are never changed afterwards)."""
+    latest: dt.datetime | None = selectors.decision_list(municipality).aggregate(
+        latest=Max("recorded_at")
+    )["latest"]
+    return latest
 
 
 evacuation_orders = Provider(
@@ -55,6 +65,9 @@ evacuation_orders = Provider(
     ),
     rows=_rows,
     keywords=("防災", "避難情報", "警戒レベル"),
+    frequency="irregular",
+    last_modified=_last_modified,
+    changed_by=("disaster.decision.record",),
 )
 
 

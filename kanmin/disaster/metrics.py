@@ -2,7 +2,8 @@
 Ⅳ-6 (smart farming).
 
 Counts are per fiscal year (年度): stations that existed by its end and are active, readings
-observed within it (current versions only, so a corrected reading counts once).
+observed within it (current versions only, so a corrected reading counts once), evacuation
+decisions decided within it, stations whose criteria (基準水位) were set by its end.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kanmin.core.metrics import metric
 from kanmin.disaster.models import (
+    Decision,
     Observation,
     ReferenceLevels,
     Shelter,
@@ -146,3 +148,19 @@ def shelter_evacuees(*, municipality: Any, fiscal_year: Any) -> int:
         .annotate(peak=Max("evacuees"))
     )
     return int(sum(row["peak"] for row in peaks))
+
+
+@metric(
+    "disaster.decisions",
+    unit="件",
+    description=_(
+        "Evacuation decisions (issued and lifted) recorded with their evidence in the fiscal year"
+    ),
+)
+def decisions(*, municipality: Any, fiscal_year: Any) -> int:
+    start, end = _bounds(fiscal_year)
+    return int(
+        Decision.all_tenants.filter(
+            municipality=municipality, decided_at__gte=start, decided_at__lt=end
+        ).count()
+    )

@@ -76,14 +76,18 @@ def resource_dict(request: HttpRequest, resource: Resource) -> dict[str, Any]:
 
 def _resource_dict(request: HttpRequest, r: dict[str, Any], lg_code: str) -> dict[str, Any]:
     upload = bool(r["file"])
+    # A path of this site: the CSV or JSON of a table a Kanmin app offers (core.datasets).
+    served_here = not upload and r["url"].startswith("/")
+    if upload:
+        url = download_url(request, lg_code, r["dataset_id"], r["id"], r["file"])
+    elif served_here:
+        url = request.build_absolute_uri(r["url"])
+    else:
+        url = r["url"]
     return {
         "id": r["id"],
         "package_id": r["dataset_id"],
-        "url": (
-            download_url(request, lg_code, r["dataset_id"], r["id"], r["file"])
-            if upload
-            else r["url"]
-        ),
+        "url": url,
         "format": r["format"],
         "description": r["description"],
         "hash": "",
@@ -94,7 +98,8 @@ def _resource_dict(request: HttpRequest, r: dict[str, Any], lg_code: str) -> dic
         "mimetype_inner": None,
         "size": r["size"],
         "created": ckan_time(r["created"]),
-        "last_modified": ckan_time(r["modified"]) if upload else None,
+        # Kanmin knows when the data of its own files changed, not that of a link elsewhere.
+        "last_modified": ckan_time(r["modified"]) if upload or served_here else None,
         "metadata_modified": ckan_time(r["modified"]),
         "cache_url": None,
         "cache_last_updated": None,
@@ -252,6 +257,8 @@ def package_dict(request: HttpRequest, details: PackageDetails) -> dict[str, Any
         "temporal_end": _date(d["temporal_end"]),
         "standard_dataset": d["standard_dataset"],
         "kanmin_state": d["state"],
+        # The app table the dataset publishes (kanmin.core.datasets), "" when staff keep it.
+        "kanmin_provider": d["provider"],
         "kanmin_version": d["version"],
         "municipality": {"lg_code": lg_code, "name": details.municipality["name_ja"]},
     }

@@ -40,10 +40,11 @@ def demo(settings: Any, tmp_path: Any) -> Any:
 
 
 def _datasets(municipality: Any, **filters: Any) -> list[Dataset]:
+    """The datasets the steward built (not those the apps' tables make: test_demo_registered)."""
     return list(
-        Dataset.all_tenants.filter(municipality=municipality, **filters).prefetch_related(
-            "resources", "groups", "tags"
-        )
+        Dataset.all_tenants.filter(
+            municipality=municipality, provider="", **filters
+        ).prefetch_related("resources", "groups", "tags")
     )
 
 

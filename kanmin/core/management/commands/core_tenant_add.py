@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from kanmin.core import services
+from kanmin.core import datasets, services
 from kanmin.core.errors import KanminError
 
 
@@ -30,6 +30,8 @@ class Command(BaseCommand):
         except KanminError as exc:
             details = "; ".join(str(m) for msgs in exc.fields.values() for m in msgs)
             raise CommandError(details or str(exc.message)) from None
+        # The tables the apps offer become datasets of its catalog (the catalog listens).
+        datasets.notify(municipality)
         self.stdout.write(
             self.style.SUCCESS(
                 _("Added %(name)s (%(code)s).")
