@@ -107,7 +107,15 @@ def demo_build(*, actor: Any = None, password: str | None = None) -> DemoLogin:
 
 # Who publishes each app's table in the demo, and its category (what staff would choose:
 # the sync's own publishing unit is only a holding place).
-REGISTERED_PUBLISHERS = {"disaster.evacuation_orders": ("kiki-kanri", "bosai")}
+REGISTERED_PUBLISHERS = {
+    name: ("kiki-kanri", "bosai")
+    for name in (
+        "disaster.evacuation_orders",
+        "disaster.evacuation_spaces",
+        "disaster.designated_shelters",
+        "disaster.shelter_openings",
+    )
+}
 
 
 def _demo_registered_datasets(*, actor: Any, municipality: Municipality) -> None:
