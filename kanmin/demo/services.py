@@ -107,15 +107,15 @@ def demo_build(*, actor: Any = None, password: str | None = None) -> DemoLogin:
 
 # Who publishes each app's table in the demo, and its category (what staff would choose:
 # the sync's own publishing unit is only a holding place).
-REGISTERED_PUBLISHERS = {
-    name: ("kiki-kanri", "bosai")
-    for name in (
+REGISTERED_PUBLISHERS = dict.fromkeys(
+    (
         "disaster.evacuation_orders",
         "disaster.evacuation_spaces",
         "disaster.designated_shelters",
         "disaster.shelter_openings",
-    )
-}
+    ),
+    ("kiki-kanri", "bosai"),
+)
 
 
 def _demo_registered_datasets(*, actor: Any, municipality: Municipality) -> None:
