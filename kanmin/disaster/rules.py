@@ -29,8 +29,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from kanmin.core.language import ja_or_en
 
 DEFAULT_FILE = Path(__file__).parent / "data" / "rules_default.json"
 
@@ -59,10 +61,6 @@ _KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}$")
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
-def _variant() -> str:
-    return "en" if (get_language() or "ja").startswith("en") else "ja"
-
-
 @dataclass(frozen=True)
 class LevelDef:
     """One 警戒レベル as a rule set names it."""
@@ -83,7 +81,7 @@ class LevelDef:
     def text(self, what: str, variant: str | None = None) -> str:
         """``what`` is name, meaning or action; ``variant`` ja, en or easy (the page's by
         default). English falls back to Japanese, やさしい日本語 to Japanese."""
-        variant = variant or _variant()
+        variant = variant or ja_or_en()
         ja = str(getattr(self, f"{what}_ja"))
         other = str(getattr(self, f"{what}_{variant}", "")) if variant != "ja" else ""
         return other or ja
@@ -147,7 +145,7 @@ class RuleDef:
 
     @property
     def official_name(self) -> str:
-        if _variant() == "en" and self.official_name_en:
+        if ja_or_en() == "en" and self.official_name_en:
             return self.official_name_en
         return self.official_kind
 

@@ -594,12 +594,11 @@ def alert_get(*, municipality: Municipality, pk: int) -> Alert:
         raise NotFound(_("No such alert."), code="no_alert") from None
 
 
-DISASTER_OPERATOR = "disaster_operator"  # the role's slug (kanmin.accounts.roles)
-
-
 def alert_recipients(*, municipality: Municipality) -> list[str]:
     """The e-mail addresses of the municipality's disaster operators."""
-    return accounts_selectors.emails_with_role(municipality=municipality, role=DISASTER_OPERATOR)
+    return accounts_selectors.emails_with_role(
+        municipality=municipality, role=accounts_selectors.DISASTER_OPERATOR
+    )
 
 
 def decision_list(

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kanmin.core.errors import Invalid, KanminError
+from kanmin.core.language import ja_or_en
 from kanmin.core.permissions import allowed
 from kanmin.core.tenancy import tenant_reverse, tenant_view
 from kanmin.disaster import backtest, charts, criteria, rules, selectors, services
@@ -54,7 +55,7 @@ def _variant(request: HttpRequest) -> str:
     asked = request.GET.get("lang", "")
     if asked in ("ja", "en", "easy"):
         return asked
-    return "en" if (get_language() or "ja").startswith("en") else "ja"
+    return ja_or_en()
 
 
 def _reference_rows(item: selectors.StationLevel) -> list[tuple[str, str, Any]]:
@@ -313,7 +314,7 @@ def decision_new(request: HttpRequest) -> HttpResponse:
 
 def _evidence_view(evidence: dict[str, Any], definition: rules.Definition) -> dict[str, Any]:
     """The evidence JSON with what a page needs to show it in the visitor's language."""
-    english = (get_language() or "ja").startswith("en")
+    english = ja_or_en() == "en"
     stations = []
     for entry in evidence.get("stations", []):
         rule = rules.RuleDef.from_json(entry["rule"]) if entry.get("rule") else None
