@@ -31,8 +31,10 @@ How to use these models (for the engineers building rules, decisions, dashboards
   its progress and counts.
 
 - ``RuleSet`` is one version of the 警戒レベル rules (``rules.py`` says what it holds; the default
-  is ``data/rules_default.json``); ``OfficialInfo`` is official information an operator entered
-  (土砂災害警戒情報, 大雨警報…). ``selectors.station_levels`` judges every station with them.
+  is ``data/rules_default.json``), its areas (地区) and their stations included;
+  ``OfficialInfo`` is official information an operator entered (土砂災害警戒情報, 大雨警報…)
+  for some areas or the whole municipality. ``selectors.station_levels`` judges every station
+  with them: its readings, and the information in force for its areas.
 - ``LevelState`` / ``Alert``: the last level judged per station (and for the official
   information) and one Alert per crossing, raised by ``services.levels_refresh``, the hook the
   intake calls after storing readings.
@@ -528,13 +530,22 @@ class RuleSet(TenantModel):
 
 
 class OfficialInfo(TenantModel):
-    """Official information in force for the municipality (e.g. 土砂災害警戒情報, 大雨警報),
-    entered by an operator: issued at ``issued_at``, in force until ``lifted_at``."""
+    """Official information in force (e.g. 土砂災害警戒情報, 大雨警報), entered by an operator:
+    issued at ``issued_at``, in force until ``lifted_at``, for the areas ``area_codes`` (the
+    rule set's 地区; none: the whole municipality). ``area`` is the areas' names as entered,
+    for people (rows from before areas existed may hold any text there: they count for the
+    whole municipality)."""
 
     kind = models.CharField(
         _("information"), max_length=100, help_text=_("As the rule set names it.")
     )
     area = models.CharField(_("area"), max_length=200, blank=True)
+    area_codes = models.JSONField(
+        _("areas"),
+        default=list,
+        blank=True,
+        help_text=_("The codes of the areas it covers; none: the whole municipality."),
+    )
     issued_at = models.DateTimeField(_("issued at"))
     lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True)

@@ -27,12 +27,14 @@ from kanmin.core.tenancy import tenant_reverse, tenant_view
 from kanmin.disaster import backtest, charts, criteria, rules, selectors, services
 from kanmin.disaster.forms import (
     AnnotationForm,
+    AreaFormSet,
     CriteriaForm,
     DecisionForm,
     LevelFormSet,
     OfficialInfoForm,
     RuleFormSet,
     RuleSetForm,
+    area_initial,
     definition_from_forms,
 )
 from kanmin.disaster.models import Alert, Decision, Station, StationKind
@@ -221,7 +223,7 @@ def _chosen_stations(municipality: Any, codes: list[str], items: list[Any]) -> l
     if codes:
         return [s for s in stations if s.code in set(codes)]
     # By default the stations that are at a level now.
-    return [i.station for i in items if i.level > 0]
+    return [i.station for i in items if i.observed_level > 0]
 
 
 @tenant_view
@@ -325,6 +327,7 @@ def _evidence_view(evidence: dict[str, Any], definition: rules.Definition) -> di
                 "name_is_japanese": not (english and entry.get("name_en")),
                 "level_def": definition.level(entry["level"]),
                 "rule_text": rule.describe() if rule else "",
+                "area_text": definition.area_names(entry.get("areas") or []),
                 "references": [
                     (str(rules.REFERENCE_NAMES[k]), v)
                     for k, v in (entry.get("reference_levels") or {}).items()
@@ -444,15 +447,20 @@ def rules_edit(request: HttpRequest) -> HttpResponse:
         initial=[json.loads(json.dumps(lv.__dict__)) for lv in definition.levels],
     )
     rule_forms = RuleFormSet(data, prefix="rules", initial=[r.as_json() for r in definition.rules])
+    # A form sent without the areas (an older page) keeps the areas in force.
+    posted_areas = data if data is not None and "areas-TOTAL_FORMS" in data else None
+    area_forms = AreaFormSet(posted_areas, prefix="areas", initial=area_initial(definition))
     problems: list[str] = []
     status = 200
     if data is not None:
-        if settings_form.is_valid() and levels.is_valid() and rule_forms.is_valid():
+        forms = (settings_form, levels, rule_forms, area_forms)
+        forms_valid = [f.is_valid() for f in forms if f.is_bound]
+        if all(forms_valid):
             try:
                 saved = services.ruleset_save(
                     municipality=municipality,
                     actor=request.user,
-                    definition=definition_from_forms(settings_form, levels, rule_forms),
+                    definition=definition_from_forms(settings_form, levels, rule_forms, area_forms),
                     reason=settings_form.cleaned_data["reason"],
                     valid_from=settings_form.cleaned_data["valid_from"],
                 )
@@ -475,6 +483,7 @@ def rules_edit(request: HttpRequest) -> HttpResponse:
             "settings_form": settings_form,
             "levels": levels,
             "rule_forms": rule_forms,
+            "area_forms": area_forms,
             "problems": problems,
         },
         status=status,
