@@ -359,3 +359,63 @@ class CriteriaForm(forms.Form):
             rise_hours=float(self._value("rise_hours") or 1),
             rise_from=None if rise_from is None else float(rise_from),
         )
+
+
+class RainCriteriaForm(forms.Form):
+    """What to try on a rain gauge's criteria page (sent with GET: the page changes nothing)."""
+
+    DEFAULTS = {"lead_hours": f"{backtest.LEAD_HOURS_DEFAULT:g}"}
+
+    lead_hours = forms.DecimalField(
+        label=_("Lead time needed (hours)"),
+        min_value=Decimal("0.5"),
+        max_value=Decimal("24"),
+        decimal_places=1,
+        required=False,
+        help_text=_(
+            "Time to open shelters and move those who need help before the order: the "
+            "proposed rain thresholds leave this much."
+        ),
+        widget=forms.NumberInput(attrs={"step": "0.5", "inputmode": "decimal"}),
+    )
+    rain_rule = forms.CharField(
+        label=_("Candidate rain rule"),
+        max_length=200,
+        required=False,
+        help_text=_(
+            "Rain over a window in mm, e.g. rain1h>=30, rain1h>=30 or rain24h>=150, "
+            "rain1h>=20 and rain24h>=100 (windows in h or min)."
+        ),
+        widget=forms.TextInput(attrs={"spellcheck": "false", "autocapitalize": "off"}),
+    )
+
+    def clean_rain_rule(self) -> criteria.RainRule | None:
+        text = (self.cleaned_data.get("rain_rule") or "").strip()
+        if not text:
+            return None
+        try:
+            return criteria.parse_rain_rule(text)
+        except ValueError:
+            raise forms.ValidationError(
+                _(
+                    "Write the rule as rain, the window (1h, 3h, 24h or 10min), >= and the mm, "
+                    "e.g. rain1h>=30; join two with or (either) or and (both)."
+                )
+            ) from None
+
+    def _value(self, name: str) -> Any:
+        if not self.is_bound:
+            return None
+        self.is_valid()
+        return self.cleaned_data.get(name)
+
+    def lead_hours_value(self) -> float:
+        value = self._value("lead_hours")
+        return float(value) if value is not None else backtest.LEAD_HOURS_DEFAULT
+
+    def percentile_value(self) -> float | None:
+        return None
+
+    def rule(self) -> criteria.RainRule | None:
+        rule: criteria.RainRule | None = self._value("rain_rule")
+        return rule

@@ -32,6 +32,7 @@ from kanmin.disaster.forms import (
     DecisionForm,
     LevelFormSet,
     OfficialInfoForm,
+    RainCriteriaForm,
     RuleFormSet,
     RuleSetForm,
     area_initial,
@@ -715,6 +716,10 @@ def feed(request: HttpRequest, fmt: str) -> HttpResponse:
 # Who may see the criteria pages: those who may read the observations.
 CRITERIA_PERMISSION = "disaster.view_observation"
 CHART_HOURS = 24
+# Events drawn in the chart: the largest (peak level; rain: total), in time order. Years of
+# history hold dozens, whose lines and legend no one can read (and each costs drawing time);
+# the tables list them all.
+CHART_EVENTS = 12
 
 
 def _criteria_forbidden(request: HttpRequest) -> HttpResponse | None:
@@ -739,14 +744,13 @@ def criteria_index(request: HttpRequest) -> HttpResponse:
     return render(request, "disaster/criteria_index.html", {"rows": rows})
 
 
-def _analyse(
-    request: HttpRequest, station: Station
-) -> tuple[CriteriaForm, backtest.Analysis | None, str]:
+def _analyse(request: HttpRequest, station: Station) -> tuple[Any, backtest.Analysis | None, str]:
     """The page's form and the analysis for what it asks (without a candidate the form
     refused); or None and why the station cannot be analysed."""
     municipality = _municipality(request)
     # Always bound, the defaults filled in, so that the form shows what was used.
-    form = CriteriaForm({**CriteriaForm.DEFAULTS, **request.GET.dict()})
+    form_class = CriteriaForm if station.kind == StationKind.RIVER else RainCriteriaForm
+    form = form_class({**form_class.DEFAULTS, **request.GET.dict()})
     rule = form.rule()
     lead_hours, percentile = form.lead_hours_value(), form.percentile_value()
     try:
@@ -878,14 +882,15 @@ def station_criteria(request: HttpRequest, code: str) -> HttpResponse:
         "river": station.kind == StationKind.RIVER,
     }
     if analysis is not None:
-        context.update(_context(analysis))
+        context.update(_context(analysis) if analysis.river else backtest.rain_context(analysis))
     return render(request, "disaster/station_criteria.html", context)
 
 
-def _chart(analysis: backtest.Analysis, form: CriteriaForm) -> bytes:
+def _chart(analysis: backtest.Analysis, form: Any) -> bytes:
     series = analysis.series
     if analysis.river:
         window = dt.timedelta(hours=CHART_HOURS)
+        largest = sorted(analysis.events, key=lambda e: -e.peak)[:CHART_EVENTS]
         events = [
             (
                 _event_label(e.start),
@@ -893,7 +898,7 @@ def _chart(analysis: backtest.Analysis, form: CriteriaForm) -> bytes:
                 series.index_of(e.peak_at + window + dt.timedelta(seconds=1)) - 1,
                 e.peak_at.timestamp(),
             )
-            for e in analysis.events
+            for e in sorted(largest, key=lambda e: e.start)
         ]
         levels = analysis.levels or criteria.Levels()
         lines = [charts.Line(str(backtest.LEVEL_NAMES[n]), v) for n, v in levels.defined()]
@@ -912,8 +917,10 @@ def _chart(analysis: backtest.Analysis, form: CriteriaForm) -> bytes:
             hours_before=CHART_HOURS,
             hours_after=CHART_HOURS,
         )
+    wettest = sorted(analysis.rain_events, key=lambda e: -e.total)[:CHART_EVENTS]
     rain = [
-        (_event_label(e.start), e.first, e.last, e.start.timestamp()) for e in analysis.rain_events
+        (_event_label(e.start), e.first, e.last, e.start.timestamp())
+        for e in sorted(wettest, key=lambda e: e.start)
     ]
     return charts.events_chart(
         series=series,
