@@ -27,6 +27,8 @@ How to use these models (for the engineers building rules, decisions, dashboards
   (stored, duplicate, corrected, each refusal reason, rate-limited floods included). Neither
   is a ``TenantModel``: a reading for an unknown municipality has no tenant, so
   ``municipality`` may be empty; selectors filter by it.
+- ``IntakeAddressWindow`` counts the failed device sign-ins (unknown device, wrong token) of
+  one client address per fixed window, for the HTTP intake's limit.
 - ``ImportJob`` is one file import (CSV, 水文水質データベース .dat) run in the background, with
   its progress and counts.
 
@@ -397,6 +399,7 @@ class Refusal(models.TextChoices):
     BAD_QUALITY = "bad_quality", _("Unknown quality flag")
     FINAL_EXISTS = "final_exists", _("A final value exists for this time")
     RATE_LIMITED = "rate_limited", _("Too many readings from one sender")
+    AUTH_LIMITED = "auth_limited", _("Too many wrong device tokens from one address")
 
 
 class Outcome(models.TextChoices):
@@ -472,6 +475,30 @@ class IntakeTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.source} {self.outcome}: {self.count}"
+
+
+class IntakeAddressWindow(models.Model):
+    """How many requests with an unknown device or a wrong token one address sent to the
+    readings API in one fixed window (``KANMIN_DISASTER_AUTH_WINDOW_SECONDS``): one row per
+    address and window, shared by every web process; beyond the limit the address's failed
+    requests are answered 429 and only counted (``services.device_auth_failed``)."""
+
+    address = models.CharField(_("address"), max_length=45)
+    window_start = models.DateTimeField(_("window start"))
+    failures = models.PositiveIntegerField(_("failed requests"), default=0)
+
+    class Meta:
+        verbose_name = _("failed device sign-ins of an address")
+        verbose_name_plural = _("failed device sign-ins of addresses")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["address", "window_start"], name="disaster_address_window_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["window_start"], name="disaster_address_window_time")]
+
+    def __str__(self) -> str:
+        return f"{self.address} @ {self.window_start:%Y-%m-%d %H:%M}: {self.failures}"
 
 
 # ------------------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ from kanmin.disaster.models import (
     ImportFormat,
     ImportJob,
     ImportJobStatus,
+    IntakeAddressWindow,
     IntakeRefusal,
     IntakeTally,
     LevelState,
@@ -744,6 +745,55 @@ def device_take(
         return readings, False
     allowed = max(0, min(readings, limit - before))
     return allowed, allowed < readings and before <= limit
+
+
+@dataclass(frozen=True)
+class AuthWindow:
+    """An address's failed device sign-ins in the current window."""
+
+    failures: int  # this one included
+    limit: int  # 0: no limit
+    ends_at: dt.datetime
+
+    @property
+    def over(self) -> bool:
+        """Beyond the limit: answer 429, count only."""
+        return self.limit > 0 and self.failures > self.limit
+
+    @property
+    def first_over(self) -> bool:
+        """The first request beyond the limit in the window (worth one refusal row)."""
+        return self.limit > 0 and self.failures == self.limit + 1
+
+    def retry_after(self, now: dt.datetime) -> int:
+        return max(1, int((self.ends_at - now).total_seconds() + 0.999))
+
+
+def device_auth_failed(
+    *, actor: Any = None, address: str, now: dt.datetime | None = None
+) -> AuthWindow:
+    """Count a request to the readings API with an unknown device or a wrong token against
+    its address's allowance (``KANMIN_DISASTER_AUTH_FAILURES`` per
+    ``KANMIN_DISASTER_AUTH_WINDOW_SECONDS``, fixed windows, one row per address and window,
+    shared by every web process). Windows older than a day are deleted as new ones begin."""
+    now = now or timezone.now()
+    width = intake.auth_window()
+    epoch = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    start = epoch + width * ((now - epoch) // width)
+    address = (address or "unknown")[:45]
+    match = IntakeAddressWindow.objects.filter(address=address, window_start=start)
+    if not match.update(failures=F("failures") + 1):
+        try:
+            with transaction.atomic():
+                IntakeAddressWindow.objects.create(address=address, window_start=start, failures=1)
+        except IntegrityError:  # another process began the window a moment ago
+            match.update(failures=F("failures") + 1)
+        else:
+            IntakeAddressWindow.objects.filter(
+                window_start__lt=now - max(width, dt.timedelta(days=1))
+            ).delete()
+    failures = match.values_list("failures", flat=True).first() or 1
+    return AuthWindow(failures, intake.auth_failures_allowed(), start + width)
 
 
 # ------------------------------------------------------------------------------------------
