@@ -15,6 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kanmin.accounts.backends import MembershipBackend
 from kanmin.accounts.models import ApiToken, Membership, User
+from kanmin.accounts.roles import DISASTER_OPERATOR as DISASTER_OPERATOR
 from kanmin.accounts.roles import PLATFORM_ADMIN
 from kanmin.core.errors import Conflict, NotFound
 from kanmin.core.models import Municipality
@@ -190,7 +191,10 @@ def token_digest(secret: str) -> str:
 
 
 def emails_with_role(*, municipality: Municipality, role: str) -> list[str]:
-    """The e-mail addresses of the active users holding ``role`` in the municipality."""
+    """The e-mail addresses of the active users holding ``role`` in the municipality.
+
+    Other apps name the role by the constant exported here (``DISASTER_OPERATOR``), never by
+    its slug: they may not import ``accounts.roles`` (the faces contract)."""
     users = User.objects.filter(
         is_active=True, memberships__municipality=municipality, memberships__role=role
     ).exclude(email="")

@@ -215,6 +215,20 @@ OPTIONS: tuple[Option, ...] = (
         "Readings one sensor may send in a minute; beyond, they are refused as a flood "
         "(0: no limit).",
     ),
+    Option(
+        "KANMIN_DISASTER_AUTH_FAILURES",
+        "int",
+        20,
+        "Requests with an unknown device or a wrong token one address may send to the "
+        "readings API within KANMIN_DISASTER_AUTH_WINDOW_SECONDS; beyond, they are answered "
+        "429 and only counted (0: no limit).",
+    ),
+    Option(
+        "KANMIN_DISASTER_AUTH_WINDOW_SECONDS",
+        "int",
+        600,
+        "The window of KANMIN_DISASTER_AUTH_FAILURES, in seconds.",
+    ),
 )
 
 _BY_NAME = {option.name: option for option in OPTIONS}

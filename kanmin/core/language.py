@@ -25,9 +25,15 @@ def page_is_japanese() -> bool:
     return (get_language() or "ja").startswith("ja")
 
 
+def ja_or_en() -> str:
+    """``"en"`` when the current request (or command) is answered in English, else ``"ja"``:
+    which of a pair of Japanese and English texts kept in the data to show."""
+    return "en" if (get_language() or "ja").startswith("en") else "ja"
+
+
 def localized(ja: str, en: str) -> str:
     """The English text on a page in English when there is one, else the Japanese."""
-    if (get_language() or "ja").startswith("en") and en:
+    if ja_or_en() == "en" and en:
         return en
     return ja
 

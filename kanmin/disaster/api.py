@@ -8,6 +8,12 @@ apart), or ``Authorization: Bearer <token>``. The body is one reading or a list 
 
 The answer gives each reading's fate in order: stored, duplicate, corrected or refused with a
 reason code and a message in the request's language (Accept-Language).
+
+An address that sends more than ``KANMIN_DISASTER_AUTH_FAILURES`` requests with an unknown
+device or a wrong token within ``KANMIN_DISASTER_AUTH_WINDOW_SECONDS`` gets 429 with
+Retry-After for its further failed requests, counted per day (``IntakeTally``) with one
+refusal row per window instead of one each; a device with a right token from the same address
+(several devices behind one router) is not held up.
 """
 
 from __future__ import annotations
@@ -73,6 +79,12 @@ def _refuse(
     )
 
 
+def _address(request: HttpRequest) -> str:
+    """The client's address as django-axes sees it (the staff sign-in's lock-out too)."""
+    address = getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR", "")
+    return str(address or "unknown")[:45]
+
+
 def _authenticate(
     municipality: Municipality, header: str
 ) -> tuple[Device | None, Refused | None, str]:
@@ -107,9 +119,18 @@ def _authenticate(
     summary="Send readings from a device",
     description=(
         "Authorization: Basic <device code:token> or Bearer <token>. One reading or a list; "
-        "the answer gives each reading's status (stored, duplicate, corrected, refused)."
+        "the answer gives each reading's status (stored, duplicate, corrected, refused). "
+        "429 with Retry-After: the device sent too many readings this minute (the answer per "
+        "reading), or its address sent too many requests with an unknown device or a wrong "
+        "token (code auth_limited)."
     ),
-    response={200: IngestOut, 429: IngestOut, 400: ErrorOut, 401: ErrorOut, 413: ErrorOut},
+    response={
+        200: IngestOut,
+        429: IngestOut | ErrorOut,
+        400: ErrorOut,
+        401: ErrorOut,
+        413: ErrorOut,
+    },
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -128,6 +149,17 @@ def observations_post(request: HttpRequest, lg_code: str) -> JsonResponse:
     device, refused, where = _authenticate(municipality, request.headers.get("Authorization", ""))
     if refused is not None or device is None:
         refused = refused or Refused(Refusal.UNKNOWN_DEVICE)
+        now = timezone.now()
+        address = _address(request)
+        window = services.device_auth_failed(address=address, now=now)
+        if window.over:
+            # Beyond the address's allowance: counted, one row for the first of the window,
+            # and not told whether the device or the token was wrong.
+            seconds = window.retry_after(now)
+            limited = Refused(Refusal.AUTH_LIMITED, quiet=not window.first_over, seconds=seconds)
+            response = _refuse(municipality, request, limited, 429, f"address {address}")
+            response["Retry-After"] = str(seconds)
+            return response
         response = _refuse(municipality, request, refused, 401, where, device)
         response["WWW-Authenticate"] = 'Basic realm="kanmin devices"'
         return response

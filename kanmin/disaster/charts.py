@@ -208,12 +208,17 @@ def events_chart(
             hours = (reading.at.timestamp() - origin) / 3600
             if not cumulative and not -hours_before <= hours <= hours_after:
                 continue
+            if cumulative and reading.value == 0:
+                continue  # a dry reading changes no total: the step is drawn across it
             total += reading.value
             xs.append(hours)
             ys.append(total if cumulative else reading.value)
         axes.plot(
             xs,
             ys,
+            # Rain as steps: the total holds until the next reading with rain, which brings
+            # the amount fallen since the one before.
+            drawstyle="steps-post" if cumulative else "default",
             color=EVENT_COLOURS[n % len(EVENT_COLOURS)],
             linestyle=EVENT_STYLES[(n // len(EVENT_COLOURS)) % len(EVENT_STYLES)],
             linewidth=1.6,

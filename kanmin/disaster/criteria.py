@@ -53,6 +53,23 @@ Definitions (the page and the CLI say the same):
 - **Rain event**: a maximal run of readings with rain in which consecutive rainy readings
   are less than ``separation`` (12 h) apart, kept when its total reaches ``min_total``;
   ``peak`` is its largest 1-hour accumulation, ``peak_at`` the end of that hour.
+- **Accumulation over w at a reading** (t, v): the sum of the readings in (t − w, t] (rain
+  readings are amounts since the previous reading).
+- **Rain rule**: one or more terms "accumulation over w ≥ x mm" joined by ``or`` (fires at
+  the first reading of a rain event where any term holds) or by ``and`` (where every term
+  holds at the same reading: a short and a long window together, the shape of a 土砂災害 CL).
+  Written ``rain1h>=30``, ``rain1h>=30 or rain24h>=150``, ``rain1h>=20 and rain24h>=100``
+  (``rain10min>=…`` for windows in minutes).
+- **Back-test of a rain rule, per rain event**: the event *needed* evacuation when a 発令 of
+  警戒レベル ``min_level`` (3) or higher belongs to it (as for river events: made from 12 h
+  before its start to 12 h after its end); the *reference time* is the first such 発令. A
+  *hit* fires before it (lead time = 発令 − firing); a needed event where the rule fired
+  later or never is a *miss*; an event with no such 発令 where the rule fired is a *false
+  alarm*; otherwise *quiet*.
+- **Proposed rain threshold** over w: the largest whole number of mm that the accumulation
+  over w reached in every needed event at least the lead time before its first 発令 (an
+  event with no reading that early cannot be caught and is left out and counted), so that
+  ``rain<w> >= x`` would have given every such event that much lead time.
 """
 
 from __future__ import annotations
@@ -201,8 +218,16 @@ def max_rise(series: Series, event: Event, hours: float) -> float | None:
     return max(rises) if rises else None
 
 
-def find_events(series: Series, *, base: float, separation: dt.timedelta = 6 * HOUR) -> list[Event]:
-    """Cut the series into events at ``base`` (see the module's definitions)."""
+def find_events(
+    series: Series,
+    *,
+    base: float,
+    separation: dt.timedelta = 6 * HOUR,
+    until: dt.datetime | None = None,
+) -> list[Event]:
+    """Cut the series into events at ``base`` (see the module's definitions). ``until``: the
+    time of the station's last reading, when the series holds only the readings around its
+    events (it tells an ongoing event); by default the series' last reading."""
     runs: list[tuple[int, int]] = []
     for i, reading in enumerate(series.readings):
         if reading.value < base:
@@ -212,7 +237,7 @@ def find_events(series: Series, *, base: float, separation: dt.timedelta = 6 * H
         else:
             runs.append((i, i))
     events = []
-    last_time = series.readings[-1].at if series.readings else None
+    last_time = until if until is not None else (series.readings[-1].at if series else None)
     for number, (first, last) in enumerate(runs, start=1):
         inside = series.readings[first : last + 1]
         peak = max(inside, key=lambda r: r.value)  # max() keeps the first of equal values
@@ -530,7 +555,7 @@ class PastDecision:
 
 
 def assign_decisions(
-    events: Sequence[Event],
+    events: Sequence[Event | RainEvent],
     decisions: Iterable[PastDecision],
     *,
     before: dt.timedelta = 12 * HOUR,
@@ -736,3 +761,185 @@ def rain_events(
             )
         )
     return events
+
+
+# ------------------------------------------------------------------------------------------
+# Rain rules and their back-test against the decisions
+# ------------------------------------------------------------------------------------------
+
+
+def window_text(minutes: int) -> str:
+    return f"{minutes // 60}h" if minutes % 60 == 0 else f"{minutes}min"
+
+
+@dataclass(frozen=True)
+class RainTerm:
+    """The accumulation over ``minutes`` reaches ``threshold`` mm."""
+
+    minutes: int
+    threshold: float
+
+    @property
+    def text(self) -> str:
+        return f"rain{window_text(self.minutes)}>={self.threshold:g}"
+
+
+@dataclass(frozen=True)
+class RainRule:
+    """Terms joined by ``or`` (any fires), or by ``and`` (``all_of``: all at one reading)."""
+
+    terms: tuple[RainTerm, ...]
+    all_of: bool = False
+    label: str = field(default="", compare=False)
+
+    @property
+    def text(self) -> str:
+        return (" and " if self.all_of else " or ").join(t.text for t in self.terms)
+
+
+_RAIN_TERM_RE = re.compile(
+    rf"^rain\s*(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>h|min)\s*>=?\s*(?P<x>{_NUMBER})\s*(?:mm)?$",
+    re.IGNORECASE,
+)
+
+
+def parse_rain_rule(text: str, *, label: str = "") -> RainRule:
+    """A rain rule from its text (module's definitions). Raises ValueError."""
+    words = re.split(r"\s+(and|or|&|\|)\s+", (text or "").strip(), flags=re.IGNORECASE)
+    joins = {w.lower().replace("&", "and").replace("|", "or") for w in words[1::2]}
+    if len(joins) > 1:
+        raise ValueError(text)  # "a or b and c": say which, with brackets we do not read
+    terms = []
+    for part in words[0::2]:
+        match = _RAIN_TERM_RE.match(part.strip())
+        if match is None:
+            raise ValueError(text)
+        amount = float(match["n"])
+        minutes = amount * 60 if match["unit"].lower() == "h" else amount
+        threshold = float(match["x"])
+        if not 1 <= minutes <= 72 * 60 or minutes != int(minutes) or threshold <= 0:
+            raise ValueError(text)
+        terms.append(RainTerm(int(minutes), threshold))
+    return RainRule(tuple(terms), all_of=joins == {"and"}, label=label)
+
+
+def window_sums(series: Series, first: int, last: int, minutes: int) -> list[float]:
+    """The accumulation over ``minutes`` at each reading ``first``..``last``."""
+    width = dt.timedelta(minutes=minutes)
+    readings = series.readings
+    low = series.index_of(readings[first].at - width)
+    while low < first and readings[low].at <= readings[first].at - width:
+        low += 1
+    total = sum(r.value for r in readings[low:first])
+    sums = []
+    for i in range(first, last + 1):
+        total += readings[i].value
+        while readings[low].at <= readings[i].at - width:
+            total -= readings[low].value
+            low += 1
+        sums.append(round(total, 6))
+    return sums
+
+
+def rain_first_firing(series: Series, event: RainEvent, rule: RainRule) -> dt.datetime | None:
+    """The first reading of the event at which the rule holds (None if none)."""
+    sums = [window_sums(series, event.first, event.last, t.minutes) for t in rule.terms]
+    for offset in range(event.last - event.first + 1):
+        held = [s[offset] >= t.threshold - EPSILON for s, t in zip(sums, rule.terms, strict=True)]
+        if all(held) if rule.all_of else any(held):
+            return series.readings[event.first + offset].at
+    return None
+
+
+def rain_needs(
+    events: Sequence[RainEvent],
+    decisions: Iterable[PastDecision],
+    *,
+    min_level: int = 3,
+    before: dt.timedelta = 12 * HOUR,
+    after: dt.timedelta = 12 * HOUR,
+) -> dict[int, dt.datetime | None]:
+    """{event number: its first 発令 of ``min_level`` or higher, or None}."""
+    by_event, _outside = assign_decisions(events, decisions, before=before, after=after)
+    return {
+        e.number: min(
+            (
+                d.decided_at
+                for d in by_event[e.number]
+                if d.action == ISSUE and d.level >= min_level
+            ),
+            default=None,
+        )
+        for e in events
+    }
+
+
+def rain_backtest(
+    series: Series,
+    events: Sequence[RainEvent],
+    rule: RainRule,
+    needs: dict[int, dt.datetime | None],
+) -> Score:
+    """Score a rain rule against every rain event and its decisions (module's definitions)."""
+    outcomes = []
+    for event in events:
+        fired = rain_first_firing(series, event, rule)
+        crossed = needs.get(event.number)
+        if crossed is not None:
+            lead = _minutes(crossed - fired) if fired is not None else None
+            result = HIT if fired is not None and fired < crossed else MISS
+            outcomes.append(Outcome(event.number, True, crossed, fired, result, lead))
+        else:
+            result = FALSE_ALARM if fired is not None else QUIET
+            outcomes.append(Outcome(event.number, False, None, fired, result, None))
+    return _score(rule.text, rule.label, outcomes)
+
+
+@dataclass(frozen=True)
+class RainProposal:
+    minutes: int
+    value: float | None  # mm; None when no needed event can be caught that early
+    lead_hours: float
+    events_used: int
+    events_needed: int
+
+    @property
+    def rule(self) -> RainRule | None:
+        if self.value is None:
+            return None
+        return RainRule((RainTerm(self.minutes, self.value),))
+
+
+def propose_rain_thresholds(
+    series: Series,
+    events: Sequence[RainEvent],
+    needs: dict[int, dt.datetime | None],
+    *,
+    lead_hours: float = 2.0,
+    windows: Sequence[int] = (60, 180, 1440),
+) -> list[RainProposal]:
+    """For each window (minutes), the proposed threshold (module's definitions)."""
+    if lead_hours <= 0:
+        raise ValueError("lead time must be positive")
+    lead = dt.timedelta(hours=lead_hours)
+    needed = [e for e in events if needs.get(e.number) is not None]
+    proposals = []
+    for minutes in windows:
+        reached = []
+        for event in needed:
+            latest = needs[event.number] - lead  # type: ignore[operator]
+            last = bisect.bisect_right(series.times, latest, event.first, event.last + 1) - 1
+            if last < event.first:
+                continue
+            reached.append(max(window_sums(series, event.first, last, minutes)))
+        value = math.floor(min(reached) + EPSILON) if reached else None
+        proposals.append(
+            RainProposal(
+                minutes=minutes,
+                value=float(value) if value else None,
+                lead_hours=lead_hours,
+                events_used=len(reached),
+                events_needed=len(needed),
+            )
+        )
+    return proposals

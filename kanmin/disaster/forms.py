@@ -83,7 +83,12 @@ class AnnotationForm(forms.Form):
 
 class OfficialInfoForm(forms.Form):
     kind = forms.ChoiceField(label=_("Information"))
-    area = forms.CharField(label=_("Area"), required=False, max_length=200)
+    area_codes = forms.MultipleChoiceField(
+        label=_("Areas it covers"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: the whole municipality."),
+    )
     issued_at = LocalDateTimeField(label=_("Issued at"))
     note = forms.CharField(label=_("Note"), required=False, max_length=300)
 
@@ -93,6 +98,12 @@ class OfficialInfoForm(forms.Form):
             (r.official_kind, f"{r.official_name} ({definition.level(r.level).name})")  # type: ignore[union-attr]
             for r in definition.official_kinds()
         ]
+        if definition.areas:
+            self.fields["area_codes"].choices = [  # type: ignore[attr-defined]
+                (a.code, f"{a.name} ({a.code})") for a in definition.areas
+            ]
+        else:  # the rules name no areas: all information is for the whole municipality
+            del self.fields["area_codes"]
         if not self.is_bound:
             self.initial.setdefault("issued_at", _now_local())
 
@@ -182,16 +193,56 @@ class RuleForm(forms.Form):
     )
 
 
+class AreaForm(forms.Form):
+    """One of the municipality's areas (地区) and the stations that stand for it."""
+
+    code = forms.CharField(
+        label=_("Code"), max_length=40, help_text=_("e.g. the district number, 05.")
+    )
+    name_ja = forms.CharField(label=_("Name (Japanese)"), max_length=100)
+    name_en = forms.CharField(label=_("Name (English)"), max_length=100, required=False)
+    stations = forms.CharField(
+        label=_("Stations"),
+        max_length=2000,
+        required=False,
+        help_text=_(
+            "Codes of the stations in or for this area, separated by commas: official "
+            "information for the area counts for them."
+        ),
+    )
+
+    def clean_stations(self) -> list[str]:
+        raw = self.cleaned_data.get("stations") or ""
+        return [c.strip() for c in raw.replace("、", ",").split(",") if c.strip()]
+
+
 LevelFormSet = forms.formset_factory(LevelForm, extra=0, min_num=5, max_num=5)
 RuleFormSet = forms.formset_factory(RuleForm, extra=2, can_delete=True, max_num=200)
+AreaFormSet = forms.formset_factory(AreaForm, extra=1, can_delete=True, max_num=200)
+
+
+def area_initial(definition: rules.Definition) -> list[dict[str, Any]]:
+    return [{**a.as_json(), "stations": ", ".join(a.stations)} for a in definition.areas]
 
 
 def definition_from_forms(
-    settings_form: RuleSetForm, levels: Any, rule_forms: Any
+    settings_form: RuleSetForm, levels: Any, rule_forms: Any, area_forms: Any = None
 ) -> dict[str, Any]:
-    """The JSON of a rule set from the three valid forms (``rules.parse`` checks it)."""
+    """The JSON of a rule set from the valid forms (``rules.parse`` checks it)."""
+    areas: list[dict[str, Any]] = []
+    if area_forms is not None and not area_forms.is_bound:  # not sent: kept as they were
+        areas = [dict(a) for a in area_forms.initial or []]
+    elif area_forms is not None:
+        areas = [
+            {k: v for k, v in f.cleaned_data.items() if k != "DELETE"}
+            for i, f in enumerate(area_forms.forms)
+            if (i < area_forms.initial_form_count() or f.has_changed())
+            and f.cleaned_data
+            and not f.cleaned_data.get("DELETE")
+        ]
     return {
         "stale_after_minutes": settings_form.cleaned_data["stale_after_minutes"],
+        "areas": areas,
         "levels": [dict(f.cleaned_data) for f in levels.forms],
         "rules": [
             {
@@ -308,3 +359,63 @@ class CriteriaForm(forms.Form):
             rise_hours=float(self._value("rise_hours") or 1),
             rise_from=None if rise_from is None else float(rise_from),
         )
+
+
+class RainCriteriaForm(forms.Form):
+    """What to try on a rain gauge's criteria page (sent with GET: the page changes nothing)."""
+
+    DEFAULTS = {"lead_hours": f"{backtest.LEAD_HOURS_DEFAULT:g}"}
+
+    lead_hours = forms.DecimalField(
+        label=_("Lead time needed (hours)"),
+        min_value=Decimal("0.5"),
+        max_value=Decimal("24"),
+        decimal_places=1,
+        required=False,
+        help_text=_(
+            "Time to open shelters and move those who need help before the order: the "
+            "proposed rain thresholds leave this much."
+        ),
+        widget=forms.NumberInput(attrs={"step": "0.5", "inputmode": "decimal"}),
+    )
+    rain_rule = forms.CharField(
+        label=_("Candidate rain rule"),
+        max_length=200,
+        required=False,
+        help_text=_(
+            "Rain over a window in mm, e.g. rain1h>=30, rain1h>=30 or rain24h>=150, "
+            "rain1h>=20 and rain24h>=100 (windows in h or min)."
+        ),
+        widget=forms.TextInput(attrs={"spellcheck": "false", "autocapitalize": "off"}),
+    )
+
+    def clean_rain_rule(self) -> criteria.RainRule | None:
+        text = (self.cleaned_data.get("rain_rule") or "").strip()
+        if not text:
+            return None
+        try:
+            return criteria.parse_rain_rule(text)
+        except ValueError:
+            raise forms.ValidationError(
+                _(
+                    "Write the rule as rain, the window (1h, 3h, 24h or 10min), >= and the mm, "
+                    "e.g. rain1h>=30; join two with or (either) or and (both)."
+                )
+            ) from None
+
+    def _value(self, name: str) -> Any:
+        if not self.is_bound:
+            return None
+        self.is_valid()
+        return self.cleaned_data.get(name)
+
+    def lead_hours_value(self) -> float:
+        value = self._value("lead_hours")
+        return float(value) if value is not None else backtest.LEAD_HOURS_DEFAULT
+
+    def percentile_value(self) -> float | None:
+        return None
+
+    def rule(self) -> criteria.RainRule | None:
+        rule: criteria.RainRule | None = self._value("rain_rule")
+        return rule

@@ -106,9 +106,21 @@ def refusal_message(reason: str, **params: Any) -> str:
         Refusal.RATE_LIMITED: _(
             "Too many readings from this sender: at most %(limit)s a minute. Try again later."
         ),
+        Refusal.AUTH_LIMITED: _(
+            "Too many requests with an unknown device or a wrong token from this address: "
+            "check the device's code and token, then send again in %(seconds)s seconds."
+        ),
     }
     template = messages.get(reason, _("The reading was refused."))  # type: ignore[call-overload]
-    defaults = {"code": "", "detail": "", "time": "", "value": "", "low": "", "high": ""}
+    defaults = {
+        "code": "",
+        "detail": "",
+        "time": "",
+        "value": "",
+        "low": "",
+        "high": "",
+        "seconds": "",
+    }
     return str(template) % {**defaults, **params}
 
 
@@ -123,6 +135,15 @@ def max_age() -> dt.timedelta | None:
 
 def readings_per_minute() -> int:
     return int(conf.get("KANMIN_DISASTER_MAX_READINGS_PER_MINUTE"))
+
+
+def auth_failures_allowed() -> int:
+    """Failed device sign-ins an address may make per window over HTTP (0: no limit)."""
+    return int(conf.get("KANMIN_DISASTER_AUTH_FAILURES"))
+
+
+def auth_window() -> dt.timedelta:
+    return dt.timedelta(seconds=max(1, int(conf.get("KANMIN_DISASTER_AUTH_WINDOW_SECONDS"))))
 
 
 def parse_time(value: Any, *, naive_tz: dt.tzinfo | None = None) -> dt.datetime:

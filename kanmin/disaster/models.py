@@ -27,12 +27,16 @@ How to use these models (for the engineers building rules, decisions, dashboards
   (stored, duplicate, corrected, each refusal reason, rate-limited floods included). Neither
   is a ``TenantModel``: a reading for an unknown municipality has no tenant, so
   ``municipality`` may be empty; selectors filter by it.
+- ``IntakeAddressWindow`` counts the failed device sign-ins (unknown device, wrong token) of
+  one client address per fixed window, for the HTTP intake's limit.
 - ``ImportJob`` is one file import (CSV, 水文水質データベース .dat) run in the background, with
   its progress and counts.
 
 - ``RuleSet`` is one version of the 警戒レベル rules (``rules.py`` says what it holds; the default
-  is ``data/rules_default.json``); ``OfficialInfo`` is official information an operator entered
-  (土砂災害警戒情報, 大雨警報…). ``selectors.station_levels`` judges every station with them.
+  is ``data/rules_default.json``), its areas (地区) and their stations included;
+  ``OfficialInfo`` is official information an operator entered (土砂災害警戒情報, 大雨警報…)
+  for some areas or the whole municipality. ``selectors.station_levels`` judges every station
+  with them: its readings, and the information in force for its areas.
 - ``LevelState`` / ``Alert``: the last level judged per station (and for the official
   information) and one Alert per crossing, raised by ``services.levels_refresh``, the hook the
   intake calls after storing readings.
@@ -403,6 +407,7 @@ class Refusal(models.TextChoices):
     BAD_QUALITY = "bad_quality", _("Unknown quality flag")
     FINAL_EXISTS = "final_exists", _("A final value exists for this time")
     RATE_LIMITED = "rate_limited", _("Too many readings from one sender")
+    AUTH_LIMITED = "auth_limited", _("Too many wrong device tokens from one address")
 
 
 class Outcome(models.TextChoices):
@@ -480,6 +485,30 @@ class IntakeTally(models.Model):
         return f"{self.day} {self.source} {self.outcome}: {self.count}"
 
 
+class IntakeAddressWindow(models.Model):
+    """How many requests with an unknown device or a wrong token one address sent to the
+    readings API in one fixed window (``KANMIN_DISASTER_AUTH_WINDOW_SECONDS``): one row per
+    address and window, shared by every web process; beyond the limit the address's failed
+    requests are answered 429 and only counted (``services.device_auth_failed``)."""
+
+    address = models.CharField(_("address"), max_length=45)
+    window_start = models.DateTimeField(_("window start"))
+    failures = models.PositiveIntegerField(_("failed requests"), default=0)
+
+    class Meta:
+        verbose_name = _("failed device sign-ins of an address")
+        verbose_name_plural = _("failed device sign-ins of addresses")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["address", "window_start"], name="disaster_address_window_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["window_start"], name="disaster_address_window_time")]
+
+    def __str__(self) -> str:
+        return f"{self.address} @ {self.window_start:%Y-%m-%d %H:%M}: {self.failures}"
+
+
 # ------------------------------------------------------------------------------------------
 # 警戒レベル rules, official information, level states and alerts, evacuation decisions
 # (engineer "rules"; see kanmin/disaster/rules.py for what a rule set holds)
@@ -536,13 +565,22 @@ class RuleSet(TenantModel):
 
 
 class OfficialInfo(TenantModel):
-    """Official information in force for the municipality (e.g. 土砂災害警戒情報, 大雨警報),
-    entered by an operator: issued at ``issued_at``, in force until ``lifted_at``."""
+    """Official information in force (e.g. 土砂災害警戒情報, 大雨警報), entered by an operator:
+    issued at ``issued_at``, in force until ``lifted_at``, for the areas ``area_codes`` (the
+    rule set's 地区; none: the whole municipality). ``area`` is the areas' names as entered,
+    for people (rows from before areas existed may hold any text there: they count for the
+    whole municipality)."""
 
     kind = models.CharField(
         _("information"), max_length=100, help_text=_("As the rule set names it.")
     )
     area = models.CharField(_("area"), max_length=200, blank=True)
+    area_codes = models.JSONField(
+        _("areas"),
+        default=list,
+        blank=True,
+        help_text=_("The codes of the areas it covers; none: the whole municipality."),
+    )
     issued_at = models.DateTimeField(_("issued at"))
     lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True)

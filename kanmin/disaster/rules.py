@@ -10,7 +10,12 @@ A rule set (``RuleSet.definition``, JSON) holds:
   station's 基準水位 or with a number) or a piece of official information entered by an operator
   (e.g. 土砂災害警戒情報) to a level;
 - ``stale_after_minutes``: a station whose newest reading is older counts as "no recent reading"
-  and gets no level.
+  and gets no level;
+- ``areas`` (optional): the municipality's 地区 as decisions and official information name them,
+  each with a code, names and the stations that stand for it. Official information entered
+  for some areas counts only for the stations of those areas; information with no area
+  counts for the whole municipality (every station), as all information did before areas
+  existed. A station in no area gets only the whole municipality's information.
 
 Nothing here knows the national names: they come from the data (``data/rules_default.json`` is
 the default, made from the 避難情報に関するガイドライン), so when the names change (2026) the
@@ -29,8 +34,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from kanmin.core.language import ja_or_en
 
 DEFAULT_FILE = Path(__file__).parent / "data" / "rules_default.json"
 
@@ -56,11 +63,9 @@ REFERENCE_NAMES = {
     "overflow": gettext_lazy("overflow level"),
 }
 _KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}$")
+# An area's code: a district number, a JMA area code or a short name in Latin letters.
+_AREA_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
-
-
-def _variant() -> str:
-    return "en" if (get_language() or "ja").startswith("en") else "ja"
 
 
 @dataclass(frozen=True)
@@ -83,7 +88,7 @@ class LevelDef:
     def text(self, what: str, variant: str | None = None) -> str:
         """``what`` is name, meaning or action; ``variant`` ja, en or easy (the page's by
         default). English falls back to Japanese, やさしい日本語 to Japanese."""
-        variant = variant or _variant()
+        variant = variant or ja_or_en()
         ja = str(getattr(self, f"{what}_ja"))
         other = str(getattr(self, f"{what}_{variant}", "")) if variant != "ja" else ""
         return other or ja
@@ -147,7 +152,7 @@ class RuleDef:
 
     @property
     def official_name(self) -> str:
-        if _variant() == "en" and self.official_name_en:
+        if ja_or_en() == "en" and self.official_name_en:
             return self.official_name_en
         return self.official_kind
 
@@ -174,14 +179,60 @@ class RuleDef:
 
 
 @dataclass(frozen=True)
+class AreaDef:
+    """One of the municipality's areas (地区) and the stations that stand for it."""
+
+    code: str
+    name_ja: str
+    name_en: str = ""
+    stations: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.name_en if ja_or_en() == "en" and self.name_en else self.name_ja
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "name_ja": self.name_ja,
+            "name_en": self.name_en,
+            "stations": list(self.stations),
+        }
+
+
+def covers(info_areas: Iterable[str], station_areas: Iterable[str]) -> bool:
+    """Whether official information entered for ``info_areas`` (none: the whole municipality)
+    counts for a station of ``station_areas``."""
+    named = set(info_areas)
+    return not named or bool(named & set(station_areas))
+
+
+@dataclass(frozen=True)
 class Definition:
     levels: tuple[LevelDef, ...]
     rules: tuple[RuleDef, ...]
     stale_after_minutes: int = 120
     errors: tuple[str, ...] = field(default=(), compare=False)
+    areas: tuple[AreaDef, ...] = ()
 
     def level(self, number: int | None) -> LevelDef | None:
         return next((lv for lv in self.levels if lv.level == number), None)
+
+    def area(self, code: str) -> AreaDef | None:
+        return next((a for a in self.areas if a.code == code), None)
+
+    def areas_of(self, station_code: str) -> tuple[str, ...]:
+        """The codes of the areas a station stands for (none: it counts for no one area)."""
+        return tuple(a.code for a in self.areas if station_code in a.stations)
+
+    def area_names(self, codes: Iterable[str]) -> str:
+        """The areas' names in the page's language (a code the rules no longer know as it
+        is), joined; empty for none."""
+        names = []
+        for code in codes:
+            area = self.area(code)
+            names.append(area.name if area else code)
+        return "、".join(names) if ja_or_en() == "ja" else ", ".join(names)
 
     def rule(self, key: str) -> RuleDef | None:
         return next((r for r in self.rules if r.key == key), None)
@@ -203,6 +254,7 @@ class Definition:
             "stale_after_minutes": self.stale_after_minutes,
             "levels": [asdict(lv) for lv in self.levels],
             "rules": [r.as_json() for r in self.rules],
+            "areas": [a.as_json() for a in self.areas],
         }
 
 
@@ -341,6 +393,7 @@ def parse(data: Mapping[str, Any]) -> Definition:
                 % {"where": where}
             )
         rules.append(RuleDef(key=key, level=level, hazard=hazard, trigger=trigger, **values))
+    areas = _parse_areas(data.get("areas") or [], problems)
     stale = data.get("stale_after_minutes", 120)
     try:
         stale = int(stale)
@@ -351,7 +404,49 @@ def parse(data: Mapping[str, Any]) -> Definition:
         stale = 120
     if problems:
         raise DefinitionError(problems)
-    return Definition(tuple(sorted(levels, key=lambda lv: lv.level)), tuple(rules), stale)
+    return Definition(
+        tuple(sorted(levels, key=lambda lv: lv.level)), tuple(rules), stale, areas=areas
+    )
+
+
+def _parse_areas(raw_areas: Any, problems: list[str]) -> tuple[AreaDef, ...]:
+    areas: list[AreaDef] = []
+    codes: set[str] = set()
+    if not isinstance(raw_areas, list):
+        problems.append(_("The areas must be a list."))
+        return ()
+    for position, raw in enumerate(raw_areas, start=1):
+        where = _("Area %(number)s") % {"number": position}
+        if not isinstance(raw, Mapping):
+            problems.append(_("%(where)s: give a code and a name.") % {"where": where})
+            continue
+        code = _text(raw.get("code"), 40)
+        if not _AREA_CODE.match(code):
+            problems.append(
+                _("%(where)s: the code must be letters, digits, - or _ (e.g. 05).")
+                % {"where": where}
+            )
+        elif code in codes:
+            problems.append(
+                _("%(where)s: the code %(code)s is used twice.") % {"where": where, "code": code}
+            )
+        codes.add(code)
+        name_ja = _text(raw.get("name_ja"), 100)
+        if not name_ja:
+            problems.append(_("%(where)s has no Japanese name.") % {"where": where})
+        stations = raw.get("stations") or []
+        if isinstance(stations, str):
+            stations = stations.replace("、", ",").split(",")
+        codes_given = [_text(c, 40) for c in stations if _text(c, 40)]
+        areas.append(
+            AreaDef(
+                code=code,
+                name_ja=name_ja,
+                name_en=_text(raw.get("name_en"), 100),
+                stations=tuple(dict.fromkeys(codes_given)),
+            )
+        )
+    return tuple(areas)
 
 
 @cache

@@ -378,8 +378,11 @@ def import_refusal_reasons(*, job: ImportJob) -> list[tuple[str, int]]:
 #   default, version 0, when the municipality never saved one); ``ruleset_list``,
 #   ``ruleset_get``.
 # - ``station_levels(municipality, at=None)``: per station its latest reading, its level and the
-#   rule that fired. Everything that shows or acts on levels reads them here.
-# - ``official_level``: the level the official information in force gives the municipality.
+#   rule that fired: from its readings, or from the official information in force for its
+#   areas (the rule set's 地区) when that is higher. Everything that shows or acts on levels
+#   reads them here.
+# - ``official_level(municipality, at=None, areas=None)``: the level the official information
+#   in force gives: the highest anywhere, or in the given areas.
 # - ``decision_list(municipality, since=None, until=None)``, ``decision_get``,
 #   ``orders_in_force``; ``decision_evidence`` is what the decision form shows and freezes.
 # ------------------------------------------------------------------------------------------
@@ -442,17 +445,27 @@ def official_info_get(*, municipality: Municipality, pk: int) -> OfficialInfo:
 
 @dataclass(frozen=True)
 class StationLevel:
-    """A station's level at a time, as the rules judge it."""
+    """A station's level at a time, as the rules judge it: the higher of what its readings
+    give (``observed_level``) and what the official information in force for its areas gives
+    (``official_level``); ``rule`` is the rule that gave ``level`` (the reading's rule on a
+    tie), ``measured`` and ``target`` what that rule compared (None for official
+    information)."""
 
     station: Station
     latest: Reading | None  # its newest current reading at or before the time
-    level: int  # 0: no rule fired (or no recent reading)
+    level: int  # 0: no rule fired (or no recent reading and no information in force)
     level_def: rules.LevelDef | None
     rule: rules.RuleDef | None
     stale: bool  # no reading recent enough to judge
     measured: Decimal | None
     target: Decimal | None
     references: ReferenceLevels | None
+    observed_level: int = 0  # from its readings only (what its alerts follow)
+    observed_rule: rules.RuleDef | None = None
+    areas: tuple[str, ...] = ()  # the codes of the rule set's areas it stands for
+    official_level: int = 0  # from the official information in force for its areas
+    official_rule: rules.RuleDef | None = None
+    official_info: tuple[OfficialInfo, ...] = ()  # that information
 
 
 @dataclass(frozen=True)
@@ -536,6 +549,7 @@ def station_levels(
     )
     ids = [s.pk for s in station_rows]
     since = at - dt.timedelta(minutes=rules.lookback_minutes(definition))
+    in_force = list(official_info_list(municipality=municipality, in_force_at=at))
     if known_at is None:
         recent = _recent(municipality, ids, since, at)
     else:
@@ -562,17 +576,28 @@ def station_levels(
             at=at,
             stale_after_minutes=definition.stale_after_minutes,
         )
+        areas = definition.areas_of(station.code)
+        covering = tuple(i for i in in_force if rules.covers(i.area_codes or (), areas))
+        official = rules.judge_official(definition.rules, [i.kind for i in covering])
+        by_official = official.level > verdict.level
+        level = official.level if by_official else verdict.level
         result.append(
             StationLevel(
                 station=station,
                 latest=latest,
-                level=verdict.level,
-                level_def=definition.level(verdict.level),
-                rule=verdict.rule,
+                level=level,
+                level_def=definition.level(level),
+                rule=official.rule if by_official else verdict.rule,
                 stale=verdict.stale,
-                measured=verdict.measured,
-                target=verdict.target,
+                measured=None if by_official else verdict.measured,
+                target=None if by_official else verdict.target,
                 references=refs,
+                observed_level=verdict.level,
+                observed_rule=verdict.rule,
+                areas=areas,
+                official_level=official.level,
+                official_rule=official.rule,
+                official_info=covering,
             )
         )
     return result
@@ -599,13 +624,22 @@ def _recent(
 
 
 def official_level(
-    municipality: Municipality, at: dt.datetime | None = None, *, ruleset: RuleSet | None = None
+    municipality: Municipality,
+    at: dt.datetime | None = None,
+    *,
+    ruleset: RuleSet | None = None,
+    areas: Iterable[str] | None = None,
 ) -> OfficialLevel:
-    """The level that the official information in force at ``at`` gives the municipality."""
+    """The level that the official information in force at ``at`` gives: the highest in any
+    part of the municipality, or, with ``areas`` (codes), in those areas (the information
+    for the whole municipality and for any of them)."""
     at = at or timezone.now()
     ruleset = ruleset or ruleset_in_force(municipality=municipality, at=at)
     definition = ruleset.parsed
     in_force = list(official_info_list(municipality=municipality, in_force_at=at))
+    if areas is not None:
+        codes = tuple(areas)
+        in_force = [i for i in in_force if rules.covers(i.area_codes or (), codes)]
     verdict = rules.judge_official(definition.rules, [i.kind for i in in_force])
     return OfficialLevel(verdict.level, definition.level(verdict.level), verdict.rule, in_force)
 
@@ -633,12 +667,11 @@ def alert_get(*, municipality: Municipality, pk: int) -> Alert:
         raise NotFound(_("No such alert."), code="no_alert") from None
 
 
-DISASTER_OPERATOR = "disaster_operator"  # the role's slug (kanmin.accounts.roles)
-
-
 def alert_recipients(*, municipality: Municipality) -> list[str]:
     """The e-mail addresses of the municipality's disaster operators."""
-    return accounts_selectors.emails_with_role(municipality=municipality, role=DISASTER_OPERATOR)
+    return accounts_selectors.emails_with_role(
+        municipality=municipality, role=accounts_selectors.DISASTER_OPERATOR
+    )
 
 
 def decision_list(
@@ -743,6 +776,10 @@ def decision_evidence(
                 "level": item.level,
                 "stale": item.stale,
                 "rule": rule,
+                "areas": list(item.areas),
+                "observed_level": item.observed_level,
+                "official_level": item.official_level,
+                "official_info": [info.kind for info in item.official_info],
                 "measured": _number(item.measured),
                 "target": _number(item.target),
                 "reference_levels": (
@@ -780,6 +817,7 @@ def decision_evidence(
             {
                 "kind": info.kind,
                 "area": info.area,
+                "area_codes": list(info.area_codes or ()),
                 "issued_at": info.issued_at.isoformat(),
                 "note": info.note,
             }

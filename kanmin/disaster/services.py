@@ -43,6 +43,7 @@ from kanmin.disaster.models import (
     ImportFormat,
     ImportJob,
     ImportJobStatus,
+    IntakeAddressWindow,
     IntakeRefusal,
     IntakeTally,
     LevelState,
@@ -780,6 +781,55 @@ def device_take(
     return allowed, allowed < readings and before <= limit
 
 
+@dataclass(frozen=True)
+class AuthWindow:
+    """An address's failed device sign-ins in the current window."""
+
+    failures: int  # this one included
+    limit: int  # 0: no limit
+    ends_at: dt.datetime
+
+    @property
+    def over(self) -> bool:
+        """Beyond the limit: answer 429, count only."""
+        return self.limit > 0 and self.failures > self.limit
+
+    @property
+    def first_over(self) -> bool:
+        """The first request beyond the limit in the window (worth one refusal row)."""
+        return self.limit > 0 and self.failures == self.limit + 1
+
+    def retry_after(self, now: dt.datetime) -> int:
+        return max(1, int((self.ends_at - now).total_seconds() + 0.999))
+
+
+def device_auth_failed(
+    *, actor: Any = None, address: str, now: dt.datetime | None = None
+) -> AuthWindow:
+    """Count a request to the readings API with an unknown device or a wrong token against
+    its address's allowance (``KANMIN_DISASTER_AUTH_FAILURES`` per
+    ``KANMIN_DISASTER_AUTH_WINDOW_SECONDS``, fixed windows, one row per address and window,
+    shared by every web process). Windows older than a day are deleted as new ones begin."""
+    now = now or timezone.now()
+    width = intake.auth_window()
+    epoch = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    start = epoch + width * ((now - epoch) // width)
+    address = (address or "unknown")[:45]
+    match = IntakeAddressWindow.objects.filter(address=address, window_start=start)
+    if not match.update(failures=F("failures") + 1):
+        try:
+            with transaction.atomic():
+                IntakeAddressWindow.objects.create(address=address, window_start=start, failures=1)
+        except IntegrityError:  # another process began the window a moment ago
+            match.update(failures=F("failures") + 1)
+        else:
+            IntakeAddressWindow.objects.filter(
+                window_start__lt=now - max(width, dt.timedelta(days=1))
+            ).delete()
+    failures = match.values_list("failures", flat=True).first() or 1
+    return AuthWindow(failures, intake.auth_failures_allowed(), start + width)
+
+
 # ------------------------------------------------------------------------------------------
 # File imports (run in the background: kanmin.disaster.tasks)
 # ------------------------------------------------------------------------------------------
@@ -978,36 +1028,53 @@ def official_info_issue(
     municipality: Municipality,
     actor: Any,
     kind: str,
+    area_codes: Iterable[str] = (),
     area: str = "",
     issued_at: dt.datetime | None = None,
     note: str = "",
 ) -> Outcome[OfficialInfo]:
-    """Record official information in force (e.g. 土砂災害警戒情報), as the rules name it, and
-    judge the municipality's level again."""
+    """Record official information in force (e.g. 土砂災害警戒情報), as the rules name it, for
+    the areas ``area_codes`` (the rule set's 地区; none: the whole municipality), and judge the
+    levels again. ``area`` is kept as text for people (by default the areas' names)."""
     kind = (kind or "").strip()
-    known = {
-        r.official_kind
-        for r in selectors.ruleset_in_force(municipality=municipality).parsed.official_kinds()
-    }
+    definition = selectors.ruleset_in_force(municipality=municipality).parsed
+    known = {r.official_kind for r in definition.official_kinds()}
     if kind not in known:
         message = _("Choose information that the rules know.")
         raise Invalid(message, fields={"kind": [message]})
+    codes = list(dict.fromkeys(str(c).strip() for c in area_codes if str(c).strip()))
+    unknown = [c for c in codes if definition.area(c) is None]
+    if unknown:
+        message = _(
+            "Unknown area %(codes)s: choose areas the rules name, or none for the whole "
+            "municipality."
+        ) % {"codes": ", ".join(unknown)}
+        raise Invalid(message, fields={"area_codes": [message]})
     issued_at = _aware("issued_at", issued_at)
     if issued_at > timezone.now() + dt.timedelta(minutes=5):
         message = _("The time is in the future.")
         raise Invalid(message, fields={"issued_at": [message]})
+    with translation.override("ja"):
+        names = definition.area_names(codes)
     info = OfficialInfo.all_tenants.create(
         municipality=municipality,
         kind=kind,
-        area=(area or "").strip()[:200],
+        area=((area or "").strip() or names)[:200],
+        area_codes=codes,
         issued_at=issued_at,
         note=(note or "").strip()[:300],
         entered_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
+    # The official information's own level only: a station's alerts follow its readings.
     transaction.on_commit(lambda: levels_refresh(municipality=municipality, stations=[]))
     return Changed(
         info,
-        after={"kind": kind, "area": info.area, "issued_at": issued_at.isoformat()},
+        after={
+            "kind": kind,
+            "area": info.area,
+            "area_codes": codes,
+            "issued_at": issued_at.isoformat(),
+        },
     )
 
 
@@ -1113,8 +1180,16 @@ def levels_refresh(
             ):
                 if item.stale:
                     continue
+                # A station's alerts follow its readings; the official information has its
+                # own (below), once for the municipality rather than once per station.
                 alert = _cross(
-                    municipality, item.station, item.level, ruleset, item.rule, item.latest, now
+                    municipality,
+                    item.station,
+                    item.observed_level,
+                    ruleset,
+                    item.observed_rule,
+                    item.latest,
+                    now,
                 )
                 if alert:
                     alerts.append(alert)

@@ -21,17 +21,21 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kanmin.core.errors import Invalid, KanminError
+from kanmin.core.language import ja_or_en
 from kanmin.core.permissions import allowed
 from kanmin.core.tenancy import tenant_reverse, tenant_view
 from kanmin.disaster import backtest, charts, criteria, rules, selectors, services, shelter_views
 from kanmin.disaster.forms import (
     AnnotationForm,
+    AreaFormSet,
     CriteriaForm,
     DecisionForm,
     LevelFormSet,
     OfficialInfoForm,
+    RainCriteriaForm,
     RuleFormSet,
     RuleSetForm,
+    area_initial,
     definition_from_forms,
 )
 from kanmin.disaster.models import Alert, Decision, Station, StationKind
@@ -54,7 +58,7 @@ def _variant(request: HttpRequest) -> str:
     asked = request.GET.get("lang", "")
     if asked in ("ja", "en", "easy"):
         return asked
-    return "en" if (get_language() or "ja").startswith("en") else "ja"
+    return ja_or_en()
 
 
 def _reference_rows(item: selectors.StationLevel) -> list[tuple[str, str, Any]]:
@@ -221,7 +225,7 @@ def _chosen_stations(municipality: Any, codes: list[str], items: list[Any]) -> l
     if codes:
         return [s for s in stations if s.code in set(codes)]
     # By default the stations that are at a level now.
-    return [i.station for i in items if i.level > 0]
+    return [i.station for i in items if i.observed_level > 0]
 
 
 @tenant_view
@@ -314,7 +318,7 @@ def decision_new(request: HttpRequest) -> HttpResponse:
 
 def _evidence_view(evidence: dict[str, Any], definition: rules.Definition) -> dict[str, Any]:
     """The evidence JSON with what a page needs to show it in the visitor's language."""
-    english = (get_language() or "ja").startswith("en")
+    english = ja_or_en() == "en"
     stations = []
     for entry in evidence.get("stations", []):
         rule = rules.RuleDef.from_json(entry["rule"]) if entry.get("rule") else None
@@ -325,6 +329,7 @@ def _evidence_view(evidence: dict[str, Any], definition: rules.Definition) -> di
                 "name_is_japanese": not (english and entry.get("name_en")),
                 "level_def": definition.level(entry["level"]),
                 "rule_text": rule.describe() if rule else "",
+                "area_text": definition.area_names(entry.get("areas") or []),
                 "references": [
                     (str(rules.REFERENCE_NAMES[k]), v)
                     for k, v in (entry.get("reference_levels") or {}).items()
@@ -444,15 +449,20 @@ def rules_edit(request: HttpRequest) -> HttpResponse:
         initial=[json.loads(json.dumps(lv.__dict__)) for lv in definition.levels],
     )
     rule_forms = RuleFormSet(data, prefix="rules", initial=[r.as_json() for r in definition.rules])
+    # A form sent without the areas (an older page) keeps the areas in force.
+    posted_areas = data if data is not None and "areas-TOTAL_FORMS" in data else None
+    area_forms = AreaFormSet(posted_areas, prefix="areas", initial=area_initial(definition))
     problems: list[str] = []
     status = 200
     if data is not None:
-        if settings_form.is_valid() and levels.is_valid() and rule_forms.is_valid():
+        forms = (settings_form, levels, rule_forms, area_forms)
+        forms_valid = [f.is_valid() for f in forms if f.is_bound]
+        if all(forms_valid):
             try:
                 saved = services.ruleset_save(
                     municipality=municipality,
                     actor=request.user,
-                    definition=definition_from_forms(settings_form, levels, rule_forms),
+                    definition=definition_from_forms(settings_form, levels, rule_forms, area_forms),
                     reason=settings_form.cleaned_data["reason"],
                     valid_from=settings_form.cleaned_data["valid_from"],
                 )
@@ -475,6 +485,7 @@ def rules_edit(request: HttpRequest) -> HttpResponse:
             "settings_form": settings_form,
             "levels": levels,
             "rule_forms": rule_forms,
+            "area_forms": area_forms,
             "problems": problems,
         },
         status=status,
@@ -713,6 +724,10 @@ def feed(request: HttpRequest, fmt: str) -> HttpResponse:
 # Who may see the criteria pages: those who may read the observations.
 CRITERIA_PERMISSION = "disaster.view_observation"
 CHART_HOURS = 24
+# Events drawn in the chart: the largest (peak level; rain: total), in time order. Years of
+# history hold dozens, whose lines and legend no one can read (and each costs drawing time);
+# the tables list them all.
+CHART_EVENTS = 12
 
 
 def _criteria_forbidden(request: HttpRequest) -> HttpResponse | None:
@@ -737,14 +752,13 @@ def criteria_index(request: HttpRequest) -> HttpResponse:
     return render(request, "disaster/criteria_index.html", {"rows": rows})
 
 
-def _analyse(
-    request: HttpRequest, station: Station
-) -> tuple[CriteriaForm, backtest.Analysis | None, str]:
+def _analyse(request: HttpRequest, station: Station) -> tuple[Any, backtest.Analysis | None, str]:
     """The page's form and the analysis for what it asks (without a candidate the form
     refused); or None and why the station cannot be analysed."""
     municipality = _municipality(request)
     # Always bound, the defaults filled in, so that the form shows what was used.
-    form = CriteriaForm({**CriteriaForm.DEFAULTS, **request.GET.dict()})
+    form_class = CriteriaForm if station.kind == StationKind.RIVER else RainCriteriaForm
+    form = form_class({**form_class.DEFAULTS, **request.GET.dict()})
     rule = form.rule()
     lead_hours, percentile = form.lead_hours_value(), form.percentile_value()
     try:
@@ -876,14 +890,15 @@ def station_criteria(request: HttpRequest, code: str) -> HttpResponse:
         "river": station.kind == StationKind.RIVER,
     }
     if analysis is not None:
-        context.update(_context(analysis))
+        context.update(_context(analysis) if analysis.river else backtest.rain_context(analysis))
     return render(request, "disaster/station_criteria.html", context)
 
 
-def _chart(analysis: backtest.Analysis, form: CriteriaForm) -> bytes:
+def _chart(analysis: backtest.Analysis, form: Any) -> bytes:
     series = analysis.series
     if analysis.river:
         window = dt.timedelta(hours=CHART_HOURS)
+        largest = sorted(analysis.events, key=lambda e: -e.peak)[:CHART_EVENTS]
         events = [
             (
                 _event_label(e.start),
@@ -891,7 +906,7 @@ def _chart(analysis: backtest.Analysis, form: CriteriaForm) -> bytes:
                 series.index_of(e.peak_at + window + dt.timedelta(seconds=1)) - 1,
                 e.peak_at.timestamp(),
             )
-            for e in analysis.events
+            for e in sorted(largest, key=lambda e: e.start)
         ]
         levels = analysis.levels or criteria.Levels()
         lines = [charts.Line(str(backtest.LEVEL_NAMES[n]), v) for n, v in levels.defined()]
@@ -910,8 +925,10 @@ def _chart(analysis: backtest.Analysis, form: CriteriaForm) -> bytes:
             hours_before=CHART_HOURS,
             hours_after=CHART_HOURS,
         )
+    wettest = sorted(analysis.rain_events, key=lambda e: -e.total)[:CHART_EVENTS]
     rain = [
-        (_event_label(e.start), e.first, e.last, e.start.timestamp()) for e in analysis.rain_events
+        (_event_label(e.start), e.first, e.last, e.start.timestamp())
+        for e in sorted(wettest, key=lambda e: e.start)
     ]
     return charts.events_chart(
         series=series,

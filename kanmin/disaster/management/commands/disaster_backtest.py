@@ -22,6 +22,7 @@ from kanmin.core import selectors as core_selectors
 from kanmin.core.errors import KanminError
 from kanmin.core.lg_code import LgCodeError, validate_lg_code
 from kanmin.disaster import backtest, criteria, selectors
+from kanmin.disaster.models import StationKind
 
 
 class Command(BaseCommand):
@@ -39,7 +40,9 @@ class Command(BaseCommand):
             action="append",
             default=[],
             metavar="RULE",
-            help='a candidate rule, e.g. 2.8 or "level>=2.5 or rise>=0.4/1h from 2.0" (repeatable)',
+            help='a candidate rule, e.g. 2.8 or "level>=2.5 or rise>=0.4/1h from 2.0" for a '
+            'river station, rain1h>=30 or "rain1h>=20 and rain24h>=100" for a rain gauge '
+            "(repeatable)",
         )
         parser.add_argument(
             "--lead-hours",
@@ -77,18 +80,23 @@ class Command(BaseCommand):
             ) from None
         municipality = core_selectors.municipality_get(lg_code=code)
         station = selectors.station_get(municipality=municipality, code=options["station"])
-        rules = []
+        rules: list[criteria.Rule | criteria.RainRule] = []
+        river = station.kind == StationKind.RIVER
         for text in options["rule"]:
             try:
-                rules.append(criteria.parse_rule(text))
+                rules.append(criteria.parse_rule(text) if river else criteria.parse_rain_rule(text))
             except ValueError:
-                raise CommandError(
-                    _(
+                if river:
+                    message = _(
                         'Cannot read the rule "%(rule)s": give a level such as 2.8, or '
                         '"level>=2.5 or rise>=0.4/1h from 2.0".'
                     )
-                    % {"rule": text}
-                ) from None
+                else:
+                    message = _(
+                        'Cannot read the rain rule "%(rule)s": give one such as rain1h>=30, '
+                        '"rain1h>=30 or rain24h>=150" or "rain1h>=20 and rain24h>=100".'
+                    )
+                raise CommandError(message % {"rule": text}) from None
         lead = options["lead_hours"]
         if not 0 < lead <= 24:
             raise CommandError(_("Give a lead time between 0 and 24 hours."))
@@ -259,4 +267,38 @@ def _rain_report(analysis: backtest.Analysis) -> list[str]:
                 for e in analysis.rain_events
             ],
         )
+    lines.append("")
+    lines.append(
+        _(
+            "Proposed rain thresholds (lead time needed: %(hours)s h): the most rain that "
+            "fell over the window at least that long before the first order of every event "
+            "that had one."
+        )
+        % {"hours": f"{analysis.lead_hours:g}"}
+    )
+    for p in analysis.rain_proposals:
+        lines.append("  " + backtest.rain_proposal_text(p))
+    lines.append("")
+    lines.append(backtest.rain_scope_text(analysis))
+    if not analysis.decisions:
+        return lines
+    lines += table(
+        [
+            pgettext("criteria", "rule"),
+            pgettext("criteria", "hits"),
+            pgettext("criteria", "misses"),
+            pgettext("criteria", "false alarms"),
+            pgettext("criteria", "median lead (min)"),
+        ],
+        [
+            [
+                f"{s.rule} ({s.label})" if s.label else s.rule,
+                str(s.hits),
+                str(s.misses),
+                str(s.false_alarms),
+                "-" if s.median_lead_minutes is None else f"{s.median_lead_minutes:g}",
+            ]
+            for s in analysis.scores
+        ],
+    )
     return lines
