@@ -24,6 +24,7 @@ from kanmin.core.errors import Invalid, KanminError
 from kanmin.core.permissions import allowed
 from kanmin.core.tenancy import tenant_reverse, tenant_view
 from kanmin.disaster import backtest, charts, criteria, rules, selectors, services, shelter_views
+from kanmin.disaster.access import refusal
 from kanmin.disaster.forms import (
     AnnotationForm,
     CriteriaForm,
@@ -76,8 +77,8 @@ def _reference_rows(item: selectors.StationLevel) -> list[tuple[str, str, Any]]:
 @login_required
 def staff_dashboard(request: HttpRequest) -> HttpResponse:
     municipality = _municipality(request)
-    if not allowed(request.user, VIEW_PERM, municipality):
-        return _forbidden(request)
+    if (denied := refusal(request, VIEW_PERM)) is not None:
+        return denied
     ruleset = selectors.ruleset_in_force(municipality=municipality)
     items = selectors.station_levels(municipality, ruleset=ruleset)
     official = selectors.official_level(municipality, ruleset=ruleset)
@@ -116,8 +117,8 @@ def _bounds(municipality: Any) -> tuple[float, float, float, float] | None:
 @login_required
 def station_chart(request: HttpRequest, code: str) -> HttpResponse:
     municipality = _municipality(request)
-    if not allowed(request.user, VIEW_PERM, municipality):
-        return _forbidden(request)
+    if (denied := refusal(request, VIEW_PERM)) is not None:
+        return denied
     station = selectors.station_get(municipality=municipality, code=code)
     hours = 72
     series = selectors.observations_recent(
@@ -145,6 +146,8 @@ def station_chart(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_POST
 def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    if (denied := refusal(request, "disaster.change_alert")) is not None:
+        return denied
     municipality = _municipality(request)
     alert = selectors.alert_get(municipality=municipality, pk=pk)
     try:
@@ -167,8 +170,8 @@ def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def official_info(request: HttpRequest) -> HttpResponse:
     municipality = _municipality(request)
-    if not allowed(request.user, "disaster.view_officialinfo", municipality):
-        return _forbidden(request)
+    if (denied := refusal(request, "disaster.view_officialinfo")) is not None:
+        return denied
     definition = selectors.ruleset_in_force(municipality=municipality).parsed
     form = OfficialInfoForm(request.POST or None, definition=definition)
     can_enter = allowed(request.user, "disaster.add_officialinfo", municipality)
@@ -230,8 +233,8 @@ def _chosen_stations(municipality: Any, codes: list[str], items: list[Any]) -> l
 def decision_new(request: HttpRequest) -> HttpResponse:
     """Record a decision; the page shows the evidence that will be frozen with it."""
     municipality = _municipality(request)
-    if not allowed(request.user, "disaster.add_decision", municipality):
-        return _forbidden(request)
+    if (denied := refusal(request, "disaster.add_decision")) is not None:
+        return denied
     ruleset = selectors.ruleset_in_force(municipality=municipality)
     items = selectors.station_levels(municipality, ruleset=ruleset)
     all_stations = [i.station for i in items]
@@ -349,8 +352,8 @@ def _evidence_view(evidence: dict[str, Any], definition: rules.Definition) -> di
 @require_http_methods(["GET", "POST"])
 def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
     municipality = _municipality(request)
-    if not allowed(request.user, VIEW_PERM, municipality):
-        return _forbidden(request)
+    if (denied := refusal(request, VIEW_PERM)) is not None:
+        return denied
     decision = selectors.decision_get(municipality=municipality, pk=pk)
     form = AnnotationForm(request.POST or None)
     can_annotate = allowed(request.user, "disaster.add_decisionannotation", decision)
@@ -399,8 +402,8 @@ def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def rules_view(request: HttpRequest) -> HttpResponse:
     municipality = _municipality(request)
-    if not allowed(request.user, "disaster.view_ruleset", municipality):
-        return _forbidden(request)
+    if (denied := refusal(request, "disaster.view_ruleset")) is not None:
+        return denied
     raw = request.GET.get("version", "")
     if raw.isdigit():
         ruleset = selectors.ruleset_get(municipality=municipality, version=int(raw))
@@ -426,8 +429,8 @@ def rules_view(request: HttpRequest) -> HttpResponse:
 def rules_edit(request: HttpRequest) -> HttpResponse:
     """Edit the rules: saving makes a new version; the earlier ones stay."""
     municipality = _municipality(request)
-    if not allowed(request.user, "disaster.add_ruleset", municipality):
-        return _forbidden(request)
+    if (denied := refusal(request, "disaster.add_ruleset")) is not None:
+        return denied
     current = selectors.ruleset_in_force(municipality=municipality)
     definition = current.parsed
     data = request.POST if request.method == "POST" else None
@@ -716,9 +719,7 @@ CHART_HOURS = 24
 
 
 def _criteria_forbidden(request: HttpRequest) -> HttpResponse | None:
-    if not allowed(request.user, CRITERIA_PERMISSION, _municipality(request)):
-        return render(request, "403.html", status=403)
-    return None
+    return refusal(request, CRITERIA_PERMISSION)
 
 
 @tenant_view

@@ -65,8 +65,9 @@ def test_staff_pages_need_the_role_of_this_municipality(
     assert anonymous.status_code == 302 and "/accounts/login" in anonymous["Location"]
     steward = make_user("steward", "data_steward", miyakonojo)
     assert _client(steward).get(STAFF + page).status_code == 403
+    # Another municipality's operator cannot even tell that the shelter exists.
     other = make_user("other", "disaster_operator", miyazaki)
-    assert _client(other).get(STAFF + page).status_code == 403
+    assert _client(other).get(STAFF + page).status_code == 404
 
 
 @pytest.mark.parametrize("page", ["/gym-1/", "/gym-1/edit/", "/gym-1/open/"])
@@ -79,6 +80,23 @@ def test_another_municipalitys_shelter_is_not_found(page, miyakonojo, miyazaki, 
         )
         assert answer.status_code == 404
     assert not ShelterOpening.all_tenants.exists()
+
+
+def test_writes_at_this_municipalitys_address_are_not_found_for_others(
+    miyakonojo, miyazaki, gym, make_user
+):
+    other = _client(make_user("other", "disaster_operator", miyazaki))
+    now = _local(timezone.now())
+    writes = [
+        ("/gym-1/open/", {"opened_at": now}),
+        ("/gym-1/count/", {"evacuees": "3"}),
+        ("/gym-1/close/", {"closed_at": now}),
+        ("/new/", {"code": "x-1", "name_ja": "侵入"}),
+    ]
+    for page, data in writes:
+        assert other.post(STAFF + page, data).status_code == 404, page
+    assert not ShelterOpening.all_tenants.exists()
+    assert Shelter.all_tenants.count() == 1
 
 
 def test_counting_and_closing_need_post(miyakonojo, operator, gym):
