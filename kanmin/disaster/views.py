@@ -35,7 +35,7 @@ from kanmin.disaster.forms import (
     RuleSetForm,
     definition_from_forms,
 )
-from kanmin.disaster.models import Alert, Decision, Station, StationKind
+from kanmin.disaster.models import Alert, Decision, Quality, Station, StationKind
 
 VIEW_PERM = "disaster.view_decision"
 # How old the evidence shown on the decision form may be when it is recorded.
@@ -333,18 +333,45 @@ def _evidence_view(evidence: dict[str, Any], definition: rules.Definition) -> di
                     for k, v in (entry.get("reference_levels") or {}).items()
                     if v is not None
                 ],
-                "readings": [(parse_datetime(t), v, q) for t, v, q in entry.get("readings", [])],
+                # Times are kept as UTC ISO strings: shown in local time like every other.
+                "latest": _latest_view(entry.get("latest")),
+                "readings": [
+                    (parse_datetime(t), v, _quality_label(q))
+                    for t, v, q in entry.get("readings", [])
+                ],
             }
         )
     fired = evidence.get("rule_fired")
     return {
         **evidence,
+        "official_info": [
+            {**info, "issued_at": parse_datetime(info["issued_at"])}
+            for info in evidence.get("official_info", [])
+        ],
         "shown_at_time": parse_datetime(evidence["shown_at"]),
         "stations": stations,
         "official_level_def": definition.level(evidence.get("official_level")),
         "fired_text": rules.RuleDef.from_json(fired).describe() if fired else "",
         "fired_station": (fired or {}).get("station"),
     }
+
+
+def _latest_view(latest: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not latest:
+        return None
+    return {
+        **latest,
+        "observed_at": parse_datetime(latest["observed_at"]),
+        "quality": _quality_label(latest.get("quality")),
+    }
+
+
+def _quality_label(code: Any) -> str:
+    """A reading's quality in the page's language (the evidence keeps the code)."""
+    try:
+        return str(Quality(code).label)
+    except ValueError:
+        return str(code or "")
 
 
 @tenant_view

@@ -334,3 +334,23 @@ def test_orders_dataset_through_the_registry(miyakonojo, operator, rising):
     data = json.loads(_client().get("/m/452025/datasets/evacuation_orders.json").content)
     assert data["rows"][0]["kind"] == "避難指示"
     assert _client().get("/m/452025/datasets/nothing.csv").status_code == 404
+
+
+def test_evidence_shows_local_times_and_quality_names(miyakonojo, operator, rising, now):
+    """The frozen evidence keeps UTC ISO strings; the pages show them in local time like every
+    other time on the page (a reading at 19:00 in Miyakonojo is not "10:00"), and the
+    quality by its name, not its code."""
+    services.official_info_issue(
+        municipality=miyakonojo, actor=operator, kind="大雨警報（土砂災害）", issued_at=now
+    )
+    decision = _decision(miyakonojo, operator, rising, decided_at=now)
+    local = timezone.localtime(now).strftime("%Y-%m-%d %H:%M")
+    utc = now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M")
+    for url in (BASE + f"/staff/decisions/{decision.pk}/", BASE + "/staff/decisions/new/"):
+        page = _client(operator).get(url).content.decode()
+        start = page.index('class="evidence"')
+        evidence = page[start : page.index("</section>", start)]
+        assert utc not in evidence, url
+        assert f"4.6 m ({local})" in evidence, url  # the latest reading
+        assert f'<span class="muted">{local}</span>' in evidence, url  # the official information
+        assert "provisional" not in evidence and ">暫定<" in evidence, url
