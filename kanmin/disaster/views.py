@@ -535,6 +535,9 @@ def public_home(request: HttpRequest) -> HttpResponse:
         )[:20],
         "now": timezone.now(),
         "easy": variant == "easy",
+        # The feeds and GeoJSON linked from an English page answer in English too (a feed
+        # reader sends no Accept-Language; without it they would answer in Japanese).
+        "lang_query": "?lang=en" if variant == "en" else "",
     }
     if variant == "easy":
         return render(request, "disaster/public_easy.html", context)
@@ -604,7 +607,8 @@ def _feed_entries(municipality: Any, variant: str) -> list[dict[str, Any]]:
     since = timezone.now() - dt.timedelta(days=7)
     entries: list[dict[str, Any]] = []
     template = "disaster/feed/entry_easy.txt" if variant == "easy" else "disaster/feed/entry.txt"
-    home = tenant_reverse("disaster:home", municipality)
+    # Entries lead to the residents' page in the feed's language.
+    home = tenant_reverse("disaster:home", municipality) + _page_query(variant)
     decisions: list[Decision] = list(selectors.decision_list(municipality, since=since))
     alerts: list[Alert] = list(selectors.alert_list(municipality=municipality, since=since)[:100])
     with translation.override("ja" if variant == "easy" else variant):
@@ -659,6 +663,10 @@ def _feed_title(municipality: Any, variant: str) -> str:
         }
 
 
+def _page_query(variant: str) -> str:
+    return "" if variant == "ja" else f"?lang={variant}"
+
+
 def _feed_language(variant: str) -> str:
     return "en" if variant == "en" else "ja"
 
@@ -673,8 +681,13 @@ def feed(request: HttpRequest, fmt: str) -> HttpResponse:
     variant = _variant(request)
     entries = _feed_entries(municipality, variant)
     page = request.build_absolute_uri(tenant_reverse("disaster:home", municipality))
+    # The entries' ids stay the same in every variant; their links open the page in it.
+    page_in_variant = page + _page_query(variant)
     suffix = f"?lang={variant}"
     title = _feed_title(municipality, variant)
+    author = (
+        municipality.name_en if variant == "en" and municipality.name_en else municipality.name_ja
+    )
     if fmt == "json":
         feed_url = (
             request.build_absolute_uri(
@@ -685,12 +698,13 @@ def feed(request: HttpRequest, fmt: str) -> HttpResponse:
         body = {
             "version": "https://jsonfeed.org/version/1.1",
             "title": title,
-            "home_page_url": page,
+            "home_page_url": page_in_variant,
+            "authors": [{"name": author, "url": page_in_variant}],
             "feed_url": feed_url,
             "language": _feed_language(variant),
             "items": [
                 {
-                    "id": request.build_absolute_uri(e["url"]).split("#")[0] + "#" + e["id"],
+                    "id": f"{page}#{e['id']}",
                     "url": request.build_absolute_uri(e["url"]),
                     "title": e["title"],
                     "content_text": e["content"],
@@ -712,8 +726,11 @@ def feed(request: HttpRequest, fmt: str) -> HttpResponse:
         )
         atom = Atom1Feed(
             title=title,
-            link=page,
+            link=page_in_variant,
             description=title,
+            # RFC 4287 4.1.1: a feed whose entries name no author must name one itself.
+            author_name=author,
+            author_link=page_in_variant,
             language=_feed_language(variant),
             feed_url=feed_url,
             feed_guid=feed_url,

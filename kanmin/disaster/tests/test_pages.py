@@ -354,3 +354,44 @@ def test_evidence_shows_local_times_and_quality_names(miyakonojo, operator, risi
         assert f"4.6 m ({local})" in evidence, url  # the latest reading
         assert f'<span class="muted">{local}</span>' in evidence, url  # the official information
         assert "provisional" not in evidence and ">暫定<" in evidence, url
+
+
+def test_english_readers_get_the_orders_name_in_english(miyakonojo, operator, rising):
+    """An order (避難指示) reads in English on English pages and feeds, from the English name
+    the rules in force when it was decided give it."""
+    _decision(miyakonojo, operator, rising)
+    english = _client().get(BASE + "/?lang=en").content.decode()
+    orders = english[english.index('id="orders"') : english.index('id="shelters"')]
+    assert "Issued: alert level 4 Evacuation instruction" in orders
+    assert "避難指示" not in orders
+    japanese = _client().get(BASE + "/").content.decode()
+    assert "警戒レベル4 避難指示" in japanese and "Evacuation instruction" not in japanese
+    feed = json.loads(_client().get(BASE + "/feed.json?lang=en").content)
+    assert "Issued: alert level 4 Evacuation instruction — 岳下地区" in [
+        item["title"] for item in feed["items"]
+    ]
+
+
+def test_feeds_name_their_author_and_lead_to_the_page_in_their_language(
+    miyakonojo, operator, rising
+):
+    decision = _decision(miyakonojo, operator, rising)
+    # RFC 4287: the feed names an author, since its entries do not.
+    root = ET.fromstring(_client().get(BASE + "/feed.atom").content)  # noqa: S314
+    assert root.find(f"{ATOM}author/{ATOM}name").text == "都城市"
+    root = ET.fromstring(_client().get(BASE + "/feed.atom?lang=en").content)  # noqa: S314
+    assert root.find(f"{ATOM}author/{ATOM}name").text == "Miyakonojo City"
+    (entry,) = root.findall(f"{ATOM}entry")
+    link = entry.find(f"{ATOM}link").get("href")
+    assert link.endswith(f"/m/452025/disaster/?lang=en#order-{decision.pk}")
+    japanese = json.loads(_client().get(BASE + "/feed.json").content)
+    english = json.loads(_client().get(BASE + "/feed.json?lang=en").content)
+    assert english["authors"][0]["name"] == "Miyakonojo City"
+    assert english["home_page_url"].endswith("/disaster/?lang=en")
+    assert english["items"][0]["url"].endswith(f"/disaster/?lang=en#order-{decision.pk}")
+    # The same entry keeps its id in every language.
+    assert english["items"][0]["id"] == japanese["items"][0]["id"]
+    # The English page links the feeds and GeoJSON in English.
+    page = _client().get(BASE + "/?lang=en").content.decode()
+    for name in ("feed.atom", "feed.json", "stations.geojson", "shelters.geojson"):
+        assert f'/m/452025/disaster/{name}?lang=en"' in page, name

@@ -295,6 +295,9 @@ def test_feeds_carry_openings_and_closings(miyakonojo, gym, hall):
     assert any(t.startswith("避難所閉鎖") and "妻ケ丘小学校体育館" in t for t in titles)
     ids = [e.find(f"{ATOM}id").text for e in entries]
     assert len(set(ids)) == 3
+    # Japanese sentences end with 。, not with an English full stop.
+    summaries = [e.find(f"{ATOM}summary").text for e in entries]
+    assert all(s.startswith("所在地: ") and ". " not in s for s in summaries), summaries
     feed = json.loads(_client().get(BASE + "/feed.json?lang=en").content)
     assert feed["title"] == "Miyakonojo City: evacuation orders, warning levels and shelters"
     items = {item["title"]: item for item in feed["items"]}
@@ -302,8 +305,29 @@ def test_feeds_carry_openings_and_closings(miyakonojo, gym, hall):
     assert "Shelter closed: Tsumagaoka Elementary School Gym" in items
     opened = items["Shelter opened: 都城市総合文化ホール"]
     assert opened["tags"] == ["shelter", "open"] and "Capacity 800 people" in opened["content_text"]
-    assert opened["url"].endswith("/disaster/#shelter-hall-1")
+    assert opened["url"].endswith("/disaster/?lang=en#shelter-hall-1")  # the English page
     dt.datetime.fromisoformat(opened["date_published"])
     easy = json.loads(_client().get(BASE + "/feed.json?lang=easy").content)
     assert any(i["title"].startswith("ひなんじょが ひらきました") for i in easy["items"])
     assert any(i["title"].startswith("ひなんじょが しまりました") for i in easy["items"])
+
+
+def test_the_orders_offered_when_opening_read_in_local_time(miyakonojo, operator, gym, river):
+    decided = timezone.now().replace(second=0, microsecond=0) - dt.timedelta(minutes=5)
+    services.decision_record(
+        municipality=miyakonojo,
+        actor=operator,
+        action="issue",
+        level=4,
+        kind="避難指示",
+        area="岳下地区",
+        decided_at=decided,
+        stations=[river],
+    )
+    local = timezone.localtime(decided).strftime("%Y-%m-%d %H:%M")
+    page = _client(operator).get(STAFF + "/gym-1/open/").content.decode()
+    assert f"{local} 警戒レベル4 避難指示 — 岳下地区" in page
+    english = Client(HTTP_ACCEPT_LANGUAGE="en")
+    english.force_login(operator)
+    page = english.get(STAFF + "/gym-1/open/").content.decode()
+    assert f"{local} alert level 4 Evacuation instruction — 岳下地区" in page
