@@ -395,3 +395,35 @@ def test_feeds_name_their_author_and_lead_to_the_page_in_their_language(
     page = _client().get(BASE + "/?lang=en").content.decode()
     for name in ("feed.atom", "feed.json", "stations.geojson", "shelters.geojson"):
         assert f'/m/452025/disaster/{name}?lang=en"' in page, name
+
+
+def test_issue_or_lift_is_a_labelled_group_of_choices(miyakonojo, operator, rising):
+    """The two radio buttons sit in a fieldset whose legend names them (a bare label with
+    for="" named nothing), each with its own label."""
+    page = _client(operator).get(BASE + "/staff/decisions/new/").content.decode()
+    assert 'for=""' not in page
+    start = page.index('<fieldset class="field choice-group')
+    group = page[start : page.index("</fieldset>", start)]
+    assert "<legend>発令・解除" in group
+    assert 'id="id_action_0"' in group and '<label for="id_action_0">発令</label>' in group
+    assert 'id="id_action_1"' in group and '<label for="id_action_1">解除</label>' in group
+
+
+def test_a_refused_form_says_so_in_the_pages_title(miyakonojo, operator, rising):
+    """Screen readers announce the title first: a form sent back with errors says so there,
+    as the station, levels, device, import and criteria pages already did."""
+    decision = _decision(miyakonojo, operator, rising)
+    client = _client(operator)
+    refused = [
+        ("/staff/decisions/new/", {"action": "issue"}),
+        ("/staff/official/", {"kind": ""}),
+        (f"/staff/decisions/{decision.pk}/", {"text": ""}),
+        ("/staff/rules/edit/", {"reason": ""}),
+    ]
+    for page, data in refused:
+        answer = client.post(BASE + page, data)
+        assert answer.status_code == 422, page
+        title = answer.content.decode().split("<title>")[1]
+        assert title.startswith("エラー："), (page, title[:80])
+    title = client.get(BASE + "/staff/decisions/new/").content.decode().split("<title>")[1]
+    assert not title.startswith("エラー")

@@ -331,3 +331,21 @@ def test_the_orders_offered_when_opening_read_in_local_time(miyakonojo, operator
     english.force_login(operator)
     page = english.get(STAFF + "/gym-1/open/").content.decode()
     assert f"{local} alert level 4 Evacuation instruction — 岳下地区" in page
+
+
+def test_a_refused_form_says_so_in_the_pages_title(miyakonojo, operator, gym):
+    client = _client(operator)
+    services.shelter_open(municipality=miyakonojo, actor=operator, shelter=gym)
+    refused = [
+        ("/gym-1/count/", {"evacuees": "-4"}),
+        ("/gym-1/close/", {"closed_at": "someday"}),
+        ("/new/", {"code": ""}),
+        ("/gym-1/edit/", {"name_ja": ""}),
+        ("/hall-1/open/", {"opened_at": "someday"}),
+    ]
+    factories.shelter(miyakonojo, code="hall-1")
+    for page, data in refused:
+        answer = client.post(STAFF + page, data)
+        assert answer.status_code in (400, 409, 422), (page, answer.status_code)
+        title = answer.content.decode().split("<title>")[1]
+        assert title.startswith("エラー："), (page, title[:80])
