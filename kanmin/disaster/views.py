@@ -446,6 +446,7 @@ def rules_view(request: HttpRequest) -> HttpResponse:
             "versions": selectors.ruleset_list(municipality=municipality),
             "can_edit": allowed(request.user, "disaster.add_ruleset", municipality),
             "hazards": rules.HAZARDS,
+            "station_kinds": dict(StationKind.choices),
         },
     )
 

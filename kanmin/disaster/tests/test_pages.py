@@ -427,3 +427,9 @@ def test_a_refused_form_says_so_in_the_pages_title(miyakonojo, operator, rising)
         assert title.startswith("エラー："), (page, title[:80])
     title = client.get(BASE + "/staff/decisions/new/").content.decode().split("<title>")[1]
     assert not title.startswith("エラー")
+
+
+def test_rules_name_the_kind_of_station_not_its_code(miyakonojo, operator):
+    page = _client(operator).get(BASE + "/staff/rules/").content.decode()
+    assert "河川水位: " in page
+    assert "river_level:" not in page and "rain:" not in page
