@@ -82,12 +82,18 @@ def staff_dashboard(request: HttpRequest) -> HttpResponse:
     ruleset = selectors.ruleset_in_force(municipality=municipality)
     items = selectors.station_levels(municipality, ruleset=ruleset)
     official = selectors.official_level(municipality, ruleset=ruleset)
+    recent = selectors.observations_recent(
+        municipality=municipality, stations=[i.station for i in items], hours=CHART_HOURS_LIVE
+    )
     return render(
         request,
         "disaster/staff_dashboard.html",
         {
             "ruleset": ruleset,
-            "items": [(item, _reference_rows(item)) for item in items],
+            "items": [
+                (item, _reference_rows(item), _chart_summary(recent.get(item.station.pk, [])))
+                for item in items
+            ],
             "map": charts.map_layout(items, bounds=_bounds(municipality)),
             "official": official,
             "alerts": selectors.alert_list(municipality=municipality, unacknowledged=True)[:50],
@@ -101,6 +107,26 @@ def staff_dashboard(request: HttpRequest) -> HttpResponse:
             **shelter_views.dashboard_context(request),
         },
     )
+
+
+# The dashboard's charts: the last 72 hours of each station.
+CHART_HOURS_LIVE = 72
+
+
+def _chart_summary(readings: list[selectors.Reading]) -> dict[str, Any] | None:
+    """What a station's chart shows, in words (its text alternative): how many readings, the
+    highest, the lowest and the latest, with their times; None when it would draw nothing
+    (then the page says so instead of showing empty axes). Suspect readings are left out,
+    as the chart leaves them out."""
+    shown = [r for r in readings if r.value is not None and r.quality != "suspect"]
+    if not shown:
+        return None
+    return {
+        "count": len(shown),
+        "high": max(shown, key=lambda r: r.value),  # type: ignore[arg-type,return-value]
+        "low": min(shown, key=lambda r: r.value),  # type: ignore[arg-type,return-value]
+        "latest": shown[-1],
+    }
 
 
 def _bounds(municipality: Any) -> tuple[float, float, float, float] | None:
@@ -120,7 +146,7 @@ def station_chart(request: HttpRequest, code: str) -> HttpResponse:
     if (denied := refusal(request, VIEW_PERM)) is not None:
         return denied
     station = selectors.station_get(municipality=municipality, code=code)
-    hours = 72
+    hours = CHART_HOURS_LIVE
     series = selectors.observations_recent(
         municipality=municipality, stations=[station], hours=hours
     ).get(station.pk, [])

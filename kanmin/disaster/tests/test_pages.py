@@ -351,7 +351,7 @@ def test_evidence_shows_local_times_and_quality_names(miyakonojo, operator, risi
         start = page.index('class="evidence"')
         evidence = page[start : page.index("</section>", start)]
         assert utc not in evidence, url
-        assert f"4.6 m ({local})" in evidence, url  # the latest reading
+        assert f"4.60 m ({local})" in evidence, url  # the latest reading
         assert f'<span class="muted">{local}</span>' in evidence, url  # the official information
         assert "provisional" not in evidence and ">暫定<" in evidence, url
 
@@ -433,3 +433,39 @@ def test_rules_name_the_kind_of_station_not_its_code(miyakonojo, operator):
     page = _client(operator).get(BASE + "/staff/rules/").content.decode()
     assert "河川水位: " in page
     assert "river_level:" not in page and "rain:" not in page
+
+
+def test_readings_are_written_as_people_write_them(miyakonojo, operator, rising, now):
+    """Water levels to the centimetre (4.60 m, not 4.600 m or 4.6 m beside 4.500 m), other
+    values without trailing zeros, and a counter unit (回) named in English on English pages."""
+    trap = factories.station(
+        miyakonojo, code="trap1", kind=StationKind.TRAP, unit="回", name_ja="箱わな", name_en="Trap"
+    )
+    series(trap, now, ["0.000"])
+    japanese = _client(operator).get(BASE + "/staff/").content.decode()
+    assert "4.60 m" in japanese and "4.600 m" not in japanese
+    assert "氾濫危険水位 4.50 m" in japanese  # the reference levels under the chart
+    assert "0 回" in japanese
+    english = Client(HTTP_ACCEPT_LANGUAGE="en")
+    english.force_login(operator)
+    for url in (BASE + "/staff/", BASE + "/staff/stations/", BASE + "/?lang=en"):
+        page = english.get(url).content.decode()
+        assert "0 times" in page and "回" not in page, url
+        assert "4.60 m" in page, url
+
+
+def test_each_chart_says_in_words_what_it_draws(miyakonojo, operator, rising, now):
+    page = _client(operator).get(BASE + "/staff/").content.decode()
+    start = page.index('<figure id="chart-takeshita">')
+    figure = page[start : page.index("</figure>", start)]
+    low_at = timezone.localtime(now - dt.timedelta(minutes=20)).strftime("%m-%d %H:%M")
+    high_at = timezone.localtime(now).strftime("%m-%d %H:%M")
+    assert (
+        f"直近72時間の観測値 3 件：最高 4.60 m（{high_at}）、最低 3.80 m（{low_at}）、"
+        f"最新 4.60 m（{high_at}）。"
+    ) in figure
+    assert "<img" in figure
+    # A station with nothing to draw says so, instead of an empty chart.
+    start = page.index('<figure id="chart-rain1">')
+    figure = page[start : page.index("</figure>", start)]
+    assert "<img" not in figure and "直近72時間の観測値はありません" in figure
