@@ -354,6 +354,9 @@ def test_evidence_shows_local_times_and_quality_names(miyakonojo, operator, risi
         assert f"4.60 m ({local})" in evidence, url  # the latest reading
         assert f'<span class="muted">{local}</span>' in evidence, url  # the official information
         assert "provisional" not in evidence and ">暫定<" in evidence, url
+        # The rule that fired names its station once (its text already says which).
+        fired = evidence[evidence.index("該当したルール") :].split("</p>")[0]
+        assert fired.count("takeshita") == 1, fired
 
 
 def test_english_readers_get_the_orders_name_in_english(miyakonojo, operator, rising):
