@@ -70,11 +70,16 @@ class Broker:
         if "://" not in url:
             url = "mqtt://" + url
         parts = urlsplit(url)
+        problem = _("Give the broker as mqtt://host:port, e.g. mqtt://127.0.0.1:1883.")
         if parts.scheme not in ("mqtt", "tcp") or not parts.hostname:
-            raise ValueError(_("Give the broker as mqtt://host:port, e.g. mqtt://127.0.0.1:1883."))
+            raise ValueError(problem)
+        try:
+            port = parts.port or 1883  # urllib: "Port could not be cast to integer value as …"
+        except ValueError:
+            raise ValueError(problem) from None
         return cls(
             host=parts.hostname,
-            port=parts.port or 1883,
+            port=port,
             username=unquote(parts.username) if parts.username else None,
             password=unquote(parts.password) if parts.password else None,
         )

@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kanmin.disaster.forms import LocalDateTimeField, _now_local
 from kanmin.disaster.models import Shelter
 from kanmin.disaster.shelters import HAZARDS, MAX_IMPORT_BYTES
+from kanmin.disaster.templatetags.disaster import order_kind
 
 
 def _label(name: str) -> Any:
@@ -182,8 +184,10 @@ class OpenForm(forms.Form):
         super().__init__(*args, **kwargs)
         choices: list[tuple[str, Any]] = [("", _("None"))]
         for d in decisions:
-            when = d.decided_at
-            label = f"{when:%m/%d %H:%M} {d.kind} — {d.area}"
+            # In local time, as the form's own times are (decided_at is kept in UTC).
+            when = timezone.localtime(d.decided_at)
+            level = _("alert level %(level)s") % {"level": d.level}
+            label = f"{when:%Y-%m-%d %H:%M} {level} {order_kind(d)} — {d.area}"
             choices.append((str(d.pk), label))
         self.fields["decision"].choices = choices  # type: ignore[attr-defined]
         self.decisions = {str(d.pk): d for d in decisions}

@@ -17,8 +17,9 @@ from django.utils.translation import ngettext
 
 from kanmin.core.errors import KanminError
 from kanmin.core.permissions import allowed
-from kanmin.core.tenancy import staff_view, tenant_reverse, tenant_view
+from kanmin.core.tenancy import tenant_reverse, tenant_view
 from kanmin.disaster import selectors, services, shelters
+from kanmin.disaster.access import operator_page
 from kanmin.disaster.shelter_forms import CloseForm, CountForm, ImportForm, OpenForm, ShelterForm
 
 VIEW_PERM = "disaster.view_shelter"
@@ -67,7 +68,7 @@ def _back(request: HttpRequest, code: str) -> str:
 # ------------------------------------------------------------------------------------------
 
 
-@staff_view(VIEW_PERM)
+@operator_page(VIEW_PERM, methods=None)
 def shelter_list(request: HttpRequest) -> HttpResponse:
     municipality = _municipality(request)
     show = request.GET.get("show", "")
@@ -134,12 +135,12 @@ def _detail(
     )
 
 
-@staff_view(VIEW_PERM)
+@operator_page(VIEW_PERM, methods=None)
 def shelter_detail(request: HttpRequest, code: str) -> HttpResponse:
     return _detail(request, code)
 
 
-@staff_view("disaster.add_shelteropening", methods=["GET", "POST"])
+@operator_page("disaster.add_shelteropening", methods=["GET", "POST"])
 def shelter_open(request: HttpRequest, code: str) -> HttpResponse:
     municipality = _municipality(request)
     shelter = selectors.shelter_get(municipality=municipality, code=code)
@@ -174,7 +175,7 @@ def shelter_open(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-@staff_view("disaster.add_sheltercount", methods=["POST"])
+@operator_page("disaster.add_sheltercount", methods=["POST"])
 def shelter_count(request: HttpRequest, code: str) -> HttpResponse:
     municipality = _municipality(request)
     shelter = selectors.shelter_get(municipality=municipality, code=code)
@@ -213,7 +214,7 @@ def shelter_count(request: HttpRequest, code: str) -> HttpResponse:
     return _detail(request, code, count_form=form, status=422)
 
 
-@staff_view("disaster.change_shelteropening", methods=["POST"])
+@operator_page("disaster.change_shelteropening", methods=["POST"])
 def shelter_close(request: HttpRequest, code: str) -> HttpResponse:
     municipality = _municipality(request)
     shelter = selectors.shelter_get(municipality=municipality, code=code)
@@ -248,7 +249,7 @@ def shelter_close(request: HttpRequest, code: str) -> HttpResponse:
 # ------------------------------------------------------------------------------------------
 
 
-@staff_view("disaster.add_shelter", methods=["GET", "POST"])
+@operator_page("disaster.add_shelter", methods=["GET", "POST"])
 def shelter_new(request: HttpRequest) -> HttpResponse:
     municipality = _municipality(request)
     form = ShelterForm(request.POST or None)
@@ -280,7 +281,7 @@ def _add_to_shelter_form(exc: KanminError, form: ShelterForm) -> None:
     exc.add_to_form(form)
 
 
-@staff_view("disaster.change_shelter", methods=["GET", "POST"])
+@operator_page("disaster.change_shelter", methods=["GET", "POST"])
 def shelter_edit(request: HttpRequest, code: str) -> HttpResponse:
     municipality = _municipality(request)
     shelter = selectors.shelter_get(municipality=municipality, code=code)
@@ -306,7 +307,7 @@ def shelter_edit(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-@staff_view("disaster.add_shelter", methods=["GET", "POST"])
+@operator_page("disaster.add_shelter", methods=["GET", "POST"])
 def shelter_import(request: HttpRequest) -> HttpResponse:
     municipality = _municipality(request)
     form = ImportForm(request.POST or None, request.FILES or None)

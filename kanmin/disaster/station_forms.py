@@ -191,13 +191,18 @@ class ImportForm(forms.Form):
         label=_("File of readings"),
         help_text=_(
             "CSV (UTF-8 or Shift_JIS) with the columns station, observed_at, value and "
-            "optionally quality; or an hourly .dat file of the 水文水質データベース."
+            "optionally quality; or an hourly .dat file of MLIT's Water Information System."
         ),
     )
     format = forms.ChoiceField(
         label=_("Format"),
         required=False,
-        choices=[("", _("Tell from the content")), *ImportFormat.choices],
+        choices=[
+            ("", _("Tell from the content")),
+            (ImportFormat.CSV, ImportFormat.CSV.label),
+            # Named in English on English pages (the model's label is the Japanese name).
+            (ImportFormat.WIS_DAT, _("Hourly file of MLIT's Water Information System (.dat)")),
+        ],
     )
     station = forms.ChoiceField(
         label=_("Station"),

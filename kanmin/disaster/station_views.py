@@ -13,27 +13,24 @@ service of ``kanmin.disaster.services`` (permission checked again, audited).
 from __future__ import annotations
 
 import datetime as dt
-import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
 
-from kanmin.accounts import selectors as accounts_selectors
 from kanmin.core.errors import KanminError
 from kanmin.core.language import localized
 from kanmin.core.permissions import allowed
-from kanmin.core.tenancy import tenant_reverse, tenant_view
+from kanmin.core.tenancy import tenant_reverse
 from kanmin.disaster import backtest, charts, rules, selectors, services
+from kanmin.disaster.access import operator_page
 from kanmin.disaster.models import (
     Device,
     ImportJob,
@@ -57,25 +54,6 @@ REFUSAL_DAYS = 30
 REFUSALS_SHOWN = 500
 # Without JavaScript, the import's page reloads itself this often while it runs.
 REFRESH_SECONDS = 5
-
-
-def operator_page(permission: str, *, methods: Sequence[str] = ("GET",)) -> Callable[[View], View]:
-    """A page for those who hold ``permission`` in the municipality: sign-in first, then the
-    methods, then 404 for anyone with no role here and 403 for members without it."""
-
-    def decorate(view: View) -> View:
-        @functools.wraps(view)
-        def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            municipality = request.municipality  # type: ignore[attr-defined]
-            if not allowed(request.user, permission, municipality):
-                if not accounts_selectors.roles_of(user=request.user, municipality=municipality):
-                    raise Http404
-                return render(request, "403.html", status=403)
-            return view(request, *args, **kwargs)
-
-        return tenant_view(login_required(require_http_methods(list(methods))(checked)))
-
-    return decorate
 
 
 def _municipality(request: HttpRequest) -> Any:

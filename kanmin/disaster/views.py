@@ -25,6 +25,7 @@ from kanmin.core.language import ja_or_en
 from kanmin.core.permissions import allowed
 from kanmin.core.tenancy import tenant_reverse, tenant_view
 from kanmin.disaster import backtest, charts, criteria, rules, selectors, services, shelter_views
+from kanmin.disaster.access import refusal
 from kanmin.disaster.forms import (
     AnnotationForm,
     AreaFormSet,
@@ -38,7 +39,7 @@ from kanmin.disaster.forms import (
     area_initial,
     definition_from_forms,
 )
-from kanmin.disaster.models import Alert, Decision, Station, StationKind
+from kanmin.disaster.models import Alert, Decision, Quality, Station, StationKind
 
 VIEW_PERM = "disaster.view_decision"
 # How old the evidence shown on the decision form may be when it is recorded.
@@ -80,17 +81,23 @@ def _reference_rows(item: selectors.StationLevel) -> list[tuple[str, str, Any]]:
 @login_required
 def staff_dashboard(request: HttpRequest) -> HttpResponse:
     municipality = _municipality(request)
-    if not allowed(request.user, VIEW_PERM, municipality):
-        return _forbidden(request)
+    if (denied := refusal(request, VIEW_PERM)) is not None:
+        return denied
     ruleset = selectors.ruleset_in_force(municipality=municipality)
     items = selectors.station_levels(municipality, ruleset=ruleset)
     official = selectors.official_level(municipality, ruleset=ruleset)
+    recent = selectors.observations_recent(
+        municipality=municipality, stations=[i.station for i in items], hours=CHART_HOURS_LIVE
+    )
     return render(
         request,
         "disaster/staff_dashboard.html",
         {
             "ruleset": ruleset,
-            "items": [(item, _reference_rows(item)) for item in items],
+            "items": [
+                (item, _reference_rows(item), _chart_summary(recent.get(item.station.pk, [])))
+                for item in items
+            ],
             "map": charts.map_layout(items, bounds=_bounds(municipality)),
             "official": official,
             "alerts": selectors.alert_list(municipality=municipality, unacknowledged=True)[:50],
@@ -104,6 +111,26 @@ def staff_dashboard(request: HttpRequest) -> HttpResponse:
             **shelter_views.dashboard_context(request),
         },
     )
+
+
+# The dashboard's charts: the last 72 hours of each station.
+CHART_HOURS_LIVE = 72
+
+
+def _chart_summary(readings: list[selectors.Reading]) -> dict[str, Any] | None:
+    """What a station's chart shows, in words (its text alternative): how many readings, the
+    highest, the lowest and the latest, with their times; None when it would draw nothing
+    (then the page says so instead of showing empty axes). Suspect readings are left out,
+    as the chart leaves them out."""
+    shown = [r for r in readings if r.value is not None and r.quality != "suspect"]
+    if not shown:
+        return None
+    return {
+        "count": len(shown),
+        "high": max(shown, key=lambda r: r.value),  # type: ignore[arg-type,return-value]
+        "low": min(shown, key=lambda r: r.value),  # type: ignore[arg-type,return-value]
+        "latest": shown[-1],
+    }
 
 
 def _bounds(municipality: Any) -> tuple[float, float, float, float] | None:
@@ -120,10 +147,10 @@ def _bounds(municipality: Any) -> tuple[float, float, float, float] | None:
 @login_required
 def station_chart(request: HttpRequest, code: str) -> HttpResponse:
     municipality = _municipality(request)
-    if not allowed(request.user, VIEW_PERM, municipality):
-        return _forbidden(request)
+    if (denied := refusal(request, VIEW_PERM)) is not None:
+        return denied
     station = selectors.station_get(municipality=municipality, code=code)
-    hours = 72
+    hours = CHART_HOURS_LIVE
     series = selectors.observations_recent(
         municipality=municipality, stations=[station], hours=hours
     ).get(station.pk, [])
@@ -149,6 +176,8 @@ def station_chart(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_POST
 def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    if (denied := refusal(request, "disaster.change_alert")) is not None:
+        return denied
     municipality = _municipality(request)
     alert = selectors.alert_get(municipality=municipality, pk=pk)
     try:
@@ -171,8 +200,8 @@ def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def official_info(request: HttpRequest) -> HttpResponse:
     municipality = _municipality(request)
-    if not allowed(request.user, "disaster.view_officialinfo", municipality):
-        return _forbidden(request)
+    if (denied := refusal(request, "disaster.view_officialinfo")) is not None:
+        return denied
     definition = selectors.ruleset_in_force(municipality=municipality).parsed
     form = OfficialInfoForm(request.POST or None, definition=definition)
     can_enter = allowed(request.user, "disaster.add_officialinfo", municipality)
@@ -234,8 +263,8 @@ def _chosen_stations(municipality: Any, codes: list[str], items: list[Any]) -> l
 def decision_new(request: HttpRequest) -> HttpResponse:
     """Record a decision; the page shows the evidence that will be frozen with it."""
     municipality = _municipality(request)
-    if not allowed(request.user, "disaster.add_decision", municipality):
-        return _forbidden(request)
+    if (denied := refusal(request, "disaster.add_decision")) is not None:
+        return denied
     ruleset = selectors.ruleset_in_force(municipality=municipality)
     items = selectors.station_levels(municipality, ruleset=ruleset)
     all_stations = [i.station for i in items]
@@ -335,12 +364,21 @@ def _evidence_view(evidence: dict[str, Any], definition: rules.Definition) -> di
                     for k, v in (entry.get("reference_levels") or {}).items()
                     if v is not None
                 ],
-                "readings": [(parse_datetime(t), v, q) for t, v, q in entry.get("readings", [])],
+                # Times are kept as UTC ISO strings: shown in local time like every other.
+                "latest": _latest_view(entry.get("latest")),
+                "readings": [
+                    (parse_datetime(t), v, _quality_label(q))
+                    for t, v, q in entry.get("readings", [])
+                ],
             }
         )
     fired = evidence.get("rule_fired")
     return {
         **evidence,
+        "official_info": [
+            {**info, "issued_at": parse_datetime(info["issued_at"])}
+            for info in evidence.get("official_info", [])
+        ],
         "shown_at_time": parse_datetime(evidence["shown_at"]),
         "stations": stations,
         "official_level_def": definition.level(evidence.get("official_level")),
@@ -349,13 +387,31 @@ def _evidence_view(evidence: dict[str, Any], definition: rules.Definition) -> di
     }
 
 
+def _latest_view(latest: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not latest:
+        return None
+    return {
+        **latest,
+        "observed_at": parse_datetime(latest["observed_at"]),
+        "quality": _quality_label(latest.get("quality")),
+    }
+
+
+def _quality_label(code: Any) -> str:
+    """A reading's quality in the page's language (the evidence keeps the code)."""
+    try:
+        return str(Quality(code).label)
+    except ValueError:
+        return str(code or "")
+
+
 @tenant_view
 @login_required
 @require_http_methods(["GET", "POST"])
 def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
     municipality = _municipality(request)
-    if not allowed(request.user, VIEW_PERM, municipality):
-        return _forbidden(request)
+    if (denied := refusal(request, VIEW_PERM)) is not None:
+        return denied
     decision = selectors.decision_get(municipality=municipality, pk=pk)
     form = AnnotationForm(request.POST or None)
     can_annotate = allowed(request.user, "disaster.add_decisionannotation", decision)
@@ -404,8 +460,8 @@ def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def rules_view(request: HttpRequest) -> HttpResponse:
     municipality = _municipality(request)
-    if not allowed(request.user, "disaster.view_ruleset", municipality):
-        return _forbidden(request)
+    if (denied := refusal(request, "disaster.view_ruleset")) is not None:
+        return denied
     raw = request.GET.get("version", "")
     if raw.isdigit():
         ruleset = selectors.ruleset_get(municipality=municipality, version=int(raw))
@@ -421,6 +477,7 @@ def rules_view(request: HttpRequest) -> HttpResponse:
             "versions": selectors.ruleset_list(municipality=municipality),
             "can_edit": allowed(request.user, "disaster.add_ruleset", municipality),
             "hazards": rules.HAZARDS,
+            "station_kinds": dict(StationKind.choices),
         },
     )
 
@@ -431,8 +488,8 @@ def rules_view(request: HttpRequest) -> HttpResponse:
 def rules_edit(request: HttpRequest) -> HttpResponse:
     """Edit the rules: saving makes a new version; the earlier ones stay."""
     municipality = _municipality(request)
-    if not allowed(request.user, "disaster.add_ruleset", municipality):
-        return _forbidden(request)
+    if (denied := refusal(request, "disaster.add_ruleset")) is not None:
+        return denied
     current = selectors.ruleset_in_force(municipality=municipality)
     definition = current.parsed
     data = request.POST if request.method == "POST" else None
@@ -516,6 +573,9 @@ def public_home(request: HttpRequest) -> HttpResponse:
         )[:20],
         "now": timezone.now(),
         "easy": variant == "easy",
+        # The feeds and GeoJSON linked from an English page answer in English too (a feed
+        # reader sends no Accept-Language; without it they would answer in Japanese).
+        "lang_query": "?lang=en" if variant == "en" else "",
     }
     if variant == "easy":
         return render(request, "disaster/public_easy.html", context)
@@ -585,7 +645,8 @@ def _feed_entries(municipality: Any, variant: str) -> list[dict[str, Any]]:
     since = timezone.now() - dt.timedelta(days=7)
     entries: list[dict[str, Any]] = []
     template = "disaster/feed/entry_easy.txt" if variant == "easy" else "disaster/feed/entry.txt"
-    home = tenant_reverse("disaster:home", municipality)
+    # Entries lead to the residents' page in the feed's language.
+    home = tenant_reverse("disaster:home", municipality) + _page_query(variant)
     decisions: list[Decision] = list(selectors.decision_list(municipality, since=since))
     alerts: list[Alert] = list(selectors.alert_list(municipality=municipality, since=since)[:100])
     with translation.override("ja" if variant == "easy" else variant):
@@ -640,6 +701,10 @@ def _feed_title(municipality: Any, variant: str) -> str:
         }
 
 
+def _page_query(variant: str) -> str:
+    return "" if variant == "ja" else f"?lang={variant}"
+
+
 def _feed_language(variant: str) -> str:
     return "en" if variant == "en" else "ja"
 
@@ -654,8 +719,13 @@ def feed(request: HttpRequest, fmt: str) -> HttpResponse:
     variant = _variant(request)
     entries = _feed_entries(municipality, variant)
     page = request.build_absolute_uri(tenant_reverse("disaster:home", municipality))
+    # The entries' ids stay the same in every variant; their links open the page in it.
+    page_in_variant = page + _page_query(variant)
     suffix = f"?lang={variant}"
     title = _feed_title(municipality, variant)
+    author = (
+        municipality.name_en if variant == "en" and municipality.name_en else municipality.name_ja
+    )
     if fmt == "json":
         feed_url = (
             request.build_absolute_uri(
@@ -666,12 +736,13 @@ def feed(request: HttpRequest, fmt: str) -> HttpResponse:
         body = {
             "version": "https://jsonfeed.org/version/1.1",
             "title": title,
-            "home_page_url": page,
+            "home_page_url": page_in_variant,
+            "authors": [{"name": author, "url": page_in_variant}],
             "feed_url": feed_url,
             "language": _feed_language(variant),
             "items": [
                 {
-                    "id": request.build_absolute_uri(e["url"]).split("#")[0] + "#" + e["id"],
+                    "id": f"{page}#{e['id']}",
                     "url": request.build_absolute_uri(e["url"]),
                     "title": e["title"],
                     "content_text": e["content"],
@@ -693,8 +764,11 @@ def feed(request: HttpRequest, fmt: str) -> HttpResponse:
         )
         atom = Atom1Feed(
             title=title,
-            link=page,
+            link=page_in_variant,
             description=title,
+            # RFC 4287 4.1.1: a feed whose entries name no author must name one itself.
+            author_name=author,
+            author_link=page_in_variant,
             language=_feed_language(variant),
             feed_url=feed_url,
             feed_guid=feed_url,
@@ -731,9 +805,7 @@ CHART_EVENTS = 12
 
 
 def _criteria_forbidden(request: HttpRequest) -> HttpResponse | None:
-    if not allowed(request.user, CRITERIA_PERMISSION, _municipality(request)):
-        return render(request, "403.html", status=403)
-    return None
+    return refusal(request, CRITERIA_PERMISSION)
 
 
 @tenant_view

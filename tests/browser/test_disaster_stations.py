@@ -153,7 +153,7 @@ def test_operator_registers_a_station_a_device_and_imports_readings(
         "link", name=ja("Observation stations")
     ).click()
     station_row = page.locator("tbody tr", has_text="樋渡")
-    expect(station_row).to_contain_text("4.500 m")
+    expect(station_row).to_contain_text("4.50 m")
     expect(station_row).to_contain_text("警戒レベル3")
     _check(page, axe)
 

@@ -73,6 +73,8 @@ STAFF_PAGES = [
     "/staff/rules/",
     "/staff/rules/edit/",
     "/staff/stations/takeshita/chart.svg",
+    "/staff/criteria/",
+    "/staff/stations/takeshita/criteria/",
 ]
 
 
@@ -85,8 +87,32 @@ def test_staff_pages_need_the_disaster_role_of_this_municipality(
     assert anonymous.status_code == 302 and "/accounts/login" in anonymous["Location"]
     steward = make_user("steward", "data_steward", miyakonojo)
     assert _client(steward).get(BASE + page).status_code == 403
+    # Another municipality's operator cannot even tell that the page's rows exist: 404, as
+    # the station, device and shelter pages answer.
     other = make_user("other", "disaster_operator", miyazaki)
-    assert _client(other).get(BASE + page).status_code == 403
+    assert _client(other).get(BASE + page).status_code == 404
+
+
+def test_writes_of_another_municipalitys_operator_are_not_found_and_change_nothing(
+    miyakonojo, miyazaki, operator, rising, make_user
+):
+    decision = _decision(miyakonojo, operator, rising)
+    (alert,) = services.levels_refresh(municipality=miyakonojo, stations=[rising])
+    other = _client(make_user("other", "disaster_operator", miyazaki))
+    audited = AuditEvent.objects.filter(action__startswith="disaster.").count()
+    now = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+    writes = [
+        (f"/staff/alerts/{alert.pk}/acknowledge/", {}),
+        ("/staff/official/", {"kind": "大雨警報", "area": "x", "issued_at": now}),
+        ("/staff/decisions/new/", {"action": "issue", "kind": "避難指示", "area": "x"}),
+        (f"/staff/decisions/{decision.pk}/", {"text": "note"}),
+        ("/staff/rules/edit/", {"reason": "x", "valid_from": now}),
+    ]
+    for page, data in writes:
+        assert other.post(BASE + page, data).status_code == 404, page
+    assert AuditEvent.objects.filter(action__startswith="disaster.").count() == audited
+    assert Decision.all_tenants.count() == 1 and RuleSet.all_tenants.count() <= 1
+    assert selectors.alert_list(municipality=miyakonojo, unacknowledged=True).exists()
 
 
 def test_dashboard_shows_levels_alerts_orders(miyakonojo, operator, rising, now):
@@ -105,7 +131,7 @@ def test_alert_acknowledge(miyakonojo, operator, rising, make_user, miyazaki):
     (alert,) = services.levels_refresh(municipality=miyakonojo, stations=[rising])
     url = f"{BASE}/staff/alerts/{alert.pk}/acknowledge/"
     other = make_user("other", "disaster_operator", miyazaki)
-    assert _client(other).post(url).status_code in (403, 404)
+    assert _client(other).post(url).status_code == 404
     assert _client(operator).post(url).status_code == 302
     assert not selectors.alert_list(municipality=miyakonojo, unacknowledged=True).exists()
     assert AuditEvent.objects.filter(action="disaster.alert.acknowledge").count() == 1
@@ -308,3 +334,141 @@ def test_orders_dataset_through_the_registry(miyakonojo, operator, rising):
     data = json.loads(_client().get("/m/452025/datasets/evacuation_orders.json").content)
     assert data["rows"][0]["kind"] == "避難指示"
     assert _client().get("/m/452025/datasets/nothing.csv").status_code == 404
+
+
+def test_evidence_shows_local_times_and_quality_names(miyakonojo, operator, rising, now):
+    """The frozen evidence keeps UTC ISO strings; the pages show them in local time like every
+    other time on the page (a reading at 19:00 in Miyakonojo is not "10:00"), and the
+    quality by its name, not its code."""
+    services.official_info_issue(
+        municipality=miyakonojo, actor=operator, kind="大雨警報（土砂災害）", issued_at=now
+    )
+    decision = _decision(miyakonojo, operator, rising, decided_at=now)
+    local = timezone.localtime(now).strftime("%Y-%m-%d %H:%M")
+    utc = now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M")
+    for url in (BASE + f"/staff/decisions/{decision.pk}/", BASE + "/staff/decisions/new/"):
+        page = _client(operator).get(url).content.decode()
+        start = page.index('class="evidence"')
+        evidence = page[start : page.index("</section>", start)]
+        assert utc not in evidence, url
+        assert f"4.60 m ({local})" in evidence, url  # the latest reading
+        assert f'<span class="muted">{local}</span>' in evidence, url  # the official information
+        assert "provisional" not in evidence and ">暫定<" in evidence, url
+        # The rule that fired names its station once (its text already says which).
+        fired = evidence[evidence.index("該当したルール") :].split("</p>")[0]
+        assert fired.count("takeshita") == 1, fired
+
+
+def test_english_readers_get_the_orders_name_in_english(miyakonojo, operator, rising):
+    """An order (避難指示) reads in English on English pages and feeds, from the English name
+    the rules in force when it was decided give it."""
+    _decision(miyakonojo, operator, rising)
+    english = _client().get(BASE + "/?lang=en").content.decode()
+    orders = english[english.index('id="orders"') : english.index('id="shelters"')]
+    assert "Issued: alert level 4 Evacuation instruction" in orders
+    assert "避難指示" not in orders
+    japanese = _client().get(BASE + "/").content.decode()
+    assert "警戒レベル4 避難指示" in japanese and "Evacuation instruction" not in japanese
+    feed = json.loads(_client().get(BASE + "/feed.json?lang=en").content)
+    assert "Issued: alert level 4 Evacuation instruction — 岳下地区" in [
+        item["title"] for item in feed["items"]
+    ]
+
+
+def test_feeds_name_their_author_and_lead_to_the_page_in_their_language(
+    miyakonojo, operator, rising
+):
+    decision = _decision(miyakonojo, operator, rising)
+    # RFC 4287: the feed names an author, since its entries do not.
+    root = ET.fromstring(_client().get(BASE + "/feed.atom").content)  # noqa: S314
+    assert root.find(f"{ATOM}author/{ATOM}name").text == "都城市"
+    root = ET.fromstring(_client().get(BASE + "/feed.atom?lang=en").content)  # noqa: S314
+    assert root.find(f"{ATOM}author/{ATOM}name").text == "Miyakonojo City"
+    (entry,) = root.findall(f"{ATOM}entry")
+    link = entry.find(f"{ATOM}link").get("href")
+    assert link.endswith(f"/m/452025/disaster/?lang=en#order-{decision.pk}")
+    japanese = json.loads(_client().get(BASE + "/feed.json").content)
+    english = json.loads(_client().get(BASE + "/feed.json?lang=en").content)
+    assert english["authors"][0]["name"] == "Miyakonojo City"
+    assert english["home_page_url"].endswith("/disaster/?lang=en")
+    assert english["items"][0]["url"].endswith(f"/disaster/?lang=en#order-{decision.pk}")
+    # The same entry keeps its id in every language.
+    assert english["items"][0]["id"] == japanese["items"][0]["id"]
+    # The English page links the feeds and GeoJSON in English.
+    page = _client().get(BASE + "/?lang=en").content.decode()
+    for name in ("feed.atom", "feed.json", "stations.geojson", "shelters.geojson"):
+        assert f'/m/452025/disaster/{name}?lang=en"' in page, name
+
+
+def test_issue_or_lift_is_a_labelled_group_of_choices(miyakonojo, operator, rising):
+    """The two radio buttons sit in a fieldset whose legend names them (a bare label with
+    for="" named nothing), each with its own label."""
+    page = _client(operator).get(BASE + "/staff/decisions/new/").content.decode()
+    assert 'for=""' not in page
+    start = page.index('<fieldset class="field choice-group')
+    group = page[start : page.index("</fieldset>", start)]
+    assert "<legend>発令・解除" in group
+    assert 'id="id_action_0"' in group and '<label for="id_action_0">発令</label>' in group
+    assert 'id="id_action_1"' in group and '<label for="id_action_1">解除</label>' in group
+
+
+def test_a_refused_form_says_so_in_the_pages_title(miyakonojo, operator, rising):
+    """Screen readers announce the title first: a form sent back with errors says so there,
+    as the station, levels, device, import and criteria pages already did."""
+    decision = _decision(miyakonojo, operator, rising)
+    client = _client(operator)
+    refused = [
+        ("/staff/decisions/new/", {"action": "issue"}),
+        ("/staff/official/", {"kind": ""}),
+        (f"/staff/decisions/{decision.pk}/", {"text": ""}),
+        ("/staff/rules/edit/", {"reason": ""}),
+    ]
+    for page, data in refused:
+        answer = client.post(BASE + page, data)
+        assert answer.status_code == 422, page
+        title = answer.content.decode().split("<title>")[1]
+        assert title.startswith("エラー："), (page, title[:80])
+    title = client.get(BASE + "/staff/decisions/new/").content.decode().split("<title>")[1]
+    assert not title.startswith("エラー")
+
+
+def test_rules_name_the_kind_of_station_not_its_code(miyakonojo, operator):
+    page = _client(operator).get(BASE + "/staff/rules/").content.decode()
+    assert "河川水位: " in page
+    assert "river_level:" not in page and "rain:" not in page
+
+
+def test_readings_are_written_as_people_write_them(miyakonojo, operator, rising, now):
+    """Water levels to the centimetre (4.60 m, not 4.600 m or 4.6 m beside 4.500 m), other
+    values without trailing zeros, and a counter unit (回) named in English on English pages."""
+    trap = factories.station(
+        miyakonojo, code="trap1", kind=StationKind.TRAP, unit="回", name_ja="箱わな", name_en="Trap"
+    )
+    series(trap, now, ["0.000"])
+    japanese = _client(operator).get(BASE + "/staff/").content.decode()
+    assert "4.60 m" in japanese and "4.600 m" not in japanese
+    assert "氾濫危険水位 4.50 m" in japanese  # the reference levels under the chart
+    assert "0 回" in japanese
+    english = Client(HTTP_ACCEPT_LANGUAGE="en")
+    english.force_login(operator)
+    for url in (BASE + "/staff/", BASE + "/staff/stations/", BASE + "/?lang=en"):
+        page = english.get(url).content.decode()
+        assert "0 times" in page and "回" not in page, url
+        assert "4.60 m" in page, url
+
+
+def test_each_chart_says_in_words_what_it_draws(miyakonojo, operator, rising, now):
+    page = _client(operator).get(BASE + "/staff/").content.decode()
+    start = page.index('<figure id="chart-takeshita">')
+    figure = page[start : page.index("</figure>", start)]
+    low_at = timezone.localtime(now - dt.timedelta(minutes=20)).strftime("%m-%d %H:%M")
+    high_at = timezone.localtime(now).strftime("%m-%d %H:%M")
+    assert (
+        f"直近72時間の観測値 3 件：最高 4.60 m（{high_at}）、最低 3.80 m（{low_at}）、"
+        f"最新 4.60 m（{high_at}）。"
+    ) in figure
+    assert "<img" in figure
+    # A station with nothing to draw says so, instead of an empty chart.
+    start = page.index('<figure id="chart-rain1">')
+    figure = page[start : page.index("</figure>", start)]
+    assert "<img" not in figure and "直近72時間の観測値はありません" in figure

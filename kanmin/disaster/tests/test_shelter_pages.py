@@ -65,8 +65,9 @@ def test_staff_pages_need_the_role_of_this_municipality(
     assert anonymous.status_code == 302 and "/accounts/login" in anonymous["Location"]
     steward = make_user("steward", "data_steward", miyakonojo)
     assert _client(steward).get(STAFF + page).status_code == 403
+    # Another municipality's operator cannot even tell that the shelter exists.
     other = make_user("other", "disaster_operator", miyazaki)
-    assert _client(other).get(STAFF + page).status_code == 403
+    assert _client(other).get(STAFF + page).status_code == 404
 
 
 @pytest.mark.parametrize("page", ["/gym-1/", "/gym-1/edit/", "/gym-1/open/"])
@@ -79,6 +80,23 @@ def test_another_municipalitys_shelter_is_not_found(page, miyakonojo, miyazaki, 
         )
         assert answer.status_code == 404
     assert not ShelterOpening.all_tenants.exists()
+
+
+def test_writes_at_this_municipalitys_address_are_not_found_for_others(
+    miyakonojo, miyazaki, gym, make_user
+):
+    other = _client(make_user("other", "disaster_operator", miyazaki))
+    now = _local(timezone.now())
+    writes = [
+        ("/gym-1/open/", {"opened_at": now}),
+        ("/gym-1/count/", {"evacuees": "3"}),
+        ("/gym-1/close/", {"closed_at": now}),
+        ("/new/", {"code": "x-1", "name_ja": "侵入"}),
+    ]
+    for page, data in writes:
+        assert other.post(STAFF + page, data).status_code == 404, page
+    assert not ShelterOpening.all_tenants.exists()
+    assert Shelter.all_tenants.count() == 1
 
 
 def test_counting_and_closing_need_post(miyakonojo, operator, gym):
@@ -277,6 +295,9 @@ def test_feeds_carry_openings_and_closings(miyakonojo, gym, hall):
     assert any(t.startswith("避難所閉鎖") and "妻ケ丘小学校体育館" in t for t in titles)
     ids = [e.find(f"{ATOM}id").text for e in entries]
     assert len(set(ids)) == 3
+    # Japanese sentences end with 。, not with an English full stop.
+    summaries = [e.find(f"{ATOM}summary").text for e in entries]
+    assert all(s.startswith("所在地: ") and ". " not in s for s in summaries), summaries
     feed = json.loads(_client().get(BASE + "/feed.json?lang=en").content)
     assert feed["title"] == "Miyakonojo City: evacuation orders, warning levels and shelters"
     items = {item["title"]: item for item in feed["items"]}
@@ -284,8 +305,47 @@ def test_feeds_carry_openings_and_closings(miyakonojo, gym, hall):
     assert "Shelter closed: Tsumagaoka Elementary School Gym" in items
     opened = items["Shelter opened: 都城市総合文化ホール"]
     assert opened["tags"] == ["shelter", "open"] and "Capacity 800 people" in opened["content_text"]
-    assert opened["url"].endswith("/disaster/#shelter-hall-1")
+    assert opened["url"].endswith("/disaster/?lang=en#shelter-hall-1")  # the English page
     dt.datetime.fromisoformat(opened["date_published"])
     easy = json.loads(_client().get(BASE + "/feed.json?lang=easy").content)
     assert any(i["title"].startswith("ひなんじょが ひらきました") for i in easy["items"])
     assert any(i["title"].startswith("ひなんじょが しまりました") for i in easy["items"])
+
+
+def test_the_orders_offered_when_opening_read_in_local_time(miyakonojo, operator, gym, river):
+    decided = timezone.now().replace(second=0, microsecond=0) - dt.timedelta(minutes=5)
+    services.decision_record(
+        municipality=miyakonojo,
+        actor=operator,
+        action="issue",
+        level=4,
+        kind="避難指示",
+        area="岳下地区",
+        decided_at=decided,
+        stations=[river],
+    )
+    local = timezone.localtime(decided).strftime("%Y-%m-%d %H:%M")
+    page = _client(operator).get(STAFF + "/gym-1/open/").content.decode()
+    assert f"{local} 警戒レベル4 避難指示 — 岳下地区" in page
+    english = Client(HTTP_ACCEPT_LANGUAGE="en")
+    english.force_login(operator)
+    page = english.get(STAFF + "/gym-1/open/").content.decode()
+    assert f"{local} alert level 4 Evacuation instruction — 岳下地区" in page
+
+
+def test_a_refused_form_says_so_in_the_pages_title(miyakonojo, operator, gym):
+    client = _client(operator)
+    services.shelter_open(municipality=miyakonojo, actor=operator, shelter=gym)
+    refused = [
+        ("/gym-1/count/", {"evacuees": "-4"}),
+        ("/gym-1/close/", {"closed_at": "someday"}),
+        ("/new/", {"code": ""}),
+        ("/gym-1/edit/", {"name_ja": ""}),
+        ("/hall-1/open/", {"opened_at": "someday"}),
+    ]
+    factories.shelter(miyakonojo, code="hall-1")
+    for page, data in refused:
+        answer = client.post(STAFF + page, data)
+        assert answer.status_code in (400, 409, 422), (page, answer.status_code)
+        title = answer.content.decode().split("<title>")[1]
+        assert title.startswith("エラー："), (page, title[:80])

@@ -16,7 +16,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import ngettext, pgettext
 
 from kanmin.core import selectors as core_selectors
 from kanmin.core.errors import KanminError
@@ -32,7 +32,11 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--municipality", required=True, help="全国地方公共団体コード")
+        parser.add_argument(
+            "--municipality",
+            required=True,
+            help="the municipality's code (全国地方公共団体コード), e.g. 452025",
+        )
         parser.add_argument("--station", required=True, help="the station's code")
         parser.add_argument("--format", choices=("text", "json"), default="text")
         parser.add_argument(
@@ -151,7 +155,11 @@ def text_report(analysis: backtest.Analysis) -> list[str]:
     )
     lines.append("")
     lines.append(
-        _("%(count)s events (at or above %(base)s m)")
+        ngettext(
+            "%(count)s event (at or above %(base)s m)",
+            "%(count)s events (at or above %(base)s m)",
+            len(analysis.events),
+        )
         % {"count": len(analysis.events), "base": backtest.number(analysis.base)}
     )
     if analysis.events:
@@ -238,7 +246,11 @@ def text_report(analysis: backtest.Analysis) -> list[str]:
 def _rain_report(analysis: backtest.Analysis) -> list[str]:
     lines = [
         "",
-        _("%(count)s rain events (%(total)s mm or more)")
+        ngettext(
+            "%(count)s rain event (%(total)s mm or more)",
+            "%(count)s rain events (%(total)s mm or more)",
+            len(analysis.rain_events),
+        )
         % {"count": len(analysis.rain_events), "total": f"{backtest.RAIN_MIN_TOTAL:g}"},
     ]
     if analysis.rain_events:

@@ -34,7 +34,9 @@ class Command(BaseCommand):
             "kanmin-disaster-<host name>); keep it across restarts",
         )
         parser.add_argument(
-            "--municipality", default=None, help="only this municipality's topics (code)"
+            "--municipality",
+            default=None,
+            help="only this municipality's topics: its code (全国地方公共団体コード), e.g. 452025",
         )
         parser.add_argument(
             "--share",
@@ -44,7 +46,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--topic-root", default="kanmin", help="first level of the topics (default kanmin)"
         )
-        parser.add_argument("--batch-size", type=int, default=500)
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=500,
+            help="readings stored in one transaction at most (default 500)",
+        )
         parser.add_argument(
             "--batch-wait", type=float, default=0.2, help="seconds to gather a batch"
         )
@@ -54,7 +61,12 @@ class Command(BaseCommand):
             default=7 * 86400,
             help="seconds the broker keeps the session while the listener is away (default 7 days)",
         )
-        parser.add_argument("--lang", choices=("ja", "en"), default="ja")
+        parser.add_argument(
+            "--lang",
+            choices=("ja", "en"),
+            default="ja",
+            help="language of the messages (default ja)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         with translation.override(options["lang"]):
@@ -62,6 +74,10 @@ class Command(BaseCommand):
                 broker = Broker.parse(options["broker"] or conf.get("KANMIN_MQTT_BROKER"))
             except ValueError as exc:
                 raise CommandError(str(exc)) from None
+            if options["municipality"]:
+                # A code typed wrong would subscribe to a topic no device publishes to, and the
+                # listener would wait for good in silence: say so before connecting.
+                options["municipality"] = _municipality_code(options["municipality"])
 
             def say(text: str) -> None:
                 self.stdout.write(text)
@@ -94,3 +110,25 @@ class Command(BaseCommand):
                 % {k: totals.get(k, 0) for k in ("stored", "duplicate", "corrected", "refused")}
             )
             sys.stdout.flush()
+
+
+def _municipality_code(code: str) -> str:
+    """The code of a municipality of this deployment, or a CommandError saying what is wrong
+    (in the active language)."""
+    from kanmin.core import selectors as core_selectors
+    from kanmin.core.errors import KanminError
+    from kanmin.core.lg_code import LgCodeError, validate_lg_code
+
+    try:
+        code = validate_lg_code(code)
+    except LgCodeError as exc:
+        english = (translation.get_language() or "ja").startswith("en")
+        raise CommandError(exc.message_en if english else exc.message_ja) from None
+    try:
+        core_selectors.municipality_get(lg_code=code)
+    except KanminError as exc:
+        raise CommandError(
+            _("%(problem)s Add it with `kanmin tenant add CODE NAME`, or check the code.")
+            % {"problem": exc.message}
+        ) from None
+    return code
