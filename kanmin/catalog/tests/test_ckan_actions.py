@@ -514,14 +514,14 @@ def test_package_search_query_count_does_not_grow_with_results(
     assert len(body["result"]["results"]) == 15
 
 
-@pytest.fixture(params=["table", "redis"])
-def answer_cache(request, settings):
-    """The cache of API answers: the embedded default (a table in the database), and Redis
+@pytest.fixture(params=["file", "redis"])
+def answer_cache(request, settings, tmp_path):
+    """The cache of API answers: the embedded default (a SQLite file of its own), and Redis
     (on this machine, as KANMIN_CACHE_URL would name it)."""
     from kanmin.core import conf
 
     url = "redis://127.0.0.1:6379/0" if request.param == "redis" else ""
-    settings.CACHES = conf.caches(url)
+    settings.CACHES = conf.caches(url, tmp_path)
     return request.param
 
 
