@@ -139,6 +139,11 @@ class SQLiteFileCache(BaseCache):
 
     # -- Django's cache API ----------------------------------------------------------------
 
+    def validate_key(self, key: str) -> None:
+        """Any string is a valid key of a TEXT column. Django's default warns about keys that
+        memcached would refuse, by a Python loop over every character, twice per missed
+        answer; Kanmin's keys are short hashes, and its other cache is Redis."""
+
     def get(self, key: Any, default: Any = None, version: Any = None) -> Any:
         key = self.make_and_validate_key(key, version=version)
         conn = self._connection()
