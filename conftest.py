@@ -23,6 +23,16 @@ def _media_root(tmp_path: Path, settings: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _answer_cache(tmp_path: Path, settings: Any) -> None:
+    """A shared cache of its own per test (the embedded default's file, made when used). The
+    catalog's generation token goes back with each test's rolled-back transaction, so answers
+    kept by an earlier test could otherwise be found again under the same key."""
+    from kanmin.core import conf
+
+    settings.CACHES = conf.caches("", tmp_path)
+
+
 @pytest.fixture
 def miyakonojo(db: None) -> Any:
     from kanmin.core import services

@@ -90,6 +90,31 @@ def start_server(args: argparse.Namespace, env: dict[str, str], port: int) -> su
     sys.exit("kanmin serve did not answer within 120 s")
 
 
+def tree_cpu_seconds(root: int) -> float:
+    """CPU time (user + system) used so far by the process ``root`` and its descendants that
+    are alive (the server and its workers), from /proc; 0 where /proc is missing."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        pid = int(entry.name)
+        parents[pid] = int(fields[1])
+        times[pid] = (int(fields[11]) + int(fields[12])) / tick
+    total = 0.0
+    for pid, used in times.items():
+        walk = pid
+        while walk and walk != root:
+            walk = parents.get(walk, 0)
+        if walk == root:
+            total += used
+    return total
+
+
 def request_paths(names: list[str], n: int, seed: int = 7) -> list[tuple[str, str]]:
     """``n`` (action, path) pairs, half package_show, half package_search."""
     rng = random.Random(seed)
@@ -358,11 +383,14 @@ def main() -> None:
         if args.client == "wrk":
             if args.warmup > 0:
                 wrk_load(port, warm_paths, args.connections, args.warmup, work)
+            cpu_before = tree_cpu_seconds(server.pid)
             by_action = wrk_load(port, paths, args.connections, args.duration, work)
         else:
             if args.warmup > 0:
                 asyncio.run(load(port, warm_paths, args.connections, args.warmup))
+            cpu_before = tree_cpu_seconds(server.pid)
             results, elapsed = asyncio.run(load(port, paths, args.connections, args.duration))
+        server_cpu = tree_cpu_seconds(server.pid) - cpu_before
     finally:
         if server is not None:
             server.terminate()
@@ -396,6 +424,13 @@ def main() -> None:
         # the list's length asks a path already answered (and maybe cached).
         res[action]["repeated_requests"] = max(0, res[action].get("requests", 0) - distinct)
     overall = res["overall"]
+    # The server's CPU per answer (its processes', from /proc): the figure that load on a
+    # shared machine disturbs least, where requests/s and latencies move with the neighbours.
+    res["server_cpu"] = {
+        "seconds": round(server_cpu, 2),
+        "ms_per_request": round(1000 * server_cpu / max(1, overall.get("requests", 0)), 3),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+    }
     res["target"] = {"errors": 0, "p99_ms": TARGET_P99_MS}
     res["ratios"] = {
         f"{k}_p99_over_target": round(res[k]["p99_ms"] / TARGET_P99_MS, 2)

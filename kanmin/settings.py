@@ -141,8 +141,8 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The shared cache (the public API's anonymous answers): Redis when KANMIN_CACHE_URL names
-# one, otherwise a table in this database (kanmin.core.conf.caches says why).
-CACHES = conf.caches(conf.get("KANMIN_CACHE_URL"))
+# one, otherwise a SQLite file in DATA_DIR/cache (kanmin.core.conf.caches says why).
+CACHES = conf.caches(conf.get("KANMIN_CACHE_URL"), DATA_DIR)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

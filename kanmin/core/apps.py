@@ -1,15 +1,5 @@
-from typing import Any
-
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
-
-
-def _create_cache_table(sender: Any, using: str = "default", **kwargs: Any) -> None:
-    """The database cache's table (when CACHES uses one), after every migrate."""
-    from django.core.management import call_command
-
-    call_command("createcachetable", database=using, verbosity=0)
 
 
 class CoreConfig(AppConfig):
@@ -18,7 +8,6 @@ class CoreConfig(AppConfig):
     verbose_name = _("Municipalities")
 
     def ready(self) -> None:
-        post_migrate.connect(_create_cache_table, sender=self, dispatch_uid="kanmin.core.cache")
         from kanmin.core import (
             checks,  # noqa: F401  (registers the system checks)
             staff_actions,

@@ -90,8 +90,9 @@ OPTIONS: tuple[Option, ...] = (
         "str",
         "",
         "Redis URL of the shared cache (redis://127.0.0.1:6379/0), which keeps the public API's "
-        "answers until the catalog changes. Empty: a table in Kanmin's database, which every "
-        "server process shares (created by `kanmin migrate` and `kanmin serve`).",
+        "answers until the catalog changes. Empty: a SQLite file in KANMIN_DATA_DIR/cache, "
+        "which every server process on this machine shares; Redis for servers on several "
+        "machines.",
         secret=True,
         schemes=("redis", "rediss", "unix"),
     ),
@@ -233,25 +234,25 @@ OPTIONS: tuple[Option, ...] = (
 
 _BY_NAME = {option.name: option for option in OPTIONS}
 
-# The database cache's table (``kanmin migrate`` and ``kanmin serve`` create it).
-CACHE_TABLE = "kanmin_cache"
 # Answers of an older catalog are never asked for again; they leave within a day.
 CACHE_TIMEOUT = 24 * 3600
 
 
-def caches(url: str) -> dict[str, Any]:
+def caches(url: str, data_dir: Path | None = None) -> dict[str, Any]:
     """Django's ``CACHES`` for KANMIN_CACHE_URL.
 
-    Empty: a table in Kanmin's own database (Django's database cache), the embedded default.
-    Every server process sees it, on one machine or, with PostgreSQL, on several, and it
-    needs no other service. Measured with benchmarks/bench_catalog_api.py against Django's
-    file cache, which lists its whole folder on every write: each answer kept cost the file
-    cache about 1-2 ms, the table about 0.3 ms on SQLite. Its size is bounded by
-    MAX_ENTRIES (a third of the rows go when it is passed).
+    Empty: a SQLite file of its own, ``<KANMIN_DATA_DIR>/cache/answers.sqlite3``
+    (``kanmin.core.cache.SQLiteFileCache``), the embedded default: every server process on
+    the machine shares it, and it needs no other service. Its size is bounded by MAX_ENTRIES
+    (checked every CULL_EVERY writes of a connection, never counted per write).
+    Measured with benchmarks/bench_catalog_api.py (benchmarks/README.md): Django's database
+    cache, a table in Kanmin's own database, cost 1.0-1.6 ms more server CPU per missed API
+    answer (a COUNT of the table on every write, base64 of the pickle, a transaction in the
+    main database; with PostgreSQL a committed transaction per answer kept); Django's file
+    cache lists its whole folder on every write (1-2 ms per answer kept).
 
-    A Redis URL: Redis through Django's own backend, for a server with many processes or
-    machines, and for PostgreSQL deployments, where each answer kept in the table is a
-    committed transaction.
+    A Redis URL: Redis through Django's own backend, for servers on several machines, which
+    a file on one machine cannot serve.
     """
     if url:
         return {
@@ -264,12 +265,13 @@ def caches(url: str) -> dict[str, Any]:
                 "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
             }
         }
+    folder = data_dir if data_dir is not None else get("KANMIN_DATA_DIR")
     return {
         "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": CACHE_TABLE,
+            "BACKEND": "kanmin.core.cache.SQLiteFileCache",
+            "LOCATION": str(Path(folder) / "cache" / "answers.sqlite3"),
             "TIMEOUT": CACHE_TIMEOUT,
-            "OPTIONS": {"MAX_ENTRIES": 10_000},
+            "OPTIONS": {"MAX_ENTRIES": 10_000, "CULL_EVERY": 500},
         }
     }
 

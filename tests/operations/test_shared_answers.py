@@ -1,7 +1,7 @@
 """Server processes share the public API's answers: one process computes and keeps an answer,
 another is served it, and a catalog change made in a third is seen by the next. Real processes
 (``kanmin shell``, each its own Python and Django) on one instance's database and cache: the
-embedded default (a table in the database, SQLite or PostgreSQL as the suite runs) and Redis."""
+embedded default (a SQLite file in the instance's data folder) and Redis."""
 
 from __future__ import annotations
 
@@ -81,7 +81,7 @@ def instance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str
             _admin(pg, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
-@pytest.mark.parametrize("cache_url", ["", "redis://127.0.0.1:6379/0"], ids=["table", "redis"])
+@pytest.mark.parametrize("cache_url", ["", "redis://127.0.0.1:6379/0"], ids=["file", "redis"])
 def test_processes_share_answers_until_the_catalog_changes(instance, cache_url):
     env = {**instance, "KANMIN_CACHE_URL": cache_url}
     name = f"shared-{uuid.uuid4().hex[:8]}"

@@ -6,10 +6,13 @@ import hashlib
 import json
 import logging
 import re
+import threading
+from collections import OrderedDict
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import caches
+from django.core.signals import setting_changed
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -196,9 +199,10 @@ def _answer(
 
 # Anonymous reads of published data are the same for everyone until the catalog changes:
 # their answers are kept in Django's cache (KANMIN_CACHE_URL), shared by the server's
-# processes, under a key that starts with the catalog's generation token. The token is
-# replaced in the transaction of every catalog write, so after a change the old answers are
-# never asked for again (they age out of the cache), and a change is never served stale.
+# processes, with this process's last ones in front of it (_RecentAnswers), under a key that
+# starts with the catalog's generation token. The token is replaced in the transaction of
+# every catalog write, so after a change the old answers are never asked for again (they
+# age out of the caches), and a change is never served stale.
 CACHED_ACTIONS = frozenset(
     {
         "package_search",
@@ -240,20 +244,86 @@ def _cache_key(request: HttpRequest, generation: str) -> str | None:
     return f"ckan:{generation}:{digest}"
 
 
+class _RecentAnswers:
+    """The answers this process kept or was given last, in front of the shared cache: a hit
+    here reads nothing from the cache (on the API's warm path, about 4 % of the server's
+    instructions per answer; benchmarks/README.md). Keyed by the shared cache's key, which
+    holds the generation token, so no answer is served after a catalog write: the token a
+    request reads has moved on in the write's transaction. Emptied when a newer token is
+    seen, and bounded by the bytes of the bodies it holds."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self.token = ""
+        self.items: OrderedDict[str, bytes] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: str) -> bytes | None:
+        with self.lock:
+            body = self.items.get(key)
+            if body is not None:
+                self.items.move_to_end(key)
+            return body
+
+    def put(self, key: str, body: bytes) -> None:
+        if len(body) > self.max_bytes // 8:  # a few huge answers would push out the rest
+            return
+        token = key.split(":", 2)[1]
+        with self.lock:
+            if token != self.token:
+                self.token = token
+                self.items.clear()
+                self.bytes = 0
+            old = self.items.pop(key, None)
+            if old is not None:
+                self.bytes -= len(old)
+            self.items[key] = body
+            self.bytes += len(body)
+            while self.bytes > self.max_bytes:
+                _key, dropped = self.items.popitem(last=False)
+                self.bytes -= len(dropped)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+            self.bytes = 0
+
+
+RECENT_ANSWER_BYTES = 16 * 1024 * 1024
+_recent = _RecentAnswers(RECENT_ANSWER_BYTES)
+
+
+def _forget_recent(*, setting: str, **kwargs: Any) -> None:
+    # Another cache configured (tests do so): what this process kept came from the old one.
+    if setting == "CACHES":
+        _recent.clear()
+
+
+setting_changed.connect(_forget_recent, dispatch_uid="kanmin.catalog.ckan.recent_answers")
+
+
 def _cached_answer(key: str | None) -> bytes | None:
     """The kept answer, if any. The cache is only a shortcut: when it cannot be read
     (Redis down, a damaged file) the answer is computed as if it were not there."""
     if key is None:
         return None
+    body = _recent.get(key)
+    if body is not None:
+        return body
     try:
         body = caches[ANSWER_CACHE].get(key)
     except Exception as exc:  # noqa: BLE001 - any failure of the cache is a miss
         logger.warning("The cache of API answers cannot be read: %r", exc)
         return None
-    return body if isinstance(body, bytes) else None
+    if not isinstance(body, bytes):
+        return None
+    _recent.put(key, body)
+    return body
 
 
 def _keep_answer(key: str, body: bytes) -> None:
+    _recent.put(key, body)
     try:
         caches[ANSWER_CACHE].set(key, body)
     except Exception as exc:  # noqa: BLE001 - an answer not kept is computed again next time

@@ -8,6 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from kanmin.catalog import services
+from kanmin.catalog.ckan import dispatch
 from kanmin.catalog.ckan.actions import ACTIONS
 from kanmin.catalog.models import Dataset, DatasetState
 
@@ -514,14 +515,14 @@ def test_package_search_query_count_does_not_grow_with_results(
     assert len(body["result"]["results"]) == 15
 
 
-@pytest.fixture(params=["table", "redis"])
-def answer_cache(request, settings):
-    """The cache of API answers: the embedded default (a table in the database), and Redis
+@pytest.fixture(params=["file", "redis"])
+def answer_cache(request, settings, tmp_path):
+    """The cache of API answers: the embedded default (a SQLite file of its own), and Redis
     (on this machine, as KANMIN_CACHE_URL would name it)."""
     from kanmin.core import conf
 
     url = "redis://127.0.0.1:6379/0" if request.param == "redis" else ""
-    settings.CACHES = conf.caches(url)
+    settings.CACHES = conf.caches(url, tmp_path)
     return request.param
 
 
@@ -539,6 +540,8 @@ def test_anonymous_answers_are_reused_until_the_catalog_changes(
     first = client.get(url)
     assert first.json()["result"]["title"] == "キャッシュの確認"
     _retitle_unseen(dataset, "見えない変更")
+    assert client.get(url).content == first.content
+    dispatch._recent.clear()  # what this process keeps in front: the shared cache answers
     assert client.get(url).content == first.content
     assert client.get(url + "&x=1").json()["result"]["title"] == "見えない変更"
     services.dataset_patch(
@@ -561,6 +564,21 @@ def test_each_language_and_address_has_its_own_answer(
     assert client.get(root, HTTP_ACCEPT_LANGUAGE="en").json()["result"]["title"] == "別の題名"
     assert client.get(tenant).json()["result"]["title"] == "別の題名"
     assert client.get(root).json()["result"]["title"] == "鍵の確認"
+
+
+def test_the_recent_answers_in_front_are_bounded_and_follow_the_token():
+    recent = dispatch._RecentAnswers(max_bytes=1000)
+    for i in range(10):
+        recent.put(f"ckan:t1:{i}", bytes([i]) * 100)
+    assert recent.get("ckan:t1:0") == bytes([0]) * 100  # now the most recent
+    recent.put("ckan:t1:10", b"x" * 100)  # over 1000 bytes: the least recent goes
+    assert recent.get("ckan:t1:1") is None
+    assert recent.get("ckan:t1:0") and recent.get("ckan:t1:10") and recent.bytes == 1000
+    recent.put("ckan:t1:huge", b"h" * 126)  # over an eighth of the budget: not kept
+    assert recent.get("ckan:t1:huge") is None
+    recent.put("ckan:t2:0", b"new")  # a catalog write moved the token: the rest is dropped
+    assert recent.get("ckan:t1:0") is None and recent.get("ckan:t1:10") is None
+    assert recent.get("ckan:t2:0") == b"new" and recent.bytes == 3
 
 
 def test_a_cache_that_cannot_be_reached_only_costs_time(client, make_dataset, settings):

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -106,8 +107,9 @@ def test_the_cache_url_names_redis_or_nothing(monkeypatch):
     assert len(problems) == 1 and "redis://" in problems[0]
     assert "s3cret" not in problems[0]  # a URL may hold a password: never repeated
     assert conf.get("KANMIN_CACHE_URL") == ""
-    embedded = conf.caches(conf.get("KANMIN_CACHE_URL"))["default"]
-    assert embedded["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
+    embedded = conf.caches(conf.get("KANMIN_CACHE_URL"), Path("/srv/kanmin"))["default"]
+    assert embedded["BACKEND"] == "kanmin.core.cache.SQLiteFileCache"
+    assert embedded["LOCATION"] == "/srv/kanmin/cache/answers.sqlite3"
 
     monkeypatch.setenv("KANMIN_CACHE_URL", "redis://127.0.0.1:6379/0")
     assert not [p for p in conf.errors() if p.startswith("KANMIN_CACHE_URL")]

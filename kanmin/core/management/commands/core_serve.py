@@ -43,8 +43,6 @@ class Command(BaseCommand):
         tempfile.tempdir = str(tempfiles.temp_dir())  # for the web workers forked from here
         if not options["no_collectstatic"]:
             call_command("collectstatic", interactive=False, verbosity=0)
-        # The shared cache's table, should the database predate it or the cache setting change.
-        call_command("createcachetable", verbosity=0)
         _refresh_statistics()
         # Workers are forked from this process: none may inherit its database connection
         # (two processes writing to one socket break the protocol for both).
