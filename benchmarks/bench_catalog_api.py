@@ -90,11 +90,11 @@ def start_server(args: argparse.Namespace, env: dict[str, str], port: int) -> su
     sys.exit("kanmin serve did not answer within 120 s")
 
 
-def tree_cpu_seconds(root: int) -> float:
-    """CPU time (user + system) used so far by the process ``root`` and its descendants that
-    are alive (the server and its workers), from /proc; 0 where /proc is missing."""
+def tree_cpu_seconds(root: int) -> tuple[float, float]:
+    """CPU time (user, system) used so far by the process ``root`` and its descendants that
+    are alive (the server and its workers), from /proc; zeros where /proc is missing."""
     parents: dict[int, int] = {}
-    times: dict[int, float] = {}
+    times: dict[int, tuple[float, float]] = {}
     tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
     for entry in Path("/proc").glob("[0-9]*"):
         try:
@@ -104,15 +104,16 @@ def tree_cpu_seconds(root: int) -> float:
         fields = stat[stat.rindex(")") + 2 :].split()
         pid = int(entry.name)
         parents[pid] = int(fields[1])
-        times[pid] = (int(fields[11]) + int(fields[12])) / tick
-    total = 0.0
-    for pid, used in times.items():
+        times[pid] = (int(fields[11]) / tick, int(fields[12]) / tick)
+    user = system = 0.0
+    for pid, (used_user, used_system) in times.items():
         walk = pid
         while walk and walk != root:
             walk = parents.get(walk, 0)
         if walk == root:
-            total += used
-    return total
+            user += used_user
+            system += used_system
+    return user, system
 
 
 def request_paths(names: list[str], n: int, seed: int = 7) -> list[tuple[str, str]]:
@@ -390,7 +391,8 @@ def main() -> None:
                 asyncio.run(load(port, warm_paths, args.connections, args.warmup))
             cpu_before = tree_cpu_seconds(server.pid)
             results, elapsed = asyncio.run(load(port, paths, args.connections, args.duration))
-        server_cpu = tree_cpu_seconds(server.pid) - cpu_before
+        cpu_after = tree_cpu_seconds(server.pid)
+        server_user, server_system = (a - b for a, b in zip(cpu_after, cpu_before, strict=True))
     finally:
         if server is not None:
             server.terminate()
@@ -426,9 +428,12 @@ def main() -> None:
     overall = res["overall"]
     # The server's CPU per answer (its processes', from /proc): the figure that load on a
     # shared machine disturbs least, where requests/s and latencies move with the neighbours.
+    answered = max(1, overall.get("requests", 0))
     res["server_cpu"] = {
-        "seconds": round(server_cpu, 2),
-        "ms_per_request": round(1000 * server_cpu / max(1, overall.get("requests", 0)), 3),
+        "seconds": round(server_user + server_system, 2),
+        "ms_per_request": round(1000 * (server_user + server_system) / answered, 3),
+        "user_ms_per_request": round(1000 * server_user / answered, 3),
+        "system_ms_per_request": round(1000 * server_system / answered, 3),
         "load_average": [round(x, 2) for x in os.getloadavg()],
     }
     res["target"] = {"errors": 0, "p99_ms": TARGET_P99_MS}

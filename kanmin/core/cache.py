@@ -13,9 +13,10 @@ kept by one worker is served by the others. It is built to cost as little as a c
 - the size is bounded without counting rows on every write: every ``CULL_EVERY`` writes of a
   connection, the expired rows go, and all but the ``MAX_ENTRIES`` newest writes.
 
-Django's database cache, the previous default, cost 1.0-1.6 ms more server CPU per missed
-API answer (it counts the table on every write, base64-encodes the pickle and opens a
-transaction in the main database); benchmarks/README.md has the figures.
+Django's database cache, the previous default, cost about 40 % more server CPU per missed API
+answer (it counts the table on every write, base64-encodes the pickle and commits a
+transaction in the main database); this file costs about 2 % more instructions than no cache
+at all. benchmarks/README.md has the figures.
 
 A file that cannot be opened or written (a read-only folder, a damaged file) logs one
 warning per process and then behaves as an empty cache: the cache is a shortcut, never a

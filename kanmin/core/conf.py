@@ -241,18 +241,18 @@ CACHE_TIMEOUT = 24 * 3600
 def caches(url: str, data_dir: Path | None = None) -> dict[str, Any]:
     """Django's ``CACHES`` for KANMIN_CACHE_URL.
 
-    Empty: a SQLite file of its own, ``<KANMIN_DATA_DIR>/cache/answers.sqlite3``
+    Empty: a SQLite file of its own, ``<data_dir>/cache/answers.sqlite3``
     (``kanmin.core.cache.SQLiteFileCache``), the embedded default: every server process on
-    the machine shares it, and it needs no other service. Its size is bounded by MAX_ENTRIES
-    (checked every CULL_EVERY writes of a connection, never counted per write).
-    Measured with benchmarks/bench_catalog_api.py (benchmarks/README.md): Django's database
-    cache, a table in Kanmin's own database, cost 1.0-1.6 ms more server CPU per missed API
-    answer (a COUNT of the table on every write, base64 of the pickle, a transaction in the
-    main database; with PostgreSQL a committed transaction per answer kept); Django's file
-    cache lists its whole folder on every write (1-2 ms per answer kept).
+    the machine shares it, and it needs no other service. Its size is bounded by MAX_ENTRIES,
+    checked every CULL_EVERY writes of a connection, never counted per write. Measured with
+    benchmarks/bench_catalog_api.py --cold (2 cores, runs in turn; benchmarks/README.md): a
+    missed API answer cost the server about 40 % more CPU with Django's database cache, a
+    table in Kanmin's database (a COUNT of the table on every write, base64 of the pickle, a
+    committed transaction in the main database), and about as much as before issue 14 with
+    this file. Django's file cache lists its whole folder on every write (1-2 ms per answer).
 
-    A Redis URL: Redis through Django's own backend, for servers on several machines, which
-    a file on one machine cannot serve.
+    A Redis URL: Redis through Django's own backend, for servers on several machines, which a
+    file on one machine cannot serve.
     """
     if url:
         return {
