@@ -51,7 +51,7 @@ def test_restore_queues_again_what_was_pending(tmp_path):
     waiting = shell(
         env,
         "from kanmin.catalog import services; from kanmin.catalog.models import Resource;"
-        "r = Resource.all_tenants.get();"
+        "r = Resource.all_tenants.get(dataset__provider='');"
         "print(services.resource_validate(municipality=r.municipality, actor=None, resource=r).pk)",
     )
 

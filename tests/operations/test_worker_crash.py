@@ -116,7 +116,7 @@ def test_a_file_check_whose_worker_is_killed_finishes_or_says_why_it_failed(tmp_
     again = shell(
         env,
         "from kanmin.catalog import services; from kanmin.catalog.models import Resource;"
-        "r = Resource.all_tenants.get();"
+        "r = Resource.all_tenants.get(dataset__provider='');"
         "print(services.resource_validate(municipality=r.municipality, actor=None, resource=r).pk)",
     )
     task = task_of(env, again)
