@@ -86,3 +86,28 @@ def test_backup_keeps_personal_data_encrypted(tmp_path, make_user):
         data = member.read().decode()
     assert "090-9999-8888" not in data
     assert "fernet:" in data
+
+
+@pytest.mark.parametrize("modern", [True, False])
+def test_extraction_refuses_links_and_paths_outside(tmp_path, monkeypatch, modern):
+    import io
+    import tarfile
+
+    from kanmin.core import backup
+
+    if not modern:  # as on Python 3.11.0-3.11.3 (Debian 12), which have no extraction filter
+        monkeypatch.delattr(tarfile, "data_filter", raising=False)
+    for name, kind in (("../outside.txt", tarfile.REGTYPE), ("link", tarfile.SYMTYPE)):
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+            member = tarfile.TarInfo(name)
+            member.type = kind
+            member.linkname = "/etc/passwd" if kind == tarfile.SYMTYPE else ""
+            archive.addfile(member, io.BytesIO(b""))
+        buffer.seek(0)
+        target = tmp_path / name.replace("/", "_")
+        target.mkdir()
+        with tarfile.open(fileobj=buffer, mode="r:gz") as archive:
+            with pytest.raises((backup.BackupError, tarfile.TarError)):
+                backup._extract_safely(archive, str(target))
+        assert not (tmp_path / "outside.txt").exists()
