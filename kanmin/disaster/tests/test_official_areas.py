@@ -165,6 +165,11 @@ def test_the_migration_keeps_old_rows_for_the_whole_municipality(miyakonojo):
     executor.migrate(after)
     migrated = OfficialInfo.all_tenants.get(pk=row.pk)
     assert migrated.area_codes == [] and migrated.area == "都城市全域"
+    # Back to the newest schema, or the later migrations' tables are missing for the tests
+    # that share this database after this one.
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
     station = factories.station(miyakonojo, code="any")
     series(station, timezone.now(), ["0.5"])
     (item,) = selectors.station_levels(miyakonojo)
