@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "kanmin.plan",
     "kanmin.catalog",
     "kanmin.disaster",
+    "kanmin.procedures",
     "kanmin.demo",
 ]
 

@@ -15,6 +15,7 @@ from kanmin.core import views as core_views
 from kanmin.core.admin import admin_site
 from kanmin.disaster import urls as disaster_urls
 from kanmin.plan import urls as plan_urls
+from kanmin.procedures import urls as procedures_urls
 
 
 def _prefixed(prefix: str, pattern: URLPattern) -> URLPattern:
@@ -44,6 +45,7 @@ def build(single_tenant: bool) -> list[URLPattern | URLResolver]:
         tenant(catalog_urls.tenant_urlpatterns, "catalog"),
         tenant(audit_urls.tenant_urlpatterns, "audit"),
         tenant(disaster_urls.tenant_urlpatterns, "disaster"),
+        tenant(procedures_urls.tenant_urlpatterns, "procedures"),
         # The national standard data sets as Table Schemas (what DCAT's conformsTo names).
         path(
             "standards/<str:slug>.json",

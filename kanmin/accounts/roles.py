@@ -27,6 +27,8 @@ DATA_STEWARD = "data_steward"
 DEPARTMENT_STAFF = "department_staff"
 DISASTER_OPERATOR = "disaster_operator"
 SUPPORT_REGISTER_OFFICER = "support_register_officer"
+PROCEDURES_MANAGER = "procedures_manager"
+COUNTER_CLERK = "counter_clerk"
 AUDITOR = "auditor"
 CITIZEN = "citizen"
 
@@ -115,6 +117,42 @@ _DISASTER_MANAGE = (
     "disaster.add_sheltercount",
 )
 
+# Online procedures: every staff member reads the procedure catalog; department staff process
+# their department's applications, notices and consultations (the services keep them to their
+# department); the procedures manager keeps the catalog and builds forms; counter clerks issue,
+# call and complete tickets.
+_PROCEDURES_VIEW = ("procedures.view_procedure", "procedures.view_form")
+_PROCEDURES_PROCESS = (
+    *_PROCEDURES_VIEW,
+    "procedures.view_submission",
+    "procedures.change_submission",
+    "procedures.view_attachment",
+    "procedures.view_submissionevent",
+    "procedures.add_submissionevent",
+    "procedures.view_notice",
+    "procedures.add_notice",
+    "procedures.view_consultation",
+    "procedures.change_consultation",
+    "procedures.add_consultationmessage",
+)
+_PROCEDURES_MANAGE = (
+    *_PROCEDURES_VIEW,
+    "procedures.add_procedure",
+    "procedures.change_procedure",
+    "procedures.delete_procedure",
+    "procedures.add_form",
+    "procedures.change_form",
+    "procedures.add_formversion",
+    "procedures.view_formversion",
+)
+_COUNTER = (
+    "procedures.view_procedure",
+    "procedures.view_countervisit",
+    "procedures.add_countervisit",
+    "procedures.change_countervisit",
+    "procedures.view_visitperiod",
+)
+
 ROLES: tuple[Role, ...] = (
     Role(
         PLATFORM_ADMIN,
@@ -133,6 +171,9 @@ ROLES: tuple[Role, ...] = (
             *_PLAN_MANAGE,
             *_CATALOG_MANAGE,
             *_DISASTER_MANAGE,
+            *_PROCEDURES_PROCESS,
+            *_PROCEDURES_MANAGE,
+            *_COUNTER,
         ),
     ),
     Role(
@@ -148,13 +189,28 @@ ROLES: tuple[Role, ...] = (
             *_PLAN_MANAGE,
             *_CATALOG_MANAGE,
             *_DISASTER_MANAGE,
+            *_PROCEDURES_PROCESS,
+            *_PROCEDURES_MANAGE,
+            *_COUNTER,
         ),
     ),
     Role(PLAN_MANAGER, _("Plan manager (情報政策課)"), True, (*_STAFF_BASE, *_PLAN_MANAGE)),
     Role(DATA_STEWARD, _("Data steward"), True, (*_STAFF_BASE, *_PLAN_REPORT, *_CATALOG_MANAGE)),
-    Role(DEPARTMENT_STAFF, _("Department staff"), True, (*_STAFF_BASE, *_PLAN_REPORT)),
+    Role(
+        DEPARTMENT_STAFF,
+        _("Department staff"),
+        True,
+        (*_STAFF_BASE, *_PLAN_REPORT, *_PROCEDURES_PROCESS),
+    ),
     Role(DISASTER_OPERATOR, _("Disaster operator"), True, (*_STAFF_BASE, *_DISASTER_MANAGE)),
     Role(SUPPORT_REGISTER_OFFICER, _("Support-register officer"), True, _STAFF_BASE),
+    Role(
+        PROCEDURES_MANAGER,
+        _("Procedures manager"),
+        True,
+        (*_STAFF_BASE, *_PROCEDURES_PROCESS, *_PROCEDURES_MANAGE, *_COUNTER),
+    ),
+    Role(COUNTER_CLERK, _("Counter clerk (窓口)"), True, (*_STAFF_BASE, *_COUNTER)),
     Role(
         AUDITOR,
         _("Auditor"),

@@ -19,7 +19,7 @@ from kanmin.core.errors import KanminError
 from kanmin.core.permissions import allowed
 from kanmin.core.tenancy import tenant_reverse, tenant_view
 from kanmin.disaster import selectors, services, shelters
-from kanmin.disaster.access import operator_page
+from kanmin.accounts.access import operator_page
 from kanmin.disaster.shelter_forms import CloseForm, CountForm, ImportForm, OpenForm, ShelterForm
 
 VIEW_PERM = "disaster.view_shelter"

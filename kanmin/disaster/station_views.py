@@ -30,7 +30,7 @@ from kanmin.core.language import localized
 from kanmin.core.permissions import allowed
 from kanmin.core.tenancy import tenant_reverse
 from kanmin.disaster import backtest, charts, rules, selectors, services
-from kanmin.disaster.access import operator_page
+from kanmin.accounts.access import operator_page
 from kanmin.disaster.models import (
     Device,
     ImportJob,

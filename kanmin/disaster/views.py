@@ -25,7 +25,7 @@ from kanmin.core.language import ja_or_en
 from kanmin.core.permissions import allowed
 from kanmin.core.tenancy import tenant_reverse, tenant_view
 from kanmin.disaster import backtest, charts, criteria, rules, selectors, services, shelter_views
-from kanmin.disaster.access import refusal
+from kanmin.accounts.access import refusal
 from kanmin.disaster.forms import (
     AnnotationForm,
     AreaFormSet,

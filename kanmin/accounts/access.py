@@ -1,4 +1,4 @@
-"""Who may open the disaster headquarters' pages, answered one way on every one of them.
+"""Who may open a staff page (disaster headquarters, procedures, …), answered one way on every one.
 
 Someone signed in with no role in the municipality of the address gets the 404 page, as for
 anything of another tenant: another municipality's staff cannot tell which stations, decisions,
