@@ -145,6 +145,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # one, otherwise a SQLite file in DATA_DIR/cache (kanmin.core.conf.caches says why).
 CACHES = conf.caches(conf.get("KANMIN_CACHE_URL"), DATA_DIR)
 
+# E-mail (receipts, resume links, notices): SMTP when KANMIN_EMAIL_URL names a server,
+# otherwise one file per message in DATA_DIR/mail.
+globals().update(conf.email(conf.get("KANMIN_EMAIL_URL"), DATA_DIR))
+DEFAULT_FROM_EMAIL: str = conf.get("KANMIN_EMAIL_FROM")
+
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

@@ -97,6 +97,23 @@ OPTIONS: tuple[Option, ...] = (
         schemes=("redis", "rediss", "unix"),
     ),
     Option(
+        "KANMIN_EMAIL_URL",
+        "str",
+        "",
+        "Where Kanmin's e-mail goes (receipts, links to resume an application, notices): "
+        "smtp://user:password@host:587 (STARTTLS) or smtps://user:password@host:465. Empty: "
+        "each message is written as a file in KANMIN_DATA_DIR/mail, for a demo or a machine "
+        "without a mail server.",
+        secret=True,
+        schemes=("smtp", "smtps"),
+    ),
+    Option(
+        "KANMIN_EMAIL_FROM",
+        "str",
+        "Kanmin <noreply@localhost>",
+        "The sender of Kanmin's e-mail.",
+    ),
+    Option(
         "KANMIN_SECRET_KEY",
         "str",
         "",
@@ -236,6 +253,28 @@ _BY_NAME = {option.name: option for option in OPTIONS}
 
 # Answers of an older catalog are never asked for again; they leave within a day.
 CACHE_TIMEOUT = 24 * 3600
+
+
+def email(url: str, data_dir: Path) -> dict[str, Any]:
+    """Django's e-mail settings for KANMIN_EMAIL_URL (empty: files in ``<data_dir>/mail``)."""
+    from urllib.parse import unquote, urlsplit
+
+    if not url:
+        return {
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMAIL_FILE_PATH": str(data_dir / "mail"),
+        }
+    parts = urlsplit(url)
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": parts.hostname or "localhost",
+        "EMAIL_PORT": parts.port or (465 if parts.scheme == "smtps" else 587),
+        "EMAIL_HOST_USER": unquote(parts.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+        "EMAIL_USE_SSL": parts.scheme == "smtps",
+        "EMAIL_USE_TLS": parts.scheme == "smtp" and bool(parts.username),
+        "EMAIL_TIMEOUT": 20,
+    }
 
 
 def caches(url: str, data_dir: Path | None = None) -> dict[str, Any]:
