@@ -6,7 +6,7 @@ from typing import TypeVar
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kanmin.core.errors import KanminError
+from kanmin.core.errors import KanminError, NotFound, PermissionDenied
 
 T = TypeVar("T")
 
@@ -24,11 +24,16 @@ class DepartmentForm(forms.Form):
 def submit(form: forms.BaseForm, write: Callable[[], T]) -> T | None:
     """Run ``write``, a service call that reads ``form.cleaned_data``, when the form is valid;
     a KanminError it raises is shown on the form. The row the service wrote, or None when the
-    form has errors to show."""
+    form has errors to show.
+
+    A refusal (PermissionDenied) or a row that is gone (NotFound) is not the form's to show: it
+    goes on to ``core.middleware``, which answers with the 403 or 404 page."""
     if not form.is_valid():
         return None
     try:
         return write()
+    except (PermissionDenied, NotFound):
+        raise
     except KanminError as exc:
         exc.add_to_form(form)
         return None

@@ -15,11 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from kanmin.core.errors import KanminError
+from kanmin.accounts.access import operator_page
+from kanmin.core.errors import KanminError, NotFound, PermissionDenied
+from kanmin.core.forms import submit
 from kanmin.core.permissions import allowed
 from kanmin.core.tenancy import tenant_reverse, tenant_view
 from kanmin.disaster import selectors, services, shelters
-from kanmin.accounts.access import operator_page
 from kanmin.disaster.shelter_forms import CloseForm, CountForm, ImportForm, OpenForm, ShelterForm
 
 VIEW_PERM = "disaster.view_shelter"
@@ -29,10 +30,6 @@ ORDER_DAYS = 7
 
 def _municipality(request: HttpRequest) -> Any:
     return request.municipality  # type: ignore[attr-defined]
-
-
-def _forbidden(request: HttpRequest) -> HttpResponse:
-    return render(request, "403.html", status=403)
 
 
 def _can(request: HttpRequest) -> dict[str, bool]:
@@ -148,24 +145,21 @@ def shelter_open(request: HttpRequest, code: str) -> HttpResponse:
     form = OpenForm(request.POST or None, decisions=orders)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.shelter_open(
-                    municipality=municipality,
-                    actor=request.user,
-                    shelter=shelter,
-                    opened_at=form.cleaned_data["opened_at"],
-                    decision=form.chosen_decision(),
-                    evacuees=form.cleaned_data["evacuees"],
-                    note=form.cleaned_data["note"],
-                )
-            except KanminError as exc:
-                if exc.status == 403:
-                    return _forbidden(request)
-                exc.add_to_form(form)
-            else:
-                messages.success(request, _("Opened: %(name)s.") % {"name": shelter.name})
-                return redirect(_detail_url(municipality, code))
+        opened = submit(
+            form,
+            lambda: services.shelter_open(
+                municipality=municipality,
+                actor=request.user,
+                shelter=shelter,
+                opened_at=form.cleaned_data["opened_at"],
+                decision=form.chosen_decision(),
+                evacuees=form.cleaned_data["evacuees"],
+                note=form.cleaned_data["note"],
+            ),
+        )
+        if opened is not None:
+            messages.success(request, _("Opened: %(name)s.") % {"name": shelter.name})
+            return redirect(_detail_url(municipality, code))
         status = 422
     return render(
         request,
@@ -186,21 +180,19 @@ def shelter_count(request: HttpRequest, code: str) -> HttpResponse:
     if opening is None:
         form.is_valid()
         form.add_error(None, _("The shelter is not open: open it first, then record counts."))
-    elif form.is_valid():
-        try:
-            count = services.shelter_count_record(
+    else:
+        count = submit(
+            form,
+            lambda: services.shelter_count_record(
                 municipality=municipality,
                 actor=request.user,
                 opening=opening,
                 evacuees=form.cleaned_data["evacuees"],
                 counted_at=form.cleaned_data["counted_at"] or None,
                 note=form.cleaned_data["note"],
-            )
-        except KanminError as exc:
-            if exc.status == 403:
-                return _forbidden(request)
-            exc.add_to_form(form)
-        else:
+            ),
+        )
+        if count is not None:
             messages.success(
                 request,
                 ngettext(
@@ -225,22 +217,19 @@ def shelter_close(request: HttpRequest, code: str) -> HttpResponse:
     if opening is None:
         messages.info(request, _("The shelter was already closed."))
         return redirect(_detail_url(municipality, code))
-    if form.is_valid():
-        try:
-            services.shelter_close(
-                municipality=municipality,
-                actor=request.user,
-                opening=opening,
-                closed_at=form.cleaned_data["closed_at"],
-                note=form.cleaned_data["close_note"],
-            )
-        except KanminError as exc:
-            if exc.status == 403:
-                return _forbidden(request)
-            exc.add_to_form(form)
-        else:
-            messages.success(request, _("Closed: %(name)s.") % {"name": shelter.name})
-            return redirect(_detail_url(municipality, code))
+    closed = submit(
+        form,
+        lambda: services.shelter_close(
+            municipality=municipality,
+            actor=request.user,
+            opening=opening,
+            closed_at=form.cleaned_data["closed_at"],
+            note=form.cleaned_data["close_note"],
+        ),
+    )
+    if closed is not None:
+        messages.success(request, _("Closed: %(name)s.") % {"name": shelter.name})
+        return redirect(_detail_url(municipality, code))
     return _detail(request, code, close_form=form, status=422)
 
 
@@ -326,9 +315,9 @@ def shelter_import(request: HttpRequest) -> HttpResponse:
                 )
             except shelters.ImportRefused as exc:
                 context.update({"refused": exc, "problems": exc.problems, "warnings": exc.warnings})
+            except (PermissionDenied, NotFound):
+                raise  # the 403 or 404 page (core.middleware)
             except KanminError as exc:
-                if exc.status == 403:
-                    return _forbidden(request)
                 exc.add_to_form(form)
             else:
                 status = 200
