@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from kanmin.accounts.access import operator_page
 from kanmin.core.errors import KanminError
+from kanmin.core.forms import submit
 from kanmin.core.language import localized
 from kanmin.core.permissions import allowed
 from kanmin.core.tenancy import tenant_reverse
@@ -354,23 +355,20 @@ def station_levels(request: HttpRequest, code: str) -> HttpResponse:
         if not can_set:
             return _forbidden(request)
         form = ReferenceLevelsForm(request.POST, unit=station.unit)
-        if form.is_valid():
-            try:
-                services.reference_levels_set(
-                    municipality=municipality,
-                    actor=request.user,
-                    station=station,
-                    valid_from=form.cleaned_data["valid_from"],
-                    reason=form.cleaned_data["reason"],
-                    **form.levels(),
-                )
-            except KanminError as exc:
-                exc.add_to_form(form)
-            else:
-                messages.success(request, _("The reference levels are saved in the history."))
-                return redirect(
-                    tenant_reverse("disaster:station_levels", municipality, {"code": code})
-                )
+        saved = submit(
+            form,
+            lambda: services.reference_levels_set(
+                municipality=municipality,
+                actor=request.user,
+                station=station,
+                valid_from=form.cleaned_data["valid_from"],
+                reason=form.cleaned_data["reason"],
+                **form.levels(),
+            ),
+        )
+        if saved is not None:
+            messages.success(request, _("The reference levels are saved in the history."))
+            return redirect(tenant_reverse("disaster:station_levels", municipality, {"code": code}))
         status = 422
     else:
         # The form starts from the levels in force, as they were entered (4.5, not 4.500).
@@ -438,20 +436,18 @@ def device_list(request: HttpRequest) -> HttpResponse:
         if not can_add:
             return _forbidden(request)
         form = DeviceForm(request.POST, stations=stations)
-        if form.is_valid():
-            station = next(s for s in stations if s.code == form.cleaned_data["station"])
-            try:
-                device = services.device_register(
-                    municipality=municipality,
-                    actor=request.user,
-                    station=station,
-                    code=form.cleaned_data["code"],
-                    name=form.cleaned_data["name"],
-                )
-            except KanminError as exc:
-                exc.add_to_form(form)
-            else:
-                return _token_page(request, device, rotated=False)
+        device = submit(
+            form,
+            lambda: services.device_register(
+                municipality=municipality,
+                actor=request.user,
+                station=next(s for s in stations if s.code == form.cleaned_data["station"]),
+                code=form.cleaned_data["code"],
+                name=form.cleaned_data["name"],
+            ),
+        )
+        if device is not None:
+            return _token_page(request, device, rotated=False)
         status = 422
     else:
         form = DeviceForm(initial={"station": request.GET.get("station", "")}, stations=stations)
@@ -541,24 +537,19 @@ def import_new(request: HttpRequest) -> HttpResponse:
         if not can_add:
             return _forbidden(request)
         form = ImportForm(request.POST, request.FILES, stations=stations)
-        if form.is_valid():
-            chosen = form.cleaned_data["station"]
-            station = next((s for s in stations if s.code == chosen), None)
-            try:
-                job = services.import_job_create(
-                    municipality=municipality,
-                    actor=request.user,
-                    upload=form.cleaned_data["file"],
-                    format=form.cleaned_data["format"],
-                    station=station,
-                )
-            except KanminError as exc:
-                exc.add_to_form(form)
-            else:
-                messages.success(request, _("The file is received; its import has started."))
-                return redirect(
-                    tenant_reverse("disaster:import_detail", municipality, {"pk": job.pk})
-                )
+        job = submit(
+            form,
+            lambda: services.import_job_create(
+                municipality=municipality,
+                actor=request.user,
+                upload=form.cleaned_data["file"],
+                format=form.cleaned_data["format"],
+                station=next((s for s in stations if s.code == form.cleaned_data["station"]), None),
+            ),
+        )
+        if job is not None:
+            messages.success(request, _("The file is received; its import has started."))
+            return redirect(tenant_reverse("disaster:import_detail", municipality, {"pk": job.pk}))
         status = 422
     else:
         form = ImportForm(initial={"station": request.GET.get("station", "")}, stations=stations)
