@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kanmin.accounts.access import refusal
 from kanmin.core.errors import Invalid, KanminError
+from kanmin.core.forms import submit
 from kanmin.core.language import ja_or_en
 from kanmin.core.permissions import allowed
 from kanmin.core.tenancy import tenant_reverse, tenant_view
@@ -180,12 +181,8 @@ def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
         return denied
     municipality = _municipality(request)
     alert = selectors.alert_get(municipality=municipality, pk=pk)
-    try:
-        services.alert_acknowledge(municipality=municipality, actor=request.user, alert=alert)
-    except KanminError as exc:
-        if exc.status == 403:
-            return _forbidden(request)
-        raise
+    # A refusal raised here is answered with the 403 page by core.middleware.
+    services.alert_acknowledge(municipality=municipality, actor=request.user, alert=alert)
     messages.success(request, _("The alert is marked as seen."))
     return redirect(tenant_reverse("disaster:staff_dashboard", municipality) + "#alerts")
 
@@ -217,16 +214,15 @@ def official_info(request: HttpRequest) -> HttpResponse:
             services.official_info_lift(municipality=municipality, actor=request.user, info=info)
             messages.success(request, _("Recorded as lifted."))
             return redirect(tenant_reverse("disaster:official_info", municipality))
-        if form.is_valid():
-            try:
-                services.official_info_issue(
-                    municipality=municipality, actor=request.user, **form.cleaned_data
-                )
-            except KanminError as exc:
-                exc.add_to_form(form)
-            else:
-                messages.success(request, _("Recorded: the levels are judged again."))
-                return redirect(tenant_reverse("disaster:official_info", municipality))
+        issued = submit(
+            form,
+            lambda: services.official_info_issue(
+                municipality=municipality, actor=request.user, **form.cleaned_data
+            ),
+        )
+        if issued is not None:
+            messages.success(request, _("Recorded: the levels are judged again."))
+            return redirect(tenant_reverse("disaster:official_info", municipality))
         status = 422
     now = timezone.now()
     return render(
@@ -419,21 +415,20 @@ def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if not can_annotate:
             return _forbidden(request)
-        if form.is_valid():
-            try:
-                services.decision_annotate(
-                    municipality=municipality,
-                    actor=request.user,
-                    decision=decision,
-                    text=form.cleaned_data["text"],
-                )
-            except KanminError as exc:
-                exc.add_to_form(form)
-            else:
-                messages.success(request, _("The note is added."))
-                return redirect(
-                    tenant_reverse("disaster:decision_detail", municipality, {"pk": pk}) + "#notes"
-                )
+        note = submit(
+            form,
+            lambda: services.decision_annotate(
+                municipality=municipality,
+                actor=request.user,
+                decision=decision,
+                text=form.cleaned_data["text"],
+            ),
+        )
+        if note is not None:
+            messages.success(request, _("The note is added."))
+            return redirect(
+                tenant_reverse("disaster:decision_detail", municipality, {"pk": pk}) + "#notes"
+            )
         status = 422
     definition = decision.ruleset.parsed
     return render(
