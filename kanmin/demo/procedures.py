@@ -25,9 +25,7 @@ from kanmin.plan import services as plan_services
 from kanmin.procedures import selectors as procedures_selectors
 from kanmin.procedures import services as procedures_services
 
-DATA_FILE = (
-    Path(__file__).resolve().parent.parent / "procedures" / "data" / "demo_procedures.csv"
-)
+DATA_FILE = Path(__file__).resolve().parent.parent / "procedures" / "data" / "demo_procedures.csv"
 
 # (code, Japanese, English, parent code): the divisions the catalog names that the demo's
 # department list does not have.

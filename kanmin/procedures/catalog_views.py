@@ -104,6 +104,7 @@ def procedure_index(request: HttpRequest) -> HttpResponse:
         "procedures/catalog/public_list.html",
         {
             "form": form,
+            "departments": departments,
             "entries": entries(municipality, rows),
             "filtered": any(v not in ("", None) for v in filters.values()),
             "total": total,

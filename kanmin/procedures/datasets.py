@@ -29,9 +29,9 @@ def _procedure_rows(municipality: Any) -> Iterator[list[Any]]:
 
 def _procedures_last_modified(municipality: Any) -> dt.datetime | None:
     """When a procedure was last added or changed (a deletion is not seen)."""
-    latest: dt.datetime | None = Procedure.all_tenants.filter(
-        municipality=municipality
-    ).aggregate(latest=Max("updated_at"))["latest"]
+    latest: dt.datetime | None = Procedure.all_tenants.filter(municipality=municipality).aggregate(
+        latest=Max("updated_at")
+    )["latest"]
     return latest
 
 

@@ -266,9 +266,7 @@ def _department_of(
     return True, None, None, ""
 
 
-def _row_values(
-    cells: dict[str, str], problems: list[tuple[str, str]]
-) -> dict[str, Any]:
+def _row_values(cells: dict[str, str], problems: list[tuple[str, str]]) -> dict[str, Any]:
     """The procedure's fields from a row's cells; problems as (column, message)."""
     values: dict[str, Any] = {}
     for name in (

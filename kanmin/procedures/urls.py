@@ -19,17 +19,13 @@ tenant_urlpatterns += [
     # Staff: the catalog.
     path("procedures/staff/catalog/", catalog_views.catalog_list, name="catalog_list"),
     path("procedures/staff/catalog/new/", catalog_views.catalog_new, name="catalog_new"),
-    path(
-        "procedures/staff/catalog/import/", catalog_views.catalog_import, name="catalog_import"
-    ),
+    path("procedures/staff/catalog/import/", catalog_views.catalog_import, name="catalog_import"),
     path(
         "procedures/staff/catalog/procedures.csv",
         catalog_views.catalog_export,
         name="catalog_export",
     ),
-    path(
-        "procedures/staff/catalog/<slug:code>/", catalog_views.catalog_edit, name="catalog_edit"
-    ),
+    path("procedures/staff/catalog/<slug:code>/", catalog_views.catalog_edit, name="catalog_edit"),
     path(
         "procedures/staff/catalog/<slug:code>/publish/",
         catalog_views.catalog_publish,

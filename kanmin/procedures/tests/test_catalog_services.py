@@ -62,7 +62,10 @@ def test_create_keeps_the_values_and_writes_an_audit_entry(miyakonojo, manager, 
     assert created.channels == ["online", "counter", "post"]  # in the catalog's order
     assert created.is_published
     entry = AuditEvent.objects.get(action="procedures.procedure.create")
-    assert entry.changes["after"]["code"] == "juminhyo" and entry.changes["after"]["department"] == "shimin"
+    assert (
+        entry.changes["after"]["code"] == "juminhyo"
+        and entry.changes["after"]["department"] == "shimin"
+    )
 
 
 def test_every_problem_of_a_procedure_is_named_by_its_field(miyakonojo, manager):
@@ -285,7 +288,7 @@ def test_import_problems_by_row_and_column_and_nothing_saved(miyakonojo, manager
         ("手続名,メモ\r\n住民票,x\r\n".encode(), "メモ"),
         ("手続名\r\n住民票\r\n".encode(), "手続コード"),
         (b"%PDF-1.4 binary", "CSV"),
-        ("手続コード,手続名\r\n".encode("utf-8") + "住民票".encode("euc-jp"), "Shift_JIS"),
+        ("手続コード,手続名\r\n".encode() + "住民票".encode("euc-jp"), "Shift_JIS"),
     ],
 )
 def test_import_file_problems(miyakonojo, manager, data, expected):
@@ -343,7 +346,9 @@ def test_open_data_lists_published_procedures(miyakonojo, miyazaki, shimin):
     assert text.splitlines()[0] == ",".join(c.title_ja for c in catalog.COLUMNS)
 
 
-def test_the_catalog_dataset_follows_staff_actions(miyakonojo, manager, django_capture_on_commit_callbacks):
+def test_the_catalog_dataset_follows_staff_actions(
+    miyakonojo, manager, django_capture_on_commit_callbacks
+):
     from kanmin.catalog.models import Dataset
 
     with django_capture_on_commit_callbacks(execute=True):
