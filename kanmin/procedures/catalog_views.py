@@ -351,7 +351,7 @@ def catalog_delete(request: HttpRequest, code: str) -> HttpResponse:
             return redirect(_list_url(municipality))
     uses = {
         services.USE_LABELS[name]: count
-        for name, count in services.procedure_uses(procedure).items()
+        for name, count in selectors.procedure_uses(procedure).items()
         if count
     }
     return render(

@@ -6,7 +6,8 @@ The procedure catalog:
   the catalog, filtered; ``procedure_get(municipality, code)`` (raises ``NotFound``);
   ``procedure_departments(municipality, published_only=…)``: the departments that have
   procedures (the filters' choices); ``live_form_slugs(municipality, procedures)``: for each
-  procedure the address name of a live form, if any (the "apply online" link).
+  procedure the address name of a live form, if any (the "apply online" link);
+  ``procedure_uses(procedure)``: what refers to a procedure (and keeps it from being deleted).
 """
 
 from __future__ import annotations
@@ -20,7 +21,15 @@ from django.utils.translation import gettext as _
 
 from kanmin.core.errors import NotFound
 from kanmin.core.models import Department
-from kanmin.procedures.models import Channel, Form, Procedure
+from kanmin.procedures.models import (
+    Channel,
+    Consultation,
+    CounterVisit,
+    Form,
+    Notice,
+    Procedure,
+    Submission,
+)
 
 # --- procedure catalog ---
 
@@ -107,3 +116,15 @@ def live_form_slugs(municipality: Any, procedures: Iterable[Procedure]) -> dict[
     for procedure_id, slug in forms:
         result.setdefault(procedure_id, slug)
     return result
+
+
+def procedure_uses(procedure: Procedure) -> dict[str, int]:
+    """What refers to a procedure (and keeps it from being deleted): forms, applications,
+    counter visits, notices and consultations, counted."""
+    return {
+        "forms": Form.all_tenants.filter(procedure=procedure).count(),
+        "submissions": Submission.all_tenants.filter(procedure=procedure).count(),
+        "counter_visits": CounterVisit.all_tenants.filter(procedures=procedure).count(),
+        "notices": Notice.all_tenants.filter(procedure=procedure).count(),
+        "consultations": Consultation.all_tenants.filter(procedure=procedure).count(),
+    }

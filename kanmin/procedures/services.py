@@ -21,16 +21,8 @@ from kanmin.core.actions import Changed, Outcome, Unchanged, action, deleted
 from kanmin.core.errors import Conflict, Invalid, full_clean
 from kanmin.core.models import Department, Municipality
 from kanmin.core.permissions import require
-from kanmin.procedures import catalog
-from kanmin.procedures.models import (
-    Channel,
-    Consultation,
-    CounterVisit,
-    Form,
-    Notice,
-    Procedure,
-    Submission,
-)
+from kanmin.procedures import catalog, selectors
+from kanmin.procedures.models import Channel, Procedure
 
 # The fields staff set (``code`` is given once, at creation).
 PROCEDURE_FIELDS = (
@@ -57,7 +49,7 @@ CATALOG_ACTIONS = (
 )
 
 
-def procedure_dict(procedure: Procedure) -> dict[str, Any]:
+def _procedure_dict(procedure: Procedure) -> dict[str, Any]:
     """A procedure's values as the audit log keeps them (the department by its code)."""
     values = {name: getattr(procedure, name) for name in PROCEDURE_FIELDS if name != "department"}
     values["department"] = procedure.department.code if procedure.department_id else None
@@ -143,7 +135,7 @@ def procedure_create(
     _check(procedure)
     _check_code_free(municipality, code)
     procedure.save()
-    return Changed(procedure, after=procedure_dict(procedure))
+    return Changed(procedure, after=_procedure_dict(procedure))
 
 
 @action("procedures.procedure.update", perm="procedures.change_procedure", on="procedure")
@@ -152,30 +144,18 @@ def procedure_update(
 ) -> Outcome[Procedure]:
     """Change a procedure's fields (``is_published=False`` unpublishes it: residents no longer
     see it and the open data leaves it out; its forms and history stay)."""
-    before = procedure_dict(procedure)
+    before = _procedure_dict(procedure)
     working = Procedure.all_tenants.get(pk=procedure.pk)
     for name, value in _clean_values(changes).items():
         setattr(working, name, value)
     _check(working)
-    if procedure_dict(working) == before:
+    if _procedure_dict(working) == before:
         return Unchanged(procedure)
     working.save()
     for name in PROCEDURE_FIELDS:
         setattr(procedure, name, getattr(working, name))
     procedure.updated_at = working.updated_at
-    return Changed(procedure, before=before, after=procedure_dict(procedure))
-
-
-def procedure_uses(procedure: Procedure) -> dict[str, int]:
-    """What refers to a procedure (and keeps it from being deleted): forms, applications,
-    counter visits, notices and consultations, counted."""
-    return {
-        "forms": Form.all_tenants.filter(procedure=procedure).count(),
-        "submissions": Submission.all_tenants.filter(procedure=procedure).count(),
-        "counter_visits": CounterVisit.all_tenants.filter(procedures=procedure).count(),
-        "notices": Notice.all_tenants.filter(procedure=procedure).count(),
-        "consultations": Consultation.all_tenants.filter(procedure=procedure).count(),
-    }
+    return Changed(procedure, before=before, after=_procedure_dict(procedure))
 
 
 USE_LABELS = {
@@ -194,7 +174,7 @@ def procedure_delete(
     """Delete a procedure that nothing refers to. One with forms, applications, counter
     visits, notices or consultations is refused (``Conflict``, code ``in_use``): unpublish it
     instead, so that its history stays."""
-    uses = {name: count for name, count in procedure_uses(procedure).items() if count}
+    uses = {name: count for name, count in selectors.procedure_uses(procedure).items() if count}
     if uses:
         what = ", ".join(f"{USE_LABELS[name]} {count}" for name, count in uses.items())
         raise Conflict(
@@ -205,7 +185,7 @@ def procedure_delete(
             % {"name": procedure.name_ja, "what": what},
             code="in_use",
         )
-    before = procedure_dict(procedure)
+    before = _procedure_dict(procedure)
     return Changed(None, target=deleted(procedure), before=before)
 
 
@@ -368,7 +348,7 @@ def procedures_import(
             before = None
         else:
             procedure = current
-            before = procedure_dict(current)
+            before = _procedure_dict(current)
         for name, value in _clean_values(values).items():
             setattr(procedure, name, value)
         try:
@@ -381,7 +361,7 @@ def procedures_import(
             continue
         if before is None:
             to_save.append(("created", procedure))
-        elif procedure_dict(procedure) != before:
+        elif _procedure_dict(procedure) != before:
             to_save.append(("updated", procedure))
         else:
             result.unchanged.append(row.code)

@@ -281,3 +281,17 @@ def test_staff_home_lists_the_catalog(miyakonojo, manager, make_user):
     clerk = make_user("madoguchi", "counter_clerk", miyakonojo)
     text = _client(clerk).get("/m/452025/staff/").content.decode()
     assert STAFF + "/" in text and STAFF + "/import/" not in text
+
+
+def test_rest_api_lists_the_published_catalog(miyakonojo, catalog_rows):
+    answer = _client().get("/api/v1/m/452025/procedures", {"online": "true"})
+    assert answer.status_code == 200
+    data = answer.json()
+    assert data["count"] == 1 and data["results"][0]["code"] == "jido-teate"
+    assert data["results"][0]["channels"] == ["online", "counter"]
+    every = _client().get("/api/v1/m/452025/procedures").json()
+    assert {r["code"] for r in every["results"]} == {"juminhyo", "jido-teate"}  # not hidden
+    one = _client().get("/api/v1/m/452025/procedures/juminhyo").json()
+    assert one["documents"] == ["本人確認書類", "委任状（代理人の場合）"] and one["fee_yen"] == 300
+    assert _client().get("/api/v1/m/452025/procedures/hidden").status_code == 404
+    assert _client().get("/api/v1/m/452017/procedures/juminhyo").status_code == 404
