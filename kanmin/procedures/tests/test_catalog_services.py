@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -404,9 +403,15 @@ def test_online_applications_kpi_counts_the_fiscal_year(miyakonojo, miyazaki):
     assert applications.compute(municipality=miyazaki, fiscal_year=FiscalYear(2024)) == 0
 
 
-def test_demo_file_has_the_export_columns():
+def test_demo_file_has_the_export_columns_and_english_names():
+    from kanmin.core.language import has_japanese
     from kanmin.demo.procedures import DATA_FILE
 
-    first = DATA_FILE.read_text(encoding="utf-8-sig").splitlines()[0]
-    assert first == HEADER
-    assert json.dumps  # the module imports what the other tests need
+    text = DATA_FILE.read_text(encoding="utf-8-sig")
+    assert text.splitlines()[0] == HEADER
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len(rows) >= 30
+    # English pages show these as English: no Japanese in them, or it would be unmarked.
+    assert all(r["手続名（英語）"] and not has_japanese(r["手続名（英語）"]) for r in rows)
+    assert not any(has_japanese(r["説明（英語）"]) for r in rows)
+    assert not any(r["ぴったりサービス手続ID"] for r in rows)  # never invented
