@@ -15,11 +15,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from kanmin.accounts.access import operator_page
 from kanmin.core.errors import KanminError
 from kanmin.core.permissions import allowed
 from kanmin.core.tenancy import tenant_reverse, tenant_view
 from kanmin.disaster import selectors, services, shelters
+from kanmin.accounts.access import operator_page
 from kanmin.disaster.shelter_forms import CloseForm, CountForm, ImportForm, OpenForm, ShelterForm
 
 VIEW_PERM = "disaster.view_shelter"

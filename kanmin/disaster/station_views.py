@@ -25,12 +25,12 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kanmin.accounts.access import operator_page
 from kanmin.core.errors import KanminError
 from kanmin.core.language import localized
 from kanmin.core.permissions import allowed
 from kanmin.core.tenancy import tenant_reverse
 from kanmin.disaster import backtest, charts, rules, selectors, services
+from kanmin.accounts.access import operator_page
 from kanmin.disaster.models import (
     Device,
     ImportJob,

@@ -20,12 +20,12 @@ from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kanmin.accounts.access import refusal
 from kanmin.core.errors import Invalid, KanminError
 from kanmin.core.language import ja_or_en
 from kanmin.core.permissions import allowed
 from kanmin.core.tenancy import tenant_reverse, tenant_view
 from kanmin.disaster import backtest, charts, criteria, rules, selectors, services, shelter_views
+from kanmin.accounts.access import refusal
 from kanmin.disaster.forms import (
     AnnotationForm,
     AreaFormSet,
