@@ -22,6 +22,7 @@ from kanmin.core.models import Department, Municipality
 from kanmin.demo import data
 from kanmin.demo.catalog import CONTACT_EMAIL, catalog_build
 from kanmin.demo.disaster import disaster_build, record_demo_decisions, shelters_build
+from kanmin.demo.procedures import procedures_build  # procedure catalog (proccat)
 from kanmin.plan import selectors as plan_selectors
 from kanmin.plan import services as plan_services
 
@@ -101,6 +102,9 @@ def demo_build(*, actor: Any = None, password: str | None = None) -> DemoLogin:
     disaster_build(municipality=municipality, actor=actor)
     record_demo_decisions(municipality=municipality, actor=actor)
     shelters_build(municipality=municipality, actor=actor)
+    # --- procedure catalog (proccat): before the registered datasets, so that the catalog's
+    # dataset is published by its unit with its category.
+    procedures_build(municipality=municipality, actor=actor)
     _demo_registered_datasets(actor=actor, municipality=municipality)
     return DemoLogin(usernames, password, municipality)
 
@@ -116,6 +120,8 @@ REGISTERED_PUBLISHERS = dict.fromkeys(
     ),
     ("kiki-kanri", "bosai"),
 )
+# --- procedure catalog (proccat): the 手続一覧, kept by the plan's secretariat.
+REGISTERED_PUBLISHERS["procedures.procedures"] = ("jouhou-seisaku", "gyosei-tokei")
 
 
 def _demo_registered_datasets(*, actor: Any, municipality: Municipality) -> None:

@@ -9,4 +9,43 @@ class ProceduresConfig(AppConfig):
 
     def ready(self) -> None:
         # Each part registers its staff pages, open data and the plan's KPIs here.
-        pass
+        self._ready_catalog()
+
+    def _ready_catalog(self) -> None:
+        # --- procedure catalog ---: the staff's catalog pages, the catalog as open data, and
+        # the plan's KPIs of online procedures and applications (Ⅰ-1, Ⅰ-2).
+        from kanmin.core import datasets, staff_actions
+        from kanmin.procedures import metrics  # noqa: F401  (registers the plan's KPIs)
+        from kanmin.procedures.datasets import procedures
+
+        staff_actions.register(
+            "procedures.catalog",
+            group="services",
+            title=_("Procedure catalog"),
+            text=_(
+                "The procedures residents can do (手続): department, legal basis, fee, "
+                "documents, channels, online or not. Export to Excel and import back."
+            ),
+            url="procedures:catalog_list",
+            permission="procedures.view_procedure",
+            order=10,
+        )
+        staff_actions.register(
+            "procedures.catalog_new",
+            group="services",
+            title=_("Add a procedure"),
+            text=_("A new entry of the catalog, published for residents at once or later."),
+            url="procedures:catalog_new",
+            permission="procedures.add_procedure",
+            order=11,
+        )
+        staff_actions.register(
+            "procedures.catalog_import",
+            group="services",
+            title=_("Import the procedure catalog"),
+            text=_("The exported CSV edited in Excel (UTF-8 or Shift_JIS): all rows or none."),
+            url="procedures:catalog_import",
+            permission="procedures.change_procedure",
+            order=12,
+        )
+        datasets.register(procedures)

@@ -1,0 +1,111 @@
+"""The online procedures in the REST API (``/api/v1/``).
+
+Each part of the app adds its routes in a block of its own below.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from pydantic import Field
+
+from kanmin.core import selectors as core_selectors
+from kanmin.core.schemas import ErrorOut
+from kanmin.procedures import catalog, selectors
+
+# --- procedure catalog ---
+# Public reads of the published catalog: anyone, no token.
+
+catalog_router = Router(tags=["procedures"])
+
+CATALOG_PREFIX = "/m/{lg_code}/procedures"
+
+
+class ProcedureOut(Schema):
+    code: str
+    name_ja: str
+    name_en: str
+    department_code: str | None
+    department_ja: str | None
+    department_en: str | None
+    description_ja: str
+    description_en: str
+    legal_basis: str
+    fee_yen: int | None = Field(description="Empty when there is no fee.")
+    fee_note: str
+    documents: list[str]
+    channels: list[str] = Field(description="Any of online, counter and post.")
+    is_online: bool = Field(description="Whether it can be completed online.")
+    online_url: str
+    pittari_id: str = Field(description="Its ぴったりサービス identifier, if it has one.")
+
+
+class ProcedureListOut(Schema):
+    count: int
+    results: list[ProcedureOut]
+
+
+class ProcedureFilters(Schema):
+    q: str = Field("", max_length=100, description="Words of the name or description.")
+    department: str = Field("", max_length=50, description="A department's code.")
+    channel: str = Field("", description="online, counter or post.")
+    online: bool | None = Field(None, description="Only those that can (not) be done online.")
+    limit: int = Field(100, ge=1, le=1000)
+    offset: int = Field(0, ge=0)
+
+
+def _procedure_out(procedure: Any) -> dict[str, Any]:
+    department = procedure.department
+    return {
+        "code": procedure.code,
+        "name_ja": procedure.name_ja,
+        "name_en": procedure.name_en,
+        "department_code": department.code if department else None,
+        "department_ja": department.name_ja if department else None,
+        "department_en": department.name_en if department else None,
+        "description_ja": procedure.description_ja,
+        "description_en": procedure.description_en,
+        "legal_basis": procedure.legal_basis,
+        "fee_yen": procedure.fee_yen,
+        "fee_note": procedure.fee_note,
+        "documents": catalog.documents_list(procedure),
+        "channels": list(procedure.channels),
+        "is_online": procedure.is_online,
+        "online_url": procedure.online_url,
+        "pittari_id": procedure.pittari_id,
+    }
+
+
+@catalog_router.get(
+    CATALOG_PREFIX,
+    response={200: ProcedureListOut, 404: ErrorOut},
+    operation_id="procedures_procedure_list",
+)
+def procedure_list(
+    request: HttpRequest, lg_code: str, filters: Query[ProcedureFilters]
+) -> dict[str, Any]:
+    """The municipality's published procedures (手続), in its departments' order."""
+    municipality = core_selectors.municipality_get(lg_code=lg_code)
+    rows = selectors.procedure_list(
+        municipality,
+        published_only=True,
+        q=filters.q,
+        department=filters.department or None,
+        channel=filters.channel,
+        online=filters.online,
+    )
+    page = list(rows[filters.offset : filters.offset + filters.limit])
+    return {"count": rows.count(), "results": [_procedure_out(p) for p in page]}
+
+
+@catalog_router.get(
+    CATALOG_PREFIX + "/{code}",
+    response={200: ProcedureOut, 404: ErrorOut},
+    operation_id="procedures_procedure_get",
+)
+def procedure_get(request: HttpRequest, lg_code: str, code: str) -> dict[str, Any]:
+    """One published procedure by its code."""
+    municipality = core_selectors.municipality_get(lg_code=lg_code)
+    return _procedure_out(selectors.procedure_get(municipality, code, published_only=True))

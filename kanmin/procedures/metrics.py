@@ -1,0 +1,81 @@
+"""KPI providers for the plan: Ⅰ-1 (online procedures), Ⅰ-2 (Mynaportal), Ⅰ-3 (counters).
+
+Each part of the app adds its metrics in a block of its own below.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kanmin.core.metrics import metric
+from kanmin.procedures.models import Channel, Procedure, Submission
+
+
+def _bounds(fiscal_year: Any) -> tuple[dt.datetime, dt.datetime]:
+    """The fiscal year (年度, 1 April to 31 March) as [start, end) in the site's time zone."""
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(fiscal_year.start, dt.time.min, tzinfo=tz)
+    end = dt.datetime.combine(fiscal_year.end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    return start, end
+
+
+# --- procedure catalog ---
+# The catalog keeps no history of a procedure's state, so a fiscal year's count is the current
+# catalog's procedures that existed by the end of that year: exact for the current year and
+# for a year just closed, an approximation for years long past.
+
+
+def _online_procedures(municipality: Any, fiscal_year: Any) -> Any:
+    _start, end = _bounds(fiscal_year)
+    return Procedure.all_tenants.filter(
+        municipality=municipality, is_published=True, is_online=True, created_at__lt=end
+    )
+
+
+@metric(
+    "procedures.online_procedures",
+    unit="件",
+    description=_(
+        "Procedures that can be completed online: published procedures of the catalog marked "
+        "“can be completed online”, added by the end of the fiscal year (counted from the "
+        "catalog as it is now)"
+    ),
+)
+def online_procedures(*, municipality: Any, fiscal_year: Any) -> int:
+    return int(_online_procedures(municipality, fiscal_year).count())
+
+
+@metric(
+    "procedures.mynaportal_procedures",
+    unit="件",
+    description=_(
+        "Procedures that can be completed online through Mynaportal: those counted as online "
+        "procedures that have a ぴったりサービス identifier"
+    ),
+)
+def mynaportal_procedures(*, municipality: Any, fiscal_year: Any) -> int:
+    return int(_online_procedures(municipality, fiscal_year).exclude(pittari_id="").count())
+
+
+@metric(
+    "procedures.online_applications",
+    unit="件",
+    description=_(
+        "Online applications submitted in the fiscal year (April to March), whatever became of "
+        "them afterwards (withdrawn and rejected ones included; drafts not)"
+    ),
+)
+def online_applications(*, municipality: Any, fiscal_year: Any) -> int:
+    start, end = _bounds(fiscal_year)
+    return int(
+        Submission.all_tenants.filter(
+            municipality=municipality,
+            channel=Channel.ONLINE,
+            submitted_at__gte=start,
+            submitted_at__lt=end,
+        ).count()
+    )
