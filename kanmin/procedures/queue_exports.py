@@ -16,13 +16,14 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from kanmin.audit.services import access_record
 from kanmin.core.errors import Invalid
 from kanmin.core.models import Municipality
 from kanmin.core.spreadsheet import safe_cell
-from kanmin.procedures import answer_summary, queue_selectors
-from kanmin.procedures.models import FormVersion, Submission
+from kanmin.procedures import answer_summary, queue_selectors, status_labels
+from kanmin.procedures.models import FormVersion
 
 FORMATS = ("csv", "xlsx")
 ENCODINGS = ("utf-8", "cp932")
@@ -47,11 +48,11 @@ def _when(value: Any) -> str:
 def _header(questions: list[tuple[str, str, Any]]) -> list[str]:
     return [
         str(_("Reference number")),
-        str(_("Status")),
+        str(pgettext("application", "Status")),
         str(_("Procedure")),
         str(_("Form version")),
         str(_("Submitted at")),
-        str(_("Closed at")),
+        str(pgettext("application", "Closed at")),
         str(_("Assigned to")),
         *[f"{label} ({qid})" if label else qid for qid, label, _q in questions],
     ]
@@ -65,7 +66,7 @@ def _rows(
         assignee = s.assignee.get_username() if s.assignee is not None else ""
         yield [
             s.reference,
-            str(Submission.Status(s.status).label),
+            status_labels.label(s.status),
             s.procedure.name_ja,
             s.version.number,
             _when(s.submitted_at),

@@ -6,27 +6,30 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from kanmin.procedures import queue_exports, queue_selectors
+from kanmin.procedures import queue_exports, queue_selectors, status_labels
 from kanmin.procedures.models import Submission
 
 S = Submission.Status
 MESSAGE_MAX = 4000
 
 STATUS_TABS = (
-    ("open", _("Open")),
-    (S.RECEIVED, S.RECEIVED.label),
-    (S.REVIEWING, S.REVIEWING.label),
-    (S.CORRECTION, S.CORRECTION.label),
-    (S.COMPLETED, S.COMPLETED.label),
-    (S.REJECTED, S.REJECTED.label),
-    (S.WITHDRAWN, S.WITHDRAWN.label),
+    ("open", pgettext_lazy("applications", "Open")),
+    (S.RECEIVED, status_labels.LABELS[S.RECEIVED]),
+    (S.REVIEWING, status_labels.LABELS[S.REVIEWING]),
+    (S.CORRECTION, status_labels.LABELS[S.CORRECTION]),
+    (S.COMPLETED, status_labels.LABELS[S.COMPLETED]),
+    (S.REJECTED, status_labels.LABELS[S.REJECTED]),
+    (S.WITHDRAWN, status_labels.LABELS[S.WITHDRAWN]),
     ("all", _("All")),
 )
 
 
 class QueueFilterForm(forms.Form):
-    status = forms.ChoiceField(label=_("Status"), required=False, choices=STATUS_TABS)
+    status = forms.ChoiceField(
+        label=pgettext_lazy("application", "Status"), required=False, choices=STATUS_TABS
+    )
     department = forms.TypedChoiceField(
         label=_("Department"), required=False, coerce=int, empty_value=None
     )

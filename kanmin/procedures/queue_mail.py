@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from kanmin.core.tenancy import tenant_reverse
+from kanmin.procedures import status_labels
 from kanmin.procedures.models import Submission, SubmissionEvent
 
 logger = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ def notify_resident(submission: Submission, event: SubmissionEvent) -> None:
         "municipality": submission.municipality,
         "procedure": submission.procedure,
         "event": event,
-        "status": Submission.Status(submission.status).label,
+        "status": status_labels.label(submission.status),
         "has_message": bool(event.message),
         "url": status_url(submission),
     }

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from kanmin.core.actions import Changed, Unchanged, action
 from kanmin.core.errors import Conflict, Invalid
 from kanmin.core.models import Municipality
-from kanmin.procedures import queue_mail, queue_selectors, workflow
+from kanmin.procedures import queue_mail, queue_selectors, status_labels, workflow
 from kanmin.procedures.models import Submission, SubmissionEvent
 
 S = Submission.Status
@@ -74,8 +74,8 @@ def _refusal(submission: Submission, target: str) -> Conflict:
         .order_by("-at", "-pk")
         .first()
     )
-    current = S(submission.status).label
-    wanted = S(target).label
+    current = status_labels.label(submission.status)
+    wanted = status_labels.label(target)
     if last is not None:
         when = date_format(timezone.localtime(last.at), "DATETIME_FORMAT")
         message = _(
@@ -152,7 +152,7 @@ def submission_assign(
     if submission.status not in workflow.OPEN:
         raise Conflict(
             _("This application is %(status)s: a closed application is not assigned.")
-            % {"status": S(submission.status).label},
+            % {"status": status_labels.label(submission.status)},
             code="closed",
         )
     new_id = assignee.pk if assignee is not None else None
@@ -242,7 +242,7 @@ def submission_message(
     if submission.status in workflow.CLOSED:
         raise Conflict(
             _("This application is %(status)s: write to the applicant by other means.")
-            % {"status": S(submission.status).label},
+            % {"status": status_labels.label(submission.status)},
             code="closed",
         )
     event = SubmissionEvent.objects.create(
@@ -275,7 +275,7 @@ def submission_withdraw(
                 "A decision has already been made on this application (%(status)s), so it can "
                 "no longer be withdrawn. Contact the department if something is wrong."
             )
-            % {"status": S(submission.status).label},
+            % {"status": status_labels.label(submission.status)},
             code="decided",
         )
     if submission.status == S.WITHDRAWN:
@@ -306,7 +306,7 @@ def submission_reply(
     if submission.status in workflow.CLOSED:
         raise Conflict(
             _("This application is %(status)s: messages can no longer be sent here.")
-            % {"status": S(submission.status).label},
+            % {"status": status_labels.label(submission.status)},
             code="closed",
         )
     now = timezone.now()

@@ -11,13 +11,20 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from kanmin.core.errors import KanminError
 from kanmin.core.tenancy import tenant_reverse, tenant_view
-from kanmin.procedures import answer_summary, queue_selectors, queue_services, resident, workflow
+from kanmin.procedures import (
+    answer_summary,
+    queue_selectors,
+    queue_services,
+    resident,
+    status_labels,
+    workflow,
+)
 from kanmin.procedures.models import Attachment, Submission
 from kanmin.procedures.queue_forms import ReplyForm, WithdrawForm
 
@@ -33,14 +40,14 @@ class Step:
 def steps(submission: Submission) -> list[Step]:
     """The step indicator: 受付 → 審査中 (→ 補正依頼) → the decision, with where it stands."""
     status = submission.status
-    last = {
-        S.COMPLETED: S.COMPLETED.label,
-        S.REJECTED: S.REJECTED.label,
-        S.WITHDRAWN: S.WITHDRAWN.label,
-    }.get(status, _("Decision"))
-    labels = [S.RECEIVED.label, S.REVIEWING.label]
+    last = (
+        status_labels.label(status)
+        if status in workflow.CLOSED
+        else pgettext("application step", "Decision")
+    )
+    labels = [status_labels.label(S.RECEIVED), status_labels.label(S.REVIEWING)]
     if status == S.CORRECTION:
-        labels.append(S.CORRECTION.label)
+        labels.append(status_labels.label(S.CORRECTION))
     labels.append(last)
     if status in workflow.CLOSED:
         current = len(labels) - 1
@@ -100,7 +107,7 @@ def _page(
                 else submission.procedure.name_ja
             ),
             "steps": steps(submission),
-            "status_label": S(submission.status).label,
+            "status_label": status_labels.label(submission.status),
             "events": events,
             "pages": answer_summary.pages(submission.version.definition, answers, language),
             "attachments": Attachment.all_tenants.filter(
@@ -183,7 +190,7 @@ def apply_status_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
             "form": form,
             "can_withdraw": can_withdraw,
             "decided": submission.status in (S.COMPLETED, S.REJECTED),
-            "status_label": S(submission.status).label,
+            "status_label": status_labels.label(submission.status),
         },
         status=status,
     )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import template
 
-from kanmin.procedures.models import Submission
+from kanmin.procedures import status_labels
 
 register = template.Library()
 
@@ -10,7 +10,4 @@ register = template.Library()
 @register.filter
 def status_label(value: str) -> str:
     """A submission status as people read it (受付, 審査中, …)."""
-    try:
-        return str(Submission.Status(value).label)
-    except ValueError:
-        return value
+    return status_labels.label(value)
