@@ -62,20 +62,20 @@ class QueueFilterForm(forms.Form):
         super().__init__(data, **kwargs)
         self.user = user
         departments = queue_selectors.department_choices(municipality, user)
-        self.fields["department"].choices = [("", _("All my departments"))] + [
+        self.fields["department"].choices = [("", _("All my departments"))] + [  # type: ignore[attr-defined]
             (d.pk, d.name_ja) for d in departments
         ]
-        self.fields["procedure"].choices = [("", _("All procedures"))] + [
+        self.fields["procedure"].choices = [("", _("All procedures"))] + [  # type: ignore[attr-defined]
             (p.pk, p.name_ja) for p in queue_selectors.procedure_choices(municipality, user)
         ]
-        self.fields["assignee"].choices = [
+        self.fields["assignee"].choices = [  # type: ignore[attr-defined]
             ("", _("Anyone")),
             ("me", _("Assigned to me")),
             ("none", _("Nobody yet")),
         ]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         start, end = data.get("submitted_from"), data.get("submitted_to")
         if start and end and start > end:
             self.add_error(
@@ -113,7 +113,7 @@ class AssignForm(forms.Form):
     def __init__(self, data: Any = None, *, staff: list[Any], **kwargs: Any) -> None:
         super().__init__(data, **kwargs)
         self.staff = {u.pk: u for u in staff}
-        self.fields["assignee"].choices = [("", _("Nobody"))] + [
+        self.fields["assignee"].choices = [("", _("Nobody"))] + [  # type: ignore[attr-defined]
             (u.pk, u.get_full_name() or u.get_username()) for u in staff
         ]
 
@@ -159,7 +159,7 @@ class ExportForm(forms.Form):
     def __init__(self, data: Any = None, *, versions: list[Any], **kwargs: Any) -> None:
         super().__init__(data, **kwargs)
         self.versions = {v.pk: v for v in versions}
-        self.fields["version"].choices = [
+        self.fields["version"].choices = [  # type: ignore[attr-defined]
             (v.pk, f"{v.form.title_ja} (v{v.number})") for v in versions
         ]
 

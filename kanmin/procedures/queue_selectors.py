@@ -154,9 +154,9 @@ def submission_queue(
         .values_list("status")
         .annotate(n=Count("pk"))
     )
-    counts = {status: by_status.get(status, 0) for status in QUEUE_STATUSES}
-    counts["open"] = sum(counts[s] for s in workflow.OPEN)
-    counts["all"] = sum(counts[s] for s in QUEUE_STATUSES)
+    counts: dict[str, int] = {str(s): by_status.get(s, 0) for s in QUEUE_STATUSES}
+    counts["open"] = sum(counts[str(s)] for s in workflow.OPEN)
+    counts["all"] = sum(counts[str(s)] for s in QUEUE_STATUSES)
     submissions = (
         _filtered(municipality, user, filters)
         .select_related("procedure", "form", "assignee", "department", "procedure__department")

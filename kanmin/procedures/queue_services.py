@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from kanmin.core.actions import Changed, Unchanged, action
+from kanmin.core.actions import Changed, Outcome, Unchanged, action
 from kanmin.core.errors import Conflict, Invalid
 from kanmin.core.models import Municipality
 from kanmin.procedures import queue_mail, queue_selectors, status_labels, workflow
@@ -124,7 +124,7 @@ def _move(
 
 def _staff_move(
     municipality: Municipality, actor: Any, submission: Submission, target: str, message: str
-) -> Changed[Submission]:
+) -> Outcome[Submission]:
     queue_selectors.require_handles(municipality, actor, submission)
     before = submission.status
     event = _move(submission, target, by="staff", actor=actor, message=message)
@@ -145,7 +145,7 @@ def _staff_move(
 @action("procedures.submission.assign", perm=CHANGE_PERM, on="submission")
 def submission_assign(
     *, municipality: Municipality, actor: Any, submission: Submission, assignee: Any
-) -> Submission | Changed[Submission] | Unchanged[Submission]:
+) -> Outcome[Submission]:
     """Assign the submission to a member of its department (None: to nobody)."""
     queue_selectors.require_handles(municipality, actor, submission)
     _locked(submission)
@@ -194,7 +194,7 @@ def submission_assign(
 @action("procedures.submission.review_start", perm=CHANGE_PERM, on="submission")
 def submission_review_start(
     *, municipality: Municipality, actor: Any, submission: Submission
-) -> Changed[Submission]:
+) -> Outcome[Submission]:
     """受付 → 審査中; the one who starts the review is assigned when nobody is."""
     result = _staff_move(municipality, actor, submission, S.REVIEWING, "")
     if submission.assignee_id is None and getattr(actor, "is_authenticated", False):
@@ -206,7 +206,7 @@ def submission_review_start(
 @action("procedures.submission.request_correction", perm=CHANGE_PERM, on="submission")
 def submission_request_correction(
     *, municipality: Municipality, actor: Any, submission: Submission, message: str
-) -> Changed[Submission]:
+) -> Outcome[Submission]:
     """補正依頼: ask the applicant to correct or complete the application; the message says
     what to correct and how."""
     text = _message(message, required=True)
@@ -216,7 +216,7 @@ def submission_request_correction(
 @action("procedures.submission.complete", perm=CHANGE_PERM, on="submission")
 def submission_complete(
     *, municipality: Municipality, actor: Any, submission: Submission, message: str = ""
-) -> Changed[Submission]:
+) -> Outcome[Submission]:
     """完了: the application is granted / done; the message tells the applicant what follows."""
     text = _message(message, required=False)
     return _staff_move(municipality, actor, submission, S.COMPLETED, text)
@@ -225,7 +225,7 @@ def submission_complete(
 @action("procedures.submission.reject", perm=CHANGE_PERM, on="submission")
 def submission_reject(
     *, municipality: Municipality, actor: Any, submission: Submission, message: str
-) -> Changed[Submission]:
+) -> Outcome[Submission]:
     """却下: refuse the application; the message (required) gives the reason."""
     text = _message(message, required=True)
     return _staff_move(municipality, actor, submission, S.REJECTED, text)
@@ -234,7 +234,7 @@ def submission_reject(
 @action("procedures.submission.message", perm=CHANGE_PERM, on="submission")
 def submission_message(
     *, municipality: Municipality, actor: Any, submission: Submission, message: str
-) -> Changed[Submission]:
+) -> Outcome[Submission]:
     """A message from the department to the applicant, the status unchanged."""
     queue_selectors.require_handles(municipality, actor, submission)
     text = _message(message, required=True)
@@ -265,7 +265,7 @@ def submission_message(
 @action("procedures.submission.withdraw", perm=None)
 def submission_withdraw(
     *, municipality: Municipality, actor: Any, submission: Submission, reason: str = ""
-) -> Changed[Submission]:
+) -> Outcome[Submission]:
     """取下げ by the applicant, until a decision; the reason is optional."""
     text = _message(reason, required=False, field="reason")
     _locked(submission)
@@ -298,7 +298,7 @@ def submission_reply(
     submission: Submission,
     message: str,
     corrected: bool = False,
-) -> Changed[Submission]:
+) -> Outcome[Submission]:
     """A message from the applicant to the department (answering a correction request);
     ``corrected`` says the correction is done, which moves 補正依頼 back to 審査中."""
     text = _message(message, required=True)

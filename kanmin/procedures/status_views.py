@@ -52,7 +52,7 @@ def steps(submission: Submission) -> list[Step]:
     if status in workflow.CLOSED:
         current = len(labels) - 1
     else:
-        current = {S.RECEIVED: 0, S.REVIEWING: 1, S.CORRECTION: 2}.get(status, 0)
+        current = {"received": 0, "reviewing": 1, "correction": 2}.get(str(status), 0)
     return [
         Step(label, "done" if i < current else "current" if i == current else "todo")
         for i, label in enumerate(labels)
