@@ -213,26 +213,25 @@ def queue_action(request: HttpRequest, reference: str, what: str) -> HttpRespons
     submission = queue_selectors.submission_get_for_staff(municipality, user, reference)
     if what in ("assign", "take"):
         staff = queue_selectors.assignable_staff(municipality, submission)
+        if what == "take" and all(u.pk != user.pk for u in staff):
+            messages.error(request, _("You do not process this department's applications."))
+            return redirect(_detail_url(municipality, reference))
         data = request.POST if what == "assign" else {"assignee": str(user.pk)}
         form: Any = AssignForm(data, staff=staff)
-        key = "assign"
-        if form.is_valid():
-            if what == "take" and form.chosen() is None:
-                form.add_error(None, _("You do not process this department's applications."))
-            else:
-                return _run(
-                    request,
-                    submission,
-                    key,
-                    form,
-                    lambda: queue_services.submission_assign(
-                        municipality=municipality,
-                        actor=user,
-                        submission=submission,
-                        assignee=form.chosen(),
-                    ),
-                )
-        return _detail(request, submission, forms={key: form}, status=422)
+        if not form.is_valid():
+            return _detail(request, submission, forms={"assign": form}, status=422)
+        return _run(
+            request,
+            submission,
+            "assign",
+            form,
+            lambda: queue_services.submission_assign(
+                municipality=municipality,
+                actor=user,
+                submission=submission,
+                assignee=form.chosen(),
+            ),
+        )
     if what not in ACTIONS:
         raise NotFound()
     prefix, required, call = ACTIONS[what]

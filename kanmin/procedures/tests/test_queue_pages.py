@@ -335,3 +335,27 @@ def test_decided_application_cannot_be_withdrawn(world: QueueWorld) -> None:
     assert response.status_code == 409
     s.refresh_from_db()
     assert s.status == S.COMPLETED
+
+
+def test_status_page_in_english(world: QueueWorld) -> None:
+    s = factories.queue_submission(world.shimin_version, status=S.CORRECTION)
+    client = _granted(s)
+    client.cookies["django_language"] = "en"
+    page = client.get(f"{BASE}/apply/status/{s.reference}/", HTTP_ACCEPT_LANGUAGE="en")
+    text = page.content.decode()
+    assert "Correction requested" in text and "Reply to the correction request" in text
+    assert "Name" in text  # the English label of the form's question
+
+
+def test_assign_to_me_needs_the_department(world: QueueWorld) -> None:
+    s = factories.queue_submission(world.shimin_version)
+    response = _client(world.manager).post(f"{BASE}/procedures/staff/queue/{s.reference}/take/")
+    assert response.status_code == 302
+    s.refresh_from_db()
+    assert s.assignee == world.manager  # the manager handles every department
+    other = factories.queue_submission(world.shimin_version)
+    auditor = staff_of("auditor1", world.municipality, "auditor")
+    assert (
+        _client(auditor).post(f"{BASE}/procedures/staff/queue/{other.reference}/take/").status_code
+        == 403
+    )
