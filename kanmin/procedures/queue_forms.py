@@ -92,7 +92,8 @@ class QueueFilterForm(forms.Form):
             assignee = self.user.pk
         elif assignee_choice == "none":
             assignee = 0
-        status = data.get("status") or ""
+        # The open applications unless a tab says otherwise; "all" is every status.
+        status = data.get("status") or "open"
         return queue_selectors.QueueFilters(
             status="" if status == "all" else status,
             department=data.get("department"),

@@ -73,7 +73,7 @@ def queue_list(request: HttpRequest) -> HttpResponse:
             "label": label,
             "count": queue.counts.get(key, 0),
             "query": _query(request, status=key),
-            "current": current == key or (key == "all" and current == ""),
+            "current": current == key or (key == "open" and current == ""),
         }
         for key, label in STATUS_TABS
     ]

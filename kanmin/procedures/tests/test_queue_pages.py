@@ -33,13 +33,17 @@ def test_queue_shows_only_the_departments_applications(world: QueueWorld) -> Non
     """市民課's staff see 市民課's applications, not こども課's; the manager sees both."""
     mine = factories.queue_submission(world.shimin_version)
     theirs = factories.queue_submission(world.kodomo_version)
-    factories.queue_submission(world.shimin_version, status=S.COMPLETED)
+    done = factories.queue_submission(world.shimin_version, status=S.COMPLETED)
     page = _client(world.shimin_staff).get(f"{BASE}/procedures/staff/queue/")
     assert page.status_code == 200
     text = page.content.decode()
     assert mine.reference in text and theirs.reference not in text
     assert page.context["queue"].counts["received"] == 1
     assert page.context["queue"].counts["completed"] == 1
+    assert done.reference not in text  # the open applications unless a tab says otherwise
+    every = _client(world.shimin_staff).get(f"{BASE}/procedures/staff/queue/?status=all")
+    assert done.reference in every.content.decode()
+    assert theirs.reference not in every.content.decode()
     manager = _client(world.manager).get(f"{BASE}/procedures/staff/queue/").content.decode()
     assert mine.reference in manager and theirs.reference in manager
     # Opening another department's application is a 404, as if it did not exist.
