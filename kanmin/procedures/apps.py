@@ -9,6 +9,7 @@ class ProceduresConfig(AppConfig):
 
     def ready(self) -> None:
         # Each part registers its staff pages, open data and the plan's KPIs here.
+        pass
 
         # --- queue: the staff queue of applications ---
         from kanmin.core import staff_actions
