@@ -10,6 +10,7 @@ class ProceduresConfig(AppConfig):
     def ready(self) -> None:
         # Each part registers its staff pages, open data and the plan's KPIs here.
         self._ready_catalog()
+        self._ready_queue()
 
     def _ready_catalog(self) -> None:
         # --- procedure catalog ---: the staff's catalog pages, the catalog as open data, and
@@ -49,3 +50,20 @@ class ProceduresConfig(AppConfig):
             order=12,
         )
         datasets.register(procedures)
+
+    def _ready_queue(self) -> None:
+        # --- queue: the staff queue of applications ---
+        from kanmin.core import staff_actions
+
+        staff_actions.register(
+            "procedures.queue",
+            group="services",
+            title=_("Applications to process"),
+            text=_(
+                "Your department's online applications: assign, review, ask for a "
+                "correction, complete or reject, and export them for the back-office system."
+            ),
+            url="procedures:queue",
+            permission="procedures.view_submission",
+            order=20,
+        )

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, path
 
-from kanmin.procedures import catalog_views
+from kanmin.procedures import catalog_views, queue_views, status_views
 
 app_name = "procedures"
 
@@ -35,6 +35,34 @@ tenant_urlpatterns += [
         "procedures/staff/catalog/<slug:code>/delete/",
         catalog_views.catalog_delete,
         name="catalog_delete",
+    ),
+]
+
+# --- queue: the staff queue of applications and the resident's status page ---
+tenant_urlpatterns += [
+    path("procedures/staff/queue/", queue_views.queue_list, name="queue"),
+    path("procedures/staff/queue/export/", queue_views.queue_export, name="queue_export"),
+    path("procedures/staff/queue/<str:reference>/", queue_views.queue_detail, name="queue_detail"),
+    path(
+        "procedures/staff/queue/<str:reference>/attachments/<int:pk>/",
+        queue_views.queue_attachment,
+        name="queue_attachment",
+    ),
+    path(
+        "procedures/staff/queue/<str:reference>/<slug:what>/",
+        queue_views.queue_action,
+        name="queue_action",
+    ),
+    path("apply/status/<str:reference>/", status_views.apply_status, name="apply_status"),
+    path(
+        "apply/status/<str:reference>/reply/",
+        status_views.apply_status_reply,
+        name="apply_status_reply",
+    ),
+    path(
+        "apply/status/<str:reference>/withdraw/",
+        status_views.apply_status_withdraw,
+        name="apply_status_withdraw",
     ),
 ]
 
