@@ -14,6 +14,7 @@ from kanmin.core.api import public_router
 from kanmin.core.api import router as core_router
 from kanmin.core.errors import KanminError, PermissionDenied
 from kanmin.disaster.api import router as disaster_router
+from kanmin.procedures.api import counter_router as procedures_counter_router  # counter
 
 
 class TokenAuth(APIKeyHeader):
@@ -58,6 +59,8 @@ api.add_router("", catalog_public_router, auth=[TokenAuth(), django_auth, anonym
 api.add_router("", catalog_router, auth=[TokenAuth(), django_auth])
 # Devices authenticate with their own tokens (kanmin/disaster/api.py), not people's.
 api.add_router("", disaster_router)
+# counter: aggregate counter statistics, public (no names, small figures withheld).
+api.add_router("", procedures_counter_router, auth=[TokenAuth(), django_auth, anonymous])
 
 
 @api.exception_handler(KanminError)
