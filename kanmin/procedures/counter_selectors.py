@@ -34,7 +34,7 @@ def visit_get(*, municipality: Municipality, pk: int) -> CounterVisit:
 
 
 def waiting_list(*, municipality: Municipality) -> list[CounterVisit]:
-    """Today's waiting visits, longest waiting first, each with ``waited`` (a timedelta)."""
+    """Today's waiting visits, longest waiting first, each with ``waited_minutes``."""
     now = timezone.now()
     visits = list(
         _today(municipality)
@@ -43,7 +43,7 @@ def waiting_list(*, municipality: Municipality) -> list[CounterVisit]:
         .order_by("issued_at", "number")
     )
     for visit in visits:
-        visit.waited = now - visit.issued_at  # type: ignore[attr-defined]
+        visit.waited_minutes = int((now - visit.issued_at).total_seconds() // 60)  # type: ignore[attr-defined]
     return visits
 
 

@@ -152,6 +152,14 @@ def _desk_page(
             "on_hold": counter_selectors.on_hold_list(municipality=municipality),
             "waiting": counter_selectors.waiting_list(municipality=municipality),
             "display_url": tenant_reverse("procedures:counter_display", municipality),
+            "waiting_actions": [("call", _("Call to this desk"))],
+            "called_actions": [("serve", _("Start serving")), ("left", _("Did not come"))],
+            "serving_actions": [("hold", _("Put on hold")), ("complete", _("Complete"))],
+            "hold_actions": [
+                ("resume", _("Resume")),
+                ("complete", _("Complete")),
+                ("left", _("Left")),
+            ],
         },
         status=status,
     )
