@@ -10,7 +10,7 @@ Definitions (all in minutes):
 - waiting time: from the ticket's issue to its first call (or to the start of service when it
   was served without a call); visits never called have none;
 - service time: the serving periods summed (holds excluded), completed visits only;
-- hold time: the on-hold periods summed, completed visits only;
+- hold time: the on-hold periods summed, completed visits that were put on hold only;
 - total stay: from issue to completion, completed visits only.
 
 A visit for several procedures counts in the figures of each of them (its times cannot be split
@@ -89,8 +89,12 @@ def visit_times(row: VisitRow) -> Times:
             _minutes((p.end or row.closed_at) - p.start) for p in row.periods if p.state == state
         )
 
+    held = any(p.state == State.ON_HOLD for p in row.periods)
     return Times(
-        wait, summed(State.SERVING), summed(State.ON_HOLD), _minutes(row.closed_at - row.issued_at)
+        wait,
+        summed(State.SERVING),
+        summed(State.ON_HOLD) if held else None,
+        _minutes(row.closed_at - row.issued_at),
     )
 
 
