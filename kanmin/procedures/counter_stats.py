@@ -30,7 +30,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Max, Prefetch
+from django.db.models import Max, Min, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -282,6 +282,18 @@ def procedure_names(*, municipality: Municipality) -> dict[str, Procedure]:
     return {p.code: p for p in Procedure.all_tenants.filter(municipality=municipality)}
 
 
+def _around(municipality: Municipality, change_on: dt.date) -> tuple[dt.date, dt.date]:
+    """Four weeks on each side of ``change_on``, within the days that have visits."""
+    first = change_on - dt.timedelta(days=DEFAULT_DAYS)
+    last = change_on + dt.timedelta(days=DEFAULT_DAYS - 1)
+    extent = CounterVisit.all_tenants.filter(municipality=municipality).aggregate(
+        first=Min("issued_on"), last=Max("issued_on")
+    )
+    if extent["first"] is not None:
+        first, last = max(first, extent["first"]), min(last, extent["last"])
+    return (first, last) if first <= last else (change_on, change_on)
+
+
 @dataclass(frozen=True)
 class StatsQuery:
     first: dt.date
@@ -299,11 +311,17 @@ def stats_query(
     change_id: int | None,
 ) -> StatsQuery:
     """Check and complete the parameters of a statistics request (the API and the page)."""
+    change = bpr_change_get(municipality=municipality, pk=change_id) if change_id else None
     default_first, default_last = default_range(municipality=municipality)
+    if change is not None and first is None and last is None:
+        # The four weeks on each side of the change, within the days that have visits.
+        default_first, default_last = _around(municipality, change.effective_on)
     if first is None and last is not None:
         first = last - dt.timedelta(days=DEFAULT_DAYS - 1)
     first = first or default_first
-    last = last or (first + dt.timedelta(days=DEFAULT_DAYS - 1) if first else default_last)
+    last = last or (
+        first + dt.timedelta(days=DEFAULT_DAYS - 1) if first != default_first else default_last
+    )
     if first > last:
         raise Invalid(
             fields={"to": [_("The last day must not be before the first day.")]},
@@ -315,15 +333,15 @@ def stats_query(
         if procedure_code
         else None
     )
-    change = bpr_change_get(municipality=municipality, pk=change_id) if change_id else None
     return StatsQuery(first, last, procedure, change)
 
 
 def counter_report(*, municipality: Municipality, query: StatsQuery) -> dict[str, Any]:
     """The statistics of ``query``: the range's figures and, with a change, before/after.
 
-    For the comparison the range is widened to the change's date ± the range's length, so
-    that choosing a change always compares the weeks around it."""
+    The comparison takes the range when the change falls inside it, else the four weeks on
+    each side of the change within the days that have visits at all (weeks before the counter
+    was recorded are not "before")."""
     rows = visit_rows(
         municipality=municipality, first=query.first, last=query.last, procedure=query.procedure
     )
@@ -336,19 +354,22 @@ def counter_report(*, municipality: Municipality, query: StatsQuery) -> dict[str
     }
     if query.change is not None:
         change_on = query.change.effective_on
-        first = min(query.first, change_on - dt.timedelta(days=DEFAULT_DAYS))
-        last = max(query.last, change_on + dt.timedelta(days=DEFAULT_DAYS - 1))
-        around = visit_rows(
-            municipality=municipality, first=first, last=last, procedure=query.procedure
+        if query.first < change_on <= query.last:
+            first, last = query.first, query.last
+        else:
+            first, last = _around(municipality, change_on)
+        around = (
+            rows
+            if (first, last) == (query.first, query.last)
+            else visit_rows(
+                municipality=municipality, first=first, last=last, procedure=query.procedure
+            )
         )
-        span = min(query.last - query.first + dt.timedelta(days=1), dt.timedelta(DEFAULT_DAYS))
         report["bpr_change"] = {
             "id": query.change.pk,
             "effective_on": change_on,
             "description": query.change.description,
             "procedures": sorted(p.code for p in query.change.procedures.all()),
-            "comparison": before_after(
-                around, change_on, max(first, change_on - span), min(last, change_on + span)
-            ),
+            "comparison": before_after(around, change_on, first, last),
         }
     return report

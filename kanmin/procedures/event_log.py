@@ -106,7 +106,7 @@ def submission_events(
             "at",
             "by_resident",
             "submission__reference",
-            "submission__pk",
+            "submission__id",
             "submission__procedure__code",
         )
         .order_by("submission_id", "at", "pk")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import pytest
@@ -75,7 +76,7 @@ def test_a_visit_goes_through_every_state_with_one_period_each(
     periods = list(VisitPeriod.all_tenants.filter(visit=visit).order_by("started_at", "pk"))
     assert [p.state for p in periods] == ["waiting", "called", "serving", "on_hold", "serving"]
     assert all(p.ended_at is not None for p in periods)
-    for before, after in zip(periods, periods[1:], strict=False):
+    for before, after in itertools.pairwise(periods):
         assert before.ended_at == after.started_at
     assert periods[-1].ended_at == visit.closed_at
     assert periods[1].staff == clerk and periods[1].desk == "3"
