@@ -41,7 +41,14 @@ LAST_TICKET = dt.time(17, 0)
 
 # (code, Japanese, English, department, median service minutes, spread)
 PROCEDURES = (
-    ("juminhyo-copy", "住民票の写しの交付", "Copy of the residence certificate", "shimin", 8.0, 0.35),
+    (
+        "juminhyo-copy",
+        "住民票の写しの交付",
+        "Copy of the residence certificate",
+        "shimin",
+        8.0,
+        0.35,
+    ),
     ("inkan-shomei", "印鑑登録証明書の交付", "Seal registration certificate", "shimin", 5.0, 0.3),
     ("tennyu", "転入届", "Moving-in notification", "shimin", 22.0, 0.35),
     ("tenshutsu", "転出届", "Moving-out notification", "shimin", 12.0, 0.3),
@@ -129,7 +136,7 @@ def _service_minutes(codes: tuple[str, ...], day: dt.date, rng: random.Random) -
 def simulate(seed: int = SEED) -> Iterator[PlannedVisit]:
     """Every visit of the month, moved through the counter's states by five desks serving in
     the order of the tickets."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311  (a demo, repeatable on purpose)
     day = FIRST_DAY
     while day <= LAST_DAY:
         if day.weekday() < 5:
