@@ -46,10 +46,10 @@
       body.appendChild(empty);
     }
     shown = next;
-    waiting.textContent = waitingText.replace("%(count)s", data.waiting);
+    waiting.textContent = waitingText.replace("{count}", data.waiting);
     if (fresh.length) {
       announce.textContent = fresh.map(function (item) {
-        return calledText.replace("%(number)s", item.number).replace("%(desk)s", item.desk);
+        return calledText.replace("{number}", item.number).replace("{desk}", item.desk);
       }).join(" ");
     }
   }
