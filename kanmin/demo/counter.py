@@ -7,11 +7,11 @@ them in the order they came. Some 転入 visits are put on hold (a document to f
 residents have left when they are called. On Monday 16 March a BPR change (住民票の写しの請求書
 is filled in by staff from an interview: 書かない窓口) shortens the service of 住民票の写し.
 
-The month is written in bulk (``bulk_create`` of visits, their procedures and periods), which the
-services would take minutes for; the rows come from one function, :func:`simulate`, that moves
-each visit through the same states in the same order as ``counter_services`` (waiting → called
-→ serving ⇄ on hold → done, or left), one period per state, so the statistics read them as they
-read real ones. Times and numbers are fictional (デモ用の架空の値).
+The month is written in bulk by ``counter_services.visit_history_record`` (the step services one
+visit at a time would take minutes), which checks every visit against the counter's moves first;
+:func:`simulate` moves each visit through the same states in the same order as the desks do
+(waiting → called → serving ⇄ on hold → done, or left), one period per state, so the statistics
+read them as they read real ones. Times and numbers are fictional (デモ用の架空の値).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from django.db import transaction
 
 from kanmin.core.models import Department, Municipality
 from kanmin.procedures import counter_services
-from kanmin.procedures.models import BprChange, Channel, CounterVisit, Procedure, VisitPeriod
+from kanmin.procedures.models import BprChange, Channel, CounterVisit, Procedure
 
 JST = ZoneInfo("Asia/Tokyo")
 FIRST_DAY = dt.date(2026, 3, 2)
@@ -214,45 +214,18 @@ def counter_build(
         municipality=municipality, issued_on__gte=FIRST_DAY, issued_on__lte=LAST_DAY
     ).exists():
         return 0
-    planned = list(simulate())
-    visits = CounterVisit.all_tenants.bulk_create(
-        [
-            CounterVisit(
-                municipality=municipality,
-                issued_on=p.issued_at.date(),
-                number=p.number,
-                channel=Channel.COUNTER,
-                state=p.state,
-                desk=p.desk,
-                issued_at=p.issued_at,
-                closed_at=p.closed_at,
-            )
-            for p in planned
-        ],
-        batch_size=500,
+    planned = [
+        counter_services.PastVisit(
+            issued_at=p.issued_at,
+            number=p.number,
+            procedures=p.procedures,
+            state=p.state,
+            desk=p.desk,
+            closed_at=p.closed_at,
+            periods=tuple(p.periods),
+        )
+        for p in simulate()
+    ]
+    return counter_services.visit_history_record(
+        municipality=municipality, actor=actor, visits=planned, procedures=procedures
     )
-    through = CounterVisit.procedures.through
-    through.objects.bulk_create(
-        [
-            through(countervisit_id=v.pk, procedure_id=procedures[code].pk)
-            for v, p in zip(visits, planned, strict=True)
-            for code in p.procedures
-        ],
-        batch_size=1000,
-    )
-    VisitPeriod.all_tenants.bulk_create(
-        [
-            VisitPeriod(
-                municipality=municipality,
-                visit_id=v.pk,
-                state=state,
-                desk=desk,
-                started_at=start,
-                ended_at=end,
-            )
-            for v, p in zip(visits, planned, strict=True)
-            for state, desk, start, end in p.periods
-        ],
-        batch_size=1000,
-    )
-    return len(visits)

@@ -20,7 +20,9 @@ the next number, inside a savepoint so the surrounding transaction carries on.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -282,3 +284,126 @@ def bpr_change_record(
     )
     change.procedures.set(procedures)
     return change
+
+
+# ------------------------------------------------------------------------------------------
+# Past visits written at once (the demo's generated month; an import from a ticket machine)
+# ------------------------------------------------------------------------------------------
+# Which state a period may follow: the same moves as above, read backwards.
+_FOLLOWS = {
+    State.CALLED: frozenset({State.WAITING}),
+    State.SERVING: frozenset({State.CALLED, State.WAITING, State.ON_HOLD}),
+    State.ON_HOLD: frozenset({State.SERVING}),
+}
+
+
+@dataclass(frozen=True)
+class PastVisit:
+    """A visit that already happened: its periods (state, desk, start, end) in order."""
+
+    issued_at: dt.datetime
+    number: int
+    procedures: tuple[str, ...]
+    state: str
+    desk: str
+    closed_at: dt.datetime | None
+    periods: tuple[tuple[str, str, dt.datetime, dt.datetime | None], ...]
+
+
+def _past_visit_problem(visit: PastVisit) -> str | None:
+    """Why ``visit`` could not have happened at the counter, or None."""
+    periods = visit.periods
+    if not periods or periods[0][0] != State.WAITING or periods[0][2] != visit.issued_at:
+        return "the first period must be waiting, from the issue"
+    for (state, _d, _s, end), (next_state, _d2, start, _e) in itertools.pairwise(periods):
+        if state not in _FOLLOWS.get(next_state, frozenset()):
+            return f"{next_state} cannot follow {state}"
+        if end != start:
+            return "each period must end where the next begins"
+    last_state, _desk, _start, last_end = periods[-1]
+    if visit.state in CLOSED:
+        allowed = MOVES["complete" if visit.state == State.DONE else "left"][0]
+        if last_state not in allowed or last_end is None or last_end != visit.closed_at:
+            return f"{visit.state} cannot follow {last_state} at {last_end}"
+    elif visit.state != last_state or last_end is not None:
+        return "an open visit ends in its open period"
+    return None
+
+
+@action("procedures.visit.history_record", perm="procedures.add_countervisit")
+def visit_history_record(
+    *,
+    municipality: Municipality,
+    actor: Any,
+    visits: Sequence[PastVisit],
+    procedures: Mapping[str, Procedure],
+) -> Changed[int]:
+    """Write visits that already happened in bulk, each checked against the counter's moves
+    first (one period per state, in an order the desks could have made); the number written.
+
+    Bulk, because a month of visits through the step services one by one takes minutes; the
+    checks are the same moves as ``MOVES``, so the statistics read these as they read the
+    visits made at the desks."""
+    for visit in visits:
+        problem = _past_visit_problem(visit)
+        unknown = [code for code in visit.procedures if code not in procedures]
+        if problem or unknown or not visit.procedures:
+            raise Invalid(
+                _("Visit %(number)d of %(day)s cannot be recorded: %(problem)s.")
+                % {
+                    "number": visit.number,
+                    "day": timezone.localdate(visit.issued_at),
+                    "problem": problem or f"procedures {unknown or '-'}",
+                }
+            )
+    if any(p.municipality_id != municipality.pk for p in procedures.values()):
+        raise Invalid(_("The procedures must be this municipality's."))
+    rows = CounterVisit.all_tenants.bulk_create(
+        [
+            CounterVisit(
+                municipality=municipality,
+                issued_on=timezone.localdate(v.issued_at),
+                number=v.number,
+                channel=Channel.COUNTER,
+                state=v.state,
+                desk=v.desk,
+                issued_at=v.issued_at,
+                closed_at=v.closed_at,
+            )
+            for v in visits
+        ],
+        batch_size=500,
+    )
+    through = CounterVisit.procedures.through
+    through.objects.bulk_create(
+        [
+            through(countervisit_id=row.pk, procedure_id=procedures[code].pk)
+            for row, v in zip(rows, visits, strict=True)
+            for code in v.procedures
+        ],
+        batch_size=1000,
+    )
+    VisitPeriod.all_tenants.bulk_create(
+        [
+            VisitPeriod(
+                municipality=municipality,
+                visit_id=row.pk,
+                state=state,
+                desk=desk,
+                started_at=start,
+                ended_at=end,
+            )
+            for row, v in zip(rows, visits, strict=True)
+            for state, desk, start, end in v.periods
+        ],
+        batch_size=1000,
+    )
+    days = sorted({timezone.localdate(v.issued_at) for v in visits})
+    return Changed(
+        len(rows),
+        extra={
+            "visits": len(rows),
+            "first_day": str(days[0]) if days else "",
+            "last_day": str(days[-1]) if days else "",
+        },
+    )

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from kanmin.procedures import counter_services as cs
 from kanmin.procedures import event_log
@@ -142,10 +143,12 @@ def test_dashboard_with_charts_and_a_bpr_change(
     body = page.content.decode()
     assert page.status_code == 200
     assert "2026-03-02" in body and "2026-03-29" in body  # two whole weeks on each side
-    before = body[body.index('<th scope="row">Before</th>') :]
-    after = body[body.index('<th scope="row">After</th>') :]
+    with translation.override("ja"):
+        before_label, after_label = translation.gettext("Before"), translation.gettext("After")
+    before = body[body.index(f'<th scope="row">{before_label}</th>') :]
+    after = body[body.index(f'<th scope="row">{after_label}</th>') :]
     # 30 visits each side; service 10 minutes before the change, 6 after
-    assert before.startswith('<th scope="row">Before</th><td>30</td>')
+    assert before.startswith(f'<th scope="row">{before_label}</th><td>30</td>')
     assert "<td>30</td><td>10.0</td><td>10.0</td>" in before.split("</tr>")[0]
     assert "<td>30</td><td>6.0</td><td>6.0</td>" in after.split("</tr>")[0]
     for kind in ("procedure-wait", "procedure-service", "hour", "bpr"):

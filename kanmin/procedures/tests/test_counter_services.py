@@ -217,3 +217,44 @@ def test_bpr_change_needs_the_managers_permission(
             effective_on=timezone.localdate(),
             description="  ",
         )
+
+
+def _past(number: int, states: list[str], end_state: str = "done") -> cs.PastVisit:
+    import datetime as dt
+
+    start = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+    periods = []
+    t = start
+    for state in states:
+        periods.append((state, "1", t, t + dt.timedelta(minutes=5)))
+        t += dt.timedelta(minutes=5)
+    return cs.PastVisit(start, number, ("tennyu",), end_state, "1", t, tuple(periods))
+
+
+def test_past_visits_are_checked_against_the_moves_before_any_is_written(
+    miyakonojo: Any, counter_procedures: Any
+) -> None:
+    """A history where a visit goes from waiting straight to on hold is refused whole."""
+    good = _past(1, ["waiting", "called", "serving", "on_hold", "serving"])
+    bad = _past(2, ["waiting", "on_hold", "serving"])
+    with pytest.raises(Invalid) as refused:
+        cs.visit_history_record(
+            municipality=miyakonojo, actor=None, visits=[good, bad], procedures=counter_procedures
+        )
+    assert "on_hold cannot follow waiting" in str(refused.value.message)
+    assert not CounterVisit.all_tenants.filter(municipality=miyakonojo).exists()
+    left_while_serving = _past(3, ["waiting", "called", "serving"], end_state="left")
+    with pytest.raises(Invalid):
+        cs.visit_history_record(
+            municipality=miyakonojo,
+            actor=None,
+            visits=[left_while_serving],
+            procedures=counter_procedures,
+        )
+    assert (
+        cs.visit_history_record(
+            municipality=miyakonojo, actor=None, visits=[good], procedures=counter_procedures
+        )
+        == 1
+    )
+    assert VisitPeriod.all_tenants.filter(municipality=miyakonojo).count() == 5
