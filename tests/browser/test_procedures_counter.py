@@ -87,3 +87,50 @@ def test_reception_issues_a_desk_calls_and_the_display_shows_it(
     desk.get_by_role("button", name=ja("Start serving")).click()
     desk.get_by_role("button", name=ja("Complete")).click()
     expect(desk.locator("body")).to_contain_text(ja("No resident at this desk. Call the next one."))
+
+
+def test_manager_dashboard_and_bottlenecks_pass_axe(
+    municipality: Any,
+    make_user: Callable[..., Any],
+    new_page: Callable[..., Page],
+    live_server: Any,
+    axe: AxeCheck,
+) -> None:
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from kanmin.procedures import counter_services
+    from kanmin.procedures.tests import counter_factories
+
+    procedures = counter_factories.procedures(municipality)
+    manager = make_user("tetsuzuki", "procedures_manager", municipality)
+    jst = ZoneInfo("Asia/Tokyo")
+    for day in range(2, 28):
+        if dt.date(2026, 3, day).weekday() >= 5:
+            continue
+        for i in range(2):
+            counter_factories.visit_at(
+                municipality,
+                number=i + 1,
+                issued_at=dt.datetime(2026, 3, day, 9 + i, 0, tzinfo=jst),
+                procedures=[procedures["juminhyo-copy"], procedures["tennyu"]][: i + 1],
+                steps=[("waiting", 5 + i), ("called", 1), ("serving", 10 if day < 16 else 6)],
+            )
+    change = counter_services.bpr_change_record(
+        municipality=municipality,
+        actor=manager,
+        effective_on=dt.date(2026, 3, 16),
+        description="書かない窓口",
+    )
+    page = _signed_in(new_page, live_server, manager)
+    page.goto(f"/m/{LG_CODE}/counter/staff/?change={change.pk}")
+    expect(page.get_by_role("heading", name=ja("Before and after the change"))).to_be_visible()
+    for image in page.locator("figure.chart img").all():
+        assert image.evaluate("img => img.complete && img.naturalWidth > 0")
+    axe(page)
+    page.get_by_role("link", name=ja("Bottlenecks per procedure")).click()
+    expect(page.locator("tr.slowest").first).to_be_visible()
+    axe(page)
+    phone = _signed_in(new_page, live_server, manager, width=360, height=740)
+    phone.goto(f"/m/{LG_CODE}/counter/staff/?change={change.pk}")
+    axe(phone)
