@@ -15,6 +15,7 @@ from kanmin.core.api import router as core_router
 from kanmin.core.errors import KanminError, PermissionDenied
 from kanmin.disaster.api import router as disaster_router
 from kanmin.procedures.api import catalog_router as procedures_catalog_router
+from kanmin.procedures.api import counter_router as procedures_counter_router  # counter
 
 
 class TokenAuth(APIKeyHeader):
@@ -61,6 +62,8 @@ api.add_router("", catalog_router, auth=[TokenAuth(), django_auth])
 api.add_router("", disaster_router)
 # --- procedure catalog (proccat): the published catalog, for anyone.
 api.add_router("", procedures_catalog_router)
+# counter: aggregate counter statistics, public (no names, small figures withheld).
+api.add_router("", procedures_counter_router, auth=[TokenAuth(), django_auth, anonymous])
 
 
 @api.exception_handler(KanminError)

@@ -144,6 +144,7 @@ _PROCEDURES_MANAGE = (
     "procedures.change_form",
     "procedures.add_formversion",
     "procedures.view_formversion",
+    *("procedures.view_bprchange", "procedures.add_bprchange"),  # counter: BPR changes
 )
 _COUNTER = (
     "procedures.view_procedure",

@@ -48,6 +48,7 @@ USERS = [
     ("disaster", "disaster_operator", "kiki-kanri"),
     ("support-officer", "support_register_officer", "fukushi-kanri"),
     ("auditor", "auditor", None),
+    ("counter", "counter_clerk", "shimin"),  # counter: the 市民課 counter clerk
 ]
 
 # The plan: the seed's structure, encoded in kanmin/plan/data/miyakonojo_plan.json.

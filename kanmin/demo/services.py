@@ -21,6 +21,7 @@ from kanmin.core.errors import NotFound
 from kanmin.core.models import Department, Municipality
 from kanmin.demo import data
 from kanmin.demo.catalog import CONTACT_EMAIL, catalog_build
+from kanmin.demo.counter import counter_build  # counter
 from kanmin.demo.disaster import disaster_build, record_demo_decisions, shelters_build
 from kanmin.demo.procedures import procedures_build  # procedure catalog (proccat)
 from kanmin.plan import selectors as plan_selectors
@@ -106,6 +107,8 @@ def demo_build(*, actor: Any = None, password: str | None = None) -> DemoLogin:
     # dataset is published by its unit with its category.
     procedures_build(municipality=municipality, actor=actor)
     _demo_registered_datasets(actor=actor, municipality=municipality)
+    # counter: a generated month of counter visits (March 2026) and a BPR change.
+    counter_build(municipality=municipality, actor=actor, departments=by_code)
     return DemoLogin(usernames, password, municipality)
 
 

@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kanmin.core.metrics import metric
-from kanmin.procedures.models import Channel, Procedure, Submission
+from kanmin.procedures import counter_stats
+from kanmin.procedures.models import Channel, CounterVisit, Procedure, Submission
 
 
 def _bounds(fiscal_year: Any) -> tuple[dt.datetime, dt.datetime]:
@@ -79,3 +80,40 @@ def online_applications(*, municipality: Any, fiscal_year: Any) -> int:
             submitted_at__lt=end,
         ).count()
     )
+
+
+def _counter_stays(municipality: Any, fiscal_year: Any) -> list[float]:
+    """Total stays (minutes) of the visits completed in the fiscal year (年度, by issue day)."""
+    rows = CounterVisit.all_tenants.filter(
+        municipality=municipality,
+        state=CounterVisit.State.DONE,
+        issued_on__gte=fiscal_year.start,
+        issued_on__lte=fiscal_year.end,
+        closed_at__isnull=False,
+    ).values_list("issued_at", "closed_at")
+    return [(closed - issued) / dt.timedelta(minutes=1) for issued, closed in rows]
+
+
+@metric(
+    "procedures.counter_stay_median",
+    unit="分",
+    description=_("Median time at the counter, from ticket to completion (minutes)"),
+)
+def counter_stay_median(*, municipality: Any, fiscal_year: Any) -> float | None:
+    value = counter_stats.percentile(_counter_stays(municipality, fiscal_year), 0.5)
+    return None if value is None else round(value, 1)
+
+
+@metric(
+    "procedures.counter_stay_p90",
+    unit="分",
+    description=_(
+        "90th percentile of the time at the counter, from ticket to completion (minutes)"
+    ),
+)
+def counter_stay_p90(*, municipality: Any, fiscal_year: Any) -> float | None:
+    value = counter_stats.percentile(_counter_stays(municipality, fiscal_year), 0.9)
+    return None if value is None else round(value, 1)
+
+
+# --- end counter ---

@@ -505,3 +505,36 @@ class VisitPeriod(TenantModel):
         verbose_name = _("visit period")
         verbose_name_plural = _("visit periods")
         ordering = ["visit", "started_at", "pk"]
+
+
+# --- counter: BPR changes (窓口BPR), the dates the counter statistics compare before and after ---
+class BprChange(TenantModel):
+    """A change to how the counter works (窓口BPR: a form dropped, a step moved online …),
+    recorded so that the counter statistics can compare the weeks before and after it."""
+
+    effective_on = models.DateField(_("in effect from"))
+    description = models.TextField(_("what changed"))
+    procedures = models.ManyToManyField(
+        Procedure,
+        verbose_name=_("procedures concerned"),
+        blank=True,
+        related_name="bpr_changes",
+        help_text=_("Leave empty when the change concerns the whole counter."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("BPR change")
+        verbose_name_plural = _("BPR changes")
+        ordering = ["-effective_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.effective_on} {self.description[:40]}"

@@ -85,6 +85,9 @@ QUERYSET_WRITE_EXCEPTIONS = {
     "kanmin/core/backup.py": "_requeue",
     # An operator's key rotation rewrites ciphertext only: every value reads the same after it.
     "kanmin/core/management/commands/core_rotate_keys.py": "re-encryption",
+    # counter: the demo's counter procedures, made by code when the catalog has none yet (the
+    # catalog's own service comes with the procedure catalog; then the demo calls it).
+    "kanmin/demo/counter.py": "_procedures",
 }
 
 
@@ -139,9 +142,10 @@ def test_querysets_are_written_only_in_services():
     transaction, permission, audit), not beside them in models, views, commands or helpers."""
     offenders = []
     for path in _python_files("*.py"):
+        # <area>_services.py: an app's services split by area (procedures' counter_services).
         if path.name in {"services.py", "conftest.py", "factories.py"} or "tests" in path.parts:
             continue
-        if path.name.endswith("_services.py"):  # an area's services (HELPERS: <area>_services.py)
+        if path.name.endswith("_services.py"):
             continue
         name = path.relative_to(ROOT).as_posix()
         if name in QUERYSET_WRITE_EXCEPTIONS:
@@ -170,7 +174,8 @@ def test_no_star_imports():
 
 def test_public_write_services_take_an_actor():
     offenders = []
-    for path in _python_files("services.py"):
+    area_services = [p for p in _python_files("*_services.py") if "tests" not in p.parts]
+    for path in [*_python_files("services.py"), *area_services]:
         tree = ast.parse(path.read_text())
         for node in tree.body:
             if isinstance(node, ast.FunctionDef) and not node.name.startswith("_"):
