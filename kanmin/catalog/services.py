@@ -657,6 +657,10 @@ def resource_delete(*, municipality: Municipality, actor: Any, resource: Resourc
     files = [resource.file, resource.repair_log]
     files += [rev.file for rev in resource.revisions.all()]
     files += [v.findings_file for v in resource.validations.all()]
+    # datastore (issue 17): the resource's DataStore table files go with it.
+    from kanmin.catalog import datastore_services
+
+    datastore_services.datastore_delete_files(resource)
     gone = deleted(resource)
     _delete_on_commit(files)
     _touch(dataset)
@@ -855,6 +859,11 @@ def validation_run(*, actor: Any = None, validation_id: str) -> Validation:
                 quality_score=score.score, stars=score.stars
             )
             _refresh_quality(resource.dataset)
+            # datastore (issue 17): a checked table is loaded into the DataStore.
+            if resource.is_tabular and not report.fatal:
+                from kanmin.catalog import datastore_services
+
+                datastore_services.datastore_queue(resource)
         record(
             actor=actor,
             municipality=validation.municipality,

@@ -1,0 +1,232 @@
+"""Writes of the DataStore: queue a resource's load, run it (the task worker's), and load
+every existing table (``kanmin catalog datastore-load``).
+
+A load writes the next version of the table beside the current one and then, in one
+transaction, renames it into place and moves the pointer (``DatastoreTable.path``): a reader
+sees the old table or the new one; a load that fails leaves the old one in use and says why.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from kanmin.audit.services import record
+from kanmin.catalog.datastore import load
+from kanmin.catalog.models import (
+    DatastoreStatus,
+    DatastoreTable,
+    Resource,
+    SearchGeneration,
+    Validation,
+    ValidationStatus,
+)
+from kanmin.core.models import Municipality
+
+logger = logging.getLogger(__name__)
+
+_PROGRESS_EVERY = 0.5  # seconds between progress writes
+
+
+def datastore_root() -> Path:
+    return Path(settings.DATA_DIR) / "datastore"
+
+
+def table_folder(resource: Resource) -> Path:
+    """``KANMIN_DATA_DIR/datastore/<lg_code>/<resource id>/``."""
+    return datastore_root() / resource.municipality.lg_code / str(resource.pk)
+
+
+def table_file(table: DatastoreTable) -> Path:
+    return datastore_root() / table.path
+
+
+def loadable(resource: Resource) -> bool:
+    """A table file (CSV, TSV, .xlsx) the DataStore can hold."""
+    return resource.is_tabular
+
+
+def datastore_queue(resource: Resource) -> DatastoreTable:
+    """Queue a load of the resource's file (in the caller's transaction: the database task
+    backend writes the task with it, so the load is queued exactly when the check is saved)."""
+    from kanmin.catalog import tasks
+
+    table, _created = DatastoreTable.all_tenants.get_or_create(
+        resource=resource, defaults={"municipality_id": resource.municipality_id}
+    )
+    DatastoreTable.all_tenants.filter(pk=table.pk).update(
+        status=DatastoreStatus.QUEUED, rows_done=0, error="", started=None, finished=None
+    )
+    tasks.load_datastore.enqueue(str(resource.pk))
+    table.refresh_from_db()
+    return table
+
+
+def _schema_of(resource: Resource) -> Any:
+    """The national schema whose types apply: the one the latest check found, else the
+    dataset's standard data set; None when neither names a known one."""
+    from kanmin.standards import SchemaError, get_schema
+
+    slug = (
+        Validation.all_tenants.filter(resource=resource, status=ValidationStatus.DONE)
+        .order_by("-created")
+        .values_list("schema", flat=True)
+        .first()
+    ) or resource.dataset.standard_dataset
+    if not slug or slug in ("auto", "geojson"):
+        return None
+    try:
+        return get_schema(slug)
+    except SchemaError:
+        return None
+
+
+def _source_path(resource: Resource) -> str:
+    try:
+        return str(resource.file.path)
+    except NotImplementedError:  # a storage without local paths: copy it to a local file
+        folder = table_folder(resource)
+        folder.mkdir(parents=True, exist_ok=True)
+        local = folder / f".source-{resource.filename}{load.TEMP_SUFFIX}"
+        with resource.file.open("rb") as src, open(local, "wb") as dst:
+            while block := src.read(1024 * 1024):
+                dst.write(block)
+        return str(local)
+
+
+# Plain: the task worker's, in several transactions (progress, then the pointer).
+def datastore_load_run(*, actor: Any = None, resource_id: str) -> DatastoreTable | None:
+    """Load the resource's file into its next table version and move the pointer to it.
+    None when the resource is gone or holds no table file."""
+    resource = (
+        Resource.all_tenants.select_related("dataset", "municipality")
+        .filter(pk=resource_id)
+        .first()
+    )
+    if resource is None or not loadable(resource):
+        return None
+    table, _created = DatastoreTable.all_tenants.get_or_create(
+        resource=resource, defaults={"municipality_id": resource.municipality_id}
+    )
+    source_file = resource.file.name
+    DatastoreTable.all_tenants.filter(pk=table.pk).update(
+        status=DatastoreStatus.LOADING, started=timezone.now(), rows_done=0, error=""
+    )
+    last = [time.monotonic()]
+
+    def progress(rows: int) -> None:
+        if time.monotonic() - last[0] < _PROGRESS_EVERY:
+            return
+        last[0] = time.monotonic()
+        DatastoreTable.all_tenants.filter(pk=table.pk).update(rows_done=rows)
+
+    folder = table_folder(resource)
+    try:
+        built = load.build(
+            _source_path(resource), folder, schema=_schema_of(resource), progress=progress
+        )
+    except Exception as exc:  # noqa: BLE001 - any failure keeps the previous table and says why
+        return _failed(table, resource, actor, exc)
+    try:
+        with transaction.atomic():
+            locked = DatastoreTable.all_tenants.select_for_update().get(pk=table.pk)
+            current = Resource.all_tenants.filter(pk=resource.pk).values_list("file", flat=True)
+            if current.first() != source_file:
+                # The file was replaced while this load ran: the load of the new file (queued
+                # by its check) moves the pointer; this one's table is already stale.
+                built.temp_path.unlink(missing_ok=True)
+                return locked
+            previous = locked.version
+            version = previous + 1
+            final = load.publish(built, folder, version)
+            locked.path = str(final.relative_to(datastore_root()))
+            locked.version = version
+            locked.source_file = source_file
+            locked.row_count = built.rows
+            locked.rows_done = built.rows
+            locked.fields = built.fields
+            locked.schema = built.schema
+            locked.encoding = built.encoding
+            locked.loaded_at = locked.finished = timezone.now()
+            locked.status = DatastoreStatus.DONE
+            locked.error = "\n".join(built.notes)
+            locked.save()
+            # resource_show/package_show now say datastore_active: no cached answer is kept.
+            SearchGeneration.bump()
+            record(
+                actor=actor,
+                municipality=resource.municipality,
+                action="catalog.resource.datastore_loaded",
+                target=resource,
+                after={"rows": built.rows, "version": version, "schema": built.schema},
+                extra={"dataset_id": str(resource.dataset_id)},
+            )
+            transaction.on_commit(partial(load.prune, folder, {version, previous}))
+    except BaseException:
+        built.temp_path.unlink(missing_ok=True)
+        raise
+    return locked
+
+
+def _failed(
+    table: DatastoreTable, resource: Resource, actor: Any, exc: BaseException
+) -> DatastoreTable:
+    code = getattr(exc, "code", "")
+    message = f"{type(exc).__name__}: {code or exc}"[:2000]
+    logger.info("DataStore load of resource %s failed: %s", resource.pk, message)
+    with transaction.atomic():
+        DatastoreTable.all_tenants.filter(pk=table.pk).update(
+            status=DatastoreStatus.FAILED, finished=timezone.now(), error=message
+        )
+        record(
+            actor=actor,
+            municipality=resource.municipality,
+            action="catalog.resource.datastore_failed",
+            target=resource,
+            extra={"dataset_id": str(resource.dataset_id), "error": type(exc).__name__},
+        )
+    table.refresh_from_db()
+    return table
+
+
+# Plain: the task worker's failure hook.
+def datastore_load_fail(*, resource_id: str, reason: str) -> None:
+    """The load's task failed for good (its worker died, too much memory): say so; the
+    previous table, if any, stays in use."""
+    DatastoreTable.all_tenants.filter(resource_id=resource_id).exclude(
+        status=DatastoreStatus.DONE
+    ).update(status=DatastoreStatus.FAILED, finished=timezone.now(), error=reason[:2000])
+
+
+def datastore_load_all(
+    *, municipality: Municipality | None = None, actor: Any = None, only_missing: bool = False
+) -> list[DatastoreTable]:
+    """Load every table file of the catalog (of one municipality) now, one after the other."""
+    resources = Resource.all_tenants.exclude(file="").select_related("municipality", "dataset")
+    if municipality is not None:
+        resources = resources.filter(municipality=municipality)
+    if only_missing:
+        resources = resources.exclude(datastore__path__gt="")
+    done: list[DatastoreTable] = []
+    for resource in resources.order_by("municipality__lg_code", "created"):
+        if not loadable(resource):
+            continue
+        table = datastore_load_run(actor=actor, resource_id=str(resource.pk))
+        if table is not None:
+            done.append(table)
+    return done
+
+
+def datastore_delete_files(resource: Resource) -> None:
+    """After the transaction that deleted the resource: remove its table files."""
+    import shutil
+
+    folder = table_folder(resource)
+    transaction.on_commit(partial(shutil.rmtree, folder, ignore_errors=True))
