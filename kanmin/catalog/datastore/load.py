@@ -131,9 +131,8 @@ def _schema_types(schema: Any, names: list[str]) -> dict[str, str]:
         return {}
     by_name: dict[str, str] = {}
     for f in schema.fields:
-        kind = SCHEMA_TYPES.get(f.type)
-        if kind:
-            by_name[unicodedata.normalize("NFKC", f.name.strip())] = kind
+        # A string of the schema stays text even when every value is digits (codes).
+        by_name[unicodedata.normalize("NFKC", f.name.strip())] = SCHEMA_TYPES.get(f.type, "text")
     found: dict[str, str] = {}
     for name in names:
         kind = by_name.get(unicodedata.normalize("NFKC", name))
