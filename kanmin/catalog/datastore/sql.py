@@ -136,7 +136,8 @@ class Interrupter:
 
 # Functions and relations a query may not name: files, the catalog of the connection (it
 # would show the tables' paths), settings, and SQL run from a string.
-_FORBIDDEN_PREFIXES = ("read_", "duckdb_", "pragma_", "sqlite_", "parquet_", "iceberg_", "delta_")
+_FORBIDDEN_PREFIXES = ("read_", "parquet_", "iceberg_", "delta_")
+_CATALOG_PREFIXES = ("duckdb_", "pragma_", "sqlite_", "pg_")
 _FORBIDDEN_NAMES = frozenset(
     {
         "glob",
@@ -195,10 +196,11 @@ def check(sql: str) -> Checked:
               "LOAD, SET, PRAGMA or change of data).") % {"kind": name}
         )
     tokens = duckdb.tokenize(sql)
+    raw = sql.encode()  # the tokenizer's positions are offsets in the UTF-8 bytes
     ids: list[str] = []
     for index, (start, token_type) in enumerate(tokens):
-        end = tokens[index + 1][0] if index + 1 < len(tokens) else len(sql)
-        text = sql[start:end].strip()
+        end = tokens[index + 1][0] if index + 1 < len(tokens) else len(raw)
+        text = raw[start:end].decode(errors="replace").strip()
         if str(token_type).endswith("identifier") or str(token_type).endswith("keyword"):
             quoted = text.startswith('"')
             name = text.strip('"').replace('""', '"') if quoted else text.lower()
@@ -206,9 +208,13 @@ def check(sql: str) -> Checked:
                 ids.append(name)
                 continue
             lowered = name.lower()
-            follows = sql[end:].lstrip()[:1] if not quoted else ""
-            if lowered in _FORBIDDEN_NAMES or (
-                lowered.startswith(_FORBIDDEN_PREFIXES) and (follows == "(" or not quoted)
+            follows = raw[end:].decode(errors="replace").lstrip()[:1] if not quoted else ""
+            # A file function is one called (a column may be named read_count); the
+            # connection's catalog is refused however it is named.
+            if (
+                lowered in _FORBIDDEN_NAMES
+                or lowered.startswith(_CATALOG_PREFIXES)
+                or (lowered.startswith(_FORBIDDEN_PREFIXES) and follows == "(")
             ):
                 raise refuse(
                     _("“%(name)s” is not allowed: a query reads only the tables of resources, "
