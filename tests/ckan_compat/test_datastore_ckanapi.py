@@ -1,3 +1,4 @@
+# ruff: noqa: S608  (the statements under test are built with resource ids on purpose)
 """The DataStore through the real PyPI ``ckanapi`` client, unchanged, against a live Kanmin:
 ``action datastore_search`` and ``datastore_info`` from Python and from the CLI, and
 ``dump datasets -d``, which follows ``datastore_active``."""
@@ -52,9 +53,12 @@ def test_remote_ckan_datastore_search(table: dict[str, Any]) -> None:
         assert result["total"] == 1
         assert {"id": "人口", "type": "int"} in result["fields"]
         assert ck.action.datastore_search(id=table["resource_id"], q="町")["total"] == 3
-        assert ck.action.datastore_search(resource_id=table["resource_id"], q="ほんまち")[
-            "records"
-        ][0]["町名"] == "本町一丁目"
+        assert (
+            ck.action.datastore_search(resource_id=table["resource_id"], q="ほんまち")["records"][
+                0
+            ]["町名"]
+            == "本町一丁目"
+        )
         page = ck.action.datastore_search(
             resource_id=table["resource_id"],
             filters={"人口": {"gte": 1000}},
@@ -117,6 +121,6 @@ def test_cli_dump_with_datastore_fields(table: dict[str, Any]) -> None:
     assert loaded[0]["datastore_active"] is True
     fields = loaded[0]["datastore_fields"]
     assert [f["id"] for f in fields] == ["_id", "町名", "人口", "記録日", "備考"]
-    link_only = [r for r in datasets["shops"]["resources"]]
+    link_only = list(datasets["shops"]["resources"])
     assert link_only[0]["datastore_active"] is False
     assert "datastore_fields" not in link_only[0]

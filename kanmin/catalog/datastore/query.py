@@ -21,9 +21,14 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from kanmin.catalog.datastore.load import CELL_SEPARATOR, FULL_TEXT, ID
-from kanmin.catalog.datastore.sql import Interrupter, connect_search, json_value, quote
+from kanmin.catalog.datastore.sql import (
+    Interrupter,
+    connect_search,
+    json_value,
+    quote,
+    timeout_seconds,
+)
 from kanmin.catalog.datastore.sql import rows_max as _rows_max
-from kanmin.catalog.datastore.sql import timeout_seconds
 from kanmin.core.errors import Invalid
 from kanmin.core.jp_text import search_key
 
@@ -127,7 +132,8 @@ def parse(data: dict[str, Any]) -> SearchParams:
     extras = sorted(k for k in data if k not in SEARCH_KEYS)
     if extras:
         raise Invalid(
-            fields={"__extras": [_('invalid value "%(key)s"') % {"key": k} for k in extras]},
+            # CKAN's words, untranslated: clients compare them.
+            fields={"__extras": [f'invalid value "{k}"' for k in extras]},
             code="datastore_extras",
         )
     params = SearchParams()
@@ -156,9 +162,7 @@ def parse(data: dict[str, Any]) -> SearchParams:
     params.sort = str(sort) if sort not in (None, "") else None
     params.limit = _int("limit", data.get("limit"), ROWS_DEFAULT)
     if params.limit > rows_max():
-        raise _invalid(
-            "limit", _("Must be at most %(max)s") % {"max": rows_max()}
-        )
+        raise _invalid("limit", _("Must be at most %(max)s") % {"max": rows_max()})
     params.offset = _int("offset", data.get("offset"), 0)
     params.distinct = _bool("distinct", data.get("distinct"), False)
     params.include_total = _bool("include_total", data.get("include_total"), True)
@@ -303,13 +307,16 @@ def _order(table: Table, params: SearchParams, selected: list[str]) -> tuple[str
         match = _SORT_PART.match(piece)
         if not match:
             raise _invalid("sort", _("Cannot read the sort “%(sort)s”") % {"sort": piece.strip()})
-        name = match.group("quoted").replace('""', '"') if match.group("quoted") else match.group(
-            "plain"
+        name = (
+            match.group("quoted").replace('""', '"')
+            if match.group("quoted")
+            else match.group("plain")
         )
         column = _column(table, name, "sort")
         if params.distinct and name not in selected:
             raise _invalid(
-                "sort", _("With distinct, sort only by fields returned: “%(field)s”") % {"field": name}
+                "sort",
+                _("With distinct, sort only by fields returned: “%(field)s”") % {"field": name},
             )
         direction = (match.group("dir") or "asc").upper()
         nulls = f" NULLS {match.group('nulls').upper()}" if match.group("nulls") else ""
@@ -320,7 +327,7 @@ def _order(table: Table, params: SearchParams, selected: list[str]) -> tuple[str
 
 def search(table: Table, params: SearchParams) -> dict[str, Any]:
     """The result keys CKAN computes: ``fields``, ``records``, ``total``, ``next_page``."""
-    shown = [f for f in table.fields]
+    shown = list(table.fields)
     if params.fields is not None:
         for name in params.fields:
             _column(table, name, "fields")
@@ -331,9 +338,7 @@ def search(table: Table, params: SearchParams) -> dict[str, Any]:
     order, sort_names = _order(table, params, selected)
     columns = ", ".join(quote(n) for n in selected)
     distinct = "DISTINCT " if params.distinct else ""
-    statement = (
-        f"SELECT {distinct}{columns} FROM t{where} {order} LIMIT ? OFFSET ?"  # noqa: S608
-    )
+    statement = f"SELECT {distinct}{columns} FROM t{where} {order} LIMIT ? OFFSET ?"  # noqa: S608
     con = connect_search(table.path)
     try:
         with Interrupter(con, timeout_seconds()):
@@ -363,7 +368,9 @@ def _format(rows: list[tuple[Any, ...]], names: list[str], records_format: str) 
     if records_format == "lists":
         return [[json_value(v) for v in row] for row in rows]
     out = io.StringIO()
-    writer = csv.writer(out, delimiter="\t" if records_format == "tsv" else ",", lineterminator="\n")
+    writer = csv.writer(
+        out, delimiter="\t" if records_format == "tsv" else ",", lineterminator="\n"
+    )
     for row in rows:
         writer.writerow(["" if v is None else json_value(v) for v in row])
     return out.getvalue()

@@ -15,9 +15,9 @@ from __future__ import annotations
 import math
 import re
 import threading
-from decimal import Decimal
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -181,19 +181,28 @@ def check(sql: str) -> Checked:
     if not sql or not sql.strip():
         raise refuse(_("Missing value: give one SELECT statement."))
     if len(sql) > SQL_MAX_CHARS:
-        raise refuse(_("The statement is too long (at most %(n)s characters).") % {"n": SQL_MAX_CHARS})
+        raise refuse(
+            _("The statement is too long (at most %(n)s characters).") % {"n": SQL_MAX_CHARS}
+        )
     try:
         statements = duckdb.extract_statements(sql)
     except duckdb.Error as exc:
-        raise refuse(_("The statement cannot be read: %(error)s") % {"error": _first_line(exc)}) from None
+        raise refuse(
+            _("The statement cannot be read: %(error)s") % {"error": _first_line(exc)}
+        ) from None
     if len(statements) != 1:
-        raise refuse(_("Only one statement is allowed; this text holds %(n)s.") % {"n": len(statements)})
+        raise refuse(
+            _("Only one statement is allowed; this text holds %(n)s.") % {"n": len(statements)}
+        )
     kind = statements[0].type
     if kind != duckdb.StatementType.SELECT:
         name = str(kind).rsplit(".", 1)[-1]
         raise refuse(
-            _("Only a SELECT statement is allowed, not %(kind)s (no COPY, ATTACH, INSTALL, "
-              "LOAD, SET, PRAGMA or change of data).") % {"kind": name}
+            _(
+                "Only a SELECT statement is allowed, not %(kind)s (no COPY, ATTACH, INSTALL, "
+                "LOAD, SET, PRAGMA or change of data)."
+            )
+            % {"kind": name}
         )
     tokens = duckdb.tokenize(sql)
     raw = sql.encode()  # the tokenizer's positions are offsets in the UTF-8 bytes
@@ -217,12 +226,18 @@ def check(sql: str) -> Checked:
                 or (lowered.startswith(_FORBIDDEN_PREFIXES) and follows == "(")
             ):
                 raise refuse(
-                    _("“%(name)s” is not allowed: a query reads only the tables of resources, "
-                      "named by their id in double quotes.") % {"name": name}
+                    _(
+                        "“%(name)s” is not allowed: a query reads only the tables of resources, "
+                        "named by their id in double quotes."
+                    )
+                    % {"name": name}
                 )
     if not ids:
         raise refuse(
-            _('Name the tables by their resource id in double quotes: SELECT * FROM "<resource id>".')
+            _(
+                "Name the tables by their resource id in double quotes: "
+                'SELECT * FROM "<resource id>".'
+            )
         )
     return Checked(sql=statements[0].query, table_ids=list(dict.fromkeys(ids)))
 
@@ -292,13 +307,18 @@ def run(
                 rows = cursor.fetchmany(cap + 1)
             except duckdb.PermissionException:
                 raise refuse(
-                    _("Files, extensions and settings cannot be used: a query reads only the "
-                      "tables of resources.")
+                    _(
+                        "Files, extensions and settings cannot be used: a query reads only the "
+                        "tables of resources."
+                    )
                 ) from None
             except duckdb.InterruptException:
                 raise refuse(
-                    _("The query took longer than %(s)s seconds and was stopped. Filter or "
-                      "aggregate more, or use datastore_search.") % {"s": timeout_seconds()}
+                    _(
+                        "The query took longer than %(s)s seconds and was stopped. Filter or "
+                        "aggregate more, or use datastore_search."
+                    )
+                    % {"s": timeout_seconds()}
                 ) from None
             except duckdb.OutOfMemoryException:
                 raise refuse(_("The query needs more memory than a query may use.")) from None

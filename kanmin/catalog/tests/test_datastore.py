@@ -15,9 +15,8 @@ from django.core.management import call_command
 from kanmin.catalog import datastore_services, selectors, services
 from kanmin.catalog.datastore import load
 from kanmin.catalog.models import DatasetState, DatastoreStatus, DatastoreTable
-from kanmin.catalog.tests.helpers import aed_csv
+from kanmin.catalog.tests.helpers import aed_csv, upload
 from kanmin.catalog.tests.helpers import run_queued_tasks as run_queued
-from kanmin.catalog.tests.helpers import upload
 from kanmin.core.errors import NotFound
 
 pytestmark = pytest.mark.django_db
@@ -311,7 +310,7 @@ def test_get_is_allowed_and_parameters_are_json_strings(client, towns):
         ({"filters": {"nope": 1}}, "filters"),
         ({"filters": {"人口": {"like": 1}}}, "filters"),
         ({"records_format": "xml"}, "records_format"),
-        ({"sort": '人口; DROP TABLE t'}, "sort"),
+        ({"sort": "人口; DROP TABLE t"}, "sort"),
     ],
 )
 def test_bad_parameters_are_409_validation_errors(client, towns, params, key):
@@ -324,7 +323,10 @@ def test_bad_parameters_are_409_validation_errors(client, towns, params, key):
 
 def test_unknown_key_answer_matches_ckan(client, towns):
     response = post(client, "datastore_search", {"resource_id": str(towns.pk), "x": 1})
-    assert response.json()["error"] == {"__extras": ['invalid value "x"'], "__type": "Validation Error"}
+    assert response.json()["error"] == {
+        "__extras": ['invalid value "x"'],
+        "__type": "Validation Error",
+    }
 
 
 def test_a_resource_without_table_is_not_found(client, make_dataset):
@@ -343,17 +345,24 @@ def test_a_private_datasets_table_is_hidden_like_resource_show(
     services.dataset_make_private(municipality=miyakonojo, actor=steward, dataset=towns.dataset)
     for action in ("datastore_search", "datastore_info"):
         response = post(client, action, {"resource_id": str(towns.pk), "id": str(towns.pk)})
-        assert response.status_code == post(client, "resource_show", {"id": str(towns.pk)}).status_code
+        assert (
+            response.status_code == post(client, "resource_show", {"id": str(towns.pk)}).status_code
+        )
         assert response.status_code == 404
     # Its own municipality's staff, with a token, read it.
     token = token_for(steward, miyakonojo)
-    assert post(client, "datastore_search", {"resource_id": str(towns.pk)}, token=token).json()[
-        "result"
-    ]["total"] == 4
+    assert (
+        post(client, "datastore_search", {"resource_id": str(towns.pk)}, token=token).json()[
+            "result"
+        ]["total"]
+        == 4
+    )
 
 
 def test_another_municipalitys_catalog_does_not_serve_the_table(client, towns, miyazaki):
-    response = post(client, "datastore_search", {"resource_id": str(towns.pk)}, base="/m/452017/api/3/action/")
+    response = post(
+        client, "datastore_search", {"resource_id": str(towns.pk)}, base="/m/452017/api/3/action/"
+    )
     assert response.status_code == 404
     with pytest.raises(NotFound):
         selectors.datastore_search(
@@ -366,7 +375,9 @@ def test_another_municipalitys_staff_token_does_not_read_a_private_table(
 ):
     type(towns.dataset).all_tenants.filter(pk=towns.dataset_id).update(state=DatasetState.PRIVATE)
     token = token_for(other_steward, miyazaki)
-    response = post(client, "datastore_search", {"resource_id": str(towns.pk)}, base=ROOT, token=token)
+    response = post(
+        client, "datastore_search", {"resource_id": str(towns.pk)}, base=ROOT, token=token
+    )
     assert response.status_code == 404
 
 

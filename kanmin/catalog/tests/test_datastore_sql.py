@@ -1,3 +1,4 @@
+# ruff: noqa: S608  (the statements under test are built with resource ids on purpose)
 """``datastore_search_sql``: one read-only SELECT over the tables of resources the caller may
 read, in a DuckDB connection with no file, network, extension or configuration access. Each
 escape below is refused with a message that says what is not allowed."""
@@ -20,8 +21,9 @@ BASE = "/m/452025/api/3/action/"
 TOWNS = "町名,人口\r\n山之口町,1200\r\n本町一丁目,980\r\n高崎町,3000\r\n"
 
 
-def post(client, data, base=BASE, token=None):
+def post(client, data, base=BASE, token=None, language="en"):
     headers = {"HTTP_AUTHORIZATION": token} if token else {}
+    headers["HTTP_ACCEPT_LANGUAGE"] = language
     return client.post(
         base + "datastore_search_sql",
         data=json.dumps(data),
@@ -57,7 +59,10 @@ def test_a_select_over_a_resource_table(client, towns):
     assert response.status_code == 200, response.content
     result = response.json()["result"]
     assert result["sql"] == statement
-    assert result["records"] == [{"町名": "山之口町", "人口": 1200}, {"町名": "高崎町", "人口": 3000}]
+    assert result["records"] == [
+        {"町名": "山之口町", "人口": 1200},
+        {"町名": "高崎町", "人口": 3000},
+    ]
     assert result["fields"] == [{"id": "町名", "type": "text"}, {"id": "人口", "type": "int"}]
     assert "records_truncated" not in result
 
@@ -146,9 +151,7 @@ def test_a_query_that_runs_too_long_is_stopped(client, towns, settings):
 
 def test_a_private_datasets_table_is_refused(client, make_dataset, steward, miyakonojo):
     hidden = _table(make_dataset, steward, "hidden")
-    services.dataset_make_private(
-        municipality=miyakonojo, actor=steward, dataset=hidden.dataset
-    )
+    services.dataset_make_private(municipality=miyakonojo, actor=steward, dataset=hidden.dataset)
     response = post(client, {"sql": f'SELECT * FROM "{hidden.pk}"'})
     assert response.status_code == 404
     assert str(hidden.pk) in response.json()["error"]["message"]
@@ -161,7 +164,12 @@ def test_another_municipalitys_table_is_refused(
         make_dataset, other_steward, "theirs", municipality=miyazaki, organization=other_org
     )
     # Public in 宮崎市's catalog, but not a table of 都城市's.
-    assert post(client, {"sql": f'SELECT * FROM "{theirs.pk}"'}, base="/m/452017/api/3/action/").status_code == 200
+    assert (
+        post(
+            client, {"sql": f'SELECT * FROM "{theirs.pk}"'}, base="/m/452017/api/3/action/"
+        ).status_code
+        == 200
+    )
     response = post(client, {"sql": f'SELECT * FROM "{theirs.pk}"'})
     assert response.status_code == 404
 
@@ -173,9 +181,14 @@ def test_a_table_not_named_is_unknown(client, towns):
 
 def test_ordinary_functions_and_column_names_like_forbidden_ones_are_fine(client, towns):
     statement = (
-        f'SELECT "町名" AS read_count, json_extract(\'{{"a": 1}}\', \'$.a\') AS j, '
+        f"SELECT \"町名\" AS read_count, json_extract('{{\"a\": 1}}', '$.a') AS j, "
         f'length("町名") AS n FROM "{towns.pk}" ORDER BY "人口" DESC LIMIT 1'
     )
     response = post(client, {"sql": statement})
     assert response.status_code == 200, response.content
     assert response.json()["result"]["records"] == [{"read_count": "高崎町", "j": "1", "n": 3}]
+
+
+def test_refusals_are_in_the_readers_language(client, towns):
+    response = post(client, {"sql": "SELECT 1; SELECT 2"}, language="ja")
+    assert "一つだけ" in response.json()["error"]["sql"][0]

@@ -43,7 +43,10 @@ class Command(BaseCommand):
         failed = 0
         for table in tables:
             if table.status == DatastoreStatus.DONE:
-                line = _("%(id)s: %(rows)s rows") % {"id": table.resource_id, "rows": table.row_count}
+                line = _("%(id)s: %(rows)s rows") % {
+                    "id": table.resource_id,
+                    "rows": table.row_count,
+                }
             else:
                 failed += 1
                 line = _("%(id)s: not loaded (%(error)s)") % {
