@@ -486,6 +486,11 @@ def dataset_delete(*, municipality: Municipality, actor: Any, dataset: Dataset) 
     files = [f for r in dataset.resources.all() for f in (r.file, r.repair_log)]
     files += [rev.file for rev in ResourceRevision.all_tenants.filter(resource__dataset=dataset)]
     was_public = dataset.state == DatasetState.PUBLISHED
+    # datastore (issue 17): the resources' DataStore table files go with them.
+    from kanmin.catalog import datastore_services
+
+    for resource in dataset.resources.all():
+        datastore_services.datastore_delete_files(resource)
     gone = deleted(dataset)
     SearchGeneration.bump()
     if was_public:

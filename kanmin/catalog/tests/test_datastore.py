@@ -397,3 +397,42 @@ def test_deleting_the_resource_removes_its_table_files(
         services.resource_delete(municipality=towns.municipality, actor=steward, resource=towns)
     assert not DatastoreTable.all_tenants.exists()
     assert not folder.exists()
+
+
+def test_an_xlsx_sheet_is_loaded(client, make_dataset, steward):
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["施設名", "定員", "開設日"])
+    sheet.append(["山之口保育園", 60, "2020-04-01"])
+    sheet.append(["高崎こども園", 45, "2021-04-01"])
+    data = io.BytesIO()
+    book.save(data)
+    dataset = make_dataset("preschools", "保育施設")
+    resource = upload(dataset, steward, data.getvalue(), "preschools.xlsx")
+    run_all()
+    table = DatastoreTable.all_tenants.get(resource=resource)
+    assert table.status == DatastoreStatus.DONE, table.error
+    assert [(f["id"], f["type"]) for f in table.fields][1:] == [
+        ("施設名", "text"),
+        ("定員", "int"),
+        ("開設日", "date"),
+    ]
+    result = search(client, resource, q="こども")
+    assert result["records"] == [
+        {"_id": 2, "施設名": "高崎こども園", "定員": 45, "開設日": "2021-04-01"}
+    ]
+
+
+def test_a_dataset_deleted_takes_its_tables_files(
+    towns, steward, django_capture_on_commit_callbacks
+):
+    folder = datastore_services.table_folder(towns)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.dataset_delete(
+            municipality=towns.municipality, actor=steward, dataset=towns.dataset
+        )
+    assert not folder.exists()
