@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kanmin.audit.services import record
 from kanmin.catalog.datastore import load
@@ -28,6 +29,8 @@ from kanmin.catalog.models import (
     Validation,
     ValidationStatus,
 )
+from kanmin.core.actions import Changed, Outcome, action
+from kanmin.core.errors import Invalid, NotFound
 from kanmin.core.models import Municipality
 
 logger = logging.getLogger(__name__)
@@ -156,6 +159,8 @@ def datastore_load_run(*, actor: Any = None, resource_id: str) -> DatastoreTable
             locked.encoding = built.encoding
             locked.loaded_at = locked.finished = timezone.now()
             locked.status = DatastoreStatus.DONE
+            locked.pushed = False  # the file's table replaces one pushed through the API
+            locked.primary_key = []
             locked.error = "\n".join(built.notes)
             locked.save()
             # resource_show/package_show now say datastore_active: no cached answer is kept.
@@ -230,3 +235,162 @@ def datastore_delete_files(resource: Resource) -> None:
 
     folder = table_folder(resource)
     transaction.on_commit(partial(shutil.rmtree, folder, ignore_errors=True))
+
+
+# --------------------------------------------------------------------------------------------
+# Tables pushed through the API: datastore_create, datastore_upsert, datastore_delete
+# --------------------------------------------------------------------------------------------
+
+
+def _publish_rows(
+    locked: DatastoreTable,
+    resource: Resource,
+    rows: list[dict[str, Any]],
+    fields: list[dict[str, str]],
+) -> DatastoreTable:
+    """Write ``rows`` as the table's next version and move the pointer (in the caller's
+    transaction, on the row it locked)."""
+    from kanmin.catalog.datastore import write
+
+    table = write.to_table(rows, fields)
+    write.check_unique(table, list(locked.primary_key))
+    folder = table_folder(resource)
+    temp = load.write_temp(table, folder)
+    previous = locked.version
+    try:
+        final = load.publish(load.Built(temp, len(rows), fields, ""), folder, previous + 1)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    locked.path = str(final.relative_to(datastore_root()))
+    locked.version = previous + 1
+    locked.row_count = table.num_rows
+    locked.rows_done = table.num_rows
+    locked.fields = fields
+    locked.status = DatastoreStatus.DONE
+    locked.error = ""
+    locked.loaded_at = locked.finished = timezone.now()
+    locked.save()
+    SearchGeneration.bump()
+    transaction.on_commit(partial(load.prune, folder, {previous + 1, previous}))
+    return locked
+
+
+def _locked_table(resource: Resource) -> DatastoreTable:
+    DatastoreTable.all_tenants.get_or_create(
+        resource=resource, defaults={"municipality_id": resource.municipality_id}
+    )
+    return DatastoreTable.all_tenants.select_for_update().get(resource=resource)
+
+
+@action("catalog.resource.datastore_create", perm="catalog.change_resource", on="resource")
+def datastore_create(
+    *,
+    municipality: Municipality,
+    actor: Any,
+    resource: Resource,
+    fields: Any = None,
+    records: list[dict[str, Any]] | None = None,
+    primary_key: list[str] | None = None,
+) -> Outcome[DatastoreTable]:
+    """Create the resource's table from ``fields`` (and add ``records``), or add fields and
+    records to the table it has."""
+    from kanmin.catalog.datastore import write
+
+    locked = _locked_table(resource)
+    declared = write.declared_fields(fields)
+    rows: list[dict[str, Any]] = []
+    current: list[dict[str, str]] = []
+    if locked.active:
+        rows = write.current_rows(table_file(locked))
+        current = list(locked.fields)
+    if not current and not declared:
+        raise Invalid(fields={"fields": [_("Give the fields of a new table")]})
+    known = {f["id"] for f in current}
+    merged = (current or [{"id": "_id", "type": "int"}]) + [
+        f for f in declared if f["id"] not in known
+    ]
+    names = {f["id"] for f in merged}
+    key = [str(k) for k in (primary_key or locked.primary_key or [])]
+    missing = [k for k in key if k not in names]
+    if missing:
+        raise Invalid(
+            fields={"primary_key": [_("No such field: %(f)s") % {"f": ", ".join(missing)}]}
+        )
+    locked.primary_key = key
+    locked.pushed = True
+    method = "upsert" if key and rows else "insert"
+    rows = write.merge(rows, merged, list(records or []), method=method, primary_key=key)
+    table = _publish_rows(locked, resource, rows, merged)
+    return Changed(
+        table,
+        target=resource,
+        after={"rows": table.row_count, "fields": [f["id"] for f in merged]},
+        extra={"dataset_id": str(resource.dataset_id)},
+    )
+
+
+@action("catalog.resource.datastore_upsert", perm="catalog.change_resource", on="resource")
+def datastore_upsert(
+    *,
+    municipality: Municipality,
+    actor: Any,
+    resource: Resource,
+    records: list[dict[str, Any]],
+    method: str = "upsert",
+) -> Outcome[DatastoreTable]:
+    """Insert, upsert or update ``records`` (by the primary key) in the resource's table."""
+    from kanmin.catalog.datastore import write
+
+    if method not in ("insert", "upsert", "update"):
+        raise Invalid(fields={"method": [_("Use insert, upsert or update")]})
+    locked = _locked_table(resource)
+    if not locked.active:
+        raise NotFound(
+            _('Resource "%(id)s" was not found.') % {"id": resource.pk}, code="no_datastore"
+        )
+    rows = write.current_rows(table_file(locked))
+    fields = list(locked.fields)
+    rows = write.merge(
+        rows, fields, list(records or []), method=method, primary_key=list(locked.primary_key)
+    )
+    table = _publish_rows(locked, resource, rows, fields)
+    return Changed(
+        table,
+        target=resource,
+        after={"rows": table.row_count, "method": method, "records": len(records or [])},
+        extra={"dataset_id": str(resource.dataset_id)},
+    )
+
+
+@action("catalog.resource.datastore_delete", perm="catalog.change_resource", on="resource")
+def datastore_delete(
+    *,
+    municipality: Municipality,
+    actor: Any,
+    resource: Resource,
+    filters: dict[str, Any] | None = None,
+) -> Outcome[DatastoreTable | None]:
+    """Delete the rows matching ``filters``, or, without filters, the whole table."""
+    from kanmin.catalog.datastore import write
+
+    locked = _locked_table(resource)
+    if not locked.active:
+        raise NotFound(
+            _('Resource "%(id)s" was not found.') % {"id": resource.pk}, code="no_datastore"
+        )
+    if not filters:
+        locked.delete()
+        SearchGeneration.bump()
+        datastore_delete_files(resource)
+        return Changed(None, target=resource, extra={"dataset_id": str(resource.dataset_id)})
+    rows = write.current_rows(table_file(locked))
+    before = len(rows)
+    rows = write.without(rows, list(locked.fields), filters)
+    table = _publish_rows(locked, resource, rows, list(locked.fields))
+    return Changed(
+        table,
+        target=resource,
+        after={"deleted": before - len(rows), "rows": len(rows)},
+        extra={"dataset_id": str(resource.dataset_id)},
+    )

@@ -622,6 +622,10 @@ class DatastoreTable(TenantModel):
     fields = models.JSONField(_("columns"), default=list, blank=True)
     schema = models.CharField(_("schema of the types"), max_length=100, blank=True)
     encoding = models.CharField(_("encoding"), max_length=30, blank=True)
+    # A table pushed through the API (datastore_create) rather than loaded from the file;
+    # its primary key columns, for datastore_upsert.
+    pushed = models.BooleanField(_("pushed through the API"), default=False)
+    primary_key = models.JSONField(_("primary key"), default=list, blank=True)
     loaded_at = models.DateTimeField(_("loaded"), null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=20, choices=DatastoreStatus.choices, default=DatastoreStatus.QUEUED

@@ -1098,3 +1098,132 @@ def datastore_search_sql(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
         staff_within=ctx.token_municipality,
         sql=_required(data, "sql"),
     )
+
+
+def _datastore_resource(ctx: Context, data: dict[str, Any]) -> tuple[Municipality, Resource]:
+    municipality = ctx.write_municipality()
+    resource = selectors.resource_get(
+        municipality=municipality,
+        viewer=ctx.user,
+        staff_within=municipality,
+        id=_required(data, "resource_id", "id"),
+    )
+    return municipality, resource
+
+
+def _records(data: dict[str, Any]) -> list[dict[str, Any]]:
+    records = data.get("records") or []
+    if isinstance(records, str):
+        try:
+            records = json.loads(records)
+        except ValueError:
+            raise Invalid(fields={"records": [_("Could not parse as valid JSON")]}) from None
+    if not isinstance(records, list):
+        raise Invalid(fields={"records": [_("Not a list")]})
+    return records
+
+
+def _pushed_answer(resource: Resource, table: Any, **extra: Any) -> dict[str, Any]:
+    return {
+        "resource_id": str(resource.pk),
+        "fields": [f for f in table.fields if f["id"] != "_id"],
+        "primary_key": list(table.primary_key),
+        **extra,
+    }
+
+
+@action(side_effect_free=False)
+def datastore_create(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    """Create a resource's table (or add fields and records to it). Needs a token.
+
+    :param resource_id: the resource's id
+    :type resource_id: string
+    :param fields: ``[{"id": "町名", "type": "text"}, {"id": "人口", "type": "int"}]``
+        (types: text, int, numeric, date, timestamp, time, bool)
+    :type fields: list of dictionaries
+    :param records: rows to add: ``[{"町名": "山之口町", "人口": 1200}]``
+    :type records: list of dictionaries
+    :param primary_key: the fields that identify a row (for ``datastore_upsert``)
+    :type primary_key: list or comma-separated string
+
+    :rtype: dictionary
+    """
+    from kanmin.catalog import datastore_services
+
+    municipality, resource = _datastore_resource(ctx, data)
+    fields = data.get("fields")
+    if isinstance(fields, str):
+        try:
+            fields = json.loads(fields)
+        except ValueError:
+            raise Invalid(fields={"fields": [_("Could not parse as valid JSON")]}) from None
+    key = data.get("primary_key") or []
+    if isinstance(key, str):
+        key = [k.strip() for k in key.split(",") if k.strip()]
+    records = _records(data)
+    table = datastore_services.datastore_create(
+        municipality=municipality,
+        actor=ctx.user,
+        resource=resource,
+        fields=fields,
+        records=records,
+        primary_key=key,
+    )
+    return _pushed_answer(resource, table, method="insert", records=records)
+
+
+@action(side_effect_free=False)
+def datastore_upsert(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    """Insert, upsert or update rows of a resource's table. Needs a token.
+
+    :param resource_id: the resource's id
+    :type resource_id: string
+    :param records: the rows
+    :type records: list of dictionaries
+    :param method: ``upsert`` (default), ``insert`` or ``update`` (by the primary key)
+    :type method: string
+
+    :rtype: dictionary
+    """
+    from kanmin.catalog import datastore_services
+
+    municipality, resource = _datastore_resource(ctx, data)
+    method = str(data.get("method") or "upsert")
+    records = _records(data)
+    table = datastore_services.datastore_upsert(
+        municipality=municipality,
+        actor=ctx.user,
+        resource=resource,
+        records=records,
+        method=method,
+    )
+    return _pushed_answer(resource, table, method=method, records=records)
+
+
+@action(side_effect_free=False)
+def datastore_delete(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    """Delete rows of a resource's table (those matching ``filters``), or the whole table.
+    Needs a token.
+
+    :param resource_id: the resource's id
+    :type resource_id: string
+    :param filters: ``{"field": value}`` or ``{"field": [v1, v2]}``; none: the table
+    :type filters: dictionary
+
+    :rtype: dictionary
+    """
+    from kanmin.catalog import datastore_services
+
+    municipality, resource = _datastore_resource(ctx, data)
+    filters = data.get("filters") or {}
+    if isinstance(filters, str):
+        try:
+            filters = json.loads(filters)
+        except ValueError:
+            raise Invalid(fields={"filters": [_("Could not parse as valid JSON")]}) from None
+    if not isinstance(filters, dict):
+        raise Invalid(fields={"filters": [_("Not a JSON object")]})
+    datastore_services.datastore_delete(
+        municipality=municipality, actor=ctx.user, resource=resource, filters=filters
+    )
+    return {"resource_id": str(resource.pk), "filters": filters}

@@ -268,6 +268,19 @@ def build(
     arrays.append(pa.chunked_array(full_text, pa.string()))
     table = pa.table(arrays, names=[ID, *names, FULL_TEXT])
 
+    temp = write_temp(table, folder)
+    return Built(
+        temp_path=temp,
+        rows=rows,
+        fields=fields,
+        encoding=encoding,
+        schema=getattr(schema, "slug", "") or "",
+        notes=notes,
+    )
+
+
+def write_temp(table: pa.Table, folder: Path) -> Path:
+    """Write ``table`` to a temporary file in ``folder``, flushed to disk."""
     folder.mkdir(parents=True, exist_ok=True)
     temp = folder / f".{uuid.uuid4().hex}{TEMP_SUFFIX}"
     try:
@@ -285,14 +298,7 @@ def build(
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
-    return Built(
-        temp_path=temp,
-        rows=rows,
-        fields=fields,
-        encoding=encoding,
-        schema=getattr(schema, "slug", "") or "",
-        notes=notes,
-    )
+    return temp
 
 
 def version_name(version: int) -> str:

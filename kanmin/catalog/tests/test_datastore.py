@@ -436,3 +436,88 @@ def test_a_dataset_deleted_takes_its_tables_files(
             municipality=towns.municipality, actor=steward, dataset=towns.dataset
         )
     assert not folder.exists()
+
+
+# --- tables pushed through the API (datastore_create, datastore_upsert, datastore_delete) ----
+
+
+@pytest.fixture
+def link(make_dataset):
+    dataset = make_dataset(
+        "pushed", "API で登録する表", resources=[{"url": "https://example.jp/x", "name": "x"}]
+    )
+    return dataset.resources.get()
+
+
+def test_create_upsert_delete_through_the_api(client, link, steward, miyakonojo, token_for):
+    token = token_for(steward, miyakonojo)
+    rid = str(link.pk)
+    created = post(
+        client,
+        "datastore_create",
+        {
+            "resource_id": rid,
+            "fields": [{"id": "町名", "type": "text"}, {"id": "人口", "type": "int4"}],
+            "records": [{"町名": "山之口町", "人口": 1200}, {"町名": "高崎町", "人口": 3000}],
+            "primary_key": ["町名"],
+        },
+        token=token,
+    )
+    assert created.status_code == 200, created.content
+    assert created.json()["result"]["fields"] == [
+        {"id": "町名", "type": "text"},
+        {"id": "人口", "type": "int"},
+    ]
+    assert post(client, "resource_show", {"id": rid}).json()["result"]["datastore_active"]
+    upserted = post(
+        client,
+        "datastore_upsert",
+        {
+            "resource_id": rid,
+            "records": [{"町名": "高崎町", "人口": 2999}, {"町名": "本町", "人口": 5}],
+        },
+        token=token,
+    )
+    assert upserted.status_code == 200, upserted.content
+    result = search(client, link, sort="_id")
+    assert [(r["_id"], r["町名"], r["人口"]) for r in result["records"]] == [
+        (1, "山之口町", 1200),
+        (2, "高崎町", 2999),
+        (3, "本町", 5),
+    ]
+    assert search(client, link, q="やまのくち")["total"] == 0  # kana folds, kanji do not read
+    assert search(client, link, q="山之口")["total"] == 1
+    missing = post(
+        client,
+        "datastore_upsert",
+        {"resource_id": rid, "method": "update", "records": [{"町名": "無い町", "人口": 1}]},
+        token=token,
+    )
+    assert missing.status_code == 409
+    bad = post(
+        client,
+        "datastore_upsert",
+        {"resource_id": rid, "method": "insert", "records": [{"人口": "many"}]},
+        token=token,
+    )
+    assert bad.status_code == 409 and "records" in bad.json()["error"]
+    deleted = post(
+        client, "datastore_delete", {"resource_id": rid, "filters": {"町名": "本町"}}, token=token
+    )
+    assert deleted.status_code == 200
+    assert search(client, link)["total"] == 2
+    gone = post(client, "datastore_delete", {"resource_id": rid}, token=token)
+    assert gone.status_code == 200
+    assert post(client, "datastore_search", {"resource_id": rid}).status_code == 404
+    assert not post(client, "resource_show", {"id": rid}).json()["result"]["datastore_active"]
+
+
+def test_writes_need_a_token_of_the_municipality(client, link, other_steward, miyazaki, token_for):
+    body = {"resource_id": str(link.pk), "fields": [{"id": "a", "type": "text"}]}
+    anonymous = post(client, "datastore_create", body)
+    assert anonymous.status_code == 403
+    token = token_for(other_steward, miyazaki)
+    other = post(client, "datastore_create", body, base=ROOT, token=token)
+    assert other.status_code == 404
+    assert not DatastoreTable.all_tenants.exists()
+    assert client.get(BASE + "datastore_create", {"resource_id": str(link.pk)}).status_code == 400
