@@ -1084,7 +1084,14 @@ def resource_replace_with_copy(
     # The copy's checks now describe the original's file.
     Validation.all_tenants.filter(resource=copy).update(resource=original)
     copy_id = str(copy.pk)
+    # datastore (issue 17): the original's table is reloaded from the corrected file; the
+    # copy's table goes with the copy.
+    from kanmin.catalog import datastore_services
+
+    datastore_services.datastore_delete_files(copy)
     Resource.all_tenants.filter(pk=copy.pk).delete()
+    if original.is_tabular:
+        datastore_services.datastore_queue(original)
     transaction.on_commit(partial(storage.delete, old_copy_file))
     _touch(dataset)
     return Changed(
