@@ -692,6 +692,8 @@ def datastore_search(
     resource_id or id, q, filters, fields, sort, limit, offset, distinct, include_total,
     records_format, include_next_page); unknown keys and bad values raise ``Invalid``.
     Returns ``resource_id``, ``fields``, ``records``, ``total`` (and ``next_page``)."""
+    import duckdb
+
     from kanmin.catalog.datastore import query
     from kanmin.catalog.datastore_services import table_file
     from kanmin.core.errors import Invalid
@@ -706,7 +708,12 @@ def datastore_search(
         resource_id=str(resource_id),
         staff_within=staff_within,
     )
-    result = query.search(query.Table(path=table_file(table), fields=table.fields), params)
+    try:
+        result = query.search(query.Table(path=table_file(table), fields=table.fields), params)
+    except duckdb.IOException:
+        # Two reloads since the pointer was read pruned its version: read it again.
+        table.refresh_from_db()
+        result = query.search(query.Table(path=table_file(table), fields=table.fields), params)
     return {"resource_id": str(resource.pk), **result}
 
 

@@ -521,3 +521,30 @@ def test_writes_need_a_token_of_the_municipality(client, link, other_steward, mi
     assert other.status_code == 404
     assert not DatastoreTable.all_tenants.exists()
     assert client.get(BASE + "datastore_create", {"resource_id": str(link.pk)}).status_code == 400
+
+
+def test_a_reader_whose_version_was_pruned_reads_the_pointer_again(towns, monkeypatch):
+    from kanmin.catalog.datastore import query
+
+    real = query.search
+    calls: list[Path] = []
+
+    def first_finds_its_version_gone(table, params):
+        calls.append(table.path)
+        if len(calls) == 1:
+            # As if two reloads happened between reading the pointer and opening the file.
+            DatastoreTable.all_tenants.filter(resource=towns).update(
+                path=f"452025/{towns.pk}/2.parquet", version=2
+            )
+            table = query.Table(path=table.path.with_name("0.parquet"), fields=table.fields)
+            return real(table, params)
+        return real(table, params)
+
+    current = datastore_services.table_file(DatastoreTable.all_tenants.get(resource=towns))
+    current.with_name("2.parquet").write_bytes(current.read_bytes())
+    monkeypatch.setattr(query, "search", first_finds_its_version_gone)
+    result = selectors.datastore_search(
+        municipality=None, viewer=None, data={"resource_id": str(towns.pk)}
+    )
+    assert result["total"] == 4
+    assert [p.name for p in calls] == ["1.parquet", "2.parquet"]
