@@ -695,7 +695,7 @@ def datastore_search(
     import duckdb
 
     from kanmin.catalog.datastore import query
-    from kanmin.catalog.datastore_services import table_file
+    from kanmin.catalog.datastore.files import table_file
     from kanmin.core.errors import Invalid
 
     params = query.parse(data)
@@ -726,7 +726,7 @@ def datastore_info(
 ) -> dict[str, Any]:
     """A table's columns (CKAN types, ``_id`` left out as in CKAN) and meta: rows, size,
     when and from which encoding and schema it was loaded."""
-    from kanmin.catalog.datastore_services import table_file
+    from kanmin.catalog.datastore.files import table_file
 
     resource, table = _loaded_table(
         municipality=municipality,
@@ -767,7 +767,7 @@ def datastore_search_sql(
     """One read-only SELECT over tables named by resource id in double quotes; a table the
     viewer may not see (private, another municipality's) is refused as not found."""
     from kanmin.catalog.datastore import sql as sandbox
-    from kanmin.catalog.datastore_services import table_file
+    from kanmin.catalog.datastore.files import table_file
 
     def resolve(ids: list[str]) -> dict[str, Any]:
         tables = {}

@@ -487,10 +487,10 @@ def dataset_delete(*, municipality: Municipality, actor: Any, dataset: Dataset) 
     files += [rev.file for rev in ResourceRevision.all_tenants.filter(resource__dataset=dataset)]
     was_public = dataset.state == DatasetState.PUBLISHED
     # datastore (issue 17): the resources' DataStore table files go with them.
-    from kanmin.catalog import datastore_services
+    from kanmin.catalog.datastore import files as datastore_files
 
     for resource in dataset.resources.all():
-        datastore_services.datastore_delete_files(resource)
+        datastore_files.delete_on_commit(resource)
     gone = deleted(dataset)
     SearchGeneration.bump()
     if was_public:
@@ -663,9 +663,9 @@ def resource_delete(*, municipality: Municipality, actor: Any, resource: Resourc
     files += [rev.file for rev in resource.revisions.all()]
     files += [v.findings_file for v in resource.validations.all()]
     # datastore (issue 17): the resource's DataStore table files go with it.
-    from kanmin.catalog import datastore_services
+    from kanmin.catalog.datastore import files as datastore_files
 
-    datastore_services.datastore_delete_files(resource)
+    datastore_files.delete_on_commit(resource)
     gone = deleted(resource)
     _delete_on_commit(files)
     _touch(dataset)
@@ -866,9 +866,9 @@ def validation_run(*, actor: Any = None, validation_id: str) -> Validation:
             _refresh_quality(resource.dataset)
             # datastore (issue 17): a checked table is loaded into the DataStore.
             if resource.is_tabular and not report.fatal:
-                from kanmin.catalog import datastore_services
+                from kanmin.catalog.datastore import services as datastore_services
 
-                datastore_services.datastore_queue(resource)
+                datastore_services.datastore_queue(actor=actor, resource=resource)
         record(
             actor=actor,
             municipality=validation.municipality,
@@ -1086,12 +1086,13 @@ def resource_replace_with_copy(
     copy_id = str(copy.pk)
     # datastore (issue 17): the original's table is reloaded from the corrected file; the
     # copy's table goes with the copy.
-    from kanmin.catalog import datastore_services
+    from kanmin.catalog.datastore import files as datastore_files
+    from kanmin.catalog.datastore import services as datastore_services
 
-    datastore_services.datastore_delete_files(copy)
+    datastore_files.delete_on_commit(copy)
     Resource.all_tenants.filter(pk=copy.pk).delete()
     if original.is_tabular:
-        datastore_services.datastore_queue(original)
+        datastore_services.datastore_queue(actor=actor, resource=original)
     transaction.on_commit(partial(storage.delete, old_copy_file))
     _touch(dataset)
     return Changed(

@@ -29,7 +29,7 @@ def validate_resource(validation_id: str) -> str:
 
 
 def _load_failed(args: list[Any], kwargs: dict[str, Any], reason: str) -> None:
-    from kanmin.catalog import datastore_services
+    from kanmin.catalog.datastore import services as datastore_services
 
     resource_id = kwargs.get("resource_id") or (args[0] if args else None)
     if resource_id:
@@ -40,7 +40,7 @@ def _load_failed(args: list[Any], kwargs: dict[str, Any], reason: str) -> None:
 @task()
 def load_datastore(resource_id: str) -> str:
     """Load a resource's table into the DataStore (a typed Parquet file); returns the status."""
-    from kanmin.catalog import datastore_services
+    from kanmin.catalog.datastore import services as datastore_services
 
     table = datastore_services.datastore_load_run(resource_id=resource_id)
     return str(table.status) if table is not None else "skipped"

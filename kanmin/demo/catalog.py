@@ -18,9 +18,9 @@ from typing import Any
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from kanmin.accounts.models import User
-from kanmin.catalog import datastore_services  # datastore (issue 17)
 from kanmin.catalog import selectors as catalog_selectors
 from kanmin.catalog import services as catalog_services
+from kanmin.catalog.datastore import services as datastore_services  # datastore (issue 17)
 from kanmin.catalog.models import (
     Dataset,
     Group,

@@ -1148,7 +1148,7 @@ def datastore_create(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
 
     :rtype: dictionary
     """
-    from kanmin.catalog import datastore_services
+    from kanmin.catalog.datastore import services as datastore_services
 
     municipality, resource = _datastore_resource(ctx, data)
     fields = data.get("fields")
@@ -1185,7 +1185,7 @@ def datastore_upsert(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
 
     :rtype: dictionary
     """
-    from kanmin.catalog import datastore_services
+    from kanmin.catalog.datastore import services as datastore_services
 
     municipality, resource = _datastore_resource(ctx, data)
     method = str(data.get("method") or "upsert")
@@ -1212,7 +1212,7 @@ def datastore_delete(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
 
     :rtype: dictionary
     """
-    from kanmin.catalog import datastore_services
+    from kanmin.catalog.datastore import services as datastore_services
 
     municipality, resource = _datastore_resource(ctx, data)
     filters = data.get("filters") or {}

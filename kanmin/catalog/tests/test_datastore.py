@@ -12,8 +12,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
-from kanmin.catalog import datastore_services, selectors, services
+from kanmin.catalog import selectors, services
 from kanmin.catalog.datastore import load
+from kanmin.catalog.datastore import services as datastore_services
 from kanmin.catalog.models import DatasetState, DatastoreStatus, DatastoreTable
 from kanmin.catalog.tests.helpers import aed_csv, upload
 from kanmin.catalog.tests.helpers import run_queued_tasks as run_queued

@@ -132,7 +132,7 @@ def test_the_engine_refuses_files_even_past_the_statement_check():
 
 
 def test_a_table_file_cannot_be_read_by_path(client, towns):
-    from kanmin.catalog import datastore_services
+    from kanmin.catalog.datastore import services as datastore_services
     from kanmin.catalog.models import DatastoreTable
 
     path = datastore_services.table_file(DatastoreTable.all_tenants.get(resource=towns))

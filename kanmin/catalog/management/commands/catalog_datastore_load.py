@@ -12,7 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from kanmin.catalog import datastore_services
+from kanmin.catalog.datastore import services as datastore_services
 from kanmin.catalog.models import DatastoreStatus
 from kanmin.core import selectors as core_selectors
 from kanmin.core.errors import KanminError

@@ -11,16 +11,15 @@ from __future__ import annotations
 import logging
 import time
 from functools import partial
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kanmin.audit.services import record
-from kanmin.catalog.datastore import load
+from kanmin.catalog.datastore import files, load
+from kanmin.catalog.datastore.files import datastore_root, table_file, table_folder
 from kanmin.catalog.models import (
     DatastoreStatus,
     DatastoreTable,
@@ -38,25 +37,7 @@ logger = logging.getLogger(__name__)
 _PROGRESS_EVERY = 0.5  # seconds between progress writes
 
 
-def datastore_root() -> Path:
-    return Path(settings.DATA_DIR) / "datastore"
-
-
-def table_folder(resource: Resource) -> Path:
-    """``KANMIN_DATA_DIR/datastore/<lg_code>/<resource id>/``."""
-    return datastore_root() / resource.municipality.lg_code / str(resource.pk)
-
-
-def table_file(table: DatastoreTable) -> Path:
-    return datastore_root() / table.path
-
-
-def loadable(resource: Resource) -> bool:
-    """A table file (CSV, TSV, .xlsx) the DataStore can hold."""
-    return resource.is_tabular
-
-
-def datastore_queue(resource: Resource) -> DatastoreTable:
+def datastore_queue(*, actor: Any = None, resource: Resource) -> DatastoreTable:
     """Queue a load of the resource's file (in the caller's transaction: the database task
     backend writes the task with it, so the load is queued exactly when the check is saved)."""
     from kanmin.catalog import tasks
@@ -113,7 +94,7 @@ def datastore_load_run(*, actor: Any = None, resource_id: str) -> DatastoreTable
         .filter(pk=resource_id)
         .first()
     )
-    if resource is None or not loadable(resource):
+    if resource is None or not resource.is_tabular:
         return None
     table, _created = DatastoreTable.all_tenants.get_or_create(
         resource=resource, defaults={"municipality_id": resource.municipality_id}
@@ -202,7 +183,7 @@ def _failed(
 
 
 # Plain: the task worker's failure hook.
-def datastore_load_fail(*, resource_id: str, reason: str) -> None:
+def datastore_load_fail(*, actor: Any = None, resource_id: str, reason: str) -> None:
     """The load's task failed for good (its worker died, too much memory): say so; the
     previous table, if any, stays in use."""
     DatastoreTable.all_tenants.filter(resource_id=resource_id).exclude(
@@ -221,20 +202,12 @@ def datastore_load_all(
         resources = resources.exclude(datastore__path__gt="")
     done: list[DatastoreTable] = []
     for resource in resources.order_by("municipality__lg_code", "created"):
-        if not loadable(resource):
+        if not resource.is_tabular:
             continue
         table = datastore_load_run(actor=actor, resource_id=str(resource.pk))
         if table is not None:
             done.append(table)
     return done
-
-
-def datastore_delete_files(resource: Resource) -> None:
-    """After the transaction that deleted the resource: remove its table files."""
-    import shutil
-
-    folder = table_folder(resource)
-    transaction.on_commit(partial(shutil.rmtree, folder, ignore_errors=True))
 
 
 # --------------------------------------------------------------------------------------------
@@ -382,7 +355,7 @@ def datastore_delete(
     if not filters:
         locked.delete()
         SearchGeneration.bump()
-        datastore_delete_files(resource)
+        files.delete_on_commit(resource)
         return Changed(None, target=resource, extra={"dataset_id": str(resource.dataset_id)})
     rows = write.current_rows(table_file(locked))
     before = len(rows)
