@@ -38,6 +38,8 @@ VERBS: dict[tuple[str, ...], str] = {
     ("convert",): "standards_convert",
     ("disaster", "backtest"): "disaster_backtest",
     ("catalog", "sync"): "catalog_sync",
+    # datastore (issue 17)
+    ("catalog", "datastore-load"): "catalog_datastore_load",
 }
 
 # Commands that need neither the server's configuration nor a database.

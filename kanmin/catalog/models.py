@@ -591,3 +591,57 @@ class Validation(TenantModel):
     @property
     def finished_work(self) -> bool:
         return self.status in (ValidationStatus.DONE, ValidationStatus.FAILED)
+
+
+# --- datastore (issue 17) -------------------------------------------------------------------
+
+
+class DatastoreStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting to be loaded")
+    LOADING = "loading", _("Being loaded")
+    DONE = "done", _("Loaded")
+    FAILED = "failed", _("Could not be loaded")
+
+
+class DatastoreTable(TenantModel):
+    """A resource's table as a typed Parquet file (the DataStore), queried by
+    ``datastore_search``. ``path`` points at the version readers use; a load writes the next
+    version beside it and moves the pointer in one transaction, so a reader sees the old
+    table or the new one, and a load that fails leaves the pointer where it was."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    resource = models.OneToOneField(
+        Resource, on_delete=models.CASCADE, related_name="datastore", verbose_name=_("resource")
+    )
+    # Relative to KANMIN_DATA_DIR/datastore; empty until a first load succeeded.
+    path = models.CharField(_("table file"), max_length=500, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=0)
+    source_file = models.CharField(_("loaded from"), max_length=500, blank=True)
+    row_count = models.PositiveBigIntegerField(_("rows"), null=True, blank=True)
+    # [{"id": column, "type": CKAN type name}], in the table's order, ``_id`` first.
+    fields = models.JSONField(_("columns"), default=list, blank=True)
+    schema = models.CharField(_("schema of the types"), max_length=100, blank=True)
+    encoding = models.CharField(_("encoding"), max_length=30, blank=True)
+    # A table pushed through the API (datastore_create) rather than loaded from the file;
+    # its primary key columns, for datastore_upsert.
+    pushed = models.BooleanField(_("pushed through the API"), default=False)
+    primary_key = models.JSONField(_("primary key"), default=list, blank=True)
+    loaded_at = models.DateTimeField(_("loaded"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=DatastoreStatus.choices, default=DatastoreStatus.QUEUED
+    )
+    rows_done = models.PositiveBigIntegerField(_("rows read"), default=0)
+    error = models.TextField(_("why it could not be loaded"), blank=True)
+    started = models.DateTimeField(_("started"), null=True, blank=True)
+    finished = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("DataStore table")
+        verbose_name_plural = _("DataStore tables")
+
+    def __str__(self) -> str:
+        return f"{self.resource_id} v{self.version}"
+
+    @property
+    def active(self) -> bool:
+        return bool(self.path)

@@ -169,6 +169,11 @@ def package_details(ids: Sequence[uuid.UUID]) -> list[PackageDetails]:
         for row in cursor.fetchall():
             resource = _row_values(_RESOURCE_COLUMNS, row)
             found[resource["dataset_id"]].resources.append(resource)
+    # datastore (issue 17): which resources have a loaded table (ckanapi dump -d reads it).
+    active = datastore_active_ids([r["id"] for d in found.values() for r in d.resources])
+    for details in found.values():
+        for resource in details.resources:
+            resource["datastore_active"] = resource["id"] in active
     for details in found.values():
         details.tags.sort(key=lambda t: t["name"])
         details.groups.sort(key=lambda g: g["name"])
@@ -643,3 +648,151 @@ def registered_preview(*, dataset: Dataset, limit: int = PREVIEW_ROWS) -> Previe
         rows=[["" if v is None else str(v) for v in row] for row in rows[:limit]],
         more=len(rows) > limit,
     )
+
+
+# --------------------------------------------------------------------------------------------
+# datastore (issue 17): the tables of resources, for the CKAN actions and the previews
+# --------------------------------------------------------------------------------------------
+
+
+def datastore_table(*, resource: Resource) -> Any:
+    """The resource's DataStore row (status, progress, fields), or None when it was never
+    queued."""
+    from kanmin.catalog.models import DatastoreTable
+
+    return DatastoreTable.all_tenants.filter(resource=resource).first()
+
+
+def _loaded_table(
+    *, municipality: Municipality | None, viewer: Any, resource_id: str, staff_within: Any
+) -> tuple[Resource, Any]:
+    """A visible resource and its loaded table; NotFound as for ``resource_show`` when the
+    viewer may not see it (private, draft, another municipality) or it holds no table."""
+    from kanmin.catalog.models import DatastoreTable
+
+    resource = resource_get(
+        municipality=municipality, viewer=viewer, id=resource_id, staff_within=staff_within
+    )
+    table = DatastoreTable.all_tenants.filter(resource=resource).exclude(path="").first()
+    if table is None:
+        raise NotFound(
+            _('Resource "%(id)s" was not found.') % {"id": resource_id}, code="no_datastore"
+        )
+    return resource, table
+
+
+def datastore_search(
+    *,
+    municipality: Municipality | None,
+    viewer: Any,
+    data: dict[str, Any],
+    staff_within: Municipality | None = None,
+) -> dict[str, Any]:
+    """Rows of a resource's table, with CKAN's ``datastore_search`` parameters (``data``:
+    resource_id or id, q, filters, fields, sort, limit, offset, distinct, include_total,
+    records_format, include_next_page); unknown keys and bad values raise ``Invalid``.
+    Returns ``resource_id``, ``fields``, ``records``, ``total`` (and ``next_page``)."""
+    import duckdb
+
+    from kanmin.catalog.datastore import query
+    from kanmin.catalog.datastore.files import table_file
+    from kanmin.core.errors import Invalid
+
+    params = query.parse(data)
+    resource_id = data.get("resource_id") or data.get("id")
+    if not resource_id:
+        raise Invalid(fields={"resource_id": [_("Missing value")]})
+    resource, table = _loaded_table(
+        municipality=municipality,
+        viewer=viewer,
+        resource_id=str(resource_id),
+        staff_within=staff_within,
+    )
+    try:
+        result = query.search(query.Table(path=table_file(table), fields=table.fields), params)
+    except duckdb.IOException:
+        # Two reloads since the pointer was read pruned its version: read it again.
+        table.refresh_from_db()
+        result = query.search(query.Table(path=table_file(table), fields=table.fields), params)
+    return {"resource_id": str(resource.pk), **result}
+
+
+def datastore_info(
+    *,
+    municipality: Municipality | None,
+    viewer: Any,
+    resource_id: str,
+    staff_within: Municipality | None = None,
+) -> dict[str, Any]:
+    """A table's columns (CKAN types, ``_id`` left out as in CKAN) and meta: rows, size,
+    when and from which encoding and schema it was loaded."""
+    from kanmin.catalog.datastore.files import table_file
+
+    resource, table = _loaded_table(
+        municipality=municipality,
+        viewer=viewer,
+        resource_id=resource_id,
+        staff_within=staff_within,
+    )
+    try:
+        size = table_file(table).stat().st_size
+    except OSError:
+        size = None
+    return {
+        "meta": {
+            "id": str(resource.pk),
+            "count": table.row_count,
+            "table_type": "BASE TABLE",
+            "aliases": [],
+            "size": size,
+            "loaded_at": table.loaded_at.isoformat() if table.loaded_at else None,
+            "encoding": table.encoding,
+            "schema": table.schema,
+        },
+        "fields": [
+            {"id": f["id"], "type": f["type"], "schema": {"native_type": f["type"]}}
+            for f in table.fields
+            if f["id"] != "_id"
+        ],
+    }
+
+
+def datastore_search_sql(
+    *,
+    municipality: Municipality | None,
+    viewer: Any,
+    sql: str,
+    staff_within: Municipality | None = None,
+) -> dict[str, Any]:
+    """One read-only SELECT over tables named by resource id in double quotes; a table the
+    viewer may not see (private, another municipality's) is refused as not found."""
+    from kanmin.catalog.datastore import sql as sandbox
+    from kanmin.catalog.datastore.files import table_file
+
+    def resolve(ids: list[str]) -> dict[str, Any]:
+        tables = {}
+        for resource_id in ids:
+            _resource, table = _loaded_table(
+                municipality=municipality,
+                viewer=viewer,
+                resource_id=resource_id,
+                staff_within=staff_within,
+            )
+            tables[resource_id] = table_file(table)
+        return tables
+
+    return sandbox.run(sql, resolve)
+
+
+def datastore_active_ids(resource_ids: Sequence[Any]) -> set[str]:
+    """Of these resources, the ids (``str(uuid)``) of those with a loaded table."""
+    from kanmin.catalog.models import DatastoreTable
+
+    if not resource_ids:
+        return set()
+    found = (
+        DatastoreTable.all_tenants.filter(resource_id__in=list(resource_ids))
+        .exclude(path="")
+        .values_list("resource_id", flat=True)
+    )
+    return {_uuid_text(pk) for pk in found}

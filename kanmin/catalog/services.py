@@ -486,6 +486,11 @@ def dataset_delete(*, municipality: Municipality, actor: Any, dataset: Dataset) 
     files = [f for r in dataset.resources.all() for f in (r.file, r.repair_log)]
     files += [rev.file for rev in ResourceRevision.all_tenants.filter(resource__dataset=dataset)]
     was_public = dataset.state == DatasetState.PUBLISHED
+    # datastore (issue 17): the resources' DataStore table files go with them.
+    from kanmin.catalog.datastore import files as datastore_files
+
+    for resource in dataset.resources.all():
+        datastore_files.delete_on_commit(resource)
     gone = deleted(dataset)
     SearchGeneration.bump()
     if was_public:
@@ -657,6 +662,10 @@ def resource_delete(*, municipality: Municipality, actor: Any, resource: Resourc
     files = [resource.file, resource.repair_log]
     files += [rev.file for rev in resource.revisions.all()]
     files += [v.findings_file for v in resource.validations.all()]
+    # datastore (issue 17): the resource's DataStore table files go with it.
+    from kanmin.catalog.datastore import files as datastore_files
+
+    datastore_files.delete_on_commit(resource)
     gone = deleted(resource)
     _delete_on_commit(files)
     _touch(dataset)
@@ -855,6 +864,11 @@ def validation_run(*, actor: Any = None, validation_id: str) -> Validation:
                 quality_score=score.score, stars=score.stars
             )
             _refresh_quality(resource.dataset)
+            # datastore (issue 17): a checked table is loaded into the DataStore.
+            if resource.is_tabular and not report.fatal:
+                from kanmin.catalog.datastore import services as datastore_services
+
+                datastore_services.datastore_queue(actor=actor, resource=resource)
         record(
             actor=actor,
             municipality=validation.municipality,
@@ -1070,7 +1084,15 @@ def resource_replace_with_copy(
     # The copy's checks now describe the original's file.
     Validation.all_tenants.filter(resource=copy).update(resource=original)
     copy_id = str(copy.pk)
+    # datastore (issue 17): the original's table is reloaded from the corrected file; the
+    # copy's table goes with the copy.
+    from kanmin.catalog.datastore import files as datastore_files
+    from kanmin.catalog.datastore import services as datastore_services
+
+    datastore_files.delete_on_commit(copy)
     Resource.all_tenants.filter(pk=copy.pk).delete()
+    if original.is_tabular:
+        datastore_services.datastore_queue(actor=actor, resource=original)
     transaction.on_commit(partial(storage.delete, old_copy_file))
     _touch(dataset)
     return Changed(

@@ -23,3 +23,24 @@ def _check_failed(args: list[Any], kwargs: dict[str, Any], reason: str) -> None:
 def validate_resource(validation_id: str) -> str:
     """Check an uploaded file with the standards engine; returns the check's status."""
     return str(services.validation_run(validation_id=validation_id).status)
+
+
+# --- datastore (issue 17) -------------------------------------------------------------------
+
+
+def _load_failed(args: list[Any], kwargs: dict[str, Any], reason: str) -> None:
+    from kanmin.catalog.datastore import services as datastore_services
+
+    resource_id = kwargs.get("resource_id") or (args[0] if args else None)
+    if resource_id:
+        datastore_services.datastore_load_fail(resource_id=str(resource_id), reason=reason)
+
+
+@recoverable(attempts=2, on_failed=_load_failed)
+@task()
+def load_datastore(resource_id: str) -> str:
+    """Load a resource's table into the DataStore (a typed Parquet file); returns the status."""
+    from kanmin.catalog.datastore import services as datastore_services
+
+    table = datastore_services.datastore_load_run(resource_id=resource_id)
+    return str(table.status) if table is not None else "skipped"

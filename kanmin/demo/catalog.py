@@ -20,6 +20,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from kanmin.accounts.models import User
 from kanmin.catalog import selectors as catalog_selectors
 from kanmin.catalog import services as catalog_services
+from kanmin.catalog.datastore import services as datastore_services  # datastore (issue 17)
 from kanmin.catalog.models import (
     Dataset,
     Group,
@@ -799,6 +800,10 @@ def _check_now(resource: Resource, *, actor: Any) -> None:
     validation = catalog_selectors.validation_latest(resource=resource)
     if validation is not None and validation.status == ValidationStatus.QUEUED:
         catalog_services.validation_run(actor=actor, validation_id=str(validation.pk))
+    # datastore (issue 17): the table is loaded now too, so previews and datastore_search
+    # answer before a task worker runs (the worker later reloads the same file).
+    if resource.is_tabular:
+        datastore_services.datastore_load_run(actor=actor, resource_id=str(resource.pk))
 
 
 def catalog_build(

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from kanmin.standards.quality import ERROR_CAP, PASS_MARK
     from kanmin.standards.quality import score as quality_score
     from kanmin.standards.reader import ReadError, decode_text
+    from kanmin.standards.reader import open_source as open_table
     from kanmin.standards.repair import repair as repair_table
     from kanmin.standards.report import Issue, Report, group_issues, rule_counts
     from kanmin.standards.schemas import SchemaError, all_schemas, get_schema
@@ -45,6 +46,7 @@ __all__ = [
     "encoding_label",
     "get_schema",
     "group_issues",
+    "open_table",
     "quality_score",
     "render_message",
     "repair_table",
@@ -66,6 +68,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "quality_score": ("quality", "score"),
     "ReadError": ("reader", "ReadError"),
     "decode_text": ("reader", "decode_text"),
+    "open_table": ("reader", "open_source"),  # catalog DataStore: rows of a CSV/TSV/.xlsx
     "repair_table": ("repair", "repair"),
     "Issue": ("report", "Issue"),
     "Report": ("report", "Report"),

@@ -136,7 +136,7 @@ def status_show(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
         "site_url": site_url,
         "error_emails_to": "",
         "locale_default": "ja",
-        "extensions": [],
+        "extensions": ["datastore"],
         "ckan_version": CKAN_VERSION,
     }
 
@@ -955,3 +955,275 @@ def resource_delete(ctx: Context, data: dict[str, Any]) -> None:
     resource = _resource_for_edit(municipality, data)
     services.resource_delete(municipality=municipality, actor=ctx.user, resource=resource)
     return None
+
+
+# --------------------------------------------------------------------------------------------
+# datastore (issue 17): the DataStore's read actions
+# --------------------------------------------------------------------------------------------
+
+_ECHOED = (
+    "q",
+    "full_text",
+    "filters",
+    "fields",
+    "sort",
+    "offset",
+    "distinct",
+    "plain",
+    "language",
+)
+
+
+def _link_value(value: Any) -> str:
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _datastore_links(ctx: Context, data: dict[str, Any], limit: int, offset: int) -> dict[str, str]:
+    """CKAN ≤2.11's ``_links``: relative paths of this search's first and next pages."""
+    from urllib.parse import urlencode
+
+    kept = {
+        k: _link_value(v)
+        for k, v in data.items()
+        if k not in ("offset", "limit", "callback", "_") and v not in (None, "")
+    }
+    base = ctx.request.path
+
+    def link(**extra: Any) -> str:
+        return f"{base}?{urlencode({**kept, 'limit': limit, **extra})}"
+
+    links = {"start": link(), "next": link(offset=offset + limit)}
+    if offset - limit > 0:
+        links["prev"] = link(offset=offset - limit)
+    return links
+
+
+@action(side_effect_free=True)
+def datastore_search(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    """Search the rows of a resource's table (the DataStore).
+
+    :param resource_id: the resource's id (``id`` is an alias)
+    :type resource_id: string
+    :param q: full text over the whole row: each word (separated by spaces) is found as a
+        substring of any length, with width, kana and case folded (``山之口`` finds
+        ``山之口町``, ``ﾎﾝﾏﾁ`` finds ``ほんまち``); or a JSON object ``{"column": "text"}``
+    :type q: string or dictionary
+    :param filters: ``{"column": value}``, ``{"column": [v1, v2]}`` or ranges
+        ``{"column": {"gte": 1, "lt": 10}}``
+    :type filters: dictionary
+    :param fields: the columns to return (a list or a comma-separated string)
+    :type fields: list or string
+    :param sort: ``"column1, column2 desc nulls last"`` (default ``_id``)
+    :type sort: string
+    :param limit: rows to return (default 100, at most 32000)
+    :type limit: int
+    :param offset: rows to skip
+    :type offset: int
+    :param distinct: only distinct rows (default false)
+    :type distinct: bool
+    :param include_total: count the matching rows (default true)
+    :type include_total: bool
+    :param records_format: ``objects`` (default), ``lists``, ``csv`` or ``tsv``
+    :type records_format: string
+    :param include_next_page: add ``next_page``, a cursor to merge into ``filters`` for the
+        next page (CKAN 2.12)
+    :type include_next_page: bool
+
+    :returns: ``fields`` (``id`` and CKAN ``type``: text, int, numeric, date, timestamp,
+        time, bool), ``records``, ``total``, ``_links`` (CKAN ≤2.11) and the parameters given
+    :rtype: dictionary
+    """
+    result = selectors.datastore_search(
+        municipality=ctx.municipality,
+        viewer=ctx.user,
+        staff_within=ctx.token_municipality,
+        data=data,
+    )
+    given = data.get("limit")
+    limit = 100 if given in (None, "") else int(given)  # checked by the selector
+    offset = int(data.get("offset") or 0)
+    answer: dict[str, Any] = {
+        "include_total": _bool(data.get("include_total"), True),
+        "include_next_page": _bool(data.get("include_next_page")),
+        "limit": limit,
+        "records_format": data.get("records_format") or "objects",
+        **{k: data[k] for k in _ECHOED if k in data},
+        **result,
+        "_links": _datastore_links(ctx, data, limit, offset),
+    }
+    if not answer["include_next_page"]:
+        answer.pop("next_page", None)
+    return answer
+
+
+@action(side_effect_free=True)
+def datastore_info(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    """Return the columns of a resource's table and its size.
+
+    :param id: the resource's id (``resource_id`` is accepted too)
+    :type id: string
+
+    :returns: ``meta`` (``id``, ``count``: rows, ``size``: bytes, ``table_type``) and
+        ``fields`` (``id``, ``type``)
+    :rtype: dictionary
+    """
+    return selectors.datastore_info(
+        municipality=ctx.municipality,
+        viewer=ctx.user,
+        staff_within=ctx.token_municipality,
+        resource_id=_required(data, "id", "resource_id"),
+    )
+
+
+@action(side_effect_free=True)
+def datastore_search_sql(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    """Run one read-only SELECT over resources' tables, named by the resource id in double
+    quotes: ``SELECT "町丁目", "人口" FROM "<resource id>" WHERE "人口" > 1000``.
+
+    No file, extension, setting or catalog access; at most 32000 rows (``records_truncated``
+    says when more matched); a query that runs too long is stopped.
+
+    :param sql: the statement
+    :type sql: string
+
+    :rtype: dictionary
+    """
+    return selectors.datastore_search_sql(
+        municipality=ctx.municipality,
+        viewer=ctx.user,
+        staff_within=ctx.token_municipality,
+        sql=_required(data, "sql"),
+    )
+
+
+def _datastore_resource(ctx: Context, data: dict[str, Any]) -> tuple[Municipality, Resource]:
+    municipality = ctx.write_municipality()
+    resource = selectors.resource_get(
+        municipality=municipality,
+        viewer=ctx.user,
+        staff_within=municipality,
+        id=_required(data, "resource_id", "id"),
+    )
+    return municipality, resource
+
+
+def _records(data: dict[str, Any]) -> list[dict[str, Any]]:
+    records = data.get("records") or []
+    if isinstance(records, str):
+        try:
+            records = json.loads(records)
+        except ValueError:
+            raise Invalid(fields={"records": [_("Could not parse as valid JSON")]}) from None
+    if not isinstance(records, list):
+        raise Invalid(fields={"records": [_("Not a list")]})
+    return records
+
+
+def _pushed_answer(resource: Resource, table: Any, **extra: Any) -> dict[str, Any]:
+    return {
+        "resource_id": str(resource.pk),
+        "fields": [f for f in table.fields if f["id"] != "_id"],
+        "primary_key": list(table.primary_key),
+        **extra,
+    }
+
+
+@action(side_effect_free=False)
+def datastore_create(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    """Create a resource's table (or add fields and records to it). Needs a token.
+
+    :param resource_id: the resource's id
+    :type resource_id: string
+    :param fields: ``[{"id": "町名", "type": "text"}, {"id": "人口", "type": "int"}]``
+        (types: text, int, numeric, date, timestamp, time, bool)
+    :type fields: list of dictionaries
+    :param records: rows to add: ``[{"町名": "山之口町", "人口": 1200}]``
+    :type records: list of dictionaries
+    :param primary_key: the fields that identify a row (for ``datastore_upsert``)
+    :type primary_key: list or comma-separated string
+
+    :rtype: dictionary
+    """
+    from kanmin.catalog.datastore import services as datastore_services
+
+    municipality, resource = _datastore_resource(ctx, data)
+    fields = data.get("fields")
+    if isinstance(fields, str):
+        try:
+            fields = json.loads(fields)
+        except ValueError:
+            raise Invalid(fields={"fields": [_("Could not parse as valid JSON")]}) from None
+    key = data.get("primary_key") or []
+    if isinstance(key, str):
+        key = [k.strip() for k in key.split(",") if k.strip()]
+    records = _records(data)
+    table = datastore_services.datastore_create(
+        municipality=municipality,
+        actor=ctx.user,
+        resource=resource,
+        fields=fields,
+        records=records,
+        primary_key=key,
+    )
+    return _pushed_answer(resource, table, method="insert", records=records)
+
+
+@action(side_effect_free=False)
+def datastore_upsert(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    """Insert, upsert or update rows of a resource's table. Needs a token.
+
+    :param resource_id: the resource's id
+    :type resource_id: string
+    :param records: the rows
+    :type records: list of dictionaries
+    :param method: ``upsert`` (default), ``insert`` or ``update`` (by the primary key)
+    :type method: string
+
+    :rtype: dictionary
+    """
+    from kanmin.catalog.datastore import services as datastore_services
+
+    municipality, resource = _datastore_resource(ctx, data)
+    method = str(data.get("method") or "upsert")
+    records = _records(data)
+    table = datastore_services.datastore_upsert(
+        municipality=municipality,
+        actor=ctx.user,
+        resource=resource,
+        records=records,
+        method=method,
+    )
+    return _pushed_answer(resource, table, method=method, records=records)
+
+
+@action(side_effect_free=False)
+def datastore_delete(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    """Delete rows of a resource's table (those matching ``filters``), or the whole table.
+    Needs a token.
+
+    :param resource_id: the resource's id
+    :type resource_id: string
+    :param filters: ``{"field": value}`` or ``{"field": [v1, v2]}``; none: the table
+    :type filters: dictionary
+
+    :rtype: dictionary
+    """
+    from kanmin.catalog.datastore import services as datastore_services
+
+    municipality, resource = _datastore_resource(ctx, data)
+    filters = data.get("filters") or {}
+    if isinstance(filters, str):
+        try:
+            filters = json.loads(filters)
+        except ValueError:
+            raise Invalid(fields={"filters": [_("Could not parse as valid JSON")]}) from None
+    if not isinstance(filters, dict):
+        raise Invalid(fields={"filters": [_("Not a JSON object")]})
+    datastore_services.datastore_delete(
+        municipality=municipality, actor=ctx.user, resource=resource, filters=filters
+    )
+    return {"resource_id": str(resource.pk), "filters": filters}

@@ -11,7 +11,14 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from kanmin.catalog import licenses
-from kanmin.catalog.models import DatasetState, Group, Organization, Resource, localized
+from kanmin.catalog.models import (
+    DatasetState,
+    DatastoreTable,
+    Group,
+    Organization,
+    Resource,
+    localized,
+)
 from kanmin.catalog.search import SearchResult
 from kanmin.catalog.selectors import PackageDetails
 from kanmin.core.tenancy import tenant_reverse
@@ -67,6 +74,10 @@ def _resource_row(resource: Resource) -> dict[str, Any]:
         "position": resource.position,
         "created": resource.created,
         "modified": resource.modified,
+        # datastore (issue 17)
+        "datastore_active": DatastoreTable.all_tenants.filter(resource=resource)
+        .exclude(path="")
+        .exists(),
     }
 
 
@@ -105,7 +116,7 @@ def _resource_dict(request: HttpRequest, r: dict[str, Any], lg_code: str) -> dic
         "cache_last_updated": None,
         "url_type": "upload" if upload else None,
         "state": "active",
-        "datastore_active": False,
+        "datastore_active": bool(r.get("datastore_active")),
     }
 
 

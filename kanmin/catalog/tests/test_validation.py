@@ -14,7 +14,13 @@ from django_tasks_db.models import DBTaskResult
 
 from kanmin.audit.models import AuditEvent
 from kanmin.catalog import filetypes, selectors, services
-from kanmin.catalog.models import Dataset, Resource, Validation, ValidationStatus
+from kanmin.catalog.models import (
+    Dataset,
+    DatastoreTable,
+    Resource,
+    Validation,
+    ValidationStatus,
+)
 from kanmin.catalog.tests.helpers import aed_csv as _aed_csv
 from kanmin.catalog.tests.helpers import run_queued_tasks as _run_queued
 from kanmin.catalog.tests.helpers import upload as _upload
@@ -225,7 +231,9 @@ def test_the_real_worker_runs_the_check(miyakonojo, make_user, org):
     validation = selectors.validation_latest(resource=resource)
     assert validation.status == ValidationStatus.DONE
     assert validation.valid is True
-    assert DBTaskResult.objects.get().status == "SUCCESSFUL"
+    # The check, then the DataStore load it queued (issue 17), both run by the real worker.
+    assert [r.status for r in DBTaskResult.objects.all()] == ["SUCCESSFUL", "SUCCESSFUL"]
+    assert DatastoreTable.all_tenants.get(resource=resource).row_count == 6
 
 
 # --- corrected copy ----------------------------------------------------------------------

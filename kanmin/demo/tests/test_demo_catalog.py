@@ -238,3 +238,30 @@ def test_population_rows_add_up():
 def test_a_row_with_an_unknown_column_is_refused():
     with pytest.raises(ValueError, match="名前"):
         catalog_rows.standard_csv("aed", [{"名前": "x"}])
+
+
+# --- datastore (issue 17) --------------------------------------------------------------------
+
+
+def test_the_demos_tables_are_in_the_datastore(demo):
+    """The demo loads its tabular files at once, so datastore_search answers without a
+    task worker."""
+    from kanmin.catalog import selectors as catalog_selectors
+    from kanmin.catalog.models import DatastoreStatus, DatastoreTable
+
+    uploads = Resource.all_tenants.filter(municipality=demo.municipality).exclude(file="")
+    tabular = [r for r in uploads if r.is_tabular]
+    tables = DatastoreTable.all_tenants.filter(resource__in=tabular)
+    assert tables.count() == len(tabular)
+    assert not tables.exclude(status=DatastoreStatus.DONE).exists(), list(
+        tables.exclude(status=DatastoreStatus.DONE).values_list("error", flat=True)
+    )
+    aed = next(r for r in tabular if r.filename == "452025_aed.csv")
+    found = catalog_selectors.datastore_search(
+        municipality=demo.municipality,
+        viewer=None,
+        staff_within=demo.municipality,
+        data={"resource_id": str(aed.pk), "limit": 1},
+    )
+    assert found["total"] > 0
+    assert {"id": "緯度", "type": "numeric"} in found["fields"]

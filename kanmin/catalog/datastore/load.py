@@ -1,0 +1,348 @@
+"""A resource's file (CSV, TSV, a sheet of an .xlsx) → a typed Parquet file.
+
+Reading goes through the standards engine's reader (kind from the bytes, the BOM → UTF-8 →
+CP932 cascade, never cp1252; the .xlsx safety checks). Column types come from the national
+schema when the file follows one, and are inferred otherwise; a value that does not fit the
+schema's type makes that column text rather than losing the value. Every row gets ``_id``
+(1, 2, …) and ``_full_text``: the row's cells folded as the catalog's search folds text
+(:func:`kanmin.core.jp_text.search_key`), so that a ``q`` is a plain substring test and finds
+Japanese words of any length.
+
+The file is written under a temporary name in the table's folder, flushed to disk and only
+then renamed to its version's name (:func:`publish`); the database pointer is moved by the
+caller in one transaction. A crash leaves at most a temporary file, which the next load
+removes.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+import re
+import time
+import unicodedata
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from kanmin.core.jp_text import search_key
+
+# Between the folded cells of ``_full_text``: not whitespace (search_key removes that), left
+# alone by NFKC, and not something people type, so a q never matches across two cells.
+CELL_SEPARATOR = "\u241f"
+ID = "_id"
+FULL_TEXT = "_full_text"
+RESERVED = frozenset({ID, FULL_TEXT})
+BATCH_ROWS = 50_000
+TEMP_SUFFIX = ".tmp"
+STALE_TEMP_SECONDS = 6 * 3600
+
+# Arrow type of each CKAN type name the DataStore answers with.
+ARROW_TYPES: dict[str, pa.DataType] = {
+    "int": pa.int64(),
+    "numeric": pa.float64(),
+    "text": pa.string(),
+    "date": pa.date32(),
+    "timestamp": pa.timestamp("s"),
+    "time": pa.time32("s"),
+    "bool": pa.bool_(),
+}
+# Frictionless Table Schema type → CKAN type name.
+SCHEMA_TYPES = {
+    "integer": "int",
+    "number": "numeric",
+    "date": "date",
+    "datetime": "timestamp",
+    "time": "time",
+    "boolean": "bool",
+}
+
+_INT = r"^-?(0|[1-9][0-9]{0,17})$"  # no leading zeros: codes (0986…, 01) stay text
+_NUMBER = r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?$"
+_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_DATE_SLASH = r"^[0-9]{4}/[0-9]{1,2}/[0-9]{1,2}$"
+_TIMESTAMP = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?$"
+_TIME = r"^[0-9]{1,2}:[0-9]{2}(:[0-9]{2})?$"
+
+
+class LoadError(Exception):
+    """The file cannot be loaded; ``code`` and ``params`` say why (a reader's ReadError code,
+    or ``no_columns``)."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        super().__init__(f"{code}: {params}")
+        self.code = code
+        self.params = params
+
+
+@dataclass
+class Built:
+    """A table written to a temporary file, not yet published."""
+
+    temp_path: Path
+    rows: int
+    fields: list[dict[str, str]]
+    encoding: str
+    schema: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+def column_names(header: list[str]) -> list[str]:
+    """The header as unique, non-empty column names (``_id``/``_full_text`` are ours)."""
+    names: list[str] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(header, start=1):
+        name = (raw or "").strip().lstrip("\ufeff") or f"column_{index}"
+        if name in RESERVED:
+            name = f"{name}_{index}"
+        base, n = name, 2
+        while name in seen:
+            name = f"{base}_{n}"
+            n += 1
+        seen.add(name)
+        names.append(name)
+    return names
+
+
+def _rows(source: Any) -> Iterator[list[list[str]]]:
+    """Batches of records as lists of text cells."""
+    if source.kind == "xlsx":
+        yield from source.records(BATCH_ROWS)
+        return
+    row = source.header_rows + 1
+    for chunk in source.chunks():
+        encoding = source.decide_encoding(chunk, row)
+        text = chunk.decode(encoding)
+        batch = list(csv.reader(io.StringIO(text, newline=""), delimiter=source.delimiter))
+        row += len(batch)
+        yield batch
+
+
+def _schema_types(schema: Any, names: list[str]) -> dict[str, str]:
+    if schema is None:
+        return {}
+    by_name: dict[str, str] = {}
+    for f in schema.fields:
+        # A string of the schema stays text even when every value is digits (codes).
+        by_name[unicodedata.normalize("NFKC", f.name.strip())] = SCHEMA_TYPES.get(f.type, "text")
+    found: dict[str, str] = {}
+    for name in names:
+        kind = by_name.get(unicodedata.normalize("NFKC", name))
+        if kind:
+            found[name] = kind
+    return found
+
+
+def _all_match(column: pa.ChunkedArray, pattern: str) -> bool:
+    valid = column.drop_null()
+    if len(valid) == 0:
+        return False
+    return bool(pc.all(pc.match_substring_regex(valid, pattern)).as_py())
+
+
+def _cast(column: pa.ChunkedArray, kind: str) -> pa.ChunkedArray | None:
+    """The text column as ``kind``, or None when a value does not fit."""
+    valid = column.drop_null()
+    try:
+        if kind == "int":
+            if len(valid) and not _all_match(column, _INT):
+                return None
+            return pc.cast(column, pa.int64())
+        if kind == "numeric":
+            trimmed = pc.utf8_trim_whitespace(column)
+            return pc.cast(trimmed, pa.float64())
+        if kind == "date":
+            if len(valid) and _all_match(column, _DATE_SLASH):
+                stamps = pc.strptime(column, format="%Y/%m/%d", unit="s")
+                return pc.cast(stamps, pa.date32())
+            if len(valid) and not _all_match(column, _DATE):
+                return None
+            return pc.cast(pc.cast(column, pa.timestamp("s")), pa.date32())
+        if kind == "timestamp":
+            return pc.cast(pc.replace_substring(column, "T", " "), pa.timestamp("s"))
+        if kind == "time":
+            if len(valid) and not _all_match(column, _TIME):
+                return None
+            values: list[dt.time | None] = []
+            for value in column.to_pylist():
+                if value is None:
+                    values.append(None)
+                    continue
+                parts = [int(p) for p in value.split(":")]
+                if parts[0] > 23 or parts[1] > 59 or (len(parts) > 2 and parts[2] > 59):
+                    return None
+                values.append(dt.time(*parts))
+            return pa.chunked_array([pa.array(values, pa.time32("s"))])
+        if kind == "bool":
+            lowered = pc.utf8_lower(column)
+            truthy = pc.is_in(lowered, value_set=pa.array(["true", "1", "yes", "有", "はい"]))
+            falsy = pc.is_in(lowered, value_set=pa.array(["false", "0", "no", "無", "いいえ"]))
+            if not pc.all(pc.or_(pc.or_(truthy, falsy), pc.is_null(column))).as_py():
+                return None
+            return pc.if_else(pc.is_null(column), None, truthy)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    return column
+
+
+def _infer(column: pa.ChunkedArray) -> str:
+    if len(column.drop_null()) == 0:
+        return "text"
+    if _all_match(column, _INT):
+        return "int"
+    if _all_match(column, _NUMBER):
+        return "numeric"
+    if _all_match(column, _DATE) or _all_match(column, _DATE_SLASH):
+        return "date"
+    if _all_match(column, _TIMESTAMP):
+        return "timestamp"
+    return "text"
+
+
+def build(
+    source_path: str | Path,
+    folder: Path,
+    *,
+    schema: Any = None,
+    progress: Callable[[int], None] | None = None,
+) -> Built:
+    """Read the file and write its table to a temporary file in ``folder``.
+
+    ``schema``: a :class:`kanmin.standards.Schema` whose field types apply to the columns of
+    the same name. Raises :class:`LoadError` (or the standards' ``ReadError``)."""
+    from kanmin.standards import open_table
+
+    source = open_table(str(source_path))
+    try:
+        names = column_names(list(source.header))
+        if not names:
+            raise LoadError("no_columns")
+        width = len(names)
+        columns: list[list[pa.Array]] = [[] for _ in names]
+        full_text: list[pa.Array] = []
+        rows = 0
+        for batch in _rows(source):
+            cells: list[list[str | None]] = [[] for _ in names]
+            folded: list[str] = []
+            for record in batch:
+                if not any(record):
+                    continue  # a blank line, or a row of empty cells
+                if len(record) < width:
+                    record = record + [""] * (width - len(record))
+                for i in range(width):
+                    value = record[i]
+                    cells[i].append(value if value != "" else None)
+                folded.append(search_key(CELL_SEPARATOR.join(record[:width])))
+            for i, values in enumerate(cells):
+                columns[i].append(pa.array(values, pa.string()))
+            full_text.append(pa.array(folded, pa.string()))
+            rows += len(folded)
+            if progress is not None:
+                progress(rows)
+        encoding = source.encoding_label
+    finally:
+        source.close()
+
+    declared = _schema_types(schema, names)
+    arrays: list[pa.ChunkedArray] = [pa.chunked_array([pa.array(range(1, rows + 1), pa.int64())])]
+    fields = [{"id": ID, "type": "int"}]
+    notes: list[str] = []
+    for name, chunks in zip(names, columns, strict=True):
+        text = pa.chunked_array(chunks, pa.string())
+        kind = declared.get(name) or _infer(text)
+        typed = _cast(text, kind) if kind != "text" else text
+        if typed is None:
+            if name in declared:
+                notes.append(f"{name}: not all values are {kind}; kept as text")
+            kind, typed = "text", text
+        arrays.append(typed)
+        fields.append({"id": name, "type": kind})
+    arrays.append(pa.chunked_array(full_text, pa.string()))
+    table = pa.table(arrays, names=[ID, *names, FULL_TEXT])
+
+    temp = write_temp(table, folder)
+    return Built(
+        temp_path=temp,
+        rows=rows,
+        fields=fields,
+        encoding=encoding,
+        schema=getattr(schema, "slug", "") or "",
+        notes=notes,
+    )
+
+
+def write_temp(table: pa.Table, folder: Path) -> Path:
+    """Write ``table`` to a temporary file in ``folder``, flushed to disk."""
+    folder.mkdir(parents=True, exist_ok=True)
+    temp = folder / f".{uuid.uuid4().hex}{TEMP_SUFFIX}"
+    try:
+        # Row groups of 128k rows: DuckDB reads them in parallel and skips those whose
+        # statistics rule a filter out. ``_full_text`` is nearly unique per row: no dictionary.
+        pq.write_table(
+            table,
+            temp,
+            compression="zstd",
+            row_group_size=128 * 1024,
+            use_dictionary=[n for n in table.column_names if n != FULL_TEXT],
+        )
+        with open(temp, "rb+") as handle:
+            os.fsync(handle.fileno())
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return temp
+
+
+def version_name(version: int) -> str:
+    return f"{version}.parquet"
+
+
+_VERSION_FILE = re.compile(r"^([0-9]+)\.parquet$")
+
+
+def publish(built: Built, folder: Path, version: int) -> Path:
+    """Give the temporary file its version's name (an atomic rename in the same folder)."""
+    final = folder / version_name(version)
+    os.replace(built.temp_path, final)
+    _fsync_dir(folder)
+    return final
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def prune(folder: Path, keep: set[int]) -> None:
+    """Remove the versions not in ``keep`` and temporary files left by crashed loads. The
+    version before the current one is kept: a reader that read the pointer just before it
+    moved still finds its file."""
+    if not folder.is_dir():
+        return
+    for entry in folder.iterdir():
+        match = _VERSION_FILE.match(entry.name)
+        if match and int(match.group(1)) not in keep:
+            entry.unlink(missing_ok=True)
+        elif entry.name.endswith(TEMP_SUFFIX) and entry.name.startswith("."):
+            try:
+                stale = time.time() - entry.stat().st_mtime > STALE_TEMP_SECONDS
+            except OSError:
+                continue
+            if stale:  # a load still writing its file is left alone
+                entry.unlink(missing_ok=True)

@@ -1,0 +1,344 @@
+"""A locked-down DuckDB connection, and ``datastore_search_sql``: one read-only SELECT over
+the tables of resources, named by resource id in double quotes as in CKAN.
+
+The connection is in memory. The allowed tables are registered as views *before* it is
+locked; then file access is off (``enable_external_access=false``, with only the tables' own
+files in ``allowed_paths``), extensions can be neither installed nor loaded, and the
+configuration is locked (``lock_configuration=true``), so that ``SET``/``PRAGMA`` cannot undo
+any of it. Memory and threads are capped; a timer interrupts a query that runs too long; at
+most ``rows_max`` rows are read. The statement is checked first (one statement, a SELECT,
+no file, catalog or configuration function), so that each refusal says what is not allowed.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from kanmin.catalog.datastore.load import FULL_TEXT
+from kanmin.core.errors import Invalid
+
+SQL_MAX_CHARS = 20_000
+
+
+def _setting(name: str, default: Any) -> Any:
+    return getattr(settings, name, default)
+
+
+def timeout_seconds() -> float:
+    return float(_setting("KANMIN_DATASTORE_SQL_TIMEOUT", 10.0))
+
+
+def rows_max() -> int:
+    return int(_setting("KANMIN_DATASTORE_ROWS_MAX", 32000))
+
+
+def memory_limit() -> str:
+    return str(_setting("KANMIN_DATASTORE_MEMORY", "512MB"))
+
+
+def quote(name: str) -> str:
+    """A SQL identifier, double-quoted (a quote inside doubled)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def connect(tables: Mapping[str, Path], *, threads: int = 2) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection where each of ``tables`` (view name → Parquet file) is a
+    view, and nothing else can be read, written, installed, loaded or reconfigured."""
+    con = duckdb.connect(
+        ":memory:",
+        config={
+            "threads": threads,
+            "memory_limit": memory_limit(),
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+            "allow_community_extensions": False,
+        },
+    )
+    try:
+        for name, path in tables.items():
+            con.execute(
+                f"CREATE VIEW {quote(name)} AS SELECT * EXCLUDE ({quote(FULL_TEXT)})"  # noqa: S608
+                f" FROM read_parquet({_literal(str(path))})"
+            )
+        if tables:
+            paths = ", ".join(_literal(str(p)) for p in tables.values())
+            con.execute(f"SET allowed_paths = [{paths}]")
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def connect_search(path: Path) -> duckdb.DuckDBPyConnection:
+    """The connection ``datastore_search`` uses: one table, ``t``, with ``_full_text``."""
+    con = duckdb.connect(
+        ":memory:",
+        config={
+            "threads": 2,
+            "memory_limit": memory_limit(),
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+            "allow_community_extensions": False,
+        },
+    )
+    try:
+        con.execute(f"CREATE VIEW t AS SELECT * FROM read_parquet({_literal(str(path))})")  # noqa: S608
+        con.execute(f"SET allowed_paths = [{_literal(str(path))}]")
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+class Interrupter:
+    """Interrupt the connection's query after ``seconds`` (from a timer thread)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, seconds: float) -> None:
+        self.fired = False
+        self.con = con
+        self.timer = threading.Timer(seconds, self._fire)
+        self.timer.daemon = True
+
+    def _fire(self) -> None:
+        self.fired = True
+        self.con.interrupt()
+
+    def __enter__(self) -> Interrupter:
+        self.timer.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.timer.cancel()
+
+
+# --------------------------------------------------------------------------------------------
+# The statement check
+# --------------------------------------------------------------------------------------------
+
+# Functions and relations a query may not name: files, the catalog of the connection (it
+# would show the tables' paths), settings, and SQL run from a string.
+_FORBIDDEN_PREFIXES = ("read_", "parquet_", "iceberg_", "delta_")
+_CATALOG_PREFIXES = ("duckdb_", "pragma_", "sqlite_", "pg_")
+_FORBIDDEN_NAMES = frozenset(
+    {
+        "glob",
+        "csv_scan",
+        "parquet_scan",
+        "json_scan",
+        "sniff_csv",
+        "query",
+        "query_table",
+        "current_setting",
+        "getvariable",
+        "setvariable",
+        "getenv",
+        "information_schema",
+        "pg_catalog",
+        "system",
+        "temp",
+        "main",
+        "json_execute_serialized_sql",
+        "test_all_types",
+        "which_secret",
+        "load_aws_credentials",
+        "httpfs",
+    }
+)
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-?([0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}$")
+
+
+def refuse(message: str) -> Invalid:
+    return Invalid(fields={"sql": [message]}, code="datastore_sql")
+
+
+@dataclass
+class Checked:
+    sql: str
+    table_ids: list[str]
+
+
+def check(sql: str) -> Checked:
+    """Refuse what is not one read-only SELECT over quoted resource ids; return the ids."""
+    if not sql or not sql.strip():
+        raise refuse(_("Missing value: give one SELECT statement."))
+    if len(sql) > SQL_MAX_CHARS:
+        raise refuse(
+            _("The statement is too long (at most %(n)s characters).") % {"n": SQL_MAX_CHARS}
+        )
+    try:
+        statements = duckdb.extract_statements(sql)
+    except duckdb.Error as exc:
+        raise refuse(
+            _("The statement cannot be read: %(error)s") % {"error": _first_line(exc)}
+        ) from None
+    if len(statements) != 1:
+        raise refuse(
+            _("Only one statement is allowed; this text holds %(n)s.") % {"n": len(statements)}
+        )
+    kind = statements[0].type
+    if kind != duckdb.StatementType.SELECT:
+        name = str(kind).rsplit(".", 1)[-1]
+        raise refuse(
+            _(
+                "Only a SELECT statement is allowed, not %(kind)s (no COPY, ATTACH, INSTALL, "
+                "LOAD, SET, PRAGMA or change of data)."
+            )
+            % {"kind": name}
+        )
+    tokens = duckdb.tokenize(sql)
+    raw = sql.encode()  # the tokenizer's positions are offsets in the UTF-8 bytes
+    ids: list[str] = []
+    for index, (start, token_type) in enumerate(tokens):
+        end = tokens[index + 1][0] if index + 1 < len(tokens) else len(raw)
+        text = raw[start:end].decode(errors="replace").strip()
+        if str(token_type).endswith("identifier") or str(token_type).endswith("keyword"):
+            quoted = text.startswith('"')
+            name = text.strip('"').replace('""', '"') if quoted else text.lower()
+            if quoted and _UUID.match(name):
+                ids.append(name)
+                continue
+            lowered = name.lower()
+            follows = raw[end:].decode(errors="replace").lstrip()[:1] if not quoted else ""
+            # A file function is one called (a column may be named read_count); the
+            # connection's catalog is refused however it is named.
+            if (
+                lowered in _FORBIDDEN_NAMES
+                or lowered.startswith(_CATALOG_PREFIXES)
+                or (lowered.startswith(_FORBIDDEN_PREFIXES) and follows == "(")
+            ):
+                raise refuse(
+                    _(
+                        "“%(name)s” is not allowed: a query reads only the tables of resources, "
+                        "named by their id in double quotes."
+                    )
+                    % {"name": name}
+                )
+    if not ids:
+        raise refuse(
+            _(
+                "Name the tables by their resource id in double quotes: "
+                'SELECT * FROM "<resource id>".'
+            )
+        )
+    return Checked(sql=statements[0].query, table_ids=list(dict.fromkeys(ids)))
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+# --------------------------------------------------------------------------------------------
+# Running it
+# --------------------------------------------------------------------------------------------
+
+
+def json_value(value: Any) -> Any:
+    """A DuckDB value as JSON: dates and times in ISO 8601, NaN/inf as null."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, list | tuple):
+        return [json_value(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): json_value(v) for k, v in value.items()}
+    return str(value)
+
+
+def ckan_type(duck_type: str) -> str:
+    """CKAN's type name for a DuckDB result column type."""
+    t = duck_type.upper()
+    if t in ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT", "UINTEGER"):
+        return "int"
+    if t in ("DOUBLE", "FLOAT", "REAL") or t.startswith("DECIMAL"):
+        return "numeric"
+    if t == "BOOLEAN":
+        return "bool"
+    if t == "DATE":
+        return "date"
+    if t.startswith("TIMESTAMP"):
+        return "timestamp"
+    if t.startswith("TIME"):
+        return "time"
+    return "text"
+
+
+def run(
+    sql: str,
+    resolve: Callable[[list[str]], dict[str, Path]],
+    *,
+    limit: int | None = None,
+) -> dict[str, Any]:
+    """Check ``sql``, register the tables ``resolve`` gives for its ids (it raises for one
+    the caller may not read), run it in the locked connection and return CKAN's answer."""
+    checked = check(sql)
+    tables = resolve(checked.table_ids)
+    cap = min(limit or rows_max(), rows_max())
+    con = connect(tables)
+    try:
+        with Interrupter(con, timeout_seconds()) as timer:
+            try:
+                cursor = con.execute(checked.sql)
+                rows = cursor.fetchmany(cap + 1)
+            except duckdb.PermissionException:
+                raise refuse(
+                    _(
+                        "Files, extensions and settings cannot be used: a query reads only the "
+                        "tables of resources."
+                    )
+                ) from None
+            except duckdb.InterruptException:
+                raise refuse(
+                    _(
+                        "The query took longer than %(s)s seconds and was stopped. Filter or "
+                        "aggregate more, or use datastore_search."
+                    )
+                    % {"s": timeout_seconds()}
+                ) from None
+            except duckdb.OutOfMemoryException:
+                raise refuse(_("The query needs more memory than a query may use.")) from None
+            except duckdb.Error as exc:
+                if timer.fired:
+                    raise refuse(
+                        _("The query took longer than %(s)s seconds and was stopped.")
+                        % {"s": timeout_seconds()}
+                    ) from None
+                raise refuse(_first_line(exc)) from None
+        description = cursor.description or []
+    finally:
+        con.close()
+    names = [d[0] for d in description]
+    fields = [{"id": d[0], "type": ckan_type(str(d[1]))} for d in description]
+    truncated = len(rows) > cap
+    records = [
+        {name: json_value(v) for name, v in zip(names, row, strict=True)} for row in rows[:cap]
+    ]
+    answer: dict[str, Any] = {"sql": sql, "records": records, "fields": fields}
+    if truncated:
+        answer["records_truncated"] = True
+    return answer
