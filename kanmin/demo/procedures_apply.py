@@ -10,30 +10,30 @@ from typing import Any
 
 from kanmin.core.models import Department, Municipality
 from kanmin.procedures import apply_services
-from kanmin.procedures.models import Procedure
 
 FORMS = {
     # form slug: (procedure code, name, English name, department code)
-    "juminhyo-copy": ("juminhyo-copy", "住民票の写し交付請求", "Copy of the residence certificate", "shimin"),
+    "juminhyo-copy": (
+        "juminhyo-copy",
+        "住民票の写し交付請求",
+        "Copy of the residence certificate",
+        "shimin",
+    ),
     "jido-teate": ("jido-teate", "児童手当 認定請求", "Child allowance", "kodomo"),
 }
 
 
 def apply_forms_build(*, municipality: Municipality, actor: Any = None) -> None:
     for slug, (code, name_ja, name_en, department_code) in FORMS.items():
-        procedure = Procedure.objects.filter(municipality=municipality, code=code).first()
-        if procedure is None:
-            procedure = Procedure.objects.create(
-                municipality=municipality,
-                code=code,
-                name_ja=name_ja,
-                name_en=name_en,
-                department=Department.objects.filter(
-                    municipality=municipality, code=department_code
-                ).first(),
-                channels=["online", "counter"],
-                is_online=True,
-            )
+        procedure = apply_services.procedure_ensure(
+            municipality=municipality,
+            code=code,
+            name_ja=name_ja,
+            name_en=name_en,
+            department=Department.objects.filter(
+                municipality=municipality, code=department_code
+            ).first(),
+        )
         apply_services.form_install(
             municipality=municipality,
             procedure=procedure,

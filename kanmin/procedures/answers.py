@@ -122,7 +122,9 @@ def _clean_name(question: Question, data: Mapping[str, Any]) -> Cleaned:
             kana = to_katakana(raw)
             value[part] = kana
             if kana and not _KATAKANA_RE.fullmatch(kana):
-                errors[name] = _("Write the reading in katakana (or hiragana), e.g. ミヤコノジョウ.")
+                errors[name] = _(
+                    "Write the reading in katakana (or hiragana), e.g. ミヤコノジョウ."
+                )
         else:
             text = normalize_text(raw)
             value[part] = text
@@ -214,9 +216,7 @@ def _clean_date(question: Question, raw: str, name: str, today: dt.date) -> Clea
         parsed = wareki.parse_date(raw)
     except wareki.WarekiError:
         return raw, {
-            name: _(
-                "Enter a real date, e.g. 2026-04-01, 2026/4/1, 令和8年4月1日 or R8.4.1."
-            )
+            name: _("Enter a real date, e.g. 2026-04-01, 2026/4/1, 令和8年4月1日 or R8.4.1.")
         }
     value = parsed.value
     low = _limit_date(question.options.get("min"), today)
@@ -298,9 +298,7 @@ def _clean_choice(question: Question, data: Mapping[str, Any], name: str) -> Cle
     return value, {}
 
 
-def clean(
-    question: Question, data: Mapping[str, Any], *, today: dt.date | None = None
-) -> Cleaned:
+def clean(question: Question, data: Mapping[str, Any], *, today: dt.date | None = None) -> Cleaned:
     """The cleaned answer to ``question`` from the inputs in ``data`` and the problems found.
 
     An empty answer is None (or "" for text); a required question left empty gets the
@@ -410,7 +408,10 @@ def display(question: Question, value: Any, language: str = "ja") -> str:
             return str(value)
         return f"{wareki.format_date(day)}（{day.isoformat()}）"
     if question.type == "choice":
-        labels = {str(c.get("value")): text(c.get("label"), language) for c in question.options.get("choices", [])}
+        labels = {
+            str(c.get("value")): text(c.get("label"), language)
+            for c in question.options.get("choices", [])
+        }
         given = value if isinstance(value, list) else [value]
         return "、".join(labels.get(str(v), str(v)) for v in given)
     if question.type == "consent":

@@ -38,6 +38,7 @@ from kanmin.procedures.models import (
     Attachment,
     Form,
     FormVersion,
+    Procedure,
     ResumeLink,
     Submission,
     SubmissionEvent,
@@ -123,8 +124,7 @@ def draft_start(form: Form, *, applicant: Any = None) -> Submission:
     """A new draft on the form's live version; NotFound when the form is not open."""
     if form.status != Form.Status.LIVE or form.live_version_id is None:
         raise NotFound(_("This form is not open for applications."))
-    version = form.live_version
-    assert version is not None
+    version: FormVersion = form.live_version
     procedure = form.procedure
     return Submission.objects.create(
         municipality_id=form.municipality_id,
@@ -323,7 +323,9 @@ def attachment_add(submission: Submission, question: Question, uploaded: Any) ->
             }
         )
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-    extensions = {e for t in allowed if FILE_TYPES.get(t, ("",))[0] == kind.mime for e in FILE_TYPES[t][1]}
+    extensions = {
+        e for t in allowed if FILE_TYPES.get(t, ("",))[0] == kind.mime for e in FILE_TYPES[t][1]
+    }
     if extension not in extensions:
         raise Invalid(
             fields={
@@ -506,8 +508,10 @@ def submission_submit(
     address was given (with a link to follow it, built on ``follow_base``)."""
     if not SUBMIT_KEY_RE.match(submit_key or ""):
         raise Invalid(
-            _("The page sent was damaged (its submit key is missing). Nothing was sent: check "
-              "your answers and press Send again."),
+            _(
+                "The page sent was damaged (its submit key is missing). Nothing was sent: check "
+                "your answers and press Send again."
+            ),
             code="tampered",
         )
     locked = Submission.objects.select_for_update().get(pk=submission.pk)
@@ -562,8 +566,11 @@ def submission_submit(
         municipality=locked.municipality,
         action="procedures.submission.submit",
         target=locked,
-        extra={"reference": locked.reference, "form": locked.form.slug,
-               "version": locked.version.number},
+        extra={
+            "reference": locked.reference,
+            "form": locked.form.slug,
+            "version": locked.version.number,
+        },
     )
     address = receipt_email(locked, kept)
     if address:
@@ -599,21 +606,29 @@ def receipt_body(submission: Submission, answers: Mapping[str, Any], *, follow_l
         _("Sent at: %(at)s")
         % {"at": timezone.localtime(submission.submitted_at).strftime("%Y-%m-%d %H:%M")},
         "",
-        _("What happens next: the department checks your application and tells you when it is "
-          "done or if anything needs correcting. Quote the reference number when you ask "
-          "about it."),
+        _(
+            "What happens next: the department checks your application and tells you when it is "
+            "done or if anything needs correcting. Quote the reference number when you ask "
+            "about it."
+        ),
         "",
     ]
     for label, value in receipt_lines(submission, answers):
         lines.append(f"{label}: {value}")
     if follow_link:
-        lines += ["", _("Follow your application (the link works once, for %(days)s days):")
-                  % {"days": RESUME_DAYS}, follow_link]
+        lines += [
+            "",
+            _("Follow your application (the link works once, for %(days)s days):")
+            % {"days": RESUME_DAYS},
+            follow_link,
+        ]
     return "\n".join(lines)
 
 
 @transaction.atomic
-def submission_withdraw(submission: Submission, *, actor: Any = None, reason: str = "") -> Submission:
+def submission_withdraw(
+    submission: Submission, *, actor: Any = None, reason: str = ""
+) -> Submission:
     """取下げ: the resident withdraws an application that has no decision yet."""
     from kanmin.procedures import workflow
 
@@ -690,6 +705,26 @@ def form_install(
     form.status = Form.Status.LIVE
     form.save()
     return form
+
+
+@transaction.atomic
+def procedure_ensure(
+    *, municipality: Any, code: str, name_ja: str, name_en: str = "", department: Any = None
+) -> Procedure:
+    """The procedure with ``code``, made online-capable when it does not exist yet (the demo's
+    forms; the procedure catalog makes them with their full details)."""
+    found = Procedure.objects.filter(municipality=municipality, code=code).first()
+    if found is not None:
+        return found
+    return Procedure.objects.create(
+        municipality=municipality,
+        code=code,
+        name_ja=name_ja,
+        name_en=name_en,
+        department=department,
+        channels=["online", "counter"],
+        is_online=True,
+    )
 
 
 def form_file(slug: str) -> dict[str, Any]:

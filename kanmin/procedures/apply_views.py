@@ -72,7 +72,9 @@ def _submission(request: HttpRequest, slug: str, public_id: str) -> Submission |
 
 def _page_url(request: HttpRequest, submission: Submission, page_id: str) -> str:
     if page_id == CHECK:
-        return _url(request, "apply_check", slug=submission.form.slug, public_id=submission.public_id)
+        return _url(
+            request, "apply_check", slug=submission.form.slug, public_id=submission.public_id
+        )
     return _url(
         request,
         "apply_page",
@@ -87,9 +89,10 @@ def _done_url(request: HttpRequest, submission: Submission) -> str:
 
 
 def _resume_base(request: HttpRequest) -> str:
-    return request.build_absolute_uri(_url(request, "apply_resume", token="TOKEN")).replace(
-        "TOKEN/", ""
-    )
+    """The absolute address a resume token is appended to (…/apply/resume/<token>/)."""
+    placeholder = "0"
+    url = _url(request, "apply_resume", token=placeholder)
+    return request.build_absolute_uri(url[: -len(placeholder) - 1])
 
 
 def _version_notice(submission: Submission) -> bool:
@@ -231,8 +234,10 @@ def _render_page(
             summary.append({"message": errors[q["id"]], "href": f"#f-{q['id']}"})
     path = services.path_ids(submission)
     index = path.index(page.id) if page.id in path else 0
-    back = _page_url(request, submission, path[index - 1]) if index > 0 else _url(
-        request, "apply_start", slug=submission.form.slug
+    back = (
+        _page_url(request, submission, path[index - 1])
+        if index > 0
+        else _url(request, "apply_start", slug=submission.form.slug)
     )
     return render(
         request,
@@ -321,14 +326,18 @@ def apply_page(request: HttpRequest, slug: str, public_id: str, page: str) -> Ht
     try:
         current = spec.page(page)
     except KeyError:
-        raise PageNotFound(_("This form has no page %(name)s.") % {"name": page}, name=page) from None
+        raise PageNotFound(
+            _("This form has no page %(name)s.") % {"name": page}, name=page
+        ) from None
     path = services.path_ids(submission)
     if page not in path:
         messages.info(
             request,
             _("The page you asked for does not apply to your answers, so it was skipped."),
         )
-        return redirect(_page_url(request, submission, services.first_unanswered(submission) or CHECK))
+        return redirect(
+            _page_url(request, submission, services.first_unanswered(submission) or CHECK)
+        )
     if request.method == "GET":
         return _render_page(request, submission, current, _stored_values(submission, current), {})
     values = _posted_values(request, current)
@@ -419,9 +428,7 @@ def apply_page(request: HttpRequest, slug: str, public_id: str, page: str) -> Ht
         )
     submission = result.submission
     if action == "save":
-        return redirect(
-            _url(request, "apply_save", slug=slug, public_id=public_id)
-        )
+        return redirect(_url(request, "apply_save", slug=slug, public_id=public_id))
     if result.errors:
         return _render_page(request, submission, current, values, result.errors, status=422)
     if request.POST.get("return") == "check" and services.first_unanswered(submission) is None:
@@ -458,9 +465,7 @@ def apply_save(request: HttpRequest, slug: str, public_id: str) -> HttpResponse:
     if request.method == "POST":
         context["email"] = request.POST.get("email", "")
         try:
-            services.resume_link_send(
-                submission, context["email"], link_base=_resume_base(request)
-            )
+            services.resume_link_send(submission, context["email"], link_base=_resume_base(request))
         except Invalid as exc:
             context["error"] = next(iter(exc.fields.values()))[0] if exc.fields else exc.message
             return render(request, "procedures/apply/save.html", context, status=422)
@@ -619,7 +624,9 @@ def apply_receipt(request: HttpRequest, slug: str, public_id: str) -> HttpRespon
 def apply_postcode(request: HttpRequest, digits: str) -> HttpResponse:
     """The address of a postcode, for the script that fills the town as it is typed."""
     if not _POSTCODE_URL_RE.match(digits):
-        return JsonResponse({"error": _("Enter the postcode as 7 digits, e.g. 885-0006.")}, status=400)
+        return JsonResponse(
+            {"error": _("Enter the postcode as 7 digits, e.g. 885-0006.")}, status=400
+        )
     found = answer_checks.postcode_lookup(digits)
     if found is None:
         return JsonResponse(

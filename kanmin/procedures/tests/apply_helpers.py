@@ -49,5 +49,14 @@ CLAIMANT = {
     "email": "hanako@example.jp",
 }
 SPOUSE = {**name("spouse_name", given="太郎"), "spouse_birth_date": "R1.5.1"}
-CHILDREN = {**name("eldest_name", given="一郎"), "child_count": "1", "eldest_birth_date": "2022-06-01"}
-BANK = {"bank_name": "都城銀行 本店", "account_type": "futsu", "account_number": "0123456", "consent": "1"}
+CHILDREN = {
+    **name("eldest_name", given="一郎"),
+    "child_count": "1",
+    "eldest_birth_date": "2022-06-01",
+}
+BANK = {
+    "bank_name": "都城銀行 本店",
+    "account_type": "futsu",
+    "account_number": "0123456",
+    "consent": "1",
+}

@@ -25,8 +25,12 @@ def q(kind: str, **options: object) -> Question:
 def test_name_readings_become_katakana() -> None:
     value, errors = answers.clean(
         q("name"),
-        {"a__family": "ﾐﾔｺﾉｼﾞｮｳ市", "a__given": "太郎", "a__family_kana": "みやこのじょう",
-         "a__given_kana": "ﾀﾛｳ"},
+        {
+            "a__family": "ﾐﾔｺﾉｼﾞｮｳ市",
+            "a__given": "太郎",
+            "a__family_kana": "みやこのじょう",
+            "a__given_kana": "ﾀﾛｳ",
+        },
     )
     assert errors == {}
     assert value["family_kana"] == "ミヤコノジョウ"
@@ -37,14 +41,20 @@ def test_name_readings_become_katakana() -> None:
 def test_name_reading_in_latin_letters_is_refused() -> None:
     _value, errors = answers.clean(
         q("name"),
-        {"a__family": "都城", "a__given": "太郎", "a__family_kana": "Miyakonojo",
-         "a__given_kana": "タロウ"},
+        {
+            "a__family": "都城",
+            "a__given": "太郎",
+            "a__family_kana": "Miyakonojo",
+            "a__given_kana": "タロウ",
+        },
     )
     assert set(errors) == {"a__family_kana"}
     assert "katakana" in errors["a__family_kana"]
 
 
-@pytest.mark.parametrize(("typed", "named", "replacement"), [("㈱都城", "㈱", "(株)"), ("①番", "①", "(1)")])
+@pytest.mark.parametrize(
+    ("typed", "named", "replacement"), [("㈱都城", "㈱", "(株)"), ("①番", "①", "(1)")]
+)
 def test_platform_dependent_character_is_named_with_its_replacement(
     typed: str, named: str, replacement: str
 ) -> None:
@@ -60,7 +70,9 @@ def test_private_use_character_has_no_replacement_but_is_refused() -> None:
     assert "ordinary characters" in errors["a"]
 
 
-@pytest.mark.parametrize("typed", ["2026-04-01", "2026/4/1", "令和8年4月1日", "R8.4.1", "Ｒ８．４．１"])
+@pytest.mark.parametrize(
+    "typed", ["2026-04-01", "2026/4/1", "令和8年4月1日", "R8.4.1", "Ｒ８．４．１"]
+)
 def test_dates_in_western_and_japanese_eras_are_stored_iso(typed: str) -> None:
     assert answers.clean(q("date"), {"a": typed}) == ("2026-04-01", {})
 
@@ -69,7 +81,9 @@ def test_date_without_an_era_or_in_the_future_is_refused() -> None:
     import datetime as dt
 
     assert "a" in answers.clean(q("date"), {"a": "8.4.1"})[1]
-    _v, errors = answers.clean(q("date", max="today"), {"a": "2030-01-01"}, today=dt.date(2026, 1, 1))
+    _v, errors = answers.clean(
+        q("date", max="today"), {"a": "2030-01-01"}, today=dt.date(2026, 1, 1)
+    )
     assert "on or before" in errors["a"]
 
 

@@ -8,11 +8,10 @@ import json
 from typing import Any
 
 import pytest
-from django.utils import translation
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from kanmin.audit.models import AuditEvent
 from kanmin.core.errors import Conflict, Invalid, NotFound
@@ -29,6 +28,7 @@ def _english() -> Any:
     """Messages are checked in English, the msgids (Japanese is the site's default)."""
     with translation.override("en"):
         yield
+
 
 KEY = "k" * 32
 

@@ -58,7 +58,9 @@ def _post(client: Client, url: str, submission: Submission, data: dict[str, Any]
     return client.post(url, body)
 
 
-def test_whole_flow_without_javascript(form: Any, client: Client, django_capture_on_commit_callbacks: Any) -> None:
+def test_whole_flow_without_javascript(
+    form: Any, client: Client, django_capture_on_commit_callbacks: Any
+) -> None:
     _english(client)
     assert "Start now" in client.get(BASE).content.decode()
     submission, url = _start(client)
@@ -71,11 +73,18 @@ def test_whole_flow_without_javascript(form: Any, client: Client, django_capture
     bank = response["Location"]
     assert bank.endswith("/bank/")
     # A file whose content is not its type: a clear message, the typed answers kept.
-    response = _post(client, bank, submission, {**BANK, "insurance_card": SimpleUploadedFile("card.jpg", b"not an image")})
+    response = _post(
+        client,
+        bank,
+        submission,
+        {**BANK, "insurance_card": SimpleUploadedFile("card.jpg", b"not an image")},
+    )
     page = response.content.decode()
     assert response.status_code == 200 and "is not a JPEG, PNG, PDF file" in page
     assert 'value="都城銀行 本店"' in page
-    response = _post(client, bank, submission, {**BANK, "insurance_card": SimpleUploadedFile("card.jpg", JPEG)})
+    response = _post(
+        client, bank, submission, {**BANK, "insurance_card": SimpleUploadedFile("card.jpg", JPEG)}
+    )
     assert response["Location"].endswith("/check/")
     check = client.get(response["Location"]).content.decode()
     assert "宮崎県都城市吉尾町1-2-3" in check and "card.jpg" in check
@@ -154,7 +163,12 @@ def test_save_for_later_sends_a_link_that_resumes_in_another_browser(
     used = Client()
     assert used.post(link).status_code == 410
     with translation.override("en"):
-        assert "used already" in Client(HTTP_ACCEPT_LANGUAGE="en").get(link, headers={"Cookie": "django_language=en"}).content.decode()
+        assert (
+            "used already"
+            in Client(HTTP_ACCEPT_LANGUAGE="en")
+            .get(link, headers={"Cookie": "django_language=en"})
+            .content.decode()
+        )
 
 
 def test_postcode_lookup(form: Any, client: Client) -> None:
@@ -173,7 +187,7 @@ def test_find_address_button_fills_the_town_without_javascript(form: Any, client
 def test_another_municipality_cannot_open_a_submission(
     form: Any, miyazaki: Any, client: Client
 ) -> None:
-    submission, url = _start(client)
+    _submission, url = _start(client)
     install(miyazaki)
     other = url.replace("/m/452025/", "/m/452017/")
     assert client.get(other).status_code == 404
