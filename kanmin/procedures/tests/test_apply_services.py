@@ -219,3 +219,13 @@ def test_answers_json_shape(miyakonojo: Any) -> None:
     services.draft_save_page(draft, "family", {"has_spouse": "no"}, 0)
     draft.refresh_from_db()
     assert json.loads(draft.answers) == {"has_spouse": "no"}
+
+
+def test_withdraw_is_recorded_and_only_before_a_decision(miyakonojo: Any) -> None:
+    sent = services.submission_submit(_fill(services.draft_start(install(miyakonojo))), KEY)
+    withdrawn = services.submission_withdraw(sent, reason="もう不要になりました")
+    assert withdrawn.status == Submission.Status.WITHDRAWN and withdrawn.closed_at
+    assert AuditEvent.objects.filter(action="procedures.submission.withdraw").count() == 1
+    draft = services.draft_start(install(miyakonojo))
+    with pytest.raises(Conflict):
+        services.submission_withdraw(draft)

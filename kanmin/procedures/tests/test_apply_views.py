@@ -192,3 +192,74 @@ def test_another_municipality_cannot_open_a_submission(
     other = url.replace("/m/452025/", "/m/452017/")
     assert client.get(other).status_code == 404
     assert client.get(url).status_code == 200
+
+
+def test_expired_link_offers_a_new_one_without_telling_the_address(
+    form: Any, client: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from kanmin.procedures.models import ResumeLink
+
+    _english(client)
+    submission, url = _start(client)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url.replace("/claimant/", "/save/"), {"email": "hanako@example.jp"})
+    link = re.search(r"http://testserver(\S+)", mail.outbox[0].body).group(1)
+    ResumeLink.objects.update(expires_at=timezone.now() - dt.timedelta(minutes=1))
+    page = client.get(link)
+    assert page.status_code == 410 and "expired" in page.content.decode()
+    assert 'name="email"' in page.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        wrong = client.post(link, {"email": "someone@example.jp"})
+    assert len(mail.outbox) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        right = client.post(link, {"email": "hanako@example.jp"})
+    assert len(mail.outbox) == 2
+    # The same answer either way: the page does not tell whether an address was the one.
+    for response in (wrong, right):
+        assert response.status_code == 410
+        assert "we have sent a new link to it" in response.content.decode()
+
+
+def test_page_says_when_the_form_changed_under_the_draft(
+    form: Any, client: Client, miyakonojo: Any
+) -> None:
+    _english(client)
+    submission, url = _start(client)
+    changed = services.form_file("jido-teate")
+    changed["pages"][0]["title"]["en"] = "The person who claims"
+    install(miyakonojo, pages=changed["pages"])
+    page = client.get(url).content.decode()
+    assert "version 1" in page and "The claimant" in page
+    fresh = Client()
+    _english(fresh)
+    response = fresh.post(BASE)
+    assert "The person who claims" in fresh.get(response["Location"]).content.decode()
+
+
+def test_signed_in_resident_saves_to_the_account(form: Any, client: Client, make_user: Any) -> None:
+    _english(client)
+    user = make_user("hanako")
+    client.force_login(user)
+    submission, url = _start(client)
+    assert submission.applicant == user
+    response = _post(client, url, submission, CLAIMANT, action="save")
+    page = client.get(response["Location"]).content.decode()
+    assert "kept in your account" in page
+    other = Client()
+    other.force_login(user)
+    assert other.get(url).status_code == 200  # the account opens it in any browser
+
+
+def test_check_page_sends_back_to_a_page_still_to_answer(form: Any, client: Client) -> None:
+    submission, url = _start(client)
+    _post(client, url, submission, CLAIMANT)
+    response = client.get(url.replace("/claimant/", "/check/"))
+    assert response.status_code == 302 and response["Location"].endswith("/family/")
+    response = client.post(url.replace("/claimant/", "/check/"), {"submit_key": "k" * 32})
+    assert response["Location"].endswith("/family/")
+    submission.refresh_from_db()
+    assert submission.status == Submission.Status.DRAFT
