@@ -204,7 +204,7 @@ def test_expired_link_offers_a_new_one_without_telling_the_address(
     from kanmin.procedures.models import ResumeLink
 
     _english(client)
-    submission, url = _start(client)
+    _submission, url = _start(client)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(url.replace("/claimant/", "/save/"), {"email": "hanako@example.jp"})
     link = re.search(r"http://testserver(\S+)", mail.outbox[0].body).group(1)
@@ -228,7 +228,7 @@ def test_page_says_when_the_form_changed_under_the_draft(
     form: Any, client: Client, miyakonojo: Any
 ) -> None:
     _english(client)
-    submission, url = _start(client)
+    _submission, url = _start(client)
     changed = services.form_file("jido-teate")
     changed["pages"][0]["title"]["en"] = "The person who claims"
     install(miyakonojo, pages=changed["pages"])
