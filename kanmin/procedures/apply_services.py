@@ -122,9 +122,9 @@ def digest(value: str) -> str:
 @transaction.atomic
 def draft_start(form: Form, *, applicant: Any = None) -> Submission:
     """A new draft on the form's live version; NotFound when the form is not open."""
-    if form.status != Form.Status.LIVE or form.live_version_id is None:
+    version = form.live_version
+    if form.status != Form.Status.LIVE or version is None:
         raise NotFound(_("This form is not open for applications."))
-    version: FormVersion = form.live_version
     procedure = form.procedure
     return Submission.objects.create(
         municipality_id=form.municipality_id,
@@ -410,8 +410,9 @@ def resume_link_send(submission: Submission, email: str, *, link_base: str) -> R
     address, problems = answer_checks.clean(
         Question(id="email", type="email", label={}), {"email": email}
     )
-    if problems:
-        raise Invalid(fields=problems)
+    if problems or not address:
+        message = problems.get("email") or _("Enter an e-mail address in the form name@example.jp.")
+        raise Invalid(fields={"email": [message]})
     locked = Submission.objects.select_for_update().get(pk=submission.pk)
     locked.email = address
     locked.email_digest = digest(address.lower())

@@ -288,9 +288,9 @@ def _posted_values(request: HttpRequest, page: Page) -> dict[str, Any]:
     return values
 
 
-def _fill_towns(page: Page, values: dict[str, Any], *, force: bool) -> list[str]:
+def _fill_towns(page: Page, values: dict[str, Any], *, force: bool) -> dict[str, str]:
     """Fill the town of each address from its postcode (when empty, or always on "find")."""
-    errors = {}
+    errors: dict[str, str] = {}
     for question in page.questions:
         if question.type != "address":
             continue
@@ -310,7 +310,7 @@ def _fill_towns(page: Page, values: dict[str, Any], *, force: bool) -> list[str]
             continue
         if force or not str(values.get(n_town, "")).strip():
             values[n_town] = found["address"]
-    return errors  # type: ignore[return-value]
+    return errors
 
 
 @tenant_view
@@ -373,14 +373,14 @@ def apply_page(request: HttpRequest, slug: str, public_id: str, page: str) -> Ht
             )
         return _render_page(request, submission, current, values, {})
     if action == "lookup":
-        errors = _fill_towns(current, values, force=True)
+        found_errors = _fill_towns(current, values, force=True)
         return _render_page(
             request,
             submission,
             current,
             values,
-            errors,  # type: ignore[arg-type]
-            notice="" if errors else _("The town was filled in from the postcode: check it."),
+            found_errors,
+            notice="" if found_errors else _("The town was filled in from the postcode: check it."),
         )
     _fill_towns(current, values, force=False)
     errors: dict[str, str] = {}

@@ -263,3 +263,13 @@ def test_check_page_sends_back_to_a_page_still_to_answer(form: Any, client: Clie
     assert response["Location"].endswith("/family/")
     submission.refresh_from_db()
     assert submission.status == Submission.Status.DRAFT
+
+
+def test_save_page_refuses_a_bad_address_and_keeps_it(form: Any, client: Client) -> None:
+    _english(client)
+    _submission, url = _start(client)
+    response = client.post(url.replace("/claimant/", "/save/"), {"email": "hanako@"})
+    page = response.content.decode()
+    assert response.status_code == 422
+    assert "name@example.jp" in page and 'value="hanako@"' in page
+    assert not mail.outbox
