@@ -45,6 +45,8 @@ from kanmin.procedures.models import (
 )
 
 RESUME_DAYS = 7
+# Links one application may have sent in an hour: enough for typos, too few to flood a mailbox.
+RESUME_LINKS_PER_HOUR = 5
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_TYPES = ("pdf", "jpeg", "png")
 SUBMIT_KEY_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
@@ -414,6 +416,22 @@ def resume_link_send(submission: Submission, email: str, *, link_base: str) -> R
         message = problems.get("email") or _("Enter an e-mail address in the form name@example.jp.")
         raise Invalid(fields={"email": [message]})
     locked = Submission.objects.select_for_update().get(pk=submission.pk)
+    recent = ResumeLink.objects.filter(
+        submission=locked, created_at__gte=timezone.now() - dt.timedelta(hours=1)
+    ).count()
+    if recent >= RESUME_LINKS_PER_HOUR:
+        raise Invalid(
+            fields={
+                "email": [
+                    _(
+                        "%(count)s links have been sent for this application in the last hour. "
+                        "Wait an hour before asking for another; your answers are kept."
+                    )
+                    % {"count": recent}
+                ]
+            },
+            code="too_many_links",
+        )
     locked.email = address
     locked.email_digest = digest(address.lower())
     locked.save(update_fields=["email", "email_digest", "updated_at"])
@@ -464,7 +482,10 @@ def resume_link_resend(submission: Submission, email: str, *, link_base: str) ->
     submission = Submission.objects.get(pk=submission.pk)
     if not submission.email_digest or digest(address) != submission.email_digest:
         return False
-    resume_link_send(submission, address, link_base=link_base)
+    try:
+        resume_link_send(submission, address, link_base=link_base)
+    except Invalid:
+        return False  # too many links this hour: the page says the same either way
     return True
 
 

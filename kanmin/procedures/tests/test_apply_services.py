@@ -229,3 +229,14 @@ def test_withdraw_is_recorded_and_only_before_a_decision(miyakonojo: Any) -> Non
     draft = services.draft_start(install(miyakonojo))
     with pytest.raises(Conflict):
         services.submission_withdraw(draft)
+
+
+def test_resume_links_are_limited_per_hour(miyakonojo: Any) -> None:
+    draft = services.draft_start(install(miyakonojo))
+    for _ in range(services.RESUME_LINKS_PER_HOUR):
+        services.resume_link_send(draft, "hanako@example.jp", link_base="x/")
+    with pytest.raises(Invalid) as caught:
+        services.resume_link_send(draft, "hanako@example.jp", link_base="x/")
+    assert "last hour" in str(caught.value.fields["email"][0])
+    assert not services.resume_link_resend(draft, "hanako@example.jp", link_base="x/")
+    assert ResumeLink.objects.count() == services.RESUME_LINKS_PER_HOUR
