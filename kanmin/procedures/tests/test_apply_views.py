@@ -99,6 +99,7 @@ def test_whole_flow_without_javascript(
     assert len(mail.outbox) == 1
     receipt = client.get(first["Location"].replace("/done/", "/receipt.pdf"))
     assert receipt["Content-Type"] == "application/pdf" and receipt.content.startswith(b"%PDF")
+    assert b"IPAexGothic" in receipt.content  # the Japanese font is embedded
 
 
 def test_tampered_hidden_fields_keep_what_was_typed(form: Any, client: Client) -> None:

@@ -13,6 +13,9 @@
     return m ? m[1] + "postcode/" : null;
   }
   document.addEventListener("DOMContentLoaded", function () {
+    // A page shown again with problems: the summary is read out first, its links lead on.
+    var summary = document.querySelector(".apply .error-summary[tabindex]");
+    if (summary) summary.focus();
     var base = lookupBase();
     document.querySelectorAll("input[data-postcode-for]").forEach(function (input) {
       var town = document.getElementById(input.getAttribute("data-postcode-for"));
