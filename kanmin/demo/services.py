@@ -24,6 +24,7 @@ from kanmin.demo.catalog import CONTACT_EMAIL, catalog_build
 from kanmin.demo.counter import counter_build  # counter
 from kanmin.demo.disaster import disaster_build, record_demo_decisions, shelters_build
 from kanmin.demo.procedures import procedures_build  # procedure catalog (proccat)
+from kanmin.demo.procedures_apply import apply_forms_build  # apply (issue 16)
 from kanmin.plan import selectors as plan_selectors
 from kanmin.plan import services as plan_services
 
@@ -109,6 +110,8 @@ def demo_build(*, actor: Any = None, password: str | None = None) -> DemoLogin:
     _demo_registered_datasets(actor=actor, municipality=municipality)
     # counter: a generated month of counter visits (March 2026) and a BPR change.
     counter_build(municipality=municipality, actor=actor, departments=by_code)
+    # apply: the residents' application forms (issue 16).
+    apply_forms_build(municipality=municipality, actor=actor)
     return DemoLogin(usernames, password, municipality)
 
 

@@ -211,6 +211,8 @@ class Submission(TenantModel):
     reference = models.CharField(
         _("reference number"), max_length=40, null=True, blank=True, unique=True
     )
+    # apply: the submission's address in the resident's pages, not guessable from the key.
+    public_id = models.CharField(max_length=32, null=True, blank=True, unique=True, editable=False)
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.DRAFT
     )

@@ -1,6 +1,12 @@
 from django.urls import URLPattern, path
 
-from kanmin.procedures import catalog_views, counter_views, queue_views, status_views
+from kanmin.procedures import (
+    apply_views,
+    catalog_views,
+    counter_views,
+    queue_views,
+    status_views,
+)
 
 app_name = "procedures"
 
@@ -95,6 +101,26 @@ tenant_urlpatterns += [
     ),
 ]
 # --- end counter ---
+
+# --- apply: the resident's application pages (issue 16) ---
+
+
+tenant_urlpatterns += [
+    path("apply/postcode/<str:digits>.json", apply_views.apply_postcode, name="apply_postcode"),
+    path("apply/resume/<str:token>/", apply_views.apply_resume, name="apply_resume"),
+    path("apply/<slug:slug>/", apply_views.apply_start, name="apply_start"),
+    path("apply/<slug:slug>/<str:public_id>/check/", apply_views.apply_check, name="apply_check"),
+    path("apply/<slug:slug>/<str:public_id>/save/", apply_views.apply_save, name="apply_save"),
+    path("apply/<slug:slug>/<str:public_id>/done/", apply_views.apply_done, name="apply_done"),
+    path(
+        "apply/<slug:slug>/<str:public_id>/receipt.pdf",
+        apply_views.apply_receipt,
+        name="apply_receipt",
+    ),
+    path(
+        "apply/<slug:slug>/<str:public_id>/<slug:page>/", apply_views.apply_page, name="apply_page"
+    ),
+]
 
 # --- procedure catalog: a procedure's public page ---
 # ``procedures/<code>/`` takes any one-segment address under procedures/: keep it the LAST
