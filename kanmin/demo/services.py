@@ -22,6 +22,7 @@ from kanmin.core.models import Department, Municipality
 from kanmin.demo import data
 from kanmin.demo.catalog import CONTACT_EMAIL, catalog_build
 from kanmin.demo.disaster import disaster_build, record_demo_decisions, shelters_build
+from kanmin.demo.notices import resident_build  # notices
 from kanmin.plan import selectors as plan_selectors
 from kanmin.plan import services as plan_services
 
@@ -102,6 +103,12 @@ def demo_build(*, actor: Any = None, password: str | None = None) -> DemoLogin:
     record_demo_decisions(municipality=municipality, actor=actor)
     shelters_build(municipality=municipality, actor=actor)
     _demo_registered_datasets(actor=actor, municipality=municipality)
+    # notices: the demo resident with notices and a consultation
+    usernames.append(
+        resident_build(
+            municipality=municipality, actor=actor, password=password, departments=by_code
+        )
+    )
     return DemoLogin(usernames, password, municipality)
 
 
