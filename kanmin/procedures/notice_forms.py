@@ -78,7 +78,7 @@ class ConsultationForm(forms.Form):
         label=_("Your question"),
         max_length=BODY_MAX,
         widget=forms.Textarea(attrs={"rows": 8}),
-        help_text=_("Do not write your My Number (個人番号) here."),
+        help_text=_("Do not write your My Number (the individual number) here."),
     )
 
     def __init__(self, *args: Any, departments: Any, procedures: Any, **kwargs: Any) -> None:
