@@ -1,4 +1,4 @@
-"""The residents' registration pages (see :mod:`kanmin.accounts.residents`)."""
+"""The residents' registration pages (see :mod:`kanmin.accounts.resident_services`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch
 
-from kanmin.accounts import residents
+from kanmin.accounts import resident_forms
+from kanmin.accounts import resident_services as residents
 from kanmin.core.errors import KanminError
 from kanmin.core.models import Municipality
 from kanmin.core.tenancy import tenant_reverse
@@ -35,7 +36,7 @@ def register(request: HttpRequest) -> HttpResponse:
     chosen = Municipality.objects.filter(lg_code=code, is_active=True).first() if code else None
     if chosen is not None:
         initial["municipality"] = chosen.pk
-    form = residents.RegisterForm(request.POST or None, initial=initial)
+    form = resident_forms.RegisterForm(request.POST or None, initial=initial)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -75,7 +76,7 @@ def register_confirm(request: HttpRequest, token: str) -> HttpResponse:
             {"error": exc.message, "code": exc.code},
             status=410 if exc.code in ("expired", "used") else 400,
         )
-    form = residents.PasswordForm(request.POST or None)
+    form = resident_forms.PasswordForm(request.POST or None)
     status = 200
     if request.method == "POST":
         if form.is_valid():

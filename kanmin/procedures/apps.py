@@ -29,7 +29,9 @@ class ProceduresConfig(AppConfig):
             "procedures.notices",
             group="services",
             title=_("Notices sent"),
-            text=_("Your departments' notices, whether they were read, and counts per fiscal year."),
+            text=_(
+                "Your departments' notices, whether they were read, and counts per fiscal year."
+            ),
             url="procedures:staff_notices",
             permission="procedures.view_notice",
             order=62,

@@ -200,9 +200,7 @@ def _tell_department(consultation: Consultation, municipality: Municipality) -> 
         {
             "municipality": municipality,
             "department": consultation.department,
-            "link": _url(
-                "procedures:staff_consultation", municipality, {"pk": consultation.pk}
-            ),
+            "link": _url("procedures:staff_consultation", municipality, {"pk": consultation.pk}),
         },
         recipients,
     )
@@ -262,12 +260,12 @@ def _side(actor: Any, municipality: Municipality, consultation: Consultation) ->
     """``resident`` or ``staff``: who the actor is in the thread; refused otherwise."""
     if actor is not None and consultation.resident_id == actor.pk:
         return "resident"
-    if actor is not None and not actor.has_perm(
-        "procedures.add_consultationmessage", municipality
-    ):
-        raise NotFound() if not accounts_selectors.is_member(
-            user=actor, municipality=municipality
-        ) else PermissionDenied()
+    if actor is not None and not actor.has_perm("procedures.add_consultationmessage", municipality):
+        raise (
+            NotFound()
+            if not accounts_selectors.is_member(user=actor, municipality=municipality)
+            else PermissionDenied()
+        )
     _require_department(actor, municipality, consultation.department)
     return "staff"
 
@@ -322,14 +320,12 @@ def consultation_seen(
 ) -> Outcome[Consultation]:
     """The other side's messages have been shown to the actor: mark them read."""
     side = _side(actor, municipality, consultation)
-    marked = (
-        ConsultationMessage.all_tenants.filter(
-            municipality=municipality,
-            consultation=consultation,
-            by_staff=side == "resident",
-            read_at__isnull=True,
-        ).update(read_at=timezone.now())
-    )
+    marked = ConsultationMessage.all_tenants.filter(
+        municipality=municipality,
+        consultation=consultation,
+        by_staff=side == "resident",
+        read_at__isnull=True,
+    ).update(read_at=timezone.now())
     if not marked:
         return Unchanged(consultation)
     return Changed(consultation, extra={"messages_read": marked, "by": side})

@@ -106,7 +106,10 @@ def notice_new(request: HttpRequest) -> HttpResponse:
         else:
             if preview is None:
                 if notice.emailed_at:
-                    text = _("Notice sent to the inbox of %(email)s, and the resident was told by e-mail.")
+                    text = _(
+                        "Notice sent to the inbox of %(email)s, and the resident was told by "
+                        "e-mail."
+                    )
                 else:
                     text = _("Notice sent to the inbox of %(email)s. No e-mail could be sent.")
                 messages.success(request, text % {"email": notice.recipient.email})
@@ -168,8 +171,7 @@ def consultation_list(request: HttpRequest) -> HttpResponse:
     )
     now = timezone.now()
     rows = [
-        (c, (now - c.waiting_since) if c.waiting_since is not None else None)
-        for c in consultations
+        (c, (now - c.waiting_since) if c.waiting_since is not None else None) for c in consultations
     ]
     return render(
         request,

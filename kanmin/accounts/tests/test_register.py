@@ -9,9 +9,9 @@ import time
 from unittest import mock
 
 import pytest
-from django.core import mail, signing
+from django.core import mail
 
-from kanmin.accounts import residents
+from kanmin.accounts import resident_services as residents
 from kanmin.accounts.models import Membership, User
 
 pytestmark = pytest.mark.django_db

@@ -295,13 +295,19 @@ def test_a_consultation_goes_to_its_department_and_back(world):
     assert mail.outbox[-1].to == ["clerk@city.example.jp"]
     assert "必要な書類" not in mail.outbox[-1].body
     notice_services.consultation_reply(
-        municipality=world["m"], actor=world["clerk"], consultation=consultation, body="本人確認書類です。"
+        municipality=world["m"],
+        actor=world["clerk"],
+        consultation=consultation,
+        body="本人確認書類です。",
     )
     consultation.refresh_from_db()
     assert consultation.status == Consultation.Status.ANSWERED
     assert mail.outbox[-1].to == ["resident@example.jp"]
     notice_services.consultation_reply(
-        municipality=world["m"], actor=world["resident"], consultation=consultation, body="ありがとう"
+        municipality=world["m"],
+        actor=world["resident"],
+        consultation=consultation,
+        body="ありがとう",
     )
     consultation.refresh_from_db()
     assert consultation.status == Consultation.Status.OPEN
@@ -334,7 +340,9 @@ def test_only_staff_of_that_department_answer(client, world):
     url = f"/m/452025/procedures/staff/consultations/{consultation.pk}/"
     assert client.get(url).status_code == 404
     assert client.post(url + "reply/", {"body": "横から"}).status_code == 404
-    assert "転入の手続" not in client.get("/m/452025/procedures/staff/consultations/").content.decode()
+    assert (
+        "転入の手続" not in client.get("/m/452025/procedures/staff/consultations/").content.decode()
+    )
     client.force_login(world["far_clerk"])
     assert client.get(url).status_code == 404
     client.force_login(world["clerk"])
