@@ -21,6 +21,7 @@ from kanmin.core.tenancy import tenant_reverse, tenant_view
 from kanmin.procedures import notice_selectors as selectors
 from kanmin.procedures import notice_services as services
 from kanmin.procedures.notice_forms import ConsultationForm, ReplyForm
+from kanmin.procedures.notice_labels import CONSULTATION_STATUS, SUBMISSION_STATUS, label
 
 View = Callable[..., HttpResponse]
 
@@ -89,7 +90,10 @@ def my_home(request: HttpRequest) -> HttpResponse:
     notices = list(selectors.inbox(municipality=municipality, user=user)[:100])
     submissions = [
         (s, _status_url(municipality, s.reference))
-        for s in selectors.my_submissions(municipality=municipality, user=user)[:100]
+        for s in label(
+            list(selectors.my_submissions(municipality=municipality, user=user)[:100]),
+            SUBMISSION_STATUS,
+        )
     ]
     return render(
         request,
@@ -98,8 +102,11 @@ def my_home(request: HttpRequest) -> HttpResponse:
             "notices": notices,
             "unread": sum(1 for n in notices if n.read_at is None),
             "submissions": submissions,
-            "consultations": list(
-                selectors.consultations_of_resident(municipality=municipality, user=user)[:100]
+            "consultations": label(
+                list(
+                    selectors.consultations_of_resident(municipality=municipality, user=user)[:100]
+                ),
+                CONSULTATION_STATUS,
             ),
         },
     )
@@ -167,8 +174,9 @@ def my_consultation_new(request: HttpRequest) -> HttpResponse:
 @resident_page(methods=("GET", "POST"))
 def my_consultation(request: HttpRequest, pk: int) -> HttpResponse:
     municipality = _municipality(request)
-    consultation = selectors.consultation_for_resident(
-        municipality=municipality, user=request.user, pk=pk
+    consultation = label(
+        selectors.consultation_for_resident(municipality=municipality, user=request.user, pk=pk),
+        CONSULTATION_STATUS,
     )
     form = ReplyForm(request.POST or None)
     if request.method == "POST":

@@ -20,6 +20,7 @@ from kanmin.core.tenancy import tenant_reverse
 from kanmin.procedures import notice_selectors as selectors
 from kanmin.procedures import notice_services as services
 from kanmin.procedures.notice_forms import NoticeForm, ReplyForm
+from kanmin.procedures.notice_labels import CONSULTATION_STATUS, label
 
 SEND_PERM = "procedures.add_notice"
 VIEW_NOTICES = "procedures.view_notice"
@@ -166,8 +167,11 @@ def notice_list(request: HttpRequest) -> HttpResponse:
 def consultation_list(request: HttpRequest) -> HttpResponse:
     municipality = _municipality(request)
     show_closed = request.GET.get("show") == "all"
-    consultations = selectors.consultations_for_staff(
-        municipality=municipality, user=request.user, include_closed=show_closed
+    consultations = label(
+        selectors.consultations_for_staff(
+            municipality=municipality, user=request.user, include_closed=show_closed
+        ),
+        CONSULTATION_STATUS,
     )
     now = timezone.now()
     rows = [
@@ -194,6 +198,7 @@ def _thread(
         )
     except NotFound:
         raise Http404 from None
+    label(consultation, CONSULTATION_STATUS)
     if form is None:
         services.consultation_seen(
             municipality=municipality, actor=request.user, consultation=consultation

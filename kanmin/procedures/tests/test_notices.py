@@ -221,6 +221,8 @@ def test_my_applications_lists_the_residents_submissions(client, world):
     client.force_login(world["resident"])
     page = client.get("/m/452025/my/").content.decode()
     assert "R7-000123" in page and "住民票の写しの交付" in page
+    # The status in the words of applications (受付), not the catalog's 受信日時.
+    assert "<td>受付</td>" in page and "受信日時" not in page
 
 
 def test_anonymous_visitors_are_offered_sign_in_and_registration(client, world):
