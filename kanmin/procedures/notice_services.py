@@ -326,6 +326,21 @@ def consultation_seen(
         by_staff=side == "resident",
         read_at__isnull=True,
     ).update(read_at=timezone.now())
+    if side == "staff":
+        # Staff read a resident's messages: personal data, so every reading is recorded.
+        return Changed(
+            consultation,
+            action="procedures.consultation.view",
+            extra={"messages_read": marked, "by": side},
+        )
     if not marked:
         return Unchanged(consultation)
     return Changed(consultation, extra={"messages_read": marked, "by": side})
+
+
+@action("procedures.notice.list_view", perm="procedures.view_notice")
+def notices_viewed(
+    *, municipality: Municipality, actor: Any, count: int, fiscal_year: str
+) -> Outcome[None]:
+    """Staff read the list of notices sent (residents' addresses and subjects): recorded."""
+    return Changed(None, extra={"count": count, "fiscal_year": fiscal_year})

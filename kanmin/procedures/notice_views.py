@@ -144,6 +144,12 @@ def notice_list(request: HttpRequest) -> HttpResponse:
     counts = selectors.notice_counts(
         municipality=municipality, user=request.user, department_id=department_id
     )
+    services.notices_viewed(
+        municipality=municipality,
+        actor=request.user,
+        count=len(notices),
+        fiscal_year=str(fiscal_year or "all"),
+    )
     return render(
         request,
         "procedures/notices/notice_list.html",

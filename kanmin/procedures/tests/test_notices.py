@@ -349,6 +349,12 @@ def test_only_staff_of_that_department_answer(client, world):
     assert client.get(url).status_code == 404
     client.force_login(world["clerk"])
     assert client.get(url).status_code == 200
+    # Staff reading a resident's messages is recorded.
+    from kanmin.audit.models import AuditEvent
+
+    assert AuditEvent.objects.filter(
+        action="procedures.consultation.view", actor_id=world["clerk"].pk
+    ).exists()
     response = client.post(url + "reply/", {"body": "お答えします"})
     assert response.status_code == 302
     consultation.refresh_from_db()
