@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.password_validation import password_validators_help_texts
@@ -10,6 +10,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kanmin.core.models import Municipality
+
+
+def _choice(form: forms.Form, name: str) -> forms.ModelChoiceField:  # type: ignore[type-arg]
+    return cast(forms.ModelChoiceField, form.fields[name])  # type: ignore[type-arg]
+
+
+class MunicipalityChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.display_name)
 
 
 class RegisterForm(forms.Form):
@@ -21,7 +30,7 @@ class RegisterForm(forms.Form):
         ),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
-    municipality = forms.ModelChoiceField(
+    municipality = MunicipalityChoice(
         label=gettext_lazy("Municipality"),
         queryset=Municipality.objects.none(),
         empty_label=None,
@@ -30,8 +39,7 @@ class RegisterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["municipality"].queryset = Municipality.objects.filter(is_active=True)
-        self.fields["municipality"].label_from_instance = lambda m: m.display_name
+        _choice(self, "municipality").queryset = Municipality.objects.filter(is_active=True)
 
 
 class PasswordForm(forms.Form):

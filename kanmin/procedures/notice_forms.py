@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kanmin.core.language import localized
+from kanmin.core.models import Department
+from kanmin.procedures.models import Procedure
 from kanmin.procedures.notice_services import BODY_MAX, SUBJECT_MAX
 
 
-def _department_label(department: Any) -> str:
-    return str(department.display_name)
+def _choice(form: forms.Form, name: str) -> forms.ModelChoiceField:  # type: ignore[type-arg]
+    return cast(forms.ModelChoiceField, form.fields[name])  # type: ignore[type-arg]
+
+
+class DepartmentChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.display_name)
+
+
+class ProcedureChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return localized(obj.name_ja, obj.name_en)
 
 
 class NoticeForm(forms.Form):
-    department = forms.ModelChoiceField(
-        label=_("Sending department"), queryset=None, empty_label=None
+    department = DepartmentChoice(
+        label=_("Sending department"), queryset=Department.all_tenants.none(), empty_label=None
     )
     recipient_email = forms.EmailField(
         label=_("Resident's e-mail address"),
@@ -42,9 +54,7 @@ class NoticeForm(forms.Form):
 
     def __init__(self, *args: Any, departments: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["department"]
-        field.queryset = departments
-        field.label_from_instance = _department_label
+        _choice(self, "department").queryset = departments
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -64,12 +74,14 @@ class NoticeForm(forms.Form):
 
 
 class ConsultationForm(forms.Form):
-    department = forms.ModelChoiceField(
-        label=_("Department to ask"), queryset=None, empty_label=_("Choose a department")
+    department = DepartmentChoice(
+        label=_("Department to ask"),
+        queryset=Department.all_tenants.none(),
+        empty_label=_("Choose a department"),
     )
-    procedure = forms.ModelChoiceField(
+    procedure = ProcedureChoice(
         label=_("About a procedure (optional)"),
-        queryset=None,
+        queryset=Procedure.all_tenants.none(),
         required=False,
         empty_label=_("No procedure in particular"),
     )
@@ -83,10 +95,8 @@ class ConsultationForm(forms.Form):
 
     def __init__(self, *args: Any, departments: Any, procedures: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["department"].queryset = departments
-        self.fields["department"].label_from_instance = _department_label
-        self.fields["procedure"].queryset = procedures
-        self.fields["procedure"].label_from_instance = lambda p: localized(p.name_ja, p.name_en)
+        _choice(self, "department").queryset = departments
+        _choice(self, "procedure").queryset = procedures
 
 
 class ReplyForm(forms.Form):
