@@ -199,3 +199,57 @@ def emails_with_role(*, municipality: Municipality, role: str) -> list[str]:
         is_active=True, memberships__municipality=municipality, memberships__role=role
     ).exclude(email="")
     return sorted({u.email for u in users})
+
+
+# --- notices: residents (the citizen role) for the procedures' notices and consultations ---
+CITIZEN = "citizen"  # the residents' role, named here so other apps need not import roles
+_ADMIN_PERM = "accounts.add_membership"  # administrators act for every department
+
+
+def is_member(*, user: Any, municipality: Municipality) -> bool:
+    """Whether the user holds any role in the municipality (platform administrators do)."""
+    return bool(roles_of(user=user, municipality=municipality))
+
+
+def member_by_email(*, municipality: Municipality, email: str) -> User:
+    """The active user with exactly this e-mail address (case aside) who holds a role in the
+    municipality: a resident's account, for staff who send a notice."""
+    address = email.strip()
+    users = list(
+        User.objects.filter(
+            is_active=True, email__iexact=address, memberships__municipality=municipality
+        ).distinct()[:2]
+    )
+    if len(users) != 1 or not address:
+        raise NotFound(
+            _(
+                "No resident registered with %(municipality)s has the e-mail address "
+                "%(email)s. Check the address, or ask the resident to register."
+            )
+            % {"municipality": municipality.display_name, "email": address}
+        )
+    return users[0]
+
+
+def acting_department_ids(*, user: Any, municipality: Municipality) -> set[int] | None:
+    """The departments a member of staff acts for in the municipality (their memberships'
+    departments); None means every department (administrators, platform administrators)."""
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    if user.is_active and user.has_perm(_ADMIN_PERM, municipality):
+        return None
+    return department_ids_of(user=user, municipality=municipality)
+
+
+def emails_of_department(*, municipality: Municipality, department_id: int) -> list[str]:
+    """The e-mail addresses of the active staff who work in a department of the municipality."""
+    users = (
+        User.objects.filter(
+            is_active=True,
+            memberships__municipality=municipality,
+            memberships__department_id=department_id,
+        )
+        .exclude(memberships__role=CITIZEN)
+        .exclude(email="")
+    )
+    return sorted({u.email for u in users})

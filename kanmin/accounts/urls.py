@@ -11,3 +11,11 @@ urlpatterns = [
     path("two-step/", views.totp_setup, name="totp_setup"),
     path("two-step/off/", views.totp_disable, name="totp_disable"),
 ]
+
+# --- notices: residents register themselves (resident_views) ---
+from kanmin.accounts import resident_views  # noqa: E402
+
+urlpatterns += [
+    path("register/", resident_views.register, name="register"),
+    path("register/<str:token>/", resident_views.register_confirm, name="register_confirm"),
+]

@@ -85,11 +85,20 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def account_home(request: HttpRequest) -> HttpResponse:
+    # notices: residents' municipalities lead to their own pages, not to the staff pages.
+    memberships = list(_user(request).memberships.select_related("municipality"))
+    resident_in = [m.municipality for m in memberships if m.role == selectors.CITIZEN]
+    staff_in = {m.municipality_id for m in memberships if m.role != selectors.CITIZEN}
     return render(
         request,
         "accounts/home.html",
         {
-            "municipalities": selectors.municipalities_of(user=request.user),
+            "resident_municipalities": resident_in,
+            "municipalities": [
+                m
+                for m in selectors.municipalities_of(user=request.user)
+                if m.pk in staff_in or None in staff_in
+            ],
             "memberships": _user(request).memberships.select_related("municipality"),
             "totp_enabled": selectors.has_totp(user=_user(request)),
         },

@@ -23,6 +23,7 @@ from kanmin.demo import data
 from kanmin.demo.catalog import CONTACT_EMAIL, catalog_build
 from kanmin.demo.counter import counter_build  # counter
 from kanmin.demo.disaster import disaster_build, record_demo_decisions, shelters_build
+from kanmin.demo.notices import resident_build  # notices
 from kanmin.demo.procedures import procedures_build  # procedure catalog (proccat)
 from kanmin.demo.procedures_apply import apply_forms_build  # apply (issue 16)
 from kanmin.plan import selectors as plan_selectors
@@ -112,6 +113,12 @@ def demo_build(*, actor: Any = None, password: str | None = None) -> DemoLogin:
     counter_build(municipality=municipality, actor=actor, departments=by_code)
     # apply: the residents' application forms (issue 16).
     apply_forms_build(municipality=municipality, actor=actor)
+    # notices: the demo resident with notices and a consultation
+    usernames.append(
+        resident_build(
+            municipality=municipality, actor=actor, password=password, departments=by_code
+        )
+    )
     return DemoLogin(usernames, password, municipality)
 
 

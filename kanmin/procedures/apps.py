@@ -12,6 +12,7 @@ class ProceduresConfig(AppConfig):
         self._ready_catalog()
         self._ready_queue()
         self._ready_counter()
+        self._ready_notices()
 
     def _ready_catalog(self) -> None:
         # --- procedure catalog ---: the staff's catalog pages, the catalog as open data, and
@@ -126,3 +127,40 @@ class ProceduresConfig(AppConfig):
             order=64,
         )
         # --- end counter ---
+
+    def _ready_notices(self) -> None:
+        from kanmin.core import staff_actions
+
+        # --- notices: electronic notices and consultations ---
+        staff_actions.register(
+            "procedures.notice_new",
+            group="services",
+            title=_("Send a notice to a resident"),
+            text=_(
+                "To the resident's inbox, with an e-mail telling them it is there; by e-mail "
+                "address or application reference number."
+            ),
+            url="procedures:staff_notice_new",
+            permission="procedures.add_notice",
+            order=60,
+        )
+        staff_actions.register(
+            "procedures.notices",
+            group="services",
+            title=_("Notices sent"),
+            text=_(
+                "Your departments' notices, whether they were read, and counts per fiscal year."
+            ),
+            url="procedures:staff_notices",
+            permission="procedures.view_notice",
+            order=62,
+        )
+        staff_actions.register(
+            "procedures.consultations",
+            group="services",
+            title=_("Consultations from residents"),
+            text=_("Questions to your departments, the longest waiting first; answer or close."),
+            url="procedures:staff_consultations",
+            permission="procedures.view_consultation",
+            order=64,
+        )

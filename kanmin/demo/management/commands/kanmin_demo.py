@@ -29,6 +29,9 @@ class Command(BaseCommand):
             "  Admin login:  user 'admin'",
             f"                password '{login.password}'",
             "  Other demo users (same password): " + ", ".join(login.usernames[1:]),
+            # notices: the demo resident
+            f"  Resident:     http://{host}/m/{login.municipality.lg_code}/my/"
+            " as 'resident@example.jp' (same password)",
             "",
         ]
         self.stdout.write("\n".join(lines))
