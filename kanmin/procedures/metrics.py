@@ -129,6 +129,7 @@ def counter_stay_p90(*, municipality: Any, fiscal_year: Any) -> float | None:
 # --- end counter ---
 
 
+@metric("procedures.notices_sent", unit="件", description=_("Electronic notices sent"))
 def notices_sent(*, municipality: Any, fiscal_year: Any) -> int:
     """Notices sent to residents' inboxes within the fiscal year."""
     start, end = fiscal_year_bounds(fiscal_year)
