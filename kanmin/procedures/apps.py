@@ -9,4 +9,28 @@ class ProceduresConfig(AppConfig):
 
     def ready(self) -> None:
         # Each part registers its staff pages, open data and the plan's KPIs here.
-        pass
+        from kanmin.core import staff_actions
+
+        # --- builder: the staff form builder ---
+        staff_actions.register(
+            "procedures.forms",
+            group="services",
+            title=_("Application forms"),
+            text=_(
+                "Build a procedure's online form: pages, questions, routing on answers; preview, "
+                "publish a version, see the history."
+            ),
+            url="procedures:builder_form_list",
+            permission="procedures.view_form",
+            order=20,
+        )
+        staff_actions.register(
+            "procedures.form_new",
+            group="services",
+            title=_("Build a new application form"),
+            text=_("For a procedure of the catalog, without a developer."),
+            url="procedures:builder_form_new",
+            permission="procedures.add_form",
+            order=21,
+        )
+        # --- end builder ---
