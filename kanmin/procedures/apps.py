@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ProceduresConfig(AppConfig):
@@ -15,7 +16,7 @@ class ProceduresConfig(AppConfig):
         staff_actions.register(
             "procedures.forms",
             group="services",
-            title=_("Application forms"),
+            title=pgettext_lazy("form builder", "Application forms"),
             text=_(
                 "Build a procedure's online form: pages, questions, routing on answers; preview, "
                 "publish a version, see the history."

@@ -8,23 +8,23 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from kanmin.procedures import formspec
 
 TYPE_LABELS = {
-    "text": _("Short text"),
-    "textarea": _("Long text"),
+    "text": pgettext_lazy("form builder", "Short text"),
+    "textarea": pgettext_lazy("form builder", "Long text"),
     "number": _("Number"),
-    "email": _("E-mail address"),
-    "phone": _("Phone number"),
+    "email": pgettext_lazy("form builder", "E-mail address"),
+    "phone": pgettext_lazy("form builder", "Phone number"),
     "name": _("Name (with reading in katakana)"),
     "address": _("Address (postcode lookup)"),
     "date": _("Date (Western calendar or 和暦)"),
-    "choice": _("Choice"),
-    "file": _("File upload"),
-    "consent": _("Consent"),
+    "choice": pgettext_lazy("form builder", "Choice"),
+    "file": pgettext_lazy("form builder", "File upload"),
+    "consent": pgettext_lazy("form builder", "Consent"),
 }
 TYPE_CHOICES = [(t, TYPE_LABELS[t]) for t in formspec.QUESTION_TYPES]
 FILE_TYPE_LABELS = {"pdf": "PDF", "jpeg": "JPEG", "png": "PNG", "heic": "HEIC (iPhone)"}
@@ -33,10 +33,12 @@ MB = 1024 * 1024
 
 class FormCreateForm(forms.Form):
     procedure = forms.ModelChoiceField(
-        label=_("Procedure"), queryset=None, empty_label=_("Choose the procedure")
+        label=pgettext_lazy("form builder", "Procedure"),
+        queryset=None,
+        empty_label=pgettext_lazy("form builder", "Choose the procedure"),
     )
     slug = forms.SlugField(
-        label=_("Address name"),
+        label=pgettext_lazy("form builder", "Address name"),
         max_length=60,
         help_text=_("Letters, digits and hyphens; part of the form's address, e.g. jidou-teate."),
     )
@@ -62,7 +64,7 @@ def _targets(definition: dict[str, Any], page_id: str | None) -> list[tuple[str,
     for page in formspec._pages(definition):
         if page.get("id") in later:
             choices.append((page["id"], formspec.text(page.get("title")) or page["id"]))
-    choices.append((formspec.CHECK, gettext("Check your answers (the end)")))
+    choices.append((formspec.CHECK, pgettext("form builder", "Check your answers (the end)")))
     return choices
 
 
@@ -70,7 +72,7 @@ class PageForm(forms.Form):
     title_ja = forms.CharField(label=_("Heading (Japanese)"), max_length=200)
     title_en = forms.CharField(label=_("Heading (English)"), max_length=200, required=False)
     page_id = forms.CharField(
-        label=_("Page ID"),
+        label=pgettext_lazy("form builder", "Page ID"),
         max_length=60,
         required=False,
         help_text=_("Optional; letters, digits, “-” and “_”. Made for you when empty."),
@@ -90,7 +92,7 @@ class PageForm(forms.Form):
         else:
             del self.fields["page_id"]
             self.fields["next_page"].choices = [  # type: ignore[attr-defined]
-                ("", gettext("The following page")),
+                ("", pgettext("form builder", "The following page")),
                 *_targets(definition, page_id),
             ]
 
@@ -112,7 +114,7 @@ class QuestionForm(forms.Form):
     """A question of one type: the common fields, then only the options of its type."""
 
     question_id = forms.CharField(
-        label=_("Question ID"),
+        label=pgettext_lazy("form builder", "Question ID"),
         max_length=60,
         required=False,
         help_text=_(
@@ -123,13 +125,13 @@ class QuestionForm(forms.Form):
     label_ja = forms.CharField(label=_("Question (Japanese)"), max_length=300)
     label_en = forms.CharField(label=_("Question (English)"), max_length=300, required=False)
     hint_ja = forms.CharField(
-        label=_("Hint (Japanese)"),
+        label=pgettext_lazy("form builder", "Hint (Japanese)"),
         max_length=1000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     hint_en = forms.CharField(
-        label=_("Hint (English)"),
+        label=pgettext_lazy("form builder", "Hint (English)"),
         max_length=1000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -143,25 +145,31 @@ class QuestionForm(forms.Form):
         max_value=formspec.MAX_TEXT_LENGTH,
     )
     # number
-    number_min = forms.DecimalField(label=_("Smallest value"), required=False)
-    number_max = forms.DecimalField(label=_("Largest value"), required=False)
-    integer = forms.BooleanField(label=_("Whole numbers only"), required=False)
+    number_min = forms.DecimalField(
+        label=pgettext_lazy("form builder", "Smallest value"), required=False
+    )
+    number_max = forms.DecimalField(
+        label=pgettext_lazy("form builder", "Largest value"), required=False
+    )
+    integer = forms.BooleanField(
+        label=pgettext_lazy("form builder", "Whole numbers only"), required=False
+    )
     # date
     date_min = forms.CharField(
-        label=_("Earliest date"),
+        label=pgettext_lazy("form builder", "Earliest date"),
         required=False,
         max_length=10,
         help_text=_("2025-04-01 (year-month-day), “today”, or empty."),
     )
     date_max = forms.CharField(
-        label=_("Latest date"),
+        label=pgettext_lazy("form builder", "Latest date"),
         required=False,
         max_length=10,
         help_text=_("2025-04-01 (year-month-day), “today”, or empty."),
     )
     # choice
     choices = forms.CharField(
-        label=_("Choices"),
+        label=pgettext_lazy("form builder", "Choices"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_(
@@ -340,7 +348,9 @@ class QuestionForm(forms.Form):
 
 class NewQuestionForm(forms.Form):
     q_type = forms.ChoiceField(
-        label=_("Type of question"), choices=TYPE_CHOICES, widget=forms.RadioSelect
+        label=pgettext_lazy("form builder", "Type of question"),
+        choices=TYPE_CHOICES,
+        widget=forms.RadioSelect,
     )
 
 
@@ -350,7 +360,7 @@ class RouteForm(forms.Form):
     answers = forms.MultipleChoiceField(
         label=_("If the answer is one of"), required=False, widget=forms.CheckboxSelectMultiple
     )
-    goto = forms.ChoiceField(label=_("go to"), required=False)
+    goto = forms.ChoiceField(label=pgettext_lazy("form builder", "go to"), required=False)
 
     def __init__(self, *args: Any, answer_choices: list, targets: list, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -16,7 +16,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
 from kanmin.accounts.access import operator_page
@@ -105,7 +105,9 @@ def _route_words(definition: dict[str, Any], route: dict[str, Any], lang: str) -
                 for c in (q.get("options") or {}).get("choices") or []:
                     labels[str(c.get("value"))] = formspec.text(c.get("label"), lang)
     goto = route.get("goto")
-    target = _("Check your answers (the end)") if goto == formspec.CHECK else goto
+    target = (
+        pgettext("form builder", "Check your answers (the end)") if goto == formspec.CHECK else goto
+    )
     for page in formspec._pages(definition):
         if page.get("id") == goto:
             target = formspec.text(page.get("title"), lang) or goto
@@ -280,7 +282,7 @@ def builder_edit(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             anchor = f"{op.split('_')[0]}-{target}" if not op.endswith("delete") else ""
             if op.endswith("delete"):
-                messages.success(request, _("Deleted."))
+                messages.success(request, pgettext("form builder", "Deleted."))
     return redirect(_editor_url(request, form, anchor))
 
 
@@ -409,7 +411,7 @@ def builder_question_new(request: HttpRequest, slug: str, page_id: str) -> HttpR
                 return refused
             exc.add_to_form(question_form)
         else:
-            messages.success(request, _("Question added."))
+            messages.success(request, pgettext("form builder", "Question added."))
             return redirect(_editor_url(request, form, f"question-{q_id}"))
     context.update(
         {
