@@ -347,7 +347,7 @@ class QuestionForm(forms.Form):
 
 
 class NewQuestionForm(forms.Form):
-    q_type = forms.ChoiceField(
+    type = forms.ChoiceField(
         label=pgettext_lazy("form builder", "Type of question"),
         choices=TYPE_CHOICES,
         widget=forms.RadioSelect,
