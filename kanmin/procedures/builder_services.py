@@ -162,13 +162,14 @@ def form_publish(*, municipality: Municipality, actor: Any, form: Form) -> Outco
             code="unchanged",
         )
     number = (FormVersion.all_tenants.filter(form=form).aggregate(n=Max("number"))["n"] or 0) + 1
-    version = FormVersion.all_tenants.create(
+    version = FormVersion(
         municipality=form.municipality,
         form=form,
         number=number,
         definition=copy.deepcopy(form.draft_definition),
         published_by=actor if getattr(actor, "pk", None) else None,
     )
+    version.save()
     change = formspec.changes(latest.definition if latest else None, version.definition)
     before = {"status": form.status, "version": latest.number if latest else None}
     form.live_version = version
