@@ -32,7 +32,7 @@ MB = 1024 * 1024
 
 
 class FormCreateForm(forms.Form):
-    procedure = forms.ModelChoiceField(
+    procedure: forms.ModelChoiceField = forms.ModelChoiceField(
         label=pgettext_lazy("form builder", "Procedure"),
         queryset=None,
         empty_label=pgettext_lazy("form builder", "Choose the procedure"),

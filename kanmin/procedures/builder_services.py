@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import Max
@@ -34,7 +35,7 @@ def definition_digest(definition: Any) -> str:
     return hashlib.sha256(data.encode()).hexdigest()[:16]
 
 
-def _problems_error(problems: list[str], message: str) -> Invalid:
+def _problems_error(problems: Sequence[str], message: str) -> Invalid:
     return Invalid(message, code="form_invalid", fields={"definition": list(problems)})
 
 

@@ -579,7 +579,7 @@ def builder_publish(request: HttpRequest, slug: str) -> HttpResponse:
             messages.success(
                 request,
                 _("Version %(number)s is live: new applications use it.")
-                % {"number": published.live_version.number},
+                % {"number": getattr(published.live_version, "number", "")},
             )
             return redirect(_url(request, "builder_versions", slug=form.slug))
     problems = formspec.problems_of(form.draft_definition)

@@ -58,9 +58,9 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 from django.utils.translation import gettext as _
 
@@ -243,7 +243,7 @@ def _question_where(page_where: str, index: int, raw: Any) -> str:
     return _("%(page)s, question %(number)s") % {"page": page_where, "number": index + 1}
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
@@ -286,7 +286,8 @@ def option_problems(q_type: str, options: Any) -> list[str]:
                 % {"max": MAX_TEXT_LENGTH}
             )
     if q_type == "number":
-        low, high = options.get("min"), options.get("max")
+        low: Any = options.get("min")
+        high: Any = options.get("max")
         for name, value in (("min", low), ("max", high)):
             if value is not None and not _is_number(value):
                 problems.append(
@@ -852,7 +853,7 @@ def move_question(definition: Mapping[str, Any], question_id: str, offset: int) 
 
 
 def set_routes(
-    definition: Mapping[str, Any], page_id: str, routes: list[Mapping[str, Any]]
+    definition: Mapping[str, Any], page_id: str, routes: Sequence[Mapping[str, Any]]
 ) -> dict[str, Any]:
     """A new definition with the page's routes replaced: each {"question", "in", "goto"}."""
     new = _copy(definition)
