@@ -118,6 +118,14 @@ def _route_words(definition: dict[str, Any], route: dict[str, Any], lang: str) -
     }
 
 
+def _only_japanese(value: Any, lang: str) -> bool:
+    """Whether an English page shows this label in Japanese (no English was written), so that
+    the element says lang="ja" and screen readers read it as Japanese."""
+    return (
+        lang == "en" and isinstance(value, dict) and not value.get("en") and bool(value.get("ja"))
+    )
+
+
 def _pages_view(definition: dict[str, Any]) -> list[dict[str, Any]]:
     lang = _lang()
     pages = []
@@ -133,6 +141,7 @@ def _pages_view(definition: dict[str, Any]) -> list[dict[str, Any]]:
                     "raw": q,
                     "id": q.get("id", ""),
                     "label": formspec.text(q.get("label"), lang),
+                    "label_ja": _only_japanese(q.get("label"), lang),
                     "hint": formspec.text(q.get("hint"), lang),
                     "type": q.get("type", ""),
                     "type_label": TYPE_LABELS.get(q.get("type", ""), q.get("type", "")),
@@ -155,6 +164,7 @@ def _pages_view(definition: dict[str, Any]) -> list[dict[str, Any]]:
                 "id": page.get("id", ""),
                 "number": index + 1,
                 "title": formspec.text(page.get("title"), lang),
+                "title_ja": _only_japanese(page.get("title"), lang),
                 "questions": questions,
                 "routes": [
                     _route_words(definition, r, lang)

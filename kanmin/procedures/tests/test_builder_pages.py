@@ -223,3 +223,18 @@ def test_import_replaces_the_draft(manager, jidou):
     bad = SimpleUploadedFile("form.json", b"{oops", "application/json")
     answer = _client(manager).post(BASE + "/jidou/import/", {"file": bad})
     assert answer.status_code == 422 and "line 1" in answer.content.decode()
+
+
+def test_english_pages_mark_labels_written_only_in_japanese(manager, jidou):
+    """お子さん has an English title, 氏名 has none: only the latter is marked lang="ja"."""
+    editor = _client(manager).get(BASE + "/jidou/").content.decode()
+    assert "Edit the form" in editor
+    assert '<strong lang="ja">氏名</strong>' in editor
+    assert "<strong>Do you have children?</strong>" in editor
+
+
+def test_japanese_pages_are_in_japanese(manager, jidou):
+    client = _client(manager)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "ja"
+    editor = client.get(BASE + "/jidou/").content.decode()
+    assert "様式の編集" in editor and "このページに質問を追加" in editor
