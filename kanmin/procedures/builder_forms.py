@@ -103,6 +103,13 @@ class PageForm(forms.Form):
         return title
 
 
+def _part(value: Any, language: str) -> str:
+    """One language of a {"ja": …, "en": …} text as stored (a plain string counts as ja)."""
+    if isinstance(value, dict):
+        return str(value.get(language) or "")
+    return str(value) if isinstance(value, str) and language == "ja" else ""
+
+
 def _lang(ja: str, en: str) -> dict[str, str]:
     value = {"ja": ja.strip()}
     if en.strip():
@@ -232,13 +239,14 @@ class QuestionForm(forms.Form):
 
     @classmethod
     def initial_from(cls, question: dict[str, Any]) -> dict[str, Any]:
-        options = question.get("options") or {}
-        label, hint = question.get("label") or {}, question.get("hint") or {}
+        options = question.get("options")
+        options = options if isinstance(options, dict) else {}
+        label, hint = question.get("label"), question.get("hint")
         initial: dict[str, Any] = {
-            "label_ja": label.get("ja", ""),
-            "label_en": label.get("en", ""),
-            "hint_ja": hint.get("ja", ""),
-            "hint_en": hint.get("en", ""),
+            "label_ja": _part(label, "ja"),
+            "label_en": _part(label, "en"),
+            "hint_ja": _part(hint, "ja"),
+            "hint_en": _part(hint, "en"),
             "required": question.get("required", True),
             "max_length": options.get("max_length"),
             "number_min": options.get("min") if question.get("type") == "number" else None,
@@ -250,18 +258,22 @@ class QuestionForm(forms.Form):
                 "|".join(
                     [
                         str(c.get("value", "")),
-                        c.get("label", {}).get("ja", ""),
-                        c.get("label", {}).get("en", ""),
+                        _part(c.get("label"), "ja"),
+                        _part(c.get("label"), "en"),
                     ]
                 ).rstrip("|")
-                for c in options.get("choices") or []
+                for c in formspec.choices_of(question)
             ),
             "multiple": options.get("multiple", False),
-            "max_mb": (Decimal(options["max_bytes"]) / MB if options.get("max_bytes") else None),
+            "max_mb": (
+                Decimal(options["max_bytes"]) / MB
+                if isinstance(options.get("max_bytes"), int) and options["max_bytes"] > 0
+                else None
+            ),
             "file_types": options.get("types") or list(formspec.DEFAULT_FILE_TYPES),
             "kana": options.get("kana", True),
-            "consent_ja": (options.get("text") or {}).get("ja", ""),
-            "consent_en": (options.get("text") or {}).get("en", ""),
+            "consent_ja": _part(options.get("text"), "ja"),
+            "consent_en": _part(options.get("text"), "en"),
         }
         if initial["max_mb"] is not None:
             initial["max_mb"] = initial["max_mb"].quantize(Decimal("0.1"))
@@ -401,7 +413,7 @@ def route_choices(definition: dict[str, Any], page_id: str) -> list[tuple[str, A
     page and earlier ones, grouped by question (value "question=choice")."""
     groups: list[tuple[str, Any]] = []
     for page in formspec._pages(definition):
-        for question in page.get("questions") or []:
+        for question in formspec._questions(page):
             if question.get("type") == "choice":
                 label = formspec.text(question.get("label")) or question.get("id")
                 groups.append(
@@ -412,7 +424,7 @@ def route_choices(definition: dict[str, Any], page_id: str) -> list[tuple[str, A
                                 f"{question['id']}={c.get('value')}",
                                 formspec.text(c.get("label")) or c.get("value"),
                             )
-                            for c in (question.get("options") or {}).get("choices") or []
+                            for c in formspec.choices_of(question)
                         ],
                     )
                 )
@@ -424,7 +436,7 @@ def route_choices(definition: dict[str, Any], page_id: str) -> list[tuple[str, A
 def route_initial(page: dict[str, Any]) -> list[dict[str, Any]]:
     return [
         {"answers": [f"{r.get('question')}={v}" for v in r.get("in") or []], "goto": r.get("goto")}
-        for r in page.get("routes") or []
+        for r in formspec._routes(page)
     ]
 
 

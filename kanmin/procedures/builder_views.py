@@ -99,10 +99,10 @@ def _route_words(definition: dict[str, Any], route: dict[str, Any], lang: str) -
     labels: dict[str, str] = {}
     question_label = route.get("question", "")
     for page in formspec._pages(definition):
-        for q in page.get("questions") or []:
+        for q in formspec._questions(page):
             if q.get("id") == route.get("question"):
                 question_label = formspec.text(q.get("label"), lang) or q.get("id")
-                for c in (q.get("options") or {}).get("choices") or []:
+                for c in formspec.choices_of(q):
                     labels[str(c.get("value"))] = formspec.text(c.get("label"), lang)
     goto = route.get("goto")
     target = (
@@ -134,7 +134,7 @@ def _pages_view(definition: dict[str, Any]) -> list[dict[str, Any]]:
         if not isinstance(page, dict):
             continue
         questions = []
-        raw_questions = [q for q in page.get("questions") or [] if isinstance(q, dict)]
+        raw_questions = formspec._questions(page)
         for q_index, q in enumerate(raw_questions):
             questions.append(
                 {
@@ -147,9 +147,7 @@ def _pages_view(definition: dict[str, Any]) -> list[dict[str, Any]]:
                     "type_label": TYPE_LABELS.get(q.get("type", ""), q.get("type", "")),
                     "required": q.get("required", True),
                     "choices": [
-                        formspec.text(c.get("label"), lang)
-                        for c in (q.get("options") or {}).get("choices") or []
-                        if isinstance(c, dict)
+                        formspec.text(c.get("label"), lang) for c in formspec.choices_of(q)
                     ],
                     "first": index == 0 and q_index == 0,
                     "last": index == len(raw_pages) - 1 and q_index == len(raw_questions) - 1,
@@ -168,7 +166,7 @@ def _pages_view(definition: dict[str, Any]) -> list[dict[str, Any]]:
                 "questions": questions,
                 "routes": [
                     _route_words(definition, r, lang)
-                    for r in page.get("routes") or []
+                    for r in formspec._routes(page)
                     if isinstance(r, dict)
                 ],
                 "next": next_label,

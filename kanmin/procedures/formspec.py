@@ -145,7 +145,7 @@ class Question:
     options: Mapping[str, Any] = field(default_factory=dict)
 
     def choice_values(self) -> list[str]:
-        return [str(c.get("value")) for c in self.options.get("choices", [])]
+        return [str(c.get("value")) for c in choices_of(self)]
 
 
 @dataclass(frozen=True)
@@ -482,7 +482,11 @@ def parse(definition: Mapping[str, Any]) -> FormSpec:
             options = q.get("options") or {}
             if q_type in QUESTION_TYPES:
                 for message in option_problems(q_type, options):
-                    problem(f"{q_where}: {message}", pid, qid)
+                    problem(
+                        _("%(where)s: %(problem)s") % {"where": q_where, "problem": message},
+                        pid,
+                        qid,
+                    )
             questions.append(
                 Question(
                     id=q_id,
@@ -614,8 +618,35 @@ def empty_definition() -> dict[str, Any]:
 
 
 def _pages(definition: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The pages of a definition that are objects (an imported file may hold anything)."""
     pages = definition.get("pages") if isinstance(definition, Mapping) else None
-    return pages if isinstance(pages, list) else []
+    return [p for p in pages if isinstance(p, dict)] if isinstance(pages, list) else []
+
+
+def _questions(page: Mapping[str, Any]) -> list[dict[str, Any]]:
+    questions = page.get("questions")
+    return [q for q in questions if isinstance(q, dict)] if isinstance(questions, list) else []
+
+
+def _routes(page: Mapping[str, Any]) -> list[dict[str, Any]]:
+    routes = page.get("routes")
+    return [r for r in routes if isinstance(r, dict)] if isinstance(routes, list) else []
+
+
+def _question_list(page: dict[str, Any]) -> list[Any]:
+    """The page's own list of questions, made a list first if it was not one."""
+    if not isinstance(page.get("questions"), list):
+        page["questions"] = []
+    return page["questions"]  # type: ignore[no-any-return]
+
+
+def choices_of(question: Any) -> list[dict[str, Any]]:
+    """The choices of a question (dict or Question) that are objects."""
+    options = getattr(question, "options", None)
+    if options is None and isinstance(question, Mapping):
+        options = question.get("options")
+    choices = options.get("choices") if isinstance(options, Mapping) else None
+    return [c for c in choices if isinstance(c, Mapping)] if isinstance(choices, list) else []
 
 
 def _copy(definition: Mapping[str, Any]) -> dict[str, Any]:
@@ -638,17 +669,11 @@ def _missing_question(question_id: str) -> SpecError:
 
 
 def page_ids(definition: Mapping[str, Any]) -> list[str]:
-    return [str(p.get("id", "")) for p in _pages(definition) if isinstance(p, Mapping)]
+    return [str(p.get("id", "")) for p in _pages(definition)]
 
 
 def question_ids(definition: Mapping[str, Any]) -> list[str]:
-    return [
-        str(q.get("id", ""))
-        for p in _pages(definition)
-        if isinstance(p, Mapping)
-        for q in p.get("questions") or []
-        if isinstance(q, Mapping)
-    ]
+    return [str(q.get("id", "")) for p in _pages(definition) for q in _questions(p)]
 
 
 def new_id(taken: list[str] | set[str], prefix: str) -> str:
@@ -669,8 +694,8 @@ def find_page(definition: Mapping[str, Any], page_id: str) -> dict[str, Any]:
 def find_question(definition: Mapping[str, Any], question_id: str) -> tuple[dict, dict]:
     """The page holding the question, and the question."""
     for page in _pages(definition):
-        for question in page.get("questions") or []:
-            if isinstance(question, Mapping) and question.get("id") == question_id:
+        for question in _questions(page):
+            if question.get("id") == question_id:
                 return page, question  # type: ignore[return-value]
     raise _missing_question(question_id)
 
@@ -748,8 +773,9 @@ def _drop_routes(new: dict[str, Any], *, to_page: str = "", on: set[str] | None 
     for page in _pages(new):
         page["routes"] = [
             r
-            for r in page.get("routes") or []
-            if not (to_page and r.get("goto") == to_page) and r.get("question") not in (on or set())
+            for r in _routes(page)
+            if not (to_page and r.get("goto") == to_page)
+            and str(r.get("question")) not in (on or set())
         ]
         if not page["routes"]:
             page.pop("routes")
@@ -761,7 +787,7 @@ def remove_page(definition: Mapping[str, Any], page_id: str) -> dict[str, Any]:
     """A new definition without the page, its questions, and the routes to it or on them."""
     new = _copy(definition)
     page = find_page(new, page_id)
-    ids = {str(q.get("id")) for q in page.get("questions") or [] if isinstance(q, Mapping)}
+    ids = {str(q.get("id")) for q in _questions(page)}
     new["pages"].remove(page)
     _drop_routes(new, to_page=page_id, on=ids)
     return new
@@ -806,7 +832,7 @@ def add_question(
     page = find_page(new, page_id)
     wanted = str(question.get("id") or "")
     q_id = _checked_id(new, wanted, str(question.get("type") or "question"), "question")
-    page.setdefault("questions", []).append(_clean_question({**question, "id": q_id}))
+    _question_list(page).append(_clean_question({**question, "id": q_id}))
     return new, q_id
 
 
@@ -836,17 +862,17 @@ def move_question(definition: Mapping[str, Any], question_id: str, offset: int) 
     bottom of its page it moves to the end of the page before, or the start of the page after."""
     new = _copy(definition)
     page, question = find_question(new, question_id)
-    pages = new["pages"]
+    pages = _pages(new)
     questions = page["questions"]
     index = questions.index(question)
     target = index + offset
     page_index = pages.index(page)
     if target < 0 and page_index > 0:
         questions.remove(question)
-        pages[page_index - 1].setdefault("questions", []).append(question)
+        _question_list(pages[page_index - 1]).append(question)
     elif target >= len(questions) and page_index + 1 < len(pages):
         questions.remove(question)
-        pages[page_index + 1].setdefault("questions", []).insert(0, question)
+        _question_list(pages[page_index + 1]).insert(0, question)
     else:
         _moved(questions, question, offset)
     return new
@@ -898,18 +924,8 @@ class Changes:
 def changes(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> Changes:
     old = old or {}
     old_pages, new_pages = page_ids(old), page_ids(new)
-    old_q = {
-        str(q.get("id")): q
-        for p in _pages(old)
-        for q in p.get("questions") or []
-        if isinstance(q, Mapping)
-    }
-    new_q = {
-        str(q.get("id")): q
-        for p in _pages(new)
-        for q in p.get("questions") or []
-        if isinstance(q, Mapping)
-    }
+    old_q = {str(q.get("id")): q for p in _pages(old) for q in _questions(p)}
+    new_q = {str(q.get("id")): q for p in _pages(new) for q in _questions(p)}
     found = Changes(
         pages_added=[p for p in new_pages if p not in old_pages],
         pages_removed=[p for p in old_pages if p not in new_pages],

@@ -15,6 +15,15 @@ from kanmin.procedures.models import Form, FormVersion, Submission
 from kanmin.procedures.tests import factories
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """These tests read the messages' English wording."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def manager(make_user, miyakonojo):
     return make_user("tetsuzuki", "procedures_manager", miyakonojo)

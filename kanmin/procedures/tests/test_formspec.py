@@ -78,6 +78,15 @@ from hypothesis import strategies as st  # noqa: E402
 from kanmin.procedures import formspec  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """The problems' English wording is what these tests read (Japanese has its own test)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 def _with_question(question: dict) -> dict:
     return {"pages": [{"id": "p", "title": {"ja": "ページ"}, "questions": [question]}]}
 
@@ -246,3 +255,71 @@ def test_edits_never_break_what_parse_accepts(definition: dict, edits: list) -> 
                 definition = formspec.remove_question(definition, questions[index % len(questions)])
     problems = formspec.problems_of(definition)
     assert all(isinstance(p, formspec.Problem) for p in problems)
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "id",
+                    "type",
+                    "label",
+                    "title",
+                    "questions",
+                    "routes",
+                    "next",
+                    "options",
+                    "in",
+                    "goto",
+                    "question",
+                    "choices",
+                    "value",
+                    "ja",
+                    "max_bytes",
+                    "types",
+                    "min",
+                    "max",
+                ]
+            ),
+            children,
+            max_size=4,
+        )
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_json, max_size=3))
+def test_any_imported_json_gives_problems_not_a_crash(pages: list) -> None:
+    """Whatever an imported file holds under "pages", checking it lists problems (or accepts
+    it); the builder's reads and edits of it do not fail either."""
+    definition = {"pages": pages}
+    try:
+        parse(definition)
+    except SpecError as exc:
+        assert exc.problems
+    formspec.page_ids(definition)
+    for question_id in formspec.question_ids(definition):
+        try:
+            formspec.remove_question(definition, question_id)
+        except SpecError:
+            pass  # a question without a usable id cannot be found by it
+    for page_id in formspec.page_ids(definition):
+        try:
+            formspec.remove_page(definition, page_id)
+        except SpecError:
+            pass  # a page without a usable id cannot be found by it
+    formspec.changes(definition, formspec.empty_definition())
+    # The editor's and the question form's reads of it.
+    from kanmin.procedures import builder_forms, builder_views
+
+    builder_views._pages_view(definition)
+    for page in formspec._pages(definition):
+        builder_forms.route_choices(definition, str(page.get("id", "")))
+        builder_forms.route_initial(page)
+        for question in formspec._questions(page):
+            builder_forms.QuestionForm.initial_from(question)
