@@ -238,3 +238,28 @@ def test_japanese_pages_are_in_japanese(manager, jidou):
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "ja"
     editor = client.get(BASE + "/jidou/").content.decode()
     assert "様式の編集" in editor and "このページに質問を追加" in editor
+
+
+def test_a_rule_without_a_destination_is_refused_and_kept(manager, jidou):
+    answer = _client(manager).post(
+        BASE + "/jidou/pages/start/",
+        {
+            "title_ja": "はじめに",
+            "next_page": "",
+            "route-TOTAL_FORMS": "2",
+            "route-INITIAL_FORMS": "1",
+            "route-MIN_NUM_FORMS": "0",
+            "route-MAX_NUM_FORMS": "20",
+            "route-0-answers": ["children=no"],
+            "route-0-goto": "check",
+            "route-1-answers": ["children=yes"],
+            "route-1-goto": "",
+            "digest": builder_services.definition_digest(jidou.draft_definition),
+        },
+    )
+    assert answer.status_code == 422
+    page = answer.content.decode()
+    assert "Choose where these answers go." in page
+    assert 'value="children=yes" id="id_route-1-answers_1_1" checked' in page
+    jidou.refresh_from_db()
+    assert jidou.draft_definition == factories.two_page_definition()
