@@ -415,7 +415,7 @@ def route_choices(definition: dict[str, Any], page_id: str) -> list[tuple[str, A
     for page in formspec._pages(definition):
         for question in formspec._questions(page):
             if question.get("type") == "choice":
-                label = formspec.text(question.get("label")) or question.get("id")
+                label = formspec.text(question.get("label")) or str(question.get("id"))
                 groups.append(
                     (
                         label,

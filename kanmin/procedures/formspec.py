@@ -646,7 +646,7 @@ def choices_of(question: Any) -> list[dict[str, Any]]:
     if options is None and isinstance(question, Mapping):
         options = question.get("options")
     choices = options.get("choices") if isinstance(options, Mapping) else None
-    return [c for c in choices if isinstance(c, Mapping)] if isinstance(choices, list) else []
+    return [c for c in choices if isinstance(c, dict)] if isinstance(choices, list) else []
 
 
 def _copy(definition: Mapping[str, Any]) -> dict[str, Any]:
