@@ -193,6 +193,13 @@ class QuestionForm(forms.Form):
         max_value=Decimal(formspec.MAX_FILE_BYTES // MB),
         decimal_places=1,
     )
+    max_files = forms.IntegerField(
+        label=_("How many files may be attached"),
+        required=False,
+        min_value=1,
+        max_value=formspec.MAX_FILES,
+        help_text=_("1 when empty."),
+    )
     file_types = forms.MultipleChoiceField(
         label=_("Kinds of file accepted"),
         required=False,
@@ -219,7 +226,7 @@ class QuestionForm(forms.Form):
         "number": ["number_min", "number_max", "integer"],
         "date": ["date_min", "date_max"],
         "choice": ["choices", "multiple"],
-        "file": ["max_mb", "file_types"],
+        "file": ["max_mb", "max_files", "file_types"],
         "name": ["kana"],
         "consent": ["consent_ja", "consent_en"],
     }
@@ -251,7 +258,7 @@ class QuestionForm(forms.Form):
             "max_length": options.get("max_length"),
             "number_min": options.get("min") if question.get("type") == "number" else None,
             "number_max": options.get("max") if question.get("type") == "number" else None,
-            "integer": options.get("integer", False),
+            "integer": options.get("integer", True),
             "date_min": options.get("min", "") if question.get("type") == "date" else "",
             "date_max": options.get("max", "") if question.get("type") == "date" else "",
             "choices": "\n".join(
@@ -270,6 +277,7 @@ class QuestionForm(forms.Form):
                 if isinstance(options.get("max_bytes"), int) and options["max_bytes"] > 0
                 else None
             ),
+            "max_files": options.get("max_files"),
             "file_types": options.get("types") or list(formspec.DEFAULT_FILE_TYPES),
             "kana": options.get("kana", True),
             "consent_ja": _part(options.get("text"), "ja"),
@@ -327,8 +335,7 @@ class QuestionForm(forms.Form):
                 if data.get(name) is not None:
                     number = data[name]
                     options[key] = int(number) if number == number.to_integral() else float(number)
-            if data.get("integer"):
-                options["integer"] = True
+            options["integer"] = bool(data.get("integer"))
         if t == "date":
             for key in ("min", "max"):
                 if data.get(f"date_{key}"):
@@ -340,6 +347,8 @@ class QuestionForm(forms.Form):
         if t == "file":
             if data.get("max_mb") is not None:
                 options["max_bytes"] = int(data["max_mb"] * MB)
+            if data.get("max_files"):
+                options["max_files"] = data["max_files"]
             options["types"] = list(data.get("file_types") or formspec.DEFAULT_FILE_TYPES)
         if t == "name":
             options["kana"] = bool(data.get("kana"))

@@ -33,13 +33,13 @@ questions on pages the route skips are not part of the application (:meth:`FormS
 Question types and their options:
 
 - ``text`` (``max_length``), ``textarea`` (``max_length``), ``number`` (``min``, ``max``,
-  ``integer``), ``email``, ``phone``
+  ``integer``: true by default), ``email``, ``phone``
 - ``name``: family and given name, with their katakana readings (``kana``: true by default)
 - ``address``: postcode, then the address it gives, then the rest (番地, building)
 - ``date``: entered as 西暦 or 和暦 (``min``, ``max`` as ISO dates, or ``"today"``)
 - ``choice``: ``choices`` [{"value": "yes", "label": {"ja": …, "en": …}}], ``multiple``
 - ``file``: ``max_bytes`` (default 10 MB, at most ``MAX_FILE_BYTES``), ``types`` (any of
-  ``FILE_TYPES``; default pdf, jpeg, png)
+  ``FILE_TYPES``; default pdf, jpeg, png), ``max_files`` (default 1, at most ``MAX_FILES``)
 - ``consent``: ``text`` {"ja": …, "en": …}; the answer must be given to go on
 
 :func:`parse` checks all of this (options of each type included) and lists every problem in
@@ -84,6 +84,7 @@ DEFAULT_FILE_BYTES = 10 * 1024 * 1024
 FILE_TYPES = ("pdf", "jpeg", "png", "heic")
 DEFAULT_FILE_TYPES = ("pdf", "jpeg", "png")
 MAX_TEXT_LENGTH = 10_000
+MAX_FILES = 10
 # The options each type knows; anything else in ``options`` is a mistake (a typo in an import).
 TYPE_OPTIONS: dict[str, frozenset[str]] = {
     "text": frozenset({"max_length"}),
@@ -95,7 +96,7 @@ TYPE_OPTIONS: dict[str, frozenset[str]] = {
     "address": frozenset(),
     "date": frozenset({"min", "max"}),
     "choice": frozenset({"choices", "multiple"}),
-    "file": frozenset({"max_bytes", "types"}),
+    "file": frozenset({"max_bytes", "types", "max_files"}),
     "consent": frozenset({"text"}),
 }
 _ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,59}$")
@@ -302,7 +303,7 @@ def option_problems(q_type: str, options: Any) -> list[str]:
                 )
                 % {"min": low, "max": high}
             )
-        if options.get("integer") and any(
+        if options.get("integer", True) and any(
             _is_number(v) and not float(v).is_integer() for v in (low, high)
         ):
             problems.append(
@@ -370,6 +371,14 @@ def option_problems(q_type: str, options: Any) -> list[str]:
             problems.append(
                 _("The largest file size must be from 1 byte to %(max)s MB.")
                 % {"max": MAX_FILE_BYTES // (1024 * 1024)}
+            )
+        count = options.get("max_files")
+        if count is not None and (
+            not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_FILES
+        ):
+            problems.append(
+                _("The number of files must be a whole number from 1 to %(max)s.")
+                % {"max": MAX_FILES}
             )
         types = options.get("types")
         if types is not None:
