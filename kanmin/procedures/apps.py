@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ProceduresConfig(AppConfig):
@@ -13,6 +14,7 @@ class ProceduresConfig(AppConfig):
         self._ready_queue()
         self._ready_counter()
         self._ready_notices()
+        self._ready_builder()
 
     def _ready_catalog(self) -> None:
         # --- procedure catalog ---: the staff's catalog pages, the catalog as open data, and
@@ -164,3 +166,30 @@ class ProceduresConfig(AppConfig):
             permission="procedures.view_consultation",
             order=64,
         )
+
+    def _ready_builder(self) -> None:
+        from kanmin.core import staff_actions
+
+        # --- builder: the staff form builder ---
+        staff_actions.register(
+            "procedures.forms",
+            group="services",
+            title=pgettext_lazy("form builder", "Application forms"),
+            text=_(
+                "Build a procedure's online form: pages, questions, routing on answers; preview, "
+                "publish a version, see the history."
+            ),
+            url="procedures:builder_form_list",
+            permission="procedures.view_form",
+            order=20,
+        )
+        staff_actions.register(
+            "procedures.form_new",
+            group="services",
+            title=_("Build a new application form"),
+            text=_("For a procedure of the catalog, without a developer."),
+            url="procedures:builder_form_new",
+            permission="procedures.add_form",
+            order=21,
+        )
+        # --- end builder ---

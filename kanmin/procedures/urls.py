@@ -2,6 +2,7 @@ from django.urls import URLPattern, path
 
 from kanmin.procedures import (
     apply_views,
+    builder_views,
     catalog_views,
     counter_views,
     my_views,
@@ -159,6 +160,79 @@ tenant_urlpatterns += [
         name="staff_consultation_close",
     ),
 ]
+
+# --- builder: the staff form builder ---
+tenant_urlpatterns += [
+    path("procedures/staff/forms/", builder_views.builder_form_list, name="builder_form_list"),
+    path("procedures/staff/forms/new/", builder_views.builder_form_new, name="builder_form_new"),
+    path(
+        "procedures/staff/forms/<slug:slug>/", builder_views.builder_editor, name="builder_editor"
+    ),
+    path(
+        "procedures/staff/forms/<slug:slug>/edit/", builder_views.builder_edit, name="builder_edit"
+    ),
+    path(
+        "procedures/staff/forms/<slug:slug>/settings/",
+        builder_views.builder_settings,
+        name="builder_settings",
+    ),
+    path(
+        "procedures/staff/forms/<slug:slug>/pages/add/",
+        builder_views.builder_page_add,
+        name="builder_page_add",
+    ),
+    path(
+        "procedures/staff/forms/<slug:slug>/pages/<str:page_id>/",
+        builder_views.builder_page_edit,
+        name="builder_page_edit",
+    ),
+    path(
+        "procedures/staff/forms/<slug:slug>/pages/<str:page_id>/questions/new/",
+        builder_views.builder_question_new,
+        name="builder_question_new",
+    ),
+    path(
+        "procedures/staff/forms/<slug:slug>/questions/<str:question_id>/",
+        builder_views.builder_question_edit,
+        name="builder_question_edit",
+    ),
+    path(
+        "procedures/staff/forms/<slug:slug>/preview/",
+        builder_views.builder_preview,
+        name="builder_preview",
+    ),
+    path(
+        "procedures/staff/forms/<slug:slug>/publish/",
+        builder_views.builder_publish,
+        name="builder_publish",
+    ),
+    path(
+        "procedures/staff/forms/<slug:slug>/archive/",
+        builder_views.builder_archive,
+        name="builder_archive",
+    ),
+    path(
+        "procedures/staff/forms/<slug:slug>/versions/",
+        builder_views.builder_versions,
+        name="builder_versions",
+    ),
+    path(
+        "procedures/staff/forms/<slug:slug>/versions/<int:number>.json",
+        builder_views.builder_version_json,
+        name="builder_version_json",
+    ),
+    path(
+        "procedures/staff/forms/<slug:slug>/draft.json",
+        builder_views.builder_draft_json,
+        name="builder_draft_json",
+    ),
+    path(
+        "procedures/staff/forms/<slug:slug>/import/",
+        builder_views.builder_import,
+        name="builder_import",
+    ),
+]
+# --- end builder ---
 
 # --- procedure catalog: a procedure's public page ---
 # ``procedures/<code>/`` takes any one-segment address under procedures/: keep it the LAST
