@@ -25,7 +25,7 @@ from kanmin.core.permissions import allowed
 from kanmin.core.tenancy import tenant_reverse
 from kanmin.procedures import builder_selectors as selectors
 from kanmin.procedures import builder_services as services
-from kanmin.procedures import formspec
+from kanmin.procedures import definitions, formspec
 from kanmin.procedures.builder_forms import (
     TYPE_LABELS,
     FormCreateForm,
@@ -188,7 +188,7 @@ def _editor_context(request: HttpRequest, form: Any) -> dict[str, Any]:
         "pages": _pages_view(definition),
         "problems": [{"text": str(p), "anchor": _anchor(p)} for p in problems],
         "empty": not formspec.page_ids(definition),
-        "digest": services.definition_digest(definition),
+        "digest": definitions.definition_digest(definition),
         "latest": latest,
         "unchanged": unchanged,
         "page_form": PageForm(definition=definition, prefix="newpage"),
@@ -377,7 +377,7 @@ def builder_page_edit(request: HttpRequest, slug: str, page_id: str) -> HttpResp
             "page_id": page_id,
             "page_title": formspec.text(title, _lang()),
             "has_choices": bool(answer_choices),
-            "digest": services.definition_digest(definition),
+            "digest": definitions.definition_digest(definition),
         },
         status=422 if request.method == "POST" else 200,
     )
@@ -397,7 +397,7 @@ def builder_question_new(request: HttpRequest, slug: str, page_id: str) -> HttpR
         "form": form,
         "page_id": page_id,
         "page_title": formspec.text(page.get("title"), _lang()),
-        "digest": services.definition_digest(definition),
+        "digest": definitions.definition_digest(definition),
     }
     if q_type not in formspec.QUESTION_TYPES:
         context["type_form"] = NewQuestionForm(request.GET if "type" in request.GET else None)
@@ -481,7 +481,7 @@ def builder_question_edit(request: HttpRequest, slug: str, question_id: str) -> 
             "q_type": q_type,
             "type_label": TYPE_LABELS[q_type],
             "problems": problems,
-            "digest": services.definition_digest(definition),
+            "digest": definitions.definition_digest(definition),
         },
         status=422 if question_form.errors else 200,
     )
@@ -689,7 +689,7 @@ def builder_import(request: HttpRequest, slug: str) -> HttpResponse:
                 municipality=_municipality(request),
                 actor=request.user,
                 form=form,
-                data=import_form.cleaned_data["file"].read(services.MAX_IMPORT_BYTES + 1),
+                data=import_form.cleaned_data["file"].read(definitions.MAX_IMPORT_BYTES + 1),
             )
         except KanminError as exc:
             if (refused := _refused(request, exc)) is not None:

@@ -9,7 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from kanmin.procedures import builder_services
+from kanmin.procedures import builder_services, definitions
 from kanmin.procedures.models import Form
 from kanmin.procedures.tests import factories
 
@@ -96,7 +96,7 @@ def test_building_a_form_through_the_pages(miyakonojo, manager):
 
     def digest():
         form.refresh_from_db()
-        return builder_services.definition_digest(form.draft_definition)
+        return definitions.definition_digest(form.draft_definition)
 
     # Two pages.
     for title in ("はじめに", "お子さん"):
@@ -181,7 +181,7 @@ def test_a_wrong_option_is_shown_on_the_question_form_and_kept(manager, jidou):
             "label_ja": "書類",
             "max_mb": "50",
             "file_types": ["pdf"],
-            "digest": builder_services.definition_digest(jidou.draft_definition),
+            "digest": definitions.definition_digest(jidou.draft_definition),
         },
     )
     assert answer.status_code == 422
@@ -192,7 +192,7 @@ def test_a_wrong_option_is_shown_on_the_question_form_and_kept(manager, jidou):
 
 def test_moving_and_deleting_with_the_buttons(manager, jidou):
     client = _client(manager)
-    digest = builder_services.definition_digest(jidou.draft_definition)
+    digest = definitions.definition_digest(jidou.draft_definition)
     answer = client.post(
         BASE + "/jidou/edit/", {"op": "page_down", "target": "start", "digest": digest}
     )
@@ -254,7 +254,7 @@ def test_a_rule_without_a_destination_is_refused_and_kept(manager, jidou):
             "route-0-goto": "check",
             "route-1-answers": ["children=yes"],
             "route-1-goto": "",
-            "digest": builder_services.definition_digest(jidou.draft_definition),
+            "digest": definitions.definition_digest(jidou.draft_definition),
         },
     )
     assert answer.status_code == 422

@@ -10,7 +10,7 @@ import pytest
 
 from kanmin.audit.models import AuditEvent
 from kanmin.core.errors import Conflict, Invalid, NotFound, PermissionDenied
-from kanmin.procedures import builder_selectors, builder_services, formspec
+from kanmin.procedures import builder_selectors, builder_services, definitions, formspec
 from kanmin.procedures.models import Form, FormVersion, Submission
 from kanmin.procedures.tests import factories
 
@@ -118,7 +118,7 @@ def test_archive_then_publish_again_reopens_the_last_version(miyakonojo, manager
 
 def test_an_edit_on_a_stale_copy_is_refused(miyakonojo, manager):
     form = factories.form(miyakonojo, definition=factories.two_page_definition())
-    old = builder_services.definition_digest(form.draft_definition)
+    old = definitions.definition_digest(form.draft_definition)
     first = formspec.remove_page(form.draft_definition, "child")
     builder_services.form_definition_save(
         municipality=miyakonojo, actor=manager, form=form, definition=first, based_on=old
