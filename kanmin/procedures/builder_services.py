@@ -23,6 +23,10 @@ from kanmin.procedures import formspec
 from kanmin.procedures.definitions import definition_digest, definition_from_json
 from kanmin.procedures.models import Form, FormVersion, Procedure
 
+# Addresses under apply/ that the resident's pages use themselves (apply/status/…,
+# apply/postcode/…, apply/resume/…): a form with one of these names could never be opened.
+RESERVED_SLUGS = frozenset({"status", "postcode", "resume"})
+
 
 def _problems_error(problems: Sequence[str], message: str) -> Invalid:
     return Invalid(message, code="form_invalid", fields={"definition": list(problems)})
@@ -45,6 +49,11 @@ def form_create(
         fields["title_ja"] = [_("Write the form's title in Japanese, as residents will see it.")]
     if not slug:
         fields["slug"] = [_("Write the form's address name, e.g. jidou-teate.")]
+    elif slug in RESERVED_SLUGS:
+        fields["slug"] = [
+            _("%(slug)s is a word the application pages use themselves; choose another.")
+            % {"slug": slug}
+        ]
     elif Form.all_tenants.filter(municipality=municipality, slug=slug).exists():
         fields["slug"] = [
             _("A form with the address name %(slug)s already exists; choose another.")

@@ -179,3 +179,18 @@ def test_department_staff_cannot_build_forms(miyakonojo, make_user):
             slug="new",
             title_ja="新しい様式",
         )
+
+
+
+def test_a_form_cannot_take_an_address_the_apply_pages_use(miyakonojo, manager):
+    """``apply/status/<reference>/`` is the status page: a form named ``status`` would never
+    open."""
+    with pytest.raises(Invalid) as caught:
+        builder_services.form_create(
+            municipality=miyakonojo,
+            actor=manager,
+            procedure=factories.procedure(miyakonojo),
+            slug="status",
+            title_ja="様式",
+        )
+    assert "slug" in caught.value.fields
