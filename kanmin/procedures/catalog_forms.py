@@ -12,7 +12,7 @@ from kanmin.procedures.models import Channel, Procedure
 
 
 def _label(name: str) -> Any:
-    return Procedure._meta.get_field(name).verbose_name
+    return Procedure._meta.get_field(name).verbose_name  # type: ignore[union-attr]
 
 
 ONLINE_CHOICES = [("", _("Any")), ("1", _("Can be completed online")), ("0", _("Not online"))]
@@ -133,7 +133,7 @@ class ProcedureForm(forms.Form):
             )
         }
         initial["documents"] = "\n".join(split_values(procedure.documents))
-        initial["department"] = procedure.department.code if procedure.department_id else ""
+        initial["department"] = procedure.department.code if procedure.department else ""
         return initial
 
     def service_fields(self) -> dict[str, Any]:

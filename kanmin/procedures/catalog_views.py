@@ -155,13 +155,13 @@ def catalog_list(request: HttpRequest) -> HttpResponse:
     published = form.published() if request.GET else None
     if published is not None:
         rows = rows.filter(is_published=published)
-    rows = list(rows)
+    listed = list(rows)
     return render(
         request,
         "procedures/catalog/staff_list.html",
         {
             "form": form,
-            "entries": entries(municipality, rows),
+            "entries": entries(municipality, listed),
             "total": selectors.procedure_list(municipality, published_only=False).count(),
             **_can(request),
         },

@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kanmin.core.actions import Changed, action
+from kanmin.core.actions import Changed, Outcome, action
 from kanmin.core.errors import Conflict, Invalid
 from kanmin.core.models import Municipality
 from kanmin.procedures.models import BprChange, Channel, CounterVisit, Procedure, VisitPeriod
@@ -89,7 +89,7 @@ def _open_period(visit: CounterVisit, state: str, at: dt.datetime, actor: Any, d
 
 def _move(
     visit: CounterVisit, step: str, *, actor: Any, desk: str | None = None
-) -> Changed[CounterVisit]:
+) -> Outcome[CounterVisit]:
     """Move ``visit`` by ``step``: one conditional update, then close the open period and open
     the next (none after done or left)."""
     sources, target = MOVES[step]
@@ -189,7 +189,7 @@ def visit_issue(
 @action("procedures.visit.call", perm="procedures.change_countervisit")
 def visit_call(
     *, municipality: Municipality, actor: Any, visit: CounterVisit, desk: str
-) -> Changed[CounterVisit]:
+) -> Outcome[CounterVisit]:
     """Call a waiting visit to ``desk`` (shown on the display)."""
     desk = _clean_desk(desk)
     _desk_free(municipality, desk, visit)
@@ -201,7 +201,7 @@ def _desk_free(municipality: Municipality, desk: str, visit: CounterVisit | None
         CounterVisit.all_tenants.filter(
             municipality=municipality, desk=desk, state__in=AT_DESK, issued_on=timezone.localdate()
         )
-        .exclude(pk=getattr(visit, "pk", None))
+        .exclude(pk=visit.pk if visit is not None else 0)
         .first()
     )
     if busy is not None:
@@ -222,7 +222,7 @@ def visit_call_next(
     actor: Any,
     desk: str,
     procedures: Sequence[Procedure] = (),
-) -> Changed[CounterVisit]:
+) -> Outcome[CounterVisit]:
     """Call the visit that has waited longest today (for one of ``procedures``, when given)."""
     desk = _clean_desk(desk)
     _desk_free(municipality, desk, None)
@@ -246,7 +246,7 @@ def _step(step: str, doc: str) -> Any:
     @action(f"procedures.visit.{step}", perm="procedures.change_countervisit")
     def move(
         *, municipality: Municipality, actor: Any, visit: CounterVisit, desk: str | None = None
-    ) -> Changed[CounterVisit]:
+    ) -> Outcome[CounterVisit]:
         if desk is not None:
             desk = _clean_desk(desk)
         return _move(visit, step, actor=actor, desk=desk)
@@ -290,7 +290,7 @@ def bpr_change_record(
 # Past visits written at once (the demo's generated month; an import from a ticket machine)
 # ------------------------------------------------------------------------------------------
 # Which state a period may follow: the same moves as above, read backwards.
-_FOLLOWS = {
+_FOLLOWS: dict[str, frozenset[str]] = {
     State.CALLED: frozenset({State.WAITING}),
     State.SERVING: frozenset({State.CALLED, State.WAITING, State.ON_HOLD}),
     State.ON_HOLD: frozenset({State.SERVING}),
@@ -337,7 +337,7 @@ def visit_history_record(
     actor: Any,
     visits: Sequence[PastVisit],
     procedures: Mapping[str, Procedure],
-) -> Changed[int]:
+) -> Outcome[int]:
     """Write visits that already happened in bulk, each checked against the counter's moves
     first (one period per state, in an order the desks could have made); the number written.
 

@@ -86,7 +86,12 @@ def visit_times(row: VisitRow) -> Times:
 
     def summed(state: str) -> float:
         return sum(
-            _minutes((p.end or row.closed_at) - p.start) for p in row.periods if p.state == state
+            (
+                _minutes((p.end or row.closed_at or p.start) - p.start)
+                for p in row.periods
+                if p.state == state
+            ),
+            0.0,
         )
 
     held = any(p.state == State.ON_HOLD for p in row.periods)

@@ -101,7 +101,9 @@ def _counter_stays(municipality: Any, fiscal_year: Any) -> list[float]:
         issued_on__lte=fiscal_year.end,
         closed_at__isnull=False,
     ).values_list("issued_at", "closed_at")
-    return [(closed - issued) / dt.timedelta(minutes=1) for issued, closed in rows]
+    return [
+        (closed - issued) / dt.timedelta(minutes=1) for issued, closed in rows if closed is not None
+    ]
 
 
 @metric(

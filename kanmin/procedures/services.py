@@ -52,7 +52,7 @@ CATALOG_ACTIONS = (
 def _procedure_dict(procedure: Procedure) -> dict[str, Any]:
     """A procedure's values as the audit log keeps them (the department by its code)."""
     values = {name: getattr(procedure, name) for name in PROCEDURE_FIELDS if name != "department"}
-    values["department"] = procedure.department.code if procedure.department_id else None
+    values["department"] = procedure.department.code if procedure.department else None
     values["code"] = procedure.code
     return values
 
@@ -356,8 +356,8 @@ def procedures_import(
         except Invalid as exc:
             for name, messages in exc.fields.items():
                 target = "department_code" if name == "department" else name
-                for text in messages:
-                    problem(row, target, text)
+                for field_message in messages:
+                    problem(row, target, str(field_message))
             continue
         if before is None:
             to_save.append(("created", procedure))

@@ -179,7 +179,7 @@ def _cast(column: pa.ChunkedArray, kind: str) -> pa.ChunkedArray | None:
                 parts = [int(p) for p in value.split(":")]
                 if parts[0] > 23 or parts[1] > 59 or (len(parts) > 2 and parts[2] > 59):
                     return None
-                values.append(dt.time(*parts))
+                values.append(dt.time(parts[0], parts[1], parts[2] if len(parts) > 2 else 0))
             return pa.chunked_array([pa.array(values, pa.time32("s"))])
         if kind == "bool":
             lowered = pc.utf8_lower(column)

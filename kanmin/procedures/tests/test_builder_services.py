@@ -181,7 +181,6 @@ def test_department_staff_cannot_build_forms(miyakonojo, make_user):
         )
 
 
-
 def test_a_form_cannot_take_an_address_the_apply_pages_use(miyakonojo, manager):
     """``apply/status/<reference>/`` is the status page: a form named ``status`` would never
     open."""
