@@ -71,37 +71,35 @@ def _queued_checks(env: dict[str, str]) -> int:
     )
 
 
+def _demo_counts(env: dict[str, str]) -> list[int]:
+    out = _shell(
+        env,
+        "from kanmin.core.models import Department, Municipality;"
+        "from kanmin.accounts.models import User;"
+        "from kanmin.procedures.models import Form, Procedure;"
+        "print(Municipality.objects.count(), Department.objects.count(), User.objects.count(),"
+        " Procedure.all_tenants.count(), Form.all_tenants.count())",
+    )
+    return [int(n) for n in out.split()]
+
+
 def test_demo_is_idempotent_and_serve_answers(tmp_path):
     env = _env(tmp_path)
     first = subprocess.run(
         [_kanmin(), "demo", "--no-serve"], env=env, capture_output=True, text=True, timeout=300
     )
     assert first.returncode == 0, first.stderr
+    after_first = _demo_counts(env)
     second = subprocess.run(
         [_kanmin(), "demo", "--no-serve"], env=env, capture_output=True, text=True, timeout=300
     )
     assert second.returncode == 0, second.stderr
     password = (tmp_path / "demo-password.txt").read_text().strip()
     assert password in first.stdout and password in second.stdout
-    counts = subprocess.run(
-        [
-            _kanmin(),
-            "shell",
-            "-c",
-            "from kanmin.core.models import Department, Municipality;"
-            "from kanmin.accounts.models import User;"
-            "print(Municipality.objects.count(), Department.objects.count(), User.objects.count())",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert counts.stdout.strip().splitlines()[-1].split() == [
-        "1",
-        "18",
-        "8",
-    ]  # demo/data.py: 1 city, 18 units, 8 users
+    # A second run creates nothing: one city, and the same units, users, procedures and forms.
+    after_second = _demo_counts(env)
+    assert after_first[0] == 1
+    assert after_second == after_first
     verify = subprocess.run(
         [_kanmin(), "audit", "verify"], env=env, capture_output=True, text=True, check=True
     )

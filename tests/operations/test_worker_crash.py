@@ -18,6 +18,7 @@ from tests.operations.instance import (
     check_state,
     children,
     new_instance,
+    row,
     shell,
     start_worker,
     stop,
@@ -107,6 +108,9 @@ def test_a_file_check_whose_worker_is_killed_finishes_or_says_why_it_failed(tmp_
     worker = start_worker(env)
     try:
         wait_for("the check to be done", lambda: check_state(env, check)[0] == "done")
+        # A finished check queues the table's DataStore load: let it run too, so that the
+        # workers killed below are killed in the second check, not in that load.
+        wait_for("the queued tasks to finish", lambda: _waiting_tasks(env) == 0)
     finally:
         stop(worker)
     assert task_state(env, task)[0] == "SUCCESSFUL"
@@ -129,6 +133,15 @@ def test_a_file_check_whose_worker_is_killed_finishes_or_says_why_it_failed(tmp_
         stop(worker)
     assert check_state(env, again) == ("failed", "worker_lost")
     assert task_state(env, task)[0] == "FAILED"
+
+
+def _waiting_tasks(env) -> int:
+    found = row(
+        env,
+        "SELECT count(*) FROM django_tasks_database_dbtaskresult"
+        " WHERE status IN ('READY', 'RUNNING')",
+    )
+    return int(found[0]) if found else 0
 
 
 def _rss_mb(pid: int) -> int:
