@@ -28,7 +28,7 @@ class ProceduresConfig(AppConfig):
             group="services",
             title=_("Procedure catalog"),
             text=_(
-                "The procedures residents can do (手続): department, legal basis, fee, "
+                "The procedures residents can do: department, legal basis, fee, "
                 "documents, channels, online or not. Export to Excel and import back."
             ),
             url="procedures:catalog_list",

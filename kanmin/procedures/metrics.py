@@ -65,7 +65,7 @@ def online_procedures(*, municipality: Any, fiscal_year: Any) -> int:
     unit="件",
     description=_(
         "Procedures that can be completed online through Mynaportal: those counted as online "
-        "procedures that have a ぴったりサービス identifier"
+        "procedures that have a Pittari Service (Mynaportal) identifier"
     ),
 )
 def mynaportal_procedures(*, municipality: Any, fiscal_year: Any) -> int:
