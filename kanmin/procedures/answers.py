@@ -27,7 +27,7 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
 from kanmin.core import jp_text, wareki
-from kanmin.procedures.formspec import Question
+from kanmin.procedures.formspec import Question, unusable_characters
 
 Errors = dict[str, str]
 Cleaned = tuple[Any, Errors]
@@ -59,25 +59,6 @@ def first_input(question: Question) -> str:
 # --------------------------------------------------------------------------------------------
 # Text: characters other systems cannot show (shared/reference/japanese-data.md §2.1)
 # --------------------------------------------------------------------------------------------
-
-
-def unusable_characters(text: str) -> str | None:
-    """A message naming the first character that must not be sent (a platform-dependent
-    character such as ① or ㈱, or 外字), with its usual replacement; None when all are fine.
-    Half-width katakana are not refused here: :func:`normalize_text` widens them."""
-    for issue in jp_text.find_platform_dependent(text):
-        if issue.severity != "error" or issue.kind == "halfwidth_katakana":
-            continue
-        if issue.replacement:
-            return _(
-                "“%(char)s” is a platform-dependent character (環境依存文字) that other "
-                "computers may not show. Write “%(replacement)s” instead."
-            ) % {"char": issue.char, "replacement": issue.replacement}
-        return _(
-            "“%(char)s” is a platform-dependent character (環境依存文字) that other computers "
-            "may not show. Write it with ordinary characters instead."
-        ) % {"char": issue.char}
-    return None
 
 
 def normalize_text(text: str) -> str:

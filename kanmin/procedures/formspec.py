@@ -64,6 +64,8 @@ from typing import Any, TypeGuard
 
 from django.utils.translation import gettext as _
 
+from kanmin.core import jp_text
+
 CHECK = "check"
 QUESTION_TYPES = (
     "text",
@@ -260,6 +262,36 @@ def _date_bound(value: Any) -> dt.date | str | None:
     return None
 
 
+def unusable_characters(text: str) -> str | None:
+    """A message naming the first character that must not be sent (a platform-dependent
+    character such as ① or ㈱, or 外字), with its usual replacement; None when all are fine.
+    Half-width katakana are not refused here: :func:`normalize_text` widens them."""
+    for issue in jp_text.find_platform_dependent(text):
+        if issue.severity != "error" or issue.kind == "halfwidth_katakana":
+            continue
+        if issue.replacement:
+            return _(
+                "“%(char)s” is a platform-dependent character (環境依存文字) that other "
+                "computers may not show. Write “%(replacement)s” instead."
+            ) % {"char": issue.char, "replacement": issue.replacement}
+        return _(
+            "“%(char)s” is a platform-dependent character (環境依存文字) that other computers "
+            "may not show. Write it with ordinary characters instead."
+        ) % {"char": issue.char}
+    return None
+
+
+def _wording_problem(*labels: Any) -> str | None:
+    """The first unusable character in any language of these labels (a label is a
+    ``{"ja": …, "en": …}`` mapping, or text)."""
+    for label in labels:
+        values = label.values() if isinstance(label, Mapping) else [label]
+        for value in values:
+            if isinstance(value, str) and (message := unusable_characters(value)):
+                return message
+    return None
+
+
 def _label_problem(label: Any) -> bool:
     return not (isinstance(label, Mapping) and str(label.get("ja") or "").strip())
 
@@ -441,6 +473,8 @@ def parse(definition: Mapping[str, Any]) -> FormSpec:
                 % {"where": where},
                 pid,
             )
+        elif message := _wording_problem(raw.get("title")):
+            problem(_("%(where)s: %(problem)s") % {"where": where, "problem": message}, pid)
         questions: list[Question] = []
         raw_questions = raw.get("questions") or []
         if not isinstance(raw_questions, list):
@@ -489,6 +523,18 @@ def parse(definition: Mapping[str, Any]) -> FormSpec:
                     qid,
                 )
             options = q.get("options") or {}
+            wording = [q.get("label"), q.get("hint")]
+            if isinstance(options, Mapping):
+                wording.append(options.get("text"))
+                wording.extend(
+                    c.get("label") for c in options.get("choices") or [] if isinstance(c, Mapping)
+                )
+            if message := _wording_problem(*wording):
+                problem(
+                    _("%(where)s: %(problem)s") % {"where": q_where, "problem": message},
+                    pid,
+                    qid,
+                )
             if q_type in QUESTION_TYPES:
                 for message in option_problems(q_type, options):
                     problem(

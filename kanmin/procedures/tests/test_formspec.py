@@ -121,6 +121,48 @@ def test_each_types_options_are_checked(question: dict, words: str) -> None:
     assert problem.page == "p" and problem.question == "q"
 
 
+@pytest.mark.parametrize(
+    ("question", "char", "instead"),
+    [
+        ({"type": "text", "label": {"ja": "㈱の名前"}}, "㈱", "(株)"),
+        ({"type": "text", "label": {"ja": "質問"}, "hint": {"ja": "①から選ぶ"}}, "①", "(1)"),
+        ({"type": "text", "label": {"ja": "質問", "en": "Room ㎡"}}, "㎡", "m2"),
+        (
+            {
+                "type": "choice",
+                "label": {"ja": "質問"},
+                "options": {"choices": [{"value": "a", "label": {"ja": "Ⅰ期"}}]},
+            },
+            "Ⅰ",
+            "I",
+        ),
+        (
+            {"type": "consent", "label": {"ja": "質問"}, "options": {"text": {"ja": "№を確認"}}},
+            "№",
+            "No.",
+        ),
+    ],
+)
+def test_staff_wording_with_platform_dependent_characters_is_refused(
+    question: dict, char: str, instead: str
+) -> None:
+    """What staff type for residents to read is held to the rule residents' answers are."""
+    with pytest.raises(SpecError) as caught:
+        parse(_with_question({"id": "q", **question}))
+    [problem] = caught.value.problems
+    assert f"“{char}”" in problem and f"“{instead}”" in problem
+    assert problem.page == "p" and problem.question == "q"
+
+
+def test_a_page_title_with_a_platform_dependent_character_is_refused() -> None:
+    definition = _with_question({"id": "q", "type": "text", "label": {"ja": "質問"}})
+    definition["pages"][0]["title"] = {"ja": "申請者㈲"}
+    with pytest.raises(SpecError) as caught:
+        parse(definition)
+    [problem] = caught.value.problems
+    assert "“㈲”" in problem and problem.page == "p" and problem.question is None
+
+
 def test_good_options_pass() -> None:
     for question in (
         {"type": "file", "options": {"max_bytes": 20 * 1024 * 1024, "types": ["pdf", "heic"]}},
