@@ -596,6 +596,10 @@ def submission_submit(
     )
     address = receipt_email(locked, kept)
     if address:
+        # Kept (encrypted, and as a digest) so that a new link can be sent to this address only.
+        locked.email = address
+        locked.email_digest = digest(address.lower())
+        locked.save(update_fields=["email", "email_digest"])
         token = _new_link(locked) if follow_base else ""
         body = receipt_body(locked, kept, follow_link=follow_base + token + "/" if token else "")
         subject = _("Application received: %(reference)s") % {"reference": locked.reference}

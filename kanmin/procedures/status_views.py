@@ -19,6 +19,7 @@ from kanmin.core.errors import KanminError
 from kanmin.core.tenancy import tenant_reverse, tenant_view
 from kanmin.procedures import (
     answer_summary,
+    apply_services,
     queue_selectors,
     queue_services,
     resident,
@@ -74,10 +75,11 @@ def _opened(request: HttpRequest, reference: str) -> Submission | None:
     return submission
 
 
-def _no_access(request: HttpRequest) -> HttpResponse:
+def _no_access(request: HttpRequest, *, offer_link: bool = False) -> HttpResponse:
     # The same page, status and words for an unknown reference, another municipality's and one
     # this browser may not open: nothing tells them apart.
-    return render(request, "procedures/status/no_access.html", status=404)
+    context = {"offer_link": offer_link}
+    return render(request, "procedures/status/no_access.html", context, status=404)
 
 
 def _status_url(request: HttpRequest, submission: Submission) -> str:
@@ -128,7 +130,7 @@ def _page(
 def apply_status(request: HttpRequest, reference: str) -> HttpResponse:
     submission = _opened(request, reference)
     if submission is None:
-        return _no_access(request)
+        return _no_access(request, offer_link=True)
     return _page(request, submission)
 
 
@@ -194,3 +196,26 @@ def apply_status_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
         },
         status=status,
     )
+
+
+@tenant_view
+@require_http_methods(["POST"])
+def apply_status_link(request: HttpRequest, reference: str) -> HttpResponse:
+    """A new link to follow the application, e-mailed only when the address is the one the
+    application gave. The answer is the same whether or not the reference and the address
+    match, so neither can be probed; the links per hour are limited as for resume links."""
+    email = request.POST.get("email", "").strip()
+    if not email:
+        context = {"offer_link": True, "email_error": _("Enter your e-mail address.")}
+        return render(request, "procedures/status/no_access.html", context, status=422)
+    submission = queue_selectors.submission_for_resident(_municipality(request), reference)
+    if submission is not None and submission.status != S.DRAFT:
+        placeholder = "0"
+        url = tenant_reverse(
+            "procedures:apply_resume", _municipality(request), {"token": placeholder}
+        )
+        apply_services.resume_link_resend(
+            submission, email, link_base=request.build_absolute_uri(url[: -len(placeholder) - 1])
+        )
+    context = {"asked": True, "days": apply_services.RESUME_DAYS}
+    return render(request, "procedures/status/no_access.html", context)

@@ -64,6 +64,11 @@ tenant_urlpatterns += [
     ),
     path("apply/status/<str:reference>/", status_views.apply_status, name="apply_status"),
     path(
+        "apply/status/<str:reference>/link/",
+        status_views.apply_status_link,
+        name="apply_status_link",
+    ),
+    path(
         "apply/status/<str:reference>/reply/",
         status_views.apply_status_reply,
         name="apply_status_reply",

@@ -152,6 +152,8 @@ def test_submit_is_idempotent_and_gives_a_reference(
     [receipt] = mail.outbox
     assert sent.reference in receipt.subject and receipt.to == ["hanako@example.jp"]
     assert "http://testserver/r/" in receipt.body
+    # the address is kept as a digest, so that a lost follow link can be sent again to it only
+    assert Submission.objects.get(pk=sent.pk).email_digest == services.digest("hanako@example.jp")
 
 
 def test_submit_checks_every_page_again(miyakonojo: Any) -> None:

@@ -363,3 +363,43 @@ def test_assign_to_me_needs_the_department(world: QueueWorld) -> None:
         _client(auditor).post(f"{BASE}/procedures/staff/queue/{other.reference}/take/").status_code
         == 403
     )
+
+
+def test_a_new_follow_link_goes_only_to_the_applications_address(
+    world: QueueWorld, django_capture_on_commit_callbacks: Any
+) -> None:
+    """From the refusal page, the applicant asks for a new link; the answer never says
+    whether the reference or the address matched."""
+    from django.core import mail
+
+    from kanmin.procedures.apply_services import digest
+
+    s = factories.queue_submission(world.shimin_version, email="hanako@example.jp")
+    Submission.objects.filter(pk=s.pk).update(email_digest=digest("hanako@example.jp"))
+    stranger = Client()
+    refused = stranger.get(f"{BASE}/apply/status/{s.reference}/")
+    assert 'action="link/"' in refused.content.decode()
+    link_url = f"{BASE}/apply/status/{s.reference}/link/"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        wrong = stranger.post(link_url, {"email": "someone@example.jp"})
+        unknown = stranger.post(f"{BASE}/apply/status/NO-SUCH-REF/link/", {"email": "a@example.jp"})
+    assert wrong.status_code == unknown.status_code == 200
+    assert mail.outbox == []
+    assert stranger.post(link_url, {"email": ""}).status_code == 422
+
+    with django_capture_on_commit_callbacks(execute=True):
+        right = stranger.post(link_url, {"email": "Hanako@Example.jp"})
+
+    def main(response: Any) -> str:
+        text = response.content.decode()
+        return text[text.index("<main") : text.index("</main>")]
+
+    assert main(right) == main(wrong) == main(unknown)
+    [message] = mail.outbox
+    assert message.to == ["hanako@example.jp"]
+    token = re.search(r"/apply/resume/([^/\s]+)/", message.body).group(1)  # type: ignore[union-attr]
+    browser = Client()
+    opened = browser.post(f"{BASE}/apply/resume/{token}/")
+    assert opened.status_code == 302
+    assert browser.get(f"{BASE}/apply/status/{s.reference}/").status_code == 200
