@@ -306,6 +306,9 @@ class Resident:
         (untimed)."""
         if self.think:
             time.sleep(self.rng.uniform(0.5, 1.5) * self.think)
+            # gunicorn closes a keep-alive connection idle for 2 s; a browser then opens a new
+            # one (or retries on the reset). Reusing the closed socket is a client artifact.
+            self.session.close()
         started = time.perf_counter()
         problem = ""
         response = None
@@ -464,6 +467,7 @@ def run_baseline(
         for _ in range(per_client):
             if think:
                 time.sleep(rng.uniform(0.5, 1.5) * think)
+                session.close()  # as the residents do, above
             started = time.perf_counter()
             problem = ""
             try:
