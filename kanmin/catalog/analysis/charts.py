@@ -45,25 +45,25 @@ def result_chart(
         ("" if label is None else str(label), numeric(value))
         for label, value in zip(labels, values, strict=False)
     ][:MAX_POINTS]
-    points = [(label, value) for label, value in points if value is not None]
-    if not points or kind not in ("bar", "line"):
+    drawn = [(label, value) for label, value in points if value is not None]
+    if not drawn or kind not in ("bar", "line"):
         return None
     figure = Figure(figsize=(width, height), dpi=110)
     FigureCanvasAgg(figure)
     family = matplotlib_family()
     axes = figure.add_subplot(1, 1, 1)
-    positions = list(range(len(points)))
-    heights = [value for _label, value in points]
+    positions = list(range(len(drawn)))
+    heights = [value for _label, value in drawn]
     if kind == "bar":
         axes.bar(positions, heights, width=0.6, color=COLOUR, zorder=2)
     else:
         axes.plot(positions, heights, color=COLOUR, marker="o", linewidth=2, zorder=3)
     axes.set_xticks(positions)
     axes.set_xticklabels(
-        [label[:20] for label, _value in points],
+        [label[:20] for label, _value in drawn],
         fontfamily=family,
-        rotation=45 if len(points) > 6 else 0,
-        ha="right" if len(points) > 6 else "center",
+        rotation=45 if len(drawn) > 6 else 0,
+        ha="right" if len(drawn) > 6 else "center",
     )
     axes.set_xlabel(x_label, fontfamily=family)
     axes.set_ylabel(y_label, fontfamily=family)

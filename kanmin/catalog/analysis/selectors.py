@@ -93,9 +93,7 @@ def analysis_run(
     )
 
 
-def _run(
-    *, municipality: Municipality, viewer: Any, sql: str, limit: int | None
-) -> dict[str, Any]:
+def _run(*, municipality: Municipality, viewer: Any, sql: str, limit: int | None) -> dict[str, Any]:
     from kanmin.catalog.datastore import sql as sandbox
     from kanmin.catalog.datastore.files import table_file
 

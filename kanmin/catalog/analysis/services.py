@@ -103,7 +103,9 @@ def saved_view_delete(*, municipality: Municipality, actor: Any, view: SavedView
 
 def _csv(result: selectors.Result) -> bytes:
     stream = io.StringIO()
-    write_rows(stream, [result.columns, *([r.get(c) for c in result.columns] for r in result.records)])
+    write_rows(
+        stream, [result.columns, *([r.get(c) for c in result.columns] for r in result.records)]
+    )
     return stream.getvalue().encode("utf-8")
 
 
@@ -196,7 +198,9 @@ def saved_view_publish(
         )
     else:
         if organization is None:
-            raise Invalid(fields={"organization": [_("Choose the organization that publishes it.")]})
+            raise Invalid(
+                fields={"organization": [_("Choose the organization that publishes it.")]}
+            )
         require(actor, "catalog.add_dataset", municipality)
         dataset = catalog_services.dataset_create(
             municipality=municipality,
@@ -247,8 +251,10 @@ def derived_refresh(*, actor: Any = None, view_id: str) -> SavedView | None:
         content, sources, rows = _compute(view, None, view.derived_sql)
     except KanminError as exc:
         return derived_refresh_fail(actor=actor, view_id=str(view.pk), reason=_reason(exc))
+    resource = view.derived_resource
+    if resource is None:
+        return None
     with transaction.atomic():
-        resource = Resource.all_tenants.select_related("dataset").get(pk=view.derived_resource_id)
         catalog_services.resource_update(
             municipality=view.municipality,
             actor=actor,

@@ -135,14 +135,26 @@ def test_the_builder_writes_a_join_with_a_group_by(miyakonojo, steward, towns, f
         ("山之口町", 2400),
         ("高崎町", 3000),
     ]
-    everything = build(Spec(table=str(towns.pk), join_table=str(facilities.pk),
-                            join_left=column_key(str(towns.pk), "町名"),
-                            join_right=column_key(str(facilities.pk), "町名")), tables)
+    everything = build(
+        Spec(
+            table=str(towns.pk),
+            join_table=str(facilities.pk),
+            join_left=column_key(str(towns.pk), "町名"),
+            join_right=column_key(str(facilities.pk), "町名"),
+        ),
+        tables,
+    )
     joined = analysis.analysis_run(municipality=miyakonojo, viewer=steward, sql=everything)
     assert joined.columns == ["町名", "人口", "施設名", "種別"]
     with pytest.raises(Invalid) as wrong:
-        build(Spec(table=str(towns.pk), filter_column=column_key(str(towns.pk), "人口"),
-                   filter_value="many"), tables)
+        build(
+            Spec(
+                table=str(towns.pk),
+                filter_column=column_key(str(towns.pk), "人口"),
+                filter_value="many",
+            ),
+            tables,
+        )
     assert "filter_value" in wrong.value.fields
 
 
@@ -152,15 +164,13 @@ def test_the_builder_writes_a_join_with_a_group_by(miyakonojo, steward, towns, f
 def _actions(view_or_id) -> list[str]:
     pk = getattr(view_or_id, "pk", view_or_id)
     return list(
-        AuditEvent.objects.filter(object_id=str(pk)).order_by("seq").values_list(
-            "action", flat=True
-        )
+        AuditEvent.objects.filter(object_id=str(pk))
+        .order_by("seq")
+        .values_list("action", flat=True)
     )
 
 
-def test_saved_views_are_created_changed_and_deleted_with_audit_entries(
-    miyakonojo, steward, towns
-):
+def test_saved_views_are_created_changed_and_deleted_with_audit_entries(miyakonojo, steward, towns):
     sql = f'SELECT "町名", "人口" FROM "{towns.pk}"'
     view = analysis_services.saved_view_create(
         municipality=miyakonojo,
@@ -290,9 +300,7 @@ def test_publishing_a_view_creates_a_dataset_with_its_provenance(
     assert str(facilities.pk) not in ttl  # private sources are not named
 
 
-def test_reloading_a_source_refreshes_the_derived_table(
-    miyakonojo, steward, published, towns
-):
+def test_reloading_a_source_refreshes_the_derived_table(miyakonojo, steward, published, towns):
     before = published.derived_at
     assert _rows(published.derived_resource) == 3
     services.resource_update(
@@ -347,7 +355,95 @@ def test_a_published_view_is_not_deleted_and_cannot_read_its_own_table(
         sql=f'SELECT * FROM "{published.derived_resource_id}"',
     )
     with pytest.raises(Invalid) as refused:
-        analysis_services.saved_view_publish(
-            municipality=miyakonojo, actor=steward, view=published
-        )
+        analysis_services.saved_view_publish(municipality=miyakonojo, actor=steward, view=published)
     assert "cannot refresh itself" in refused.value.fields["sql"][0]
+
+
+# --- the page -------------------------------------------------------------------------------
+
+PAGE = "/m/452025/catalog/analysis/"
+
+
+def test_the_page_is_for_signed_in_staff_of_the_municipality(client, other_steward, towns):
+    assert client.get(PAGE).status_code == 302  # to the sign-in page
+    client.force_login(other_steward)
+    assert client.get(PAGE).status_code in (403, 404)
+    assert str(towns.pk) not in client.get(PAGE).content.decode()
+
+
+def test_staff_run_a_query_and_see_the_tables_beside_the_editor(client, steward, towns, facilities):
+    client.force_login(steward)
+    page = client.get(PAGE, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f"<code>&quot;{towns.pk}&quot;</code>" in page
+    assert f"<code>&quot;{facilities.pk}&quot;</code>" in page  # private: staff see it
+    assert "人口" in page and "int" in page
+    sql = COUNT_BY_TOWN.format(towns=towns.pk, facilities=facilities.pk)
+    response = client.post(
+        PAGE,
+        {"action": "run", "sql": sql, "chart_kind": "bar", "chart_x": "町名", "chart_y": "施設数"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "<td>山之口町</td><td>1200</td><td>2</td>" in text
+    assert 'src="data:image/svg+xml;base64,' in text
+
+
+def test_a_refused_query_says_why_and_keeps_what_was_typed(client, steward, towns):
+    client.force_login(steward)
+    sql = "SELECT * FROM read_csv('/etc/passwd') -- my long query"
+    response = client.post(
+        PAGE, {"action": "run", "sql": sql, "name_ja": "下書き"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 422
+    text = response.content.decode()
+    assert "is not allowed" in text
+    assert "my long query" in text  # the editor still holds it
+    assert 'value="下書き"' in text
+
+
+def test_staff_save_a_view_then_open_and_publish_it(client, steward, org, towns):
+    client.force_login(steward)
+    sql = f'SELECT "町名", "人口" FROM "{towns.pk}" ORDER BY "人口"'
+    response = client.post(
+        PAGE,
+        {
+            "action": "save_new",
+            "sql": sql,
+            "chart_kind": "line",
+            "chart_x": "町名",
+            "chart_y": "人口",
+            "name_ja": "町別人口",
+        },
+    )
+    assert response.status_code == 302
+    view = SavedView.objects.get()
+    assert response["Location"] == f"{PAGE}{view.pk}/"
+    page = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "<td>高崎町</td><td>3000</td>" in page and "data:image/svg+xml" in page
+    published = client.post(
+        response["Location"],
+        {
+            "action": "publish",
+            "p-organization": org.pk,
+            "p-name": "population-by-town",
+            "p-state": DatasetState.PRIVATE,
+        },
+    )
+    assert published.status_code == 302
+    view.refresh_from_db()
+    assert view.derived_resource.dataset.name == "population-by-town"
+    assert view.derived_resource.dataset.state == DatasetState.PRIVATE
+
+
+def test_another_municipalitys_view_is_not_found_here(client, miyazaki, steward, towns, make_user):
+    view = analysis_services.saved_view_create(
+        municipality=towns.municipality,
+        actor=steward,
+        name_ja="町別",
+        sql=f'SELECT * FROM "{towns.pk}"',
+    )
+    their_staff = make_user("their-staff", "data_steward", miyazaki)
+    client.force_login(their_staff)
+    assert client.get(f"/m/452017/catalog/analysis/{view.pk}/").status_code == 404
+    assert client.get(f"{PAGE}{view.pk}/").status_code in (403, 404)
