@@ -1,3 +1,4 @@
+# ruff: noqa: S608  (the statements under test are built with resource ids on purpose)
 """Issue 17, cross-dataset analysis for staff (EBPM), in a real browser at 360 px: a steward
 signs in, runs a query over two tables (one of them private), builds one with the keyboard,
 saves it as a view and publishes it as a derived dataset whose page shows its provenance;
