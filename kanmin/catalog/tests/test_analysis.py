@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 from django_tasks_db.models import DBTaskResult
 
 from kanmin.audit.models import AuditEvent
@@ -101,7 +102,7 @@ def test_another_municipalitys_table_is_refused(
     run_until_idle()
     assert _rows(their_resource) == 3  # loaded, and public: still not this municipality's
     sql = f'SELECT * FROM "{towns.pk}" JOIN "{their_resource.pk}" USING ("町名")'
-    with pytest.raises(Invalid) as refused:
+    with pytest.raises(Invalid) as refused, translation.override("en"):
         analysis.analysis_run(municipality=miyakonojo, viewer=steward, sql=sql)
     assert str(their_resource.pk) in refused.value.fields["sql"][0]
     assert "list of tables" in refused.value.fields["sql"][0]
@@ -385,7 +386,7 @@ def test_staff_run_a_query_and_see_the_tables_beside_the_editor(client, steward,
     )
     assert response.status_code == 200
     text = response.content.decode()
-    assert "<td>山之口町</td><td>1200</td><td>2</td>" in text
+    assert '<td lang="ja">山之口町</td><td>1200</td><td>2</td>' in text
     assert 'src="data:image/svg+xml;base64,' in text
 
 
@@ -420,7 +421,7 @@ def test_staff_save_a_view_then_open_and_publish_it(client, steward, org, towns)
     view = SavedView.objects.get()
     assert response["Location"] == f"{PAGE}{view.pk}/"
     page = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "<td>高崎町</td><td>3000</td>" in page and "data:image/svg+xml" in page
+    assert '<td lang="ja">高崎町</td><td>3000</td>' in page and "data:image/svg+xml" in page
     published = client.post(
         response["Location"],
         {
