@@ -448,3 +448,25 @@ def test_another_municipalitys_view_is_not_found_here(client, miyazaki, steward,
     client.force_login(their_staff)
     assert client.get(f"/m/452017/catalog/analysis/{view.pk}/").status_code == 404
     assert client.get(f"{PAGE}{view.pk}/").status_code in (403, 404)
+
+
+def test_every_staff_member_analyses_but_only_stewards_publish(
+    client, miyakonojo, make_user, org, towns
+):
+    from kanmin.core.errors import PermissionDenied
+
+    clerk = make_user("clerk", "department_staff", miyakonojo)
+    view = analysis_services.saved_view_create(
+        municipality=miyakonojo, actor=clerk, name_ja="町別", sql=f'SELECT * FROM "{towns.pk}"'
+    )
+    with pytest.raises(PermissionDenied):
+        analysis_services.saved_view_publish(
+            municipality=miyakonojo, actor=clerk, view=view, organization=org, name="by-town"
+        )
+    assert view.derived_resource_id is None
+    client.force_login(clerk)
+    page = client.get(f"{PAGE}{view.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "A data steward or an administrator publishes datasets." in page
+    resident = make_user("resident", "citizen", miyakonojo)
+    client.force_login(resident)
+    assert client.get(PAGE).status_code == 403
