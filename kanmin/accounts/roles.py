@@ -39,8 +39,16 @@ _CATALOG_VIEW = (
     "catalog.view_dataset",
     "catalog.view_resource",
 )
+# Cross-dataset analysis (EBPM): every staff member queries the tables and keeps named views.
+_CATALOG_ANALYSE = (
+    "catalog.view_savedview",
+    "catalog.add_savedview",
+    "catalog.change_savedview",
+    "catalog.delete_savedview",
+)
 _CATALOG_MANAGE = (
     *_CATALOG_VIEW,
+    *_CATALOG_ANALYSE,
     "catalog.add_organization",
     "catalog.change_organization",
     "catalog.delete_organization",
@@ -55,7 +63,7 @@ _CATALOG_MANAGE = (
     "catalog.change_resource",
     "catalog.delete_resource",
 )
-_STAFF_BASE = ("core.view_municipality", "core.view_department", *_CATALOG_VIEW)
+_STAFF_BASE = ("core.view_municipality", "core.view_department", *_CATALOG_VIEW, *_CATALOG_ANALYSE)
 # The plan: every staff member reads it; departments report; the plan manager runs it.
 _PLAN_REPORT = ("plan.add_kpivalue", "plan.add_measurereview", "plan.change_measurereview")
 _PLAN_MANAGE = (

@@ -62,6 +62,18 @@ class CatalogConfig(AppConfig):
             order=20,
         )
         staff_actions.register(
+            "catalog.analysis",
+            group="catalog",
+            title=_("Cross-dataset analysis"),
+            text=_(
+                "Query several of the municipality's tables at once, chart the result, save it "
+                "as a view and publish it as a derived dataset."
+            ),
+            url="catalog:analysis",
+            permission="catalog.view_savedview",
+            order=25,
+        )
+        staff_actions.register(
             "catalog.search",
             group="catalog",
             title=_("Search the catalog"),

@@ -41,6 +41,7 @@ PAGE_SIZE = 100
 """Datasets per catalog page (ckanext-dcat's ``ckanext.dcat.datasets_per_page`` default)."""
 
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
+PROV = Namespace("http://www.w3.org/ns/prov#")
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 EU_FREQUENCY = Namespace("http://publications.europa.eu/resource/authority/frequency/")
 EU_FILE_TYPE = Namespace("http://publications.europa.eu/resource/authority/file-type/")
@@ -228,6 +229,7 @@ def new_graph() -> Graph:
     g.bind("vcard", VCARD)
     g.bind("skos", SKOS)
     g.bind("hydra", HYDRA)
+    g.bind("prov", PROV)
     g.bind("xsd", XSD)
     return g
 
@@ -461,9 +463,31 @@ def _add_distribution(
     return ref
 
 
-def add_dataset(g: Graph, urls: _Urls, dataset: Dataset) -> URIRef:
+def _add_provenance(g: Graph, urls: _Urls, ref: URIRef, dataset: Dataset, view: Any) -> None:
+    """A derived dataset (a saved view's result, issue 17): ``prov:wasDerivedFrom`` its public
+    sources (the dataset from their datasets, its table from their tables) and
+    ``prov:wasGeneratedBy`` the computation, with its time. Sources not public are not named."""
+    from kanmin.catalog.analysis import selectors as analysis_selectors
+
+    table = view.derived_resource
+    table_ref = urls.resource(table, dataset) if table is not None else None
+    for source in analysis_selectors.published_sources(view):
+        g.add((ref, PROV.wasDerivedFrom, urls.dataset(source.dataset)))
+        if table_ref is not None:
+            g.add((table_ref, PROV.wasDerivedFrom, urls.resource(source, source.dataset)))
+    if view.derived_at is not None:
+        activity = BNode()
+        g.add((activity, RDF.type, PROV.Activity))
+        g.add((activity, PROV.endedAtTime, _datetime(view.derived_at)))
+        g.add((ref, PROV.wasGeneratedBy, activity))
+        if table_ref is not None:
+            g.add((table_ref, PROV.generatedAtTime, _datetime(view.derived_at)))
+
+
+def add_dataset(g: Graph, urls: _Urls, dataset: Dataset, derived: Any = None) -> URIRef:
     """A dataset, its publisher, contact point and distributions. Expects tags, groups and
-    resources prefetched (``selectors.dataset_with_details``)."""
+    resources prefetched (``selectors.dataset_with_details``). ``derived``: the saved view
+    whose result the dataset publishes, if any (its provenance)."""
     ref = urls.dataset(dataset)
     municipality = dataset.municipality
     g.add((ref, RDF.type, DCAT.Dataset))
@@ -520,12 +544,20 @@ def add_dataset(g: Graph, urls: _Urls, dataset: Dataset) -> URIRef:
     )
     for resource in resources:
         _add_distribution(g, urls, ref, dataset, resource)
+    if derived is not None:
+        _add_provenance(g, urls, ref, dataset, derived)
     return ref
+
+
+def _derivations(datasets: Iterable[Dataset]) -> dict[str, Any]:
+    from kanmin.catalog.analysis import selectors as analysis_selectors
+
+    return analysis_selectors.derivations_for([d.pk for d in datasets])
 
 
 def dataset_graph(request: HttpRequest, dataset: Dataset) -> Graph:
     g = new_graph()
-    add_dataset(g, _Urls(request), dataset)
+    add_dataset(g, _Urls(request), dataset, _derivations([dataset]).get(str(dataset.pk)))
     return g
 
 
@@ -560,8 +592,9 @@ def catalog_graph(request: HttpRequest, page: CatalogPage) -> Graph:
     g.add((ref, DCTERMS.language, EU_LANGUAGE.JPN))
     if page.modified is not None:
         g.add((ref, DCTERMS.modified, _datetime(page.modified)))
+    derived = _derivations(page.datasets)
     for dataset in page.datasets:
-        g.add((ref, DCAT.dataset, add_dataset(g, urls, dataset)))
+        g.add((ref, DCAT.dataset, add_dataset(g, urls, dataset, derived.get(str(dataset.pk)))))
     _add_paging(g, request, page)
     return g
 

@@ -645,3 +645,64 @@ class DatastoreTable(TenantModel):
     @property
     def active(self) -> bool:
         return bool(self.path)
+
+
+# --- cross-dataset analysis (issue 17, Ⅱ-3 EBPM) ---------------------------------------------
+
+
+class ChartKind(models.TextChoices):
+    NONE = "", _("No chart")
+    BAR = "bar", _("Bar chart")
+    LINE = "line", _("Line chart")
+
+
+class SavedView(TenantModel):
+    """A named query of staff over several of their municipality's DataStore tables (a saved
+    analysis, EBPM), with how its result is charted. Published, its result is the table of a
+    derived dataset (``derived_resource``), recomputed when one of its sources is reloaded;
+    ``derived_sql``, ``derived_sources`` and ``derived_at`` are the provenance of the table
+    now published."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name_ja = models.CharField(_("name (Japanese)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    sql = models.TextField(_("query"))
+    chart_kind = models.CharField(
+        _("chart"), max_length=10, choices=ChartKind.choices, blank=True, default=ChartKind.NONE
+    )
+    chart_x = models.CharField(_("chart labels (x)"), max_length=200, blank=True)
+    chart_y = models.CharField(_("chart values (y)"), max_length=200, blank=True)
+    created_by = optional_link(settings.AUTH_USER_MODEL, _("created by"))
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    modified = models.DateTimeField(_("modified"), auto_now=True)
+    derived_resource = models.OneToOneField(
+        Resource,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="derived_from",
+        verbose_name=_("derived table"),
+    )
+    derived_sql = models.TextField(_("query of the derived table"), blank=True)
+    # [{"id": resource id, "name": resource name, "dataset": dataset name}] at computing time.
+    derived_sources = models.JSONField(_("sources of the derived table"), default=list, blank=True)
+    derived_at = models.DateTimeField(_("derived table computed"), null=True, blank=True)
+    refresh_error = models.TextField(_("why the last refresh failed"), blank=True)
+    refresh_failed_at = models.DateTimeField(_("last refresh failed"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["municipality", "name_ja"]
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+
+    def __str__(self) -> str:
+        return self.name_ja
+
+    @property
+    def display_name(self) -> str:
+        return localized(self.name_ja, self.name_en)
+
+    @property
+    def source_ids(self) -> list[str]:
+        return [str(s.get("id", "")) for s in self.derived_sources or []]

@@ -44,3 +44,27 @@ def load_datastore(resource_id: str) -> str:
 
     table = datastore_services.datastore_load_run(resource_id=resource_id)
     return str(table.status) if table is not None else "skipped"
+
+
+# --- cross-dataset analysis (issue 17, Ⅱ-3 EBPM) ---------------------------------------------
+
+
+def _refresh_failed(args: list[Any], kwargs: dict[str, Any], reason: str) -> None:
+    from kanmin.catalog.analysis import services as analysis_services
+
+    view_id = kwargs.get("view_id") or (args[0] if args else None)
+    if view_id:
+        analysis_services.derived_refresh_fail(view_id=str(view_id), reason=reason)
+
+
+@recoverable(attempts=2, on_failed=_refresh_failed)
+@task()
+def refresh_derived(view_id: str) -> str:
+    """Recompute the derived dataset of a saved view after one of its sources was reloaded;
+    returns "refreshed", "failed" or "skipped"."""
+    from kanmin.catalog.analysis import services as analysis_services
+
+    view = analysis_services.derived_refresh(view_id=view_id)
+    if view is None:
+        return "skipped"
+    return "failed" if view.refresh_error else "refreshed"

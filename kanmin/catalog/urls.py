@@ -1,6 +1,7 @@
 from django.urls import URLPattern, path
 
 from kanmin.catalog import views
+from kanmin.catalog.analysis import views as analysis_views
 from kanmin.catalog.ckan import dispatch
 
 app_name = "catalog"
@@ -10,6 +11,9 @@ tenant_urlpatterns: list[URLPattern] = [
     path("catalog/", views.catalog_home, name="home"),
     path("catalog/new/", views.dataset_new, name="dataset_new"),
     path("catalog/unpublished/", views.dataset_unpublished, name="dataset_unpublished"),
+    # Cross-dataset analysis for staff (issue 17, EBPM).
+    path("catalog/analysis/", analysis_views.analysis_home, name="analysis"),
+    path("catalog/analysis/<uuid:view_id>/", analysis_views.analysis_view, name="analysis_view"),
     path(
         "catalog/<str:code>_open_data_list.csv",
         views.open_data_list_csv,

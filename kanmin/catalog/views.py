@@ -39,6 +39,7 @@ from kanmin.catalog import (
     services,
     uploads,
 )
+from kanmin.catalog.analysis import selectors as analysis_selectors
 from kanmin.catalog.forms import DatasetForm, ResourceForm, StartFromStandardForm
 from kanmin.catalog.models import DatasetState, HitKind
 from kanmin.catalog.search import QueryError, SearchResult, dataset_search
@@ -282,6 +283,8 @@ def dataset_detail(request: HttpRequest, name: str) -> HttpResponse:
             "hits": hits,
             "citation": _citation(municipality, dataset, page_url),
             "preview": selectors.registered_preview(dataset=dataset),
+            # Cross-dataset analysis (issue 17): where a derived dataset comes from.
+            "provenance": analysis_selectors.provenance_of(dataset=dataset, viewer=request.user),
             "kept_by_app": dataset.is_kept_by_app,
             "app_installed": selectors.dataset_provider(dataset=dataset) is not None,
             "api_url": tenant_reverse(

@@ -154,11 +154,20 @@ def datastore_load_run(*, actor: Any = None, resource_id: str) -> DatastoreTable
                 after={"rows": built.rows, "version": version, "schema": built.schema},
                 extra={"dataset_id": str(resource.dataset_id)},
             )
+            _refresh_dependents(resource)
             transaction.on_commit(partial(load.prune, folder, {version, previous}))
     except BaseException:
         built.temp_path.unlink(missing_ok=True)
         raise
     return locked
+
+
+def _refresh_dependents(resource: Resource) -> None:
+    """The table changed: queue the recomputation of the derived datasets that read it (in
+    this transaction, so that a load rolled back queues nothing)."""
+    from kanmin.catalog.analysis import services as analysis_services
+
+    analysis_services.derived_refresh_queue(resource=resource)
 
 
 def _failed(
@@ -245,6 +254,7 @@ def _publish_rows(
     locked.loaded_at = locked.finished = timezone.now()
     locked.save()
     SearchGeneration.bump()
+    _refresh_dependents(resource)
     transaction.on_commit(partial(load.prune, folder, {previous + 1, previous}))
     return locked
 
