@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET
 
 from kanmin.accounts.access import operator_page
 from kanmin.core.errors import KanminError
-from kanmin.core.forms import submit
+from kanmin.core.forms import perform, submit
 from kanmin.core.permissions import allowed
 from kanmin.core.spreadsheet import write_rows
 from kanmin.core.tenancy import tenant_reverse, tenant_view
@@ -195,28 +195,26 @@ def visit_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     municipality = _m(request)
     visit = counter_selectors.visit_get(municipality=municipality, pk=pk)
     desk_name = (request.POST.get("desk") or visit.desk or "").strip()[:40]
-    try:
-        if step == "call":
-            counter_services.visit_call(
+    if step == "call":
+        moved = perform(
+            request,
+            lambda: counter_services.visit_call(
                 municipality=municipality, actor=request.user, visit=visit, desk=desk_name
-            )
-        elif step in STEPS:
-            STEPS[step](
+            ),
+        )
+    elif step in STEPS:
+        moved = perform(
+            request,
+            lambda: STEPS[step](
                 municipality=municipality,
                 actor=request.user,
                 visit=visit,
                 desk=desk_name or None,
-            )
-        else:
-            return HttpResponse(status=404)
-    except KanminError as exc:
-        messages.error(
-            request,
-            str(exc.message)
-            if not exc.fields
-            else " ".join(str(m) for msgs in exc.fields.values() for m in msgs),
+            ),
         )
     else:
+        return HttpResponse(status=404)
+    if moved is not None:
         messages.success(
             request,
             _("Ticket %(number)d: %(step)s.")
