@@ -38,6 +38,7 @@ VERBS: dict[tuple[str, ...], str] = {
     ("convert",): "standards_convert",
     ("disaster", "backtest"): "disaster_backtest",
     ("catalog", "sync"): "catalog_sync",
+    ("procedures", "sweep-orphans"): "procedures_sweep_orphans",
     # datastore (issue 17)
     ("catalog", "datastore-load"): "catalog_datastore_load",
 }

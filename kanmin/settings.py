@@ -117,6 +117,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "kanmin.core.context_processors.tenant",
+                "kanmin.accounts.context_processors.resident",
             ],
         },
     },

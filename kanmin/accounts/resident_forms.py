@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, cast
 
 from django import forms
+from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.password_validation import password_validators_help_texts
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -67,3 +69,20 @@ class PasswordForm(forms.Form):
                 "password2", _("The two passwords differ. Type the same password twice.")
             )
         return data
+
+
+class ResidentPasswordResetForm(PasswordResetForm):
+    """Django's reset form, e-mailing a link only to residents' accounts (see
+    :func:`resident_services.resettable`); the page says the same for any address."""
+
+    email = forms.EmailField(
+        label=gettext_lazy("E-mail address"),
+        max_length=254,
+        help_text=gettext_lazy("The address you registered with (your user name)."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+    def get_users(self, email: str) -> Iterator[Any]:
+        from kanmin.accounts.resident_services import resettable
+
+        return (user for user in super().get_users(email) if resettable(user))

@@ -179,3 +179,26 @@ def registration_complete(*, token: str, password: str) -> User:
         extra={"role": CITIZEN},
     )
     return user
+
+
+# --- resident password reset (Django's PasswordResetView family; see resident_views) ---
+RESET_PER_EMAIL = 3  # reset e-mails an hour for one address
+RESET_PER_IP = 20  # reset e-mails an hour from one network address
+
+
+def password_reset_allowed(*, email: str, client: str = "") -> bool:
+    """Count one more password-reset request for ``email`` (and the client's network address);
+    False once an hour's limit is passed. Every address counts, whether or not it has an
+    account, so that the answer tells nobody which addresses are registered."""
+    address = normalize_email(email)
+    return _count(f"accounts.reset.email.{_digest(address)}", RESET_PER_EMAIL) and (
+        not client or _count(f"accounts.reset.ip.{_digest(client)}", RESET_PER_IP)
+    )
+
+
+def resettable(user: User) -> bool:
+    """Whether a password-reset link may be e-mailed to ``user``: residents only (the citizen
+    role and no other). Staff accounts guard more than one person's data and have two-step
+    sign-in; their administrators set a new password for them."""
+    roles = set(Membership.objects.filter(user=user).values_list("role", flat=True))
+    return roles == {CITIZEN}

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch
+from django.urls import NoReverseMatch, reverse_lazy
+from django.utils.translation import gettext as _
 
 from kanmin.accounts import resident_forms
 from kanmin.accounts import resident_services as residents
@@ -96,3 +101,56 @@ def register_confirm(request: HttpRequest, token: str) -> HttpResponse:
         {"form": form, "registration": registration},
         status=status,
     )
+
+
+# --- residents reset a forgotten password: Django's views, our templates and limits ---
+class PasswordReset(auth_views.PasswordResetView):
+    """Ask for a reset link. The page after it says the same whether or not the address has
+    an account; a link goes only to residents' accounts. Requests are limited per address and
+    per network address (:func:`resident_services.password_reset_allowed`)."""
+
+    form_class = resident_forms.ResidentPasswordResetForm
+    template_name = "accounts/password_reset_form.html"
+    email_template_name = "accounts/email/password_reset_body.txt"
+    subject_template_name = "accounts/email/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        if not residents.password_reset_allowed(
+            email=form.cleaned_data["email"], client=_client(self.request)
+        ):
+            form.add_error(
+                "email",
+                _(
+                    "Too many password-reset e-mails were asked for in the last hour. Wait an "
+                    "hour, then try again; check your spam folder for the e-mails already sent."
+                ),
+            )
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().form_valid(form)
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        return self.render_to_response(self.get_context_data(form=form), status=422)
+
+
+class PasswordResetDone(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "hours": _reset_hours()}
+
+
+class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        return self.render_to_response(self.get_context_data(form=form), status=422)
+
+
+class PasswordResetComplete(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"
+
+
+def _reset_hours() -> int:
+    return max(1, settings.PASSWORD_RESET_TIMEOUT // 3600)

@@ -19,3 +19,23 @@ urlpatterns += [
     path("register/", resident_views.register, name="register"),
     path("register/<str:token>/", resident_views.register_confirm, name="register_confirm"),
 ]
+
+# --- residents reset a forgotten password (resident_views) ---
+urlpatterns += [
+    path("password-reset/", resident_views.PasswordReset.as_view(), name="password_reset"),
+    path(
+        "password-reset/sent/",
+        resident_views.PasswordResetDone.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        resident_views.PasswordResetConfirm.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/done/",
+        resident_views.PasswordResetComplete.as_view(),
+        name="password_reset_complete",
+    ),
+]

@@ -4,6 +4,8 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from django import forms
+from django.contrib import messages
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from kanmin.core.errors import KanminError, NotFound, PermissionDenied
@@ -21,13 +23,19 @@ class DepartmentForm(forms.Form):
     name_en = forms.CharField(label=_("Name (English)"), max_length=100, required=False)
 
 
-def submit(form: forms.BaseForm, write: Callable[[], T]) -> T | None:
+def submit(
+    form: forms.BaseForm,
+    write: Callable[[], T],
+    *,
+    passes: tuple[type[KanminError], ...] = (),
+) -> T | None:
     """Run ``write``, a service call that reads ``form.cleaned_data``, when the form is valid;
     a KanminError it raises is shown on the form. The row the service wrote, or None when the
-    form has errors to show.
+    form has errors to show (:func:`error_status` gives the status to answer them with).
 
     A refusal (PermissionDenied) or a row that is gone (NotFound) is not the form's to show: it
-    goes on to ``core.middleware``, which answers with the 403 or 404 page."""
+    goes on to ``core.middleware``, which answers with the 403 or 404 page. So do the errors
+    of the types in ``passes``, for a caller that shows them its own way."""
     if not form.is_valid():
         return None
     try:
@@ -35,5 +43,41 @@ def submit(form: forms.BaseForm, write: Callable[[], T]) -> T | None:
     except (PermissionDenied, NotFound):
         raise
     except KanminError as exc:
+        if passes and isinstance(exc, passes):
+            raise
         exc.add_to_form(form)
+        form._kanmin_status = exc.status  # type: ignore[attr-defined]
+        return None
+
+
+def error_status(form: forms.BaseForm) -> int:
+    """The HTTP status of a form that :func:`submit` returned None for: the service error's
+    (409 for a Conflict, 422 for Invalid), or 422 when the form itself was not valid."""
+    return int(getattr(form, "_kanmin_status", 422))
+
+
+def perform(
+    request: HttpRequest,
+    write: Callable[[], T],
+    *,
+    show: Callable[[str], object] | None = None,
+) -> T | None:
+    """Run ``write``, a service call behind a button that has no fields to show errors on. A
+    KanminError it raises is shown as an error message on the next page, or handed to ``show``
+    for a page that shows it itself: its message, or its per-field messages when it carries no
+    message of its own. What ``write`` returned, or None after an error.
+
+    PermissionDenied and NotFound go on to ``core.middleware``, as with :func:`submit`."""
+    try:
+        return write()
+    except (PermissionDenied, NotFound):
+        raise
+    except KanminError as exc:
+        texts = [str(m) for msgs in exc.fields.values() for m in msgs]
+        own = exc.message is not type(exc).default_message
+        text = " ".join(texts) if texts and not own else str(exc.message)
+        if show is None:
+            messages.error(request, text)
+        else:
+            show(text)
         return None

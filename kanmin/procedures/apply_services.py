@@ -360,12 +360,47 @@ def attachment_add(submission: Submission, question: Question, uploaded: Any) ->
             sha256=hashlib.sha256(content).hexdigest(),
             path=relative,
         )
+        # Documents are rows of their own: uploading does not change the answers' revision.
+        locked.save(update_fields=["updated_at"])
     except Exception:
         path.unlink(missing_ok=True)
         raise
-    # Documents are rows of their own: uploading does not change the answers' revision.
-    locked.save(update_fields=["updated_at"])
+    # A rollback after this point (a failed COMMIT, a caller's own atomic block, a process
+    # killed in between) leaves the file without its row: attachment_orphans_sweep removes it.
     return attachment
+
+
+ORPHAN_MINUTES = 60  # an attachment file younger than this may belong to an upload in flight
+
+
+def attachment_orphans_sweep(*, older_than: dt.timedelta | None = None) -> list[str]:
+    """Delete the attachment files that no Attachment row names: files whose upload's
+    transaction rolled back after the file was written (Django has no on-rollback hook) or
+    whose process died in between. Only files older than ``older_than`` (default
+    :data:`ORPHAN_MINUTES`) go, so an upload still in its transaction keeps its file. The
+    relative paths deleted, for the operator's log."""
+    root = attachments_dir()
+    if not root.is_dir():
+        return []
+    limit = older_than if older_than is not None else dt.timedelta(minutes=ORPHAN_MINUTES)
+    cutoff = timezone.now().timestamp() - limit.total_seconds()
+    removed: list[str] = []
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        named = set(
+            Attachment.all_tenants.filter(path__startswith=f"{folder.name}/").values_list(
+                "path", flat=True
+            )
+        )
+        for file in sorted(folder.iterdir()):
+            relative = f"{folder.name}/{file.name}"
+            if not file.is_file() or relative in named or file.stat().st_mtime > cutoff:
+                continue
+            # Named meanwhile by an upload that has just committed? Then it stays.
+            if Attachment.all_tenants.filter(path=relative).exists():
+                continue
+            file.unlink(missing_ok=True)
+            removed.append(relative)
+    return removed
 
 
 def attachment_content(attachment: Attachment) -> bytes:

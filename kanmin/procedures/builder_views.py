@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -20,7 +20,8 @@ from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
 from kanmin.accounts.access import operator_page
-from kanmin.core.errors import KanminError
+from kanmin.core.errors import Invalid
+from kanmin.core.forms import error_status, perform, submit
 from kanmin.core.permissions import allowed
 from kanmin.core.tenancy import tenant_reverse
 from kanmin.procedures import builder_selectors as selectors
@@ -65,15 +66,23 @@ def _form(request: HttpRequest, slug: str) -> Any:
     return selectors.form_get(municipality=_municipality(request), slug=slug)
 
 
-def _refused(request: HttpRequest, exc: KanminError) -> HttpResponse | None:
-    if exc.status == 403:
-        return render(request, "403.html", status=403)
-    return None
+T = TypeVar("T")
 
 
-def _save(request: HttpRequest, form: Any, definition: dict[str, Any]) -> None:
+def _spec(change: Callable[[], T], field: str | None = None) -> T:
+    """Run an edit of :mod:`formspec`; a definition it cannot make is refused as Invalid, its
+    problems on ``field`` (or as the message when there is no field to show them on)."""
+    try:
+        return change()
+    except formspec.SpecError as exc:
+        if field is None:
+            raise Invalid("; ".join(exc.problems)) from None
+        raise Invalid(fields={field: list(exc.problems)}) from None
+
+
+def _save(request: HttpRequest, form: Any, definition: dict[str, Any]) -> Any:
     """Save an edited draft made on the copy whose digest the page posted."""
-    services.form_definition_save(
+    return services.form_definition_save(
         municipality=_municipality(request),
         actor=request.user,
         form=form,
@@ -222,29 +231,26 @@ def builder_form_new(request: HttpRequest) -> HttpResponse:
     if request.GET.get("procedure", "").isdigit():
         initial["procedure"] = int(request.GET["procedure"])
     form = FormCreateForm(request.POST or None, procedures=procedures, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            created = services.form_create(
+    if request.method == "POST":
+        created = submit(
+            form,
+            lambda: services.form_create(
                 municipality=municipality,
                 actor=request.user,
-                procedure=data["procedure"],
-                slug=data["slug"],
-                title_ja=data["title_ja"],
-                title_en=data["title_en"],
-            )
-        except KanminError as exc:
-            if (refused := _refused(request, exc)) is not None:
-                return refused
-            exc.add_to_form(form)
-        else:
+                procedure=form.cleaned_data["procedure"],
+                slug=form.cleaned_data["slug"],
+                title_ja=form.cleaned_data["title_ja"],
+                title_en=form.cleaned_data["title_en"],
+            ),
+        )
+        if created is not None:
             messages.success(request, _("The form was created. Add its first page."))
             return redirect(_editor_url(request, created))
     return render(
         request,
         "procedures/builder/form_new.html",
         {"form": form, "no_procedures": not procedures.exists()},
-        status=422 if form.errors else 200,
+        status=error_status(form) if form.errors else 200,
     )
 
 
@@ -279,15 +285,8 @@ def builder_edit(request: HttpRequest, slug: str) -> HttpResponse:
     if change is None:
         messages.error(request, _("That change is not known; use the editor's buttons."))
     else:
-        try:
-            _save(request, form, change(form.draft_definition, target))
-        except formspec.SpecError as exc:
-            messages.error(request, "; ".join(exc.problems))
-        except KanminError as exc:
-            if (refused := _refused(request, exc)) is not None:
-                return refused
-            messages.error(request, str(exc.message))
-        else:
+        edit = lambda: change(form.draft_definition, target)  # noqa: E731
+        if perform(request, lambda: _save(request, form, _spec(edit))) is not None:
             anchor = f"{op.split('_')[0]}-{target}" if not op.endswith("delete") else ""
             if op.endswith("delete"):
                 messages.success(request, pgettext("form builder", "Deleted."))
@@ -298,24 +297,23 @@ def builder_edit(request: HttpRequest, slug: str) -> HttpResponse:
 def builder_page_add(request: HttpRequest, slug: str) -> HttpResponse:
     form = _form(request, slug)
     page_form = PageForm(request.POST, definition=form.draft_definition, prefix="newpage")
-    if page_form.is_valid():
-        try:
-            definition, page_id = formspec.add_page(
+
+    def add() -> str:
+        definition, page_id = _spec(
+            lambda: formspec.add_page(
                 form.draft_definition,
                 title=page_form.title(),
                 page_id=page_form.cleaned_data.get("page_id", "").strip(),
-            )
-            _save(request, form, definition)
-        except formspec.SpecError as exc:
-            for problem in exc.problems:
-                page_form.add_error("page_id", problem)
-        except KanminError as exc:
-            if (refused := _refused(request, exc)) is not None:
-                return refused
-            exc.add_to_form(page_form)
-        else:
-            messages.success(request, _("Page added. Now add its questions."))
-            return redirect(_editor_url(request, form, f"page-{page_id}"))
+            ),
+            field="page_id",
+        )
+        _save(request, form, definition)
+        return page_id
+
+    added = submit(page_form, add)
+    if added is not None:
+        messages.success(request, _("Page added. Now add its questions."))
+        return redirect(_editor_url(request, form, f"page-{added}"))
     context = _editor_context(request, form)
     context["page_form"] = page_form
     return render(request, "procedures/builder/editor.html", context, status=422)
@@ -349,22 +347,19 @@ def builder_page_edit(request: HttpRequest, slug: str, page_id: str) -> HttpResp
         prefix="route",
         form_kwargs={"answer_choices": answer_choices, "targets": targets},
     )
-    if request.method == "POST" and page_form.is_valid() and routes.is_valid():
+    if request.method == "POST" and routes.is_valid():
         rules = [r for r in (f.route() for f in routes.forms if f.has_changed() or f.initial) if r]
-        try:
+
+        def save() -> Any:
             new = formspec.update_page(
                 definition,
                 page_id,
                 title=page_form.title(),
                 next_page=page_form.cleaned_data.get("next_page") or "",
             )
-            new = formspec.set_routes(new, page_id, rules)
-            _save(request, form, new)
-        except KanminError as exc:
-            if (refused := _refused(request, exc)) is not None:
-                return refused
-            exc.add_to_form(page_form)
-        else:
+            return _save(request, form, formspec.set_routes(new, page_id, rules))
+
+        if submit(page_form, save) is not None:
             messages.success(request, _("The page was saved."))
             return redirect(_editor_url(request, form, f"page-{page_id}"))
     return render(
@@ -407,20 +402,20 @@ def builder_question_new(request: HttpRequest, slug: str, page_id: str) -> HttpR
         q_type=q_type,
         initial=QuestionForm.initial_from({"type": q_type}),
     )
-    if request.method == "POST" and question_form.is_valid():
-        try:
-            new, q_id = formspec.add_question(definition, page_id, question_form.question())
+    if request.method == "POST":
+
+        def add() -> str:
+            new, q_id = _spec(
+                lambda: formspec.add_question(definition, page_id, question_form.question()),
+                field="question_id",
+            )
             _save(request, form, new)
-        except formspec.SpecError as exc:
-            for problem in exc.problems:
-                question_form.add_error("question_id", problem)
-        except KanminError as exc:
-            if (refused := _refused(request, exc)) is not None:
-                return refused
-            exc.add_to_form(question_form)
-        else:
+            return q_id
+
+        added = submit(question_form, add)
+        if added is not None:
             messages.success(request, pgettext("form builder", "Question added."))
-            return redirect(_editor_url(request, form, f"question-{q_id}"))
+            return redirect(_editor_url(request, form, f"question-{added}"))
     context.update(
         {
             "question_form": question_form,
@@ -454,18 +449,16 @@ def builder_question_edit(request: HttpRequest, slug: str, question_id: str) -> 
         editing=True,
         initial=QuestionForm.initial_from(question),
     )
-    if request.method == "POST" and question_form.is_valid():
-        try:
-            _save(
+    if request.method == "POST":
+        saved = submit(
+            question_form,
+            lambda: _save(
                 request,
                 form,
                 formspec.update_question(definition, question_id, question_form.question()),
-            )
-        except KanminError as exc:
-            if (refused := _refused(request, exc)) is not None:
-                return refused
-            exc.add_to_form(question_form)
-        else:
+            ),
+        )
+        if saved is not None:
             messages.success(request, _("The question was saved."))
             return redirect(_editor_url(request, form, f"question-{question_id}"))
     problems = [str(p) for p in formspec.problems_of(definition) if p.question == question_id]
@@ -493,20 +486,18 @@ def builder_settings(request: HttpRequest, slug: str) -> HttpResponse:
     title_form = FormTitleForm(
         request.POST or None, initial={"title_ja": form.title_ja, "title_en": form.title_en}
     )
-    if request.method == "POST" and title_form.is_valid():
-        try:
-            services.form_update(
+    if request.method == "POST":
+        saved = submit(
+            title_form,
+            lambda: services.form_update(
                 municipality=_municipality(request),
                 actor=request.user,
                 form=form,
                 title_ja=title_form.cleaned_data["title_ja"],
                 title_en=title_form.cleaned_data["title_en"],
-            )
-        except KanminError as exc:
-            if (refused := _refused(request, exc)) is not None:
-                return refused
-            exc.add_to_form(title_form)
-        else:
+            ),
+        )
+        if saved is not None:
             messages.success(request, _("The form's title was saved."))
             return redirect(_editor_url(request, form))
     return render(
@@ -575,15 +566,16 @@ def builder_publish(request: HttpRequest, slug: str) -> HttpResponse:
     latest = versions[0] if versions else None
     error = ""
     if request.method == "POST":
-        try:
-            published = services.form_publish(
+        errors: list[str] = []
+        published = perform(
+            request,
+            lambda: services.form_publish(
                 municipality=_municipality(request), actor=request.user, form=form
-            )
-        except KanminError as exc:
-            if (refused := _refused(request, exc)) is not None:
-                return refused
-            error = str(exc.message)
-        else:
+            ),
+            show=errors.append,
+        )
+        error = " ".join(errors)
+        if published is not None:
             messages.success(
                 request,
                 _("Version %(number)s is live: new applications use it.")
@@ -612,13 +604,10 @@ def builder_publish(request: HttpRequest, slug: str) -> HttpResponse:
 @operator_page(CHANGE, methods=["POST"])
 def builder_archive(request: HttpRequest, slug: str) -> HttpResponse:
     form = _form(request, slug)
-    try:
-        services.form_archive(municipality=_municipality(request), actor=request.user, form=form)
-    except KanminError as exc:
-        if (refused := _refused(request, exc)) is not None:
-            return refused
-        messages.error(request, str(exc.message))
-    else:
+    archive = lambda: services.form_archive(  # noqa: E731
+        municipality=_municipality(request), actor=request.user, form=form
+    )
+    if perform(request, archive) is not None:
         messages.success(
             request,
             _("The form is archived: it takes no new applications. Publish it to open it again."),
@@ -683,19 +672,17 @@ def builder_draft_json(request: HttpRequest, slug: str) -> HttpResponse:
 def builder_import(request: HttpRequest, slug: str) -> HttpResponse:
     form = _form(request, slug)
     import_form = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and import_form.is_valid():
-        try:
-            services.form_definition_import(
+    if request.method == "POST":
+        imported = submit(
+            import_form,
+            lambda: services.form_definition_import(
                 municipality=_municipality(request),
                 actor=request.user,
                 form=form,
                 data=import_form.cleaned_data["file"].read(definitions.MAX_IMPORT_BYTES + 1),
-            )
-        except KanminError as exc:
-            if (refused := _refused(request, exc)) is not None:
-                return refused
-            exc.add_to_form(import_form)
-        else:
+            ),
+        )
+        if imported is not None:
             messages.success(
                 request,
                 _("The definition was imported into the draft. Check it, then publish."),

@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 
 from kanmin.accounts.access import operator_page
 from kanmin.core import views as core_views
-from kanmin.core.errors import Conflict, KanminError, NotFound
+from kanmin.core.errors import Conflict, NotFound
+from kanmin.core.forms import perform, submit
 from kanmin.core.language import localized
 from kanmin.core.permissions import allowed
 from kanmin.core.selectors import department_list
@@ -30,10 +31,6 @@ VIEW_PERM = "procedures.view_procedure"
 
 def _municipality(request: HttpRequest) -> Any:
     return request.municipality  # type: ignore[attr-defined]
-
-
-def _forbidden(request: HttpRequest) -> HttpResponse:
-    return render(request, "403.html", status=403)
 
 
 # ------------------------------------------------------------------------------------------
@@ -196,22 +193,21 @@ def catalog_import(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         status = 422
-        if form.is_valid():
-            upload = form.cleaned_data["file"]
-            try:
-                result = services.procedures_import(
+        try:
+            result = submit(
+                form,
+                lambda: services.procedures_import(
                     municipality=municipality,
                     actor=request.user,
-                    data=upload.read(),
-                    file_name=upload.name,
-                )
-            except services.ImportRefused as exc:
-                context.update({"refused": exc, "problems": exc.problems})
-            except KanminError as exc:
-                if exc.status == 403:
-                    return _forbidden(request)
-                exc.add_to_form(form)
-            else:
+                    data=form.cleaned_data["file"].read(),
+                    file_name=form.cleaned_data["file"].name,
+                ),
+                passes=(services.ImportRefused,),
+            )
+        except services.ImportRefused as exc:
+            context.update({"refused": exc, "problems": exc.problems})
+        else:
+            if result is not None:
                 status = 200
                 context["result"] = result
     return render(request, "procedures/catalog/staff_import.html", context, status=status)
@@ -237,21 +233,18 @@ def catalog_new(request: HttpRequest) -> HttpResponse:
     form = ProcedureForm(request.POST or None, departments=departments)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                procedure = services.procedure_create(
-                    municipality=municipality,
-                    actor=request.user,
-                    code=form.cleaned_data["code"],
-                    **form.service_fields(),
-                )
-            except KanminError as exc:
-                if exc.status == 403:
-                    return _forbidden(request)
-                exc.add_to_form(form)
-            else:
-                messages.success(request, _("Added: %(name)s.") % {"name": procedure.name_ja})
-                return redirect(_list_url(municipality))
+        procedure = submit(
+            form,
+            lambda: services.procedure_create(
+                municipality=municipality,
+                actor=request.user,
+                code=form.cleaned_data["code"],
+                **form.service_fields(),
+            ),
+        )
+        if procedure is not None:
+            messages.success(request, _("Added: %(name)s.") % {"name": procedure.name_ja})
+            return redirect(_list_url(municipality))
         status = 422
     return render(
         request,
@@ -276,21 +269,18 @@ def catalog_edit(request: HttpRequest, code: str) -> HttpResponse:
     form = ProcedureForm(request.POST or None, departments=departments, procedure=procedure)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.procedure_update(
-                    municipality=municipality,
-                    actor=request.user,
-                    procedure=procedure,
-                    **form.service_fields(),
-                )
-            except KanminError as exc:
-                if exc.status == 403:
-                    return _forbidden(request)
-                exc.add_to_form(form)
-            else:
-                messages.success(request, _("Saved: %(name)s.") % {"name": procedure.name_ja})
-                return redirect(_list_url(municipality))
+        saved = submit(
+            form,
+            lambda: services.procedure_update(
+                municipality=municipality,
+                actor=request.user,
+                procedure=procedure,
+                **form.service_fields(),
+            ),
+        )
+        if saved is not None:
+            messages.success(request, _("Saved: %(name)s.") % {"name": procedure.name_ja})
+            return redirect(_list_url(municipality))
         status = 422
     entry = entries(municipality, [procedure])[0]
     return render(
@@ -307,17 +297,16 @@ def catalog_publish(request: HttpRequest, code: str) -> HttpResponse:
     municipality = _municipality(request)
     procedure = _staff_procedure(request, code)
     published = request.POST.get("published") == "1"
-    try:
-        services.procedure_update(
+    saved = perform(
+        request,
+        lambda: services.procedure_update(
             municipality=municipality,
             actor=request.user,
             procedure=procedure,
             is_published=published,
-        )
-    except KanminError as exc:
-        if exc.status == 403:
-            return _forbidden(request)
-        messages.error(request, str(exc.message))
+        ),
+    )
+    if saved is None:
         return redirect(_edit_url(municipality, code))
     if published:
         messages.success(request, _("Published: %(name)s.") % {"name": procedure.name_ja})
@@ -340,12 +329,8 @@ def catalog_delete(request: HttpRequest, code: str) -> HttpResponse:
             services.procedure_delete(
                 municipality=municipality, actor=request.user, procedure=procedure
             )
-        except Conflict as exc:
+        except Conflict as exc:  # still in use: the page says where
             refusal = exc
-        except KanminError as exc:
-            if exc.status == 403:
-                return _forbidden(request)
-            raise
         else:
             messages.success(request, _("Deleted: %(name)s.") % {"name": procedure.name_ja})
             return redirect(_list_url(municipality))

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET
 
 from kanmin.accounts.access import operator_page
 from kanmin.core.errors import KanminError
-from kanmin.core.forms import submit
+from kanmin.core.forms import perform, submit
 from kanmin.core.permissions import allowed
 from kanmin.core.spreadsheet import write_rows
 from kanmin.core.tenancy import tenant_reverse, tenant_view
@@ -54,6 +54,8 @@ STEPS = {
 }
 DISPLAY_REFRESH_SECONDS = 5
 DISPLAY_FALLBACK_REFRESH_SECONDS = 10
+DESK_REFRESH_SECONDS = 10  # the desk's lists of residents on hold and waiting (JavaScript)
+DESK_FALLBACK_REFRESH_SECONDS = 30  # the whole desk page, without JavaScript
 
 
 def _m(request: HttpRequest) -> Any:
@@ -133,15 +135,27 @@ def desk(request: HttpRequest) -> HttpResponse:
     if request.GET.get("desk"):
         request.session["counter_desk"] = desk_name
     return _desk_page(
-        request, desk_name, CallNextForm(initial={"desk": desk_name}, municipality=municipality)
+        request,
+        desk_name,
+        CallNextForm(initial={"desk": desk_name}, municipality=municipality),
+        # The page follows the queue by itself, unless asked not to (?refresh=0).
+        refresh=request.GET.get("refresh") != "0",
     )
 
 
 def _desk_page(
-    request: HttpRequest, desk_name: str, form: CallNextForm, status: int = 200
+    request: HttpRequest,
+    desk_name: str,
+    form: CallNextForm,
+    status: int = 200,
+    *,
+    refresh: bool = False,
 ) -> HttpResponse:
+    """The desk page; ``refresh``: it follows the queue by itself (not when it shows a form's
+    errors, which a reload would lose)."""
     municipality = _m(request)
-    return render(
+    stop = {"refresh": "0", **({"desk": desk_name} if desk_name else {})}
+    response = render(
         request,
         "procedures/counter/desk.html",
         {
@@ -160,9 +174,15 @@ def _desk_page(
                 ("complete", _("Complete")),
                 ("left", _("Left")),
             ],
+            "refresh": DESK_FALLBACK_REFRESH_SECONDS if refresh else None,
+            "poll_ms": DESK_REFRESH_SECONDS * 1000,
+            "stop_url": f"{tenant_reverse('procedures:counter_desk', municipality)}?"
+            + urlencode(stop),
         },
         status=status,
     )
+    response["Cache-Control"] = "no-cache"
+    return response
 
 
 @operator_page(DESK_PERM, methods=("POST",))
@@ -195,28 +215,26 @@ def visit_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     municipality = _m(request)
     visit = counter_selectors.visit_get(municipality=municipality, pk=pk)
     desk_name = (request.POST.get("desk") or visit.desk or "").strip()[:40]
-    try:
-        if step == "call":
-            counter_services.visit_call(
+    if step == "call":
+        moved = perform(
+            request,
+            lambda: counter_services.visit_call(
                 municipality=municipality, actor=request.user, visit=visit, desk=desk_name
-            )
-        elif step in STEPS:
-            STEPS[step](
+            ),
+        )
+    elif step in STEPS:
+        moved = perform(
+            request,
+            lambda: STEPS[step](
                 municipality=municipality,
                 actor=request.user,
                 visit=visit,
                 desk=desk_name or None,
-            )
-        else:
-            return HttpResponse(status=404)
-    except KanminError as exc:
-        messages.error(
-            request,
-            str(exc.message)
-            if not exc.fields
-            else " ".join(str(m) for msgs in exc.fields.values() for m in msgs),
+            ),
         )
     else:
+        return HttpResponse(status=404)
+    if moved is not None:
         messages.success(
             request,
             _("Ticket %(number)d: %(step)s.")

@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from kanmin.accounts import selectors as accounts_selectors
-from kanmin.core.errors import KanminError, NotFound
-from kanmin.core.forms import submit
+from kanmin.core.errors import NotFound
+from kanmin.core.forms import perform, submit
 from kanmin.core.tenancy import tenant_reverse, tenant_view
 from kanmin.procedures import notice_selectors as selectors
 from kanmin.procedures import notice_services as services
@@ -214,13 +214,13 @@ def my_consultation_close(request: HttpRequest, pk: int) -> HttpResponse:
     consultation = selectors.consultation_for_resident(
         municipality=municipality, user=request.user, pk=pk
     )
-    try:
-        services.consultation_close(
+    closed = perform(
+        request,
+        lambda: services.consultation_close(
             municipality=municipality, actor=request.user, consultation=consultation
-        )
-    except KanminError as exc:
-        messages.error(request, str(exc.message))
-    else:
+        ),
+    )
+    if closed is not None:
         messages.success(request, _("The consultation is closed."))
     return redirect(
         tenant_reverse("procedures:my_consultation", municipality, {"pk": consultation.pk})

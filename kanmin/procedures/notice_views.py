@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 
 from kanmin.accounts import selectors as accounts_selectors
 from kanmin.accounts.access import operator_page
-from kanmin.core.errors import KanminError, NotFound
+from kanmin.core.errors import Invalid, NotFound
 from kanmin.core.fiscal_year import FiscalYear
+from kanmin.core.forms import perform, submit
 from kanmin.core.tenancy import tenant_reverse
 from kanmin.procedures import notice_selectors as selectors
 from kanmin.procedures import notice_services as services
@@ -30,10 +31,6 @@ REPLY_PERM = "procedures.add_consultationmessage"
 
 def _municipality(request: HttpRequest) -> Any:
     return request.municipality  # type: ignore[attr-defined]
-
-
-def _forbidden(request: HttpRequest) -> HttpResponse:
-    return render(request, "403.html", status=403)
 
 
 def _fiscal_year(request: HttpRequest) -> FiscalYear | None:
@@ -51,6 +48,27 @@ def _fiscal_year(request: HttpRequest) -> FiscalYear | None:
 # ------------------------------------------------------------------------------------------
 
 
+def _recipient(municipality: Any, data: dict[str, Any]) -> tuple[Any, Any]:
+    """The application a notice is about (or None) and the resident it goes to: by the
+    application's reference, else by the e-mail address. One that is not found is refused on
+    its field."""
+    if data["reference"]:
+        try:
+            submission = selectors.submission_by_reference(
+                municipality=municipality, reference=data["reference"]
+            )
+        except NotFound as exc:
+            raise Invalid(exc.message, fields={"reference": [exc.message]}) from None
+        return submission, submission.applicant
+    try:
+        recipient = accounts_selectors.member_by_email(
+            municipality=municipality, email=data["recipient_email"]
+        )
+    except NotFound as exc:
+        raise Invalid(exc.message, fields={"recipient_email": [exc.message]}) from None
+    return None, recipient
+
+
 @operator_page(SEND_PERM, methods=["GET", "POST"])
 def notice_new(request: HttpRequest) -> HttpResponse:
     municipality = _municipality(request)
@@ -60,52 +78,31 @@ def notice_new(request: HttpRequest) -> HttpResponse:
         initial["reference"] = request.GET["reference"]
     form = NoticeForm(request.POST or None, initial=initial, departments=departments)
     preview: dict[str, Any] | None = None
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            submission = None
-            recipient = None
-            if data["reference"]:
-                try:
-                    submission = selectors.submission_by_reference(
-                        municipality=municipality, reference=data["reference"]
-                    )
-                except NotFound as exc:
-                    raise type(exc)(exc.message, fields={"reference": [exc.message]}) from None
-                recipient = submission.applicant
-            else:
-                try:
-                    recipient = accounts_selectors.member_by_email(
-                        municipality=municipality, email=data["recipient_email"]
-                    )
-                except NotFound as exc:
-                    raise type(exc)(
-                        exc.message, fields={"recipient_email": [exc.message]}
-                    ) from None
-            if request.POST.get("send") != "1":
-                preview = {
-                    "recipient": recipient,
-                    "submission": submission,
-                    "department": data["department"],
-                    "subject": data["subject"],
-                    "body": data["body"],
-                }
-            else:
-                notice = services.notice_send(
+    if request.method == "POST":
+        data = form.cleaned_data if form.is_valid() else {}
+        found = submit(form, lambda: _recipient(municipality, data))
+        if found is not None and request.POST.get("send") != "1":
+            preview = {
+                "recipient": found[1],
+                "submission": found[0],
+                "department": data["department"],
+                "subject": data["subject"],
+                "body": data["body"],
+            }
+        elif found is not None:
+            notice = submit(
+                form,
+                lambda: services.notice_send(
                     municipality=municipality,
                     actor=request.user,
-                    recipient=recipient,
+                    recipient=found[1],
                     subject=data["subject"],
                     body=data["body"],
                     department=data["department"],
-                    submission=submission,
-                )
-        except KanminError as exc:
-            if exc.status == 403:
-                return _forbidden(request)
-            exc.add_to_form(form)
-        else:
-            if preview is None:
+                    submission=found[0],
+                ),
+            )
+            if notice is not None:
                 if notice.emailed_at:
                     text = _(
                         "Notice sent to the inbox of %(email)s, and the resident was told by "
@@ -194,16 +191,21 @@ def consultation_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _consultation(request: HttpRequest, pk: int) -> Any:
+    """One of the consultations of the user's departments; another is not found (404)."""
+    try:
+        return selectors.consultation_for_staff(
+            municipality=_municipality(request), user=request.user, pk=pk
+        )
+    except NotFound:
+        raise Http404 from None
+
+
 def _thread(
     request: HttpRequest, pk: int, form: ReplyForm | None = None, status: int = 200
 ) -> HttpResponse:
     municipality = _municipality(request)
-    try:
-        consultation = selectors.consultation_for_staff(
-            municipality=municipality, user=request.user, pk=pk
-        )
-    except NotFound:
-        raise Http404 from None
+    consultation = _consultation(request, pk)
     label(consultation, CONSULTATION_STATUS)
     if form is None:
         services.consultation_seen(
@@ -230,50 +232,35 @@ def consultation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @operator_page(REPLY_PERM, methods=["POST"])
 def consultation_reply(request: HttpRequest, pk: int) -> HttpResponse:
     municipality = _municipality(request)
-    try:
-        consultation = selectors.consultation_for_staff(
-            municipality=municipality, user=request.user, pk=pk
-        )
-    except NotFound:
-        raise Http404 from None
+    consultation = _consultation(request, pk)
     form = ReplyForm(request.POST)
-    if form.is_valid():
-        try:
-            services.consultation_reply(
-                municipality=municipality,
-                actor=request.user,
-                consultation=consultation,
-                body=form.cleaned_data["body"],
-            )
-        except KanminError as exc:
-            if exc.status == 403:
-                return _forbidden(request)
-            exc.add_to_form(form)
-        else:
-            messages.success(request, _("Your answer was sent; the resident is told by e-mail."))
-            return redirect(
-                tenant_reverse("procedures:staff_consultation", municipality, {"pk": pk})
-                + "#latest"
-            )
+    reply = submit(
+        form,
+        lambda: services.consultation_reply(
+            municipality=municipality,
+            actor=request.user,
+            consultation=consultation,
+            body=form.cleaned_data["body"],
+        ),
+    )
+    if reply is not None:
+        messages.success(request, _("Your answer was sent; the resident is told by e-mail."))
+        return redirect(
+            tenant_reverse("procedures:staff_consultation", municipality, {"pk": pk}) + "#latest"
+        )
     return _thread(request, pk, form=form, status=422)
 
 
 @operator_page(REPLY_PERM, methods=["POST"])
 def consultation_close(request: HttpRequest, pk: int) -> HttpResponse:
     municipality = _municipality(request)
-    try:
-        consultation = selectors.consultation_for_staff(
-            municipality=municipality, user=request.user, pk=pk
-        )
-        services.consultation_close(
+    consultation = _consultation(request, pk)
+    closed = perform(
+        request,
+        lambda: services.consultation_close(
             municipality=municipality, actor=request.user, consultation=consultation
-        )
-    except NotFound:
-        raise Http404 from None
-    except KanminError as exc:
-        if exc.status == 403:
-            return _forbidden(request)
-        messages.error(request, str(exc.message))
-    else:
+        ),
+    )
+    if closed is not None:
         messages.success(request, _("The consultation is closed."))
     return redirect(tenant_reverse("procedures:staff_consultations", municipality))

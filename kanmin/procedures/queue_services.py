@@ -324,6 +324,7 @@ def submission_reply(
         _move(submission, S.REVIEWING, by="resident", actor=actor)
     else:
         submission.save(update_fields=["updated_at"])
+    queue_mail.notify_department(submission, corrected=submission.status != before)
     return Changed(
         submission,
         before={"status": before},

@@ -14,7 +14,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from kanmin.accounts.access import operator_page
-from kanmin.core.errors import KanminError, NotFound
+from kanmin.core.errors import NotFound
+from kanmin.core.forms import error_status, perform, submit
 from kanmin.core.permissions import allowed
 from kanmin.core.tenancy import tenant_reverse
 from kanmin.procedures import queue_exports, queue_selectors, queue_services, workflow
@@ -250,18 +251,12 @@ def queue_action(request: HttpRequest, reference: str, what: str) -> HttpRespons
 def _run(
     request: HttpRequest, submission: Submission, key: str, form: Any, write: Callable[[], Any]
 ) -> HttpResponse:
-    try:
-        write()
-    except KanminError as exc:
-        if exc.status == 403:
-            return render(request, "403.html", status=403)
-        if form is None:
-            messages.error(request, str(exc.message))
-            return redirect(_detail_url(_municipality(request), submission.reference or ""))
-        exc.add_to_form(form)
+    done = perform(request, write) if form is None else submit(form, write)
+    if done is None and form is not None:
         submission.refresh_from_db()
-        return _detail(request, submission, forms={key: form}, status=exc.status)
-    messages.success(request, _done_message(key))
+        return _detail(request, submission, forms={key: form}, status=error_status(form))
+    if done is not None:
+        messages.success(request, _done_message(key))
     return redirect(_detail_url(_municipality(request), submission.reference or ""))
 
 

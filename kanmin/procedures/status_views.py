@@ -15,7 +15,7 @@ from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from kanmin.core.errors import KanminError
+from kanmin.core.forms import submit
 from kanmin.core.tenancy import tenant_reverse, tenant_view
 from kanmin.procedures import (
     answer_summary,
@@ -141,20 +141,19 @@ def apply_status_reply(request: HttpRequest, reference: str) -> HttpResponse:
     if submission is None:
         return _no_access(request)
     form = ReplyForm(request.POST)
-    if form.is_valid():
-        try:
-            queue_services.submission_reply(
-                municipality=_municipality(request),
-                actor=request.user,
-                submission=submission,
-                message=form.cleaned_data["message"],
-                corrected=form.cleaned_data["corrected"],
-            )
-        except KanminError as exc:
-            exc.add_to_form(form)
-        else:
-            messages.success(request, _("Your reply has been sent to the department."))
-            return redirect(_status_url(request, submission) + "#history")
+    reply = submit(
+        form,
+        lambda: queue_services.submission_reply(
+            municipality=_municipality(request),
+            actor=request.user,
+            submission=submission,
+            message=form.cleaned_data["message"],
+            corrected=form.cleaned_data["corrected"],
+        ),
+    )
+    if reply is not None:
+        messages.success(request, _("Your reply has been sent to the department."))
+        return redirect(_status_url(request, submission) + "#history")
     return _page(request, submission, reply_form=form, status=422)
 
 
@@ -168,19 +167,18 @@ def apply_status_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
     form = WithdrawForm(request.POST or None)
     status = 200
     if request.method == "POST" and can_withdraw:
-        if form.is_valid():
-            try:
-                queue_services.submission_withdraw(
-                    municipality=_municipality(request),
-                    actor=request.user,
-                    submission=submission,
-                    reason=form.cleaned_data["reason"],
-                )
-            except KanminError as exc:
-                exc.add_to_form(form)
-            else:
-                messages.success(request, _("Your application has been withdrawn."))
-                return redirect(_status_url(request, submission))
+        withdrawn = submit(
+            form,
+            lambda: queue_services.submission_withdraw(
+                municipality=_municipality(request),
+                actor=request.user,
+                submission=submission,
+                reason=form.cleaned_data["reason"],
+            ),
+        )
+        if withdrawn is not None:
+            messages.success(request, _("Your application has been withdrawn."))
+            return redirect(_status_url(request, submission))
         status = 422
     elif request.method == "POST":
         status = 409

@@ -134,3 +134,35 @@ def test_manager_dashboard_and_bottlenecks_pass_axe(
     phone = _signed_in(new_page, live_server, manager, width=360, height=740)
     phone.goto(f"/m/{LG_CODE}/counter/staff/?change={change.pk}")
     axe(phone)
+
+
+def test_the_desk_follows_the_queue_without_losing_what_the_clerk_typed(
+    municipality: Any,
+    make_user: Callable[..., Any],
+    new_page: Callable[..., Page],
+    live_server: Any,
+    axe: AxeCheck,
+) -> None:
+    """A ticket issued at reception appears on an open desk page by itself; the page is not
+    reloaded (the desk name typed in the form stays); at 360 px it passes axe."""
+    from kanmin.procedures import counter_services
+    from kanmin.procedures.tests import counter_factories
+
+    procedures = counter_factories.procedures(municipality)
+    clerk = make_user("madoguchi", "counter_clerk", municipality)
+    desk = _signed_in(new_page, live_server, clerk, width=360, height=740)
+    desk.goto(f"/m/{LG_CODE}/counter/desk/?desk=2")
+    expect(desk.get_by_role("link", name=ja("Stop updating by itself"))).to_be_visible()
+    axe(desk)
+    desk.locator("#id_desk").fill("2b")
+    counter_services.visit_issue(
+        municipality=municipality,
+        actor=clerk,
+        procedures=[procedures["tennyu"]],
+        channel="counter",
+    )
+    expect(desk.locator("#desk-queue table th[scope=row]").first).to_have_text("1", timeout=25_000)
+    expect(desk.locator("#id_desk")).to_have_value("2b")  # no reload
+    axe(desk)
+    desk.get_by_role("link", name=ja("Stop updating by itself")).click()
+    expect(desk.get_by_role("link", name=ja("Stop updating by itself"))).to_have_count(0)

@@ -189,7 +189,7 @@ def test_a_resident_registers_on_a_phone(
 
     page = new_page(**PHONE)
     page.goto(MY)
-    page.get_by_role("link", name=ja("Register as a resident")).click()
+    page.get_by_role("main").get_by_role("link", name=ja("Register as a resident")).click()
     expect(page.get_by_label(ja("Municipality"))).to_have_value(str(municipality.pk))
     axe(page)
     assert_fits(page)

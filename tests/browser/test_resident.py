@@ -309,3 +309,62 @@ def test_a_missing_dataset_says_so_and_offers_the_search(
     page.locator("main").get_by_role("searchbox").press("Enter")
     results = page.locator("#catalog-results")
     expect(results.get_by_role("link", name="指定緊急避難場所一覧", exact=False)).to_have_count(1)
+
+
+def test_a_resident_resets_a_forgotten_password_on_a_phone_by_keyboard(
+    municipality: Any, make_user: Callable[..., Any], new_page: Callable[..., Page], axe: AxeCheck
+) -> None:
+    """The header offers sign-in and registration (not 'Staff sign-in'); the reset pages pass
+    axe at 360 px and work from the keyboard; once signed in, the header leads to My page."""
+    import re
+
+    from django.core import mail
+
+    resident = make_user("hanako@example.jp", "citizen", municipality)
+    resident.email = "hanako@example.jp"
+    resident.save()
+    page = new_page(**PHONE)
+    page.goto(HOME)
+    nav = page.get_by_role("navigation", name=ja("Site"))
+    expect(nav.get_by_role("link", name=ja("Register as a resident"))).to_be_visible()
+    expect(nav).not_to_contain_text(ja("Staff sign-in"))
+    nav.get_by_role("link", name=ja("Sign in"), exact=True).focus()
+    page.keyboard.press("Enter")
+    page.get_by_role("link", name=ja("Forgot your password?")).focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text(ja("Forgotten password"))
+    assert_fits(page)
+    axe(page)
+    page.get_by_label(ja("E-mail address")).fill("hanako@example.jp")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text(ja("Check your e-mail"))
+    assert_fits(page)
+    axe(page)
+    link = re.search(r"https?://[^/\s]+(/accounts/password-reset/\S+/)", mail.outbox[-1].body)
+    assert link, mail.outbox[-1].body
+    page.goto(link.group(1))
+    expect(page.get_by_role("heading", level=1)).to_have_text(ja("Set a new password"))
+    assert_fits(page)
+    axe(page)
+    new_password = "kirishima-Takachiho-88"
+    page.locator("#id_new_password1").fill(new_password)
+    page.locator("#id_new_password2").fill(new_password)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text(ja("Your password was changed"))
+    axe(page)
+    page.get_by_role("main").get_by_role("link", name=ja("Sign in")).click()
+    page.locator("input[name=username]").fill("hanako@example.jp")
+    page.locator("input[name=password]").fill(new_password)
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile("/accounts/$"))  # signed in: the account page
+    page.goto(HOME)
+    nav = page.get_by_role("navigation", name=ja("Site"))
+    expect(nav.get_by_role("link", name=ja("Staff pages"))).to_have_count(0)
+    nav.get_by_role("link", name=ja("My page")).click()
+    expect(page).to_have_url(re.compile(f"/m/{LG_CODE}/my/$"))
+    assert_fits(page)
+    axe(page)
+    # A link used once does not work again, and says so.
+    page.goto(link.group(1))
+    expect(page.get_by_role("alert")).to_be_visible()
+    axe(page)

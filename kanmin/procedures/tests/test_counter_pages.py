@@ -253,3 +253,23 @@ def test_event_log_rows_and_bottlenecks(
             municipality=miyazaki, first=dt.date(2026, 3, 1), last=dt.date(2026, 3, 31)
         )
     )
+
+
+def test_the_desk_page_follows_the_queue_unless_stopped(
+    miyakonojo: Any, clerk: Any, counter_procedures: Any
+) -> None:
+    """With JavaScript the lists are fetched again (counter_desk.js); without it the page
+    reloads itself (a <noscript> refresh). ?refresh=0 stops both; a page showing a form's
+    errors does not reload (it would lose them)."""
+    client = _client(clerk)
+    page = client.get(f"{M}/counter/desk/?desk=2")
+    html = page.content.decode()
+    assert '<meta http-equiv="refresh" content="30">' in html
+    assert "counter_desk" in html and 'id="desk-queue" data-interval="10000"' in html
+    assert 'href="/m/452025/counter/desk/?refresh=0&amp;desk=2"' in html
+    assert page["Cache-Control"] == "no-cache"
+    stopped = client.get(f"{M}/counter/desk/?desk=2&refresh=0").content.decode()
+    assert 'http-equiv="refresh"' not in stopped and "counter_desk" not in stopped
+    refused = client.post(f"{M}/counter/desk/call-next/", {"desk": "2"})  # nobody waiting
+    assert refused.status_code in (409, 422)
+    assert 'http-equiv="refresh"' not in refused.content.decode()

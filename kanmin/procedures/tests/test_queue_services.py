@@ -215,3 +215,45 @@ def test_resident_reply_without_correction_keeps_the_status(world: QueueWorld) -
         qs.submission_reply(
             municipality=world.municipality, actor=None, submission=closed, message="なぜ"
         )
+
+
+def test_the_applicants_reply_is_mailed_to_the_department_without_its_text(
+    world: QueueWorld, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The applicant answers a correction request: the department's staff get a link to the
+    application's page (the assignee only, once there is one), never what was written."""
+    for user, email in (
+        (world.shimin_staff, "shimin1@city.example.jp"),
+        (world.shimin_staff2, "shimin2@city.example.jp"),
+        (world.kodomo_staff, "kodomo1@city.example.jp"),
+    ):
+        user.email = email
+        user.save()
+    s = factories.queue_submission(world.shimin_version)
+    with django_capture_on_commit_callbacks(execute=True):
+        qs.submission_reply(
+            municipality=world.municipality, actor=None, submission=s, message="質問があります。"
+        )
+    staff_mail = [m for m in mail.outbox if "hanako@example.jp" not in m.to]
+    assert [sorted(m.to) for m in staff_mail] == [
+        ["shimin1@city.example.jp", "shimin2@city.example.jp"]
+    ]
+    message = staff_mail[0]
+    assert s.reference in message.subject
+    assert f"/m/452025/procedures/staff/queue/{s.reference}/" in message.body
+    assert "質問があります" not in message.body and "花子" not in message.body
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        _staff(world, qs.submission_review_start, s)
+        _staff(world, qs.submission_request_correction, s, message="写しを添付してください。")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        qs.submission_reply(
+            municipality=world.municipality,
+            actor=None,
+            submission=s,
+            message="添付しました。",
+            corrected=True,
+        )
+    assert [m.to for m in mail.outbox] == [["shimin1@city.example.jp"]]  # the assignee
+    assert "添付しました" not in mail.outbox[0].body
