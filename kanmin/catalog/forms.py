@@ -167,3 +167,90 @@ class ResourceForm(forms.Form):
         if data.get("upload") and data.get("url"):
             raise forms.ValidationError(_("Give either a file or a link, not both."))
         return data
+
+
+# --------------------------------------------------------------------------------------------
+# Previews of a DataStore table (issue 17): read from the page's GET parameters
+# --------------------------------------------------------------------------------------------
+
+PREVIEW_ROWS = (25, 50, 100)
+NUMBER_TYPES = frozenset({"int", "numeric"})
+
+
+def _column_choices(fields: list[dict[str, str]], *, numbers_only: bool = False) -> list[Any]:
+    return [
+        (f["id"], f["id"])
+        for f in fields
+        if f["id"] != "_id" and (not numbers_only or f["type"] in NUMBER_TYPES)
+    ]
+
+
+class TablePreviewForm(forms.Form):
+    """The table preview's state: page, rows per page, sort, a text search and one column's
+    equality filter. A bad value is reported and its default used (the table still shows)."""
+
+    q = forms.CharField(label=_("Search the rows"), max_length=200, required=False)
+    column = forms.ChoiceField(label=_("Column"), required=False)
+    value = forms.CharField(label=_("is exactly"), max_length=200, required=False)
+    rows = forms.TypedChoiceField(
+        label=_("Rows per page"),
+        coerce=int,
+        choices=[(n, n) for n in PREVIEW_ROWS],
+        required=False,
+        empty_value=None,
+    )
+    sort = forms.ChoiceField(label=_("Sort by"), required=False)
+    dir = forms.ChoiceField(
+        label=_("Sort direction"),
+        choices=[("asc", _("ascending")), ("desc", _("descending"))],
+        required=False,
+    )
+    page = forms.IntegerField(label=_("Page"), min_value=1, required=False)
+
+    def __init__(self, *args: Any, fields: list[dict[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        columns = _column_choices(fields)
+        self.fields["column"].choices = [("", _("any column")), *columns]  # type: ignore[attr-defined]
+        self.fields["sort"].choices = [("", _("file order")), *columns]  # type: ignore[attr-defined]
+
+
+CHART_KINDS = (("bar", _("Bar chart")), ("line", _("Line chart")))
+CHART_AGGREGATIONS = (
+    ("count", _("Count of rows")),
+    ("sum", _("Sum")),
+    ("mean", _("Mean")),
+    ("none", _("Each row's value")),
+)
+
+
+class ChartForm(forms.Form):
+    """A chart of a DataStore table: kind, the x column, the y column (a number column) and
+    how the rows that share an x are combined."""
+
+    kind = forms.ChoiceField(label=_("Chart type"), choices=CHART_KINDS, initial="bar")
+    x = forms.ChoiceField(label=_("X axis (categories)"))
+    y = forms.ChoiceField(
+        label=_("Y axis (a number column)"),
+        required=False,
+        help_text=_("Not needed for a count of rows."),
+    )
+    agg = forms.ChoiceField(
+        label=_("Combine the rows of each category"),
+        choices=CHART_AGGREGATIONS,
+        initial="count",
+    )
+
+    def __init__(self, *args: Any, fields: list[dict[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        numbers = _column_choices(fields, numbers_only=True)
+        self.fields["x"].choices = _column_choices(fields)  # type: ignore[attr-defined]
+        self.fields["y"].choices = [("", _("none")), *numbers]  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("agg") not in (None, "count") and not data.get("y"):
+            self.add_error(
+                "y",
+                _("Choose a number column for the y axis, or count the rows instead."),
+            )
+        return data

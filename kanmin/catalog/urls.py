@@ -27,6 +27,22 @@ tenant_urlpatterns: list[URLPattern] = [
         views.resource_detail,
         name="resource_detail",
     ),
+    # DataStore previews (issue 17): the chart builder, its image and its embeddable page.
+    path(
+        "catalog/dataset/<str:name>/resource/<uuid:resource_id>/chart/",
+        views.resource_chart,
+        name="resource_chart",
+    ),
+    path(
+        "catalog/dataset/<str:name>/resource/<uuid:resource_id>/chart.svg",
+        views.resource_chart_svg,
+        name="resource_chart_svg",
+    ),
+    path(
+        "catalog/dataset/<str:name>/resource/<uuid:resource_id>/chart/embed/",
+        views.resource_chart_embed,
+        name="resource_chart_embed",
+    ),
     path(
         "catalog/dataset/<str:name>/resource/<uuid:resource_id>/history/<uuid:revision_id>/"
         "<str:filename>",

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 from uuid import UUID
 
+from csp.decorators import csp_replace
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import (
@@ -17,6 +18,7 @@ from django.http import (
     HttpResponse,
     HttpResponseBase,
     JsonResponse,
+    QueryDict,
     StreamingHttpResponse,
 )
 from django.shortcuts import redirect, render
@@ -26,15 +28,18 @@ from django.utils.http import content_disposition_header
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_http_methods
 from rdflib import Graph
 
 from kanmin.audit.services import access_record
 from kanmin.catalog import (
+    charts,
     dcat,
     filetypes,
     licenses,
     open_data_list,
+    previews,
     selectors,
     services,
     uploads,
@@ -45,7 +50,7 @@ from kanmin.catalog.models import DatasetState, HitKind
 from kanmin.catalog.search import QueryError, SearchResult, dataset_search
 from kanmin.core.errors import Invalid, KanminError, NotFound, PageNotFound
 from kanmin.core.forms import submit
-from kanmin.core.language import has_japanese, page_is_japanese
+from kanmin.core.language import has_japanese, mark_japanese, page_is_japanese
 from kanmin.core.permissions import allowed
 from kanmin.core.spreadsheet import safe_cell
 from kanmin.core.tenancy import single_tenant_code, staff_view, tenant_reverse, tenant_view
@@ -828,6 +833,7 @@ def resource_detail(request: HttpRequest, name: str, resource_id: UUID) -> HttpR
             )
             if resource.repair_log
             else "",
+            **_preview_context(request, resource),
         },
     )
 
@@ -1010,3 +1016,130 @@ def dcat_dataset(request: HttpRequest, name: str, fmt: str) -> HttpResponse:
         raise Http404 from None
     _audit_non_public_read(request, dataset, "catalog.dataset.export", format=fmt)
     return _rdf_response(dcat.dataset_graph(request, dataset), fmt)
+
+
+# --------------------------------------------------------------------------------------------
+# Previews of a resource's DataStore table (issue 17): a table on the resource's page, a chart
+# builder and its embeddable chart. Everything is in the GET parameters: links work, and the
+# pages work without JavaScript.
+# --------------------------------------------------------------------------------------------
+
+
+def _preview_context(request: HttpRequest, resource: Any) -> dict[str, Any]:
+    """The resource page's table preview and the chart builder's first form, when the
+    resource has a DataStore table (else nothing)."""
+    table = selectors.datastore_table(resource=resource)
+    if table is None:
+        return {}
+    load = previews.load_state(table)
+    context: dict[str, Any] = {"preview_load": load}
+    if load["state"] == "ready":
+        context["preview"] = previews.table_preview(
+            request=request, resource=resource, table=table, params=request.GET
+        )
+        context["chart_form"] = previews.chart_form(table, QueryDict())
+        context["chart_url"] = _chart_url(request, resource, "catalog:resource_chart")
+    return context
+
+
+def _chart_url(request: HttpRequest, resource: Any, view: str, query: str = "") -> str:
+    url = tenant_reverse(
+        view,
+        request.municipality,  # type: ignore[attr-defined]
+        {"name": resource.dataset.name, "resource_id": resource.pk},
+    )
+    return f"{url}?{query}" if query else url
+
+
+def _chart_context(request: HttpRequest, name: str, resource_id: UUID) -> dict[str, Any]:
+    """The chart page's and the embed page's context: the form, and the chart when the form
+    is valid (its errors otherwise)."""
+    resource = _resource_for(request, name, resource_id)
+    context: dict[str, Any] = {
+        "municipality": request.municipality,  # type: ignore[attr-defined]
+        "dataset": resource.dataset,
+        "resource": resource,
+        "resource_name": mark_japanese(str(resource)),
+        "resource_url": _chart_url(request, resource, "catalog:resource_detail"),
+    }
+    table = selectors.datastore_table(resource=resource)
+    if table is None:
+        raise PageNotFound(
+            _("This file has no table to chart: only checked tables are loaded."),
+            what="resource",
+            name=str(resource_id),
+        )
+    load = previews.load_state(table)
+    context["preview_load"] = load
+    if load["state"] != "ready":
+        return context
+    form = previews.chart_form(table, request.GET)
+    context["form"] = form
+    if not form.is_bound or not form.is_valid():
+        return context
+    try:
+        chart = previews.chart(request=request, resource=resource, table=table, form=form)
+    except KanminError as exc:
+        context["chart_errors"] = previews.error_messages(exc)
+        return context
+    query = previews.chart_query(form)
+    embed_url = request.build_absolute_uri(
+        _chart_url(request, resource, "catalog:resource_chart_embed", query)
+    )
+    context.update(
+        {
+            "chart": chart,
+            "svg_url": _chart_url(request, resource, "catalog:resource_chart_svg", query),
+            "page_url": request.build_absolute_uri(
+                _chart_url(request, resource, "catalog:resource_chart", query)
+            ),
+            "embed_url": embed_url,
+        }
+    )
+    return context
+
+
+@tenant_view
+@require_http_methods(["GET"])
+def resource_chart(request: HttpRequest, name: str, resource_id: UUID) -> HttpResponse:
+    """The chart builder: pick the kind, the columns and how rows combine; the chart, its
+    figures as a table, its link and the code that embeds it elsewhere."""
+    context = _chart_context(request, name, resource_id)
+    status = 200 if "form" not in context or not context["form"].errors else 400
+    return render(request, "catalog/resource_chart.html", context, status=status)
+
+
+@tenant_view  # type: ignore[arg-type]  # django-csp's decorator types a one-argument view
+@require_http_methods(["GET"])
+@xframe_options_exempt
+@csp_replace({"frame-ancestors": ["*"]})  # type: ignore[arg-type]
+def resource_chart_embed(request: HttpRequest, name: str, resource_id: UUID) -> HttpResponse:
+    """The chart alone, for other sites to show in an iframe: the only page that may be
+    framed (no X-Frame-Options, CSP frame-ancestors *)."""
+    context = _chart_context(request, name, resource_id)
+    status = 200 if "form" not in context or not context["form"].errors else 400
+    return render(request, "catalog/resource_chart_embed.html", context, status=status)
+
+
+@tenant_view
+@require_http_methods(["GET"])
+def resource_chart_svg(request: HttpRequest, name: str, resource_id: UUID) -> HttpResponse:
+    """The chart as an SVG image (with its title and description inside)."""
+    context = _chart_context(request, name, resource_id)
+    chart = context.get("chart")
+    if chart is None:
+        return HttpResponse(
+            str(_("This chart cannot be drawn: open its page to see why.")),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    svg = charts.table_chart(
+        labels=chart.labels,
+        values=chart.values,
+        kind=chart.kind,
+        x_label=chart.x,
+        y_label=chart.y_label,
+        title=chart.title,
+        description=chart.description,
+    )
+    return HttpResponse(svg, content_type="image/svg+xml")

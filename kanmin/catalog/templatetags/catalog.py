@@ -9,7 +9,7 @@ from django.utils.translation import get_language
 
 from kanmin.catalog import markdown as md
 from kanmin.catalog.activity import activity_label
-from kanmin.core.language import needs_japanese_mark
+from kanmin.core.language import mark_japanese, needs_japanese_mark
 from kanmin.standards import encoding_label, schema_label
 
 register = template.Library()
@@ -22,6 +22,8 @@ def markdown(text: str) -> SafeString:
 
 
 register.filter("activity_label", activity_label)
+# ``{{ message|mark_japanese }}``: Japanese names inside an English sentence marked lang="ja".
+register.filter("mark_japanese", mark_japanese)
 
 
 def _lang() -> str:

@@ -1,0 +1,424 @@
+"""The previews of a resource's DataStore table (issue 17): a paged, sortable, filterable
+table and a chart, each driven by GET parameters only, so that they work without JavaScript
+and every state has a link.
+
+Rows come from :func:`selectors.datastore_search` and a chart's figures from
+:func:`selectors.datastore_search_sql`: the same reads, with the same visibility rules, as the
+CKAN API's ``datastore_search`` and ``datastore_search_sql``, which the pages link to.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, QueryDict
+from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+from kanmin.catalog import selectors
+from kanmin.catalog.forms import NUMBER_TYPES, PREVIEW_ROWS, ChartForm, TablePreviewForm
+from kanmin.catalog.models import DatastoreStatus, Resource
+from kanmin.core.errors import Invalid, KanminError
+from kanmin.core.language import mark_japanese
+
+POINTS_MAX = 50
+# x columns whose values have an order of their own: charts keep it rather than ranking.
+ORDERED_TYPES = frozenset({"int", "numeric", "date", "timestamp", "time"})
+
+
+def _quote(name: str) -> str:
+    """A SQL identifier, double-quoted (as the DataStore's SQL and sort take them)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def error_messages(exc: KanminError) -> list[str]:
+    if isinstance(exc, Invalid) and exc.fields:
+        return [str(m) for messages in exc.fields.values() for m in messages]
+    return [str(exc.message)]
+
+
+def load_state(table: Any) -> dict[str, Any]:
+    """What the page says about the table's load: ``ready`` (rows can be read), ``waiting``
+    (queued or loading, no earlier version), ``failed``; ``reloading`` when a new version is
+    being loaded while the earlier one is shown."""
+    busy = table.status in (DatastoreStatus.QUEUED, DatastoreStatus.LOADING)
+    if table.active:
+        state = "ready"
+    elif busy:
+        state = "waiting"
+    else:
+        state = "failed"
+    return {
+        "state": state,
+        "reloading": table.active and busy,
+        "status": table.get_status_display(),
+        "loading": table.status == DatastoreStatus.LOADING,
+        "rows_done": table.rows_done,
+        "error": table.error,
+        "table": table,
+    }
+
+
+def api_url(request: HttpRequest, action: str, params: dict[str, Any]) -> str:
+    """An absolute link to a CKAN action called with GET (as a developer would call it)."""
+    query = {
+        k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else v
+        for k, v in params.items()
+    }
+    path = reverse("ckan:action_v3", kwargs={"action": action})
+    return request.build_absolute_uri(path) + "?" + urlencode(query)
+
+
+def _cell(value: Any, numeric: bool) -> dict[str, Any]:
+    return {"text": "" if value is None else str(value), "numeric": numeric}
+
+
+# --------------------------------------------------------------------------------------------
+# The table
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class TableState:
+    q: str = ""
+    column: str = ""
+    value: str = ""
+    rows: int = PREVIEW_ROWS[0]
+    sort: str = ""
+    dir: str = "asc"
+    page: int = 1
+
+    def query(self, **changes: Any) -> dict[str, Any]:
+        """The GET parameters of this state (defaults left out), with ``changes``."""
+        values = {**self.__dict__, **changes}
+        defaults = TableState().__dict__
+        return {k: v for k, v in values.items() if v not in ("", None) and v != defaults[k]}
+
+
+@dataclass
+class TablePreview:
+    form: TablePreviewForm
+    state: TableState
+    errors: list[str]
+    columns: list[dict[str, Any]] = field(default_factory=list)
+    rows: list[list[dict[str, Any]]] = field(default_factory=list)
+    total: int = 0
+    pages: int = 1
+    first: int = 0
+    last: int = 0
+    prev_url: str = ""
+    next_url: str = ""
+    api_url: str = ""
+    csv_url: str = ""
+    rows_choices: tuple[int, ...] = PREVIEW_ROWS
+
+
+def _read_state(form: TablePreviewForm) -> tuple[TableState, list[str]]:
+    """The valid parts of the form as a state; a message for each invalid part (whose
+    default is used instead)."""
+    form.is_valid()
+    errors = [
+        f"{form.fields[name].label}: {' '.join(str(m) for m in messages)}"
+        for name, messages in form.errors.items()
+    ]
+    data = form.cleaned_data
+    state = TableState(
+        q=(data.get("q") or "").strip(),
+        column=data.get("column") or "",
+        value=(data.get("value") or "").strip(),
+        rows=data.get("rows") or PREVIEW_ROWS[0],
+        sort=data.get("sort") or "",
+        dir=data.get("dir") or "asc",
+        page=data.get("page") or 1,
+    )
+    if state.value and not state.column:
+        errors.append(
+            _("Choose the column whose value must be “%(value)s”.") % {"value": state.value}
+        )
+    return state, errors
+
+
+def _search_data(resource: Resource, state: TableState) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "resource_id": str(resource.pk),
+        "limit": state.rows,
+        "offset": (state.page - 1) * state.rows,
+    }
+    if state.q:
+        data["q"] = state.q
+    if state.column and state.value:
+        data["filters"] = {state.column: state.value}
+    if state.sort:
+        data["sort"] = f"{_quote(state.sort)} {state.dir}"
+    return data
+
+
+def table_preview(
+    *, request: HttpRequest, resource: Resource, table: Any, params: QueryDict
+) -> TablePreview:
+    """The rows the GET parameters ask for, or the first page with a message for each
+    parameter that could not be used."""
+    fields = list(table.fields)
+    form = TablePreviewForm(params, fields=fields, auto_id="preview-%s")
+    state, errors = _read_state(form)
+
+    def search(state: TableState) -> dict[str, Any]:
+        return selectors.datastore_search(
+            municipality=request.municipality,  # type: ignore[attr-defined]
+            viewer=request.user,
+            data=_search_data(resource, state),
+        )
+
+    try:
+        result = search(state)
+    except Invalid as exc:
+        # A filter value not of its column's type, a term that cannot be read: say so and
+        # show the rows without the search and filter.
+        errors += error_messages(exc)
+        state = TableState(rows=state.rows, sort=state.sort, dir=state.dir)
+        result = search(state)
+    total = int(result.get("total") or 0)
+    pages = max(1, math.ceil(total / state.rows))
+    if state.page > pages:
+        errors.append(
+            _("There is no page %(page)s: the rows fill %(pages)s pages. The last page is shown.")
+            % {"page": state.page, "pages": pages}
+        )
+        state.page = pages
+        result = search(state)
+    types = {f["id"]: f["type"] for f in fields}
+    shown = [f["id"] for f in result["fields"] if f["id"] != "_id"]
+
+    def link(**changes: Any) -> str:
+        return "?" + urlencode(state.query(**changes)) + "#preview-table"
+
+    columns = []
+    for name in shown:
+        sorted_here = state.sort == name
+        next_dir = "desc" if sorted_here and state.dir == "asc" else "asc"
+        columns.append(
+            {
+                "id": name,
+                "numeric": types.get(name) in NUMBER_TYPES,
+                "aria_sort": ("ascending" if state.dir == "asc" else "descending")
+                if sorted_here
+                else "",
+                "sort_url": link(sort=name, dir=next_dir, page=1),
+                "next_dir": next_dir,
+            }
+        )
+    rows = [
+        [_cell(record.get(c["id"]), c["numeric"]) for c in columns] for record in result["records"]
+    ]
+    offset = (state.page - 1) * state.rows
+    api_params = _search_data(resource, state)
+    return TablePreview(
+        form=form,
+        state=state,
+        errors=errors,
+        columns=columns,
+        rows=rows,
+        total=total,
+        pages=pages,
+        first=offset + 1 if rows else 0,
+        last=offset + len(rows),
+        prev_url=link(page=state.page - 1) if state.page > 1 else "",
+        next_url=link(page=state.page + 1) if state.page < pages else "",
+        api_url=api_url(request, "datastore_search", api_params),
+        csv_url=api_url(request, "datastore_search", {**api_params, "records_format": "csv"}),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The chart
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Chart:
+    """A chart's figures and the words that describe it."""
+
+    kind: str
+    x: str
+    y: str
+    agg: str
+    labels: list[str]
+    values: list[float]
+    available: int  # categories (or rows) there are; at most POINTS_MAX are drawn
+    ranked: bool  # the largest values were kept (else the first in the x axis's order)
+    title: str
+    y_label: str
+    sql: str
+    sql_url: str
+
+    @property
+    def truncated(self) -> bool:
+        return self.available > len(self.labels)
+
+    @property
+    def points(self) -> list[tuple[str, str]]:
+        return [(label, number_text(v)) for label, v in zip(self.labels, self.values, strict=True)]
+
+    @property
+    def limit_note(self) -> str:
+        if not self.truncated:
+            return ""
+        numbers = {"shown": len(self.labels), "n": self.available}
+        if self.agg == "none":
+            return (
+                _("Only the first %(shown)s of %(n)s rows are drawn, in the order of the x axis.")
+                % numbers
+            )
+        if self.ranked:
+            return _("Only the %(shown)s largest of %(n)s categories are drawn.") % numbers
+        return (
+            _("Only the first %(shown)s of %(n)s categories are drawn, in the order of the x axis.")
+            % numbers
+        )
+
+    @property
+    def kind_label(self) -> str:
+        return _("Bar chart") if self.kind == "bar" else _("Line chart")
+
+    @property
+    def title_html(self) -> SafeString:
+        """The title with Japanese column names marked ``lang="ja"`` on an English page."""
+        return _sentence(_title_pattern(self.agg), {"x": self.x, "y": self.y})
+
+    def _description(self, mark: bool) -> str:
+        words: dict[str, str] = {"kind": self.kind_label}
+        if not self.values:
+            pattern = _("%(kind)s of %(title)s: no values to draw.")
+        else:
+            high = max(range(len(self.values)), key=lambda i: self.values[i])
+            low = min(range(len(self.values)), key=lambda i: self.values[i])
+            pattern = _(
+                "%(kind)s of %(title)s, %(n)s points. Highest: %(high)s (%(high_value)s); "
+                "lowest: %(low)s (%(low_value)s). The figures are in the table below the chart."
+            )
+            words |= {
+                "n": str(len(self.values)),
+                "high": self.labels[high],
+                "high_value": number_text(self.values[high]),
+                "low": self.labels[low],
+                "low_value": number_text(self.values[low]),
+            }
+        if not mark:
+            return pattern % {**words, "title": self.title}
+        parts = {k: mark_japanese(v) for k, v in words.items()}
+        return escape(pattern) % {**parts, "title": self.title_html}
+
+    @property
+    def description(self) -> str:
+        """The chart in words (the SVG's description)."""
+        return self._description(mark=False)
+
+    @property
+    def description_html(self) -> SafeString:
+        """The chart in words on the page, Japanese names marked."""
+        return mark_safe(self._description(mark=True))  # noqa: S308  # parts escaped
+
+
+def _sentence(pattern: str, words: dict[str, str]) -> SafeString:
+    return mark_safe(escape(pattern) % {k: mark_japanese(v) for k, v in words.items()})  # noqa: S308
+
+
+def number_text(value: float) -> str:
+    """A figure as the chart's table shows it: whole numbers whole, others rounded."""
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    if abs(value) >= 1:
+        return f"{value:,.2f}"
+    return f"{value:.3g}"
+
+
+def chart_form(table: Any, params: QueryDict) -> ChartForm:
+    return ChartForm(params or None, fields=list(table.fields), auto_id="chart-%s")
+
+
+def _chart_sql(
+    resource: Resource, table: Any, kind: str, x: str, y: str, agg: str
+) -> tuple[str, bool]:
+    types = {f["id"]: f["type"] for f in table.fields}
+    ranked = kind == "bar" and types.get(x) not in ORDERED_TYPES
+    label = _quote(x)
+    source = _quote(str(resource.pk))
+    if agg == "none":
+        order = '"_v" DESC, "_id"' if ranked else f'{label} ASC NULLS LAST, "_id"'
+        sql = (
+            f'SELECT {label} AS "_x", {_quote(y)} AS "_v", count(*) OVER () AS "_n" '  # noqa: S608
+            f"FROM {source} WHERE {_quote(y)} IS NOT NULL ORDER BY {order} LIMIT {POINTS_MAX}"
+        )
+        return sql, ranked
+    value = {"count": "count(*)", "sum": f"sum({_quote(y)})", "mean": f"avg({_quote(y)})"}[agg]
+    order = '"_v" DESC NULLS LAST, "_x" ASC NULLS LAST' if ranked else '"_x" ASC NULLS LAST'
+    sql = (
+        f'SELECT {label} AS "_x", {value} AS "_v", count(*) OVER () AS "_n" '  # noqa: S608
+        f"FROM {source} GROUP BY {label} ORDER BY {order} LIMIT {POINTS_MAX}"
+    )
+    return sql, ranked
+
+
+def _title_pattern(agg: str) -> str:
+    return {
+        "count": _("number of rows by %(x)s"),
+        "sum": _("sum of %(y)s by %(x)s"),
+        "mean": _("mean of %(y)s by %(x)s"),
+    }.get(agg) or _("%(y)s by %(x)s")
+
+
+def chart_title(x: str, y: str, agg: str) -> str:
+    return _title_pattern(agg) % {"x": x, "y": y}
+
+
+def chart(*, request: HttpRequest, resource: Resource, table: Any, form: ChartForm) -> Chart:
+    """The figures of a valid chart form, read with ``datastore_search_sql`` (whose link
+    the page shows); ``Invalid`` when the query is refused."""
+    data = form.cleaned_data
+    kind, x, y, agg = data["kind"], data["x"], data.get("y") or "", data["agg"]
+    if agg == "count":
+        y = ""
+    sql, ranked = _chart_sql(resource, table, kind, x, y, agg)
+    result = selectors.datastore_search_sql(
+        municipality=request.municipality,  # type: ignore[attr-defined]
+        viewer=request.user,
+        sql=sql,
+    )
+    labels: list[str] = []
+    values: list[float] = []
+    available = 0
+    for record in result["records"]:
+        available = int(record["_n"])
+        if record["_v"] is None:
+            continue
+        labels.append(_("(empty)") if record["_x"] in (None, "") else str(record["_x"]))
+        values.append(float(record["_v"]))
+    return Chart(
+        kind=kind,
+        x=x,
+        y=y,
+        agg=agg,
+        labels=labels,
+        values=values,
+        available=available,
+        ranked=ranked,
+        title=chart_title(x, y, agg),
+        y_label=y if agg in ("none", "sum", "mean") else _("Rows"),
+        sql=sql,
+        sql_url=api_url(request, "datastore_search_sql", {"sql": sql}),
+    )
+
+
+def chart_query(form: ChartForm) -> str:
+    """The chart's GET parameters (for its links, its image and its embed page)."""
+    data = form.cleaned_data
+    params = {"kind": data["kind"], "x": data["x"], "agg": data["agg"]}
+    if data.get("y") and data["agg"] != "count":
+        params["y"] = data["y"]
+    return urlencode(params)
