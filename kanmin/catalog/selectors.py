@@ -796,3 +796,29 @@ def datastore_active_ids(resource_ids: Sequence[Any]) -> set[str]:
         .values_list("resource_id", flat=True)
     )
     return {_uuid_text(pk) for pk in found}
+
+
+def datastore_points(*, resource: Resource, limit: int | None = None) -> Any:
+    """The places of the resource's loaded table for its map preview
+    (:class:`kanmin.catalog.datastore.points.MapPoints`), or None when it has no loaded table
+    or no latitude and longitude columns. The caller has checked that the viewer may see the
+    resource."""
+    import duckdb
+
+    from kanmin.catalog.datastore import points
+    from kanmin.catalog.datastore.files import table_file
+    from kanmin.catalog.models import DatastoreTable
+
+    table = DatastoreTable.all_tenants.filter(resource=resource).exclude(path="").first()
+    if table is None:
+        return None
+    columns = points.map_columns(table.fields)
+    if columns is None:
+        return None
+    cap = points.POINTS_MAX if limit is None else limit
+    try:
+        return points.read(table_file(table), columns, limit=cap)
+    except duckdb.IOException:
+        # A reload moved the pointer and pruned the version read: read it again.
+        table.refresh_from_db()
+        return points.read(table_file(table), columns, limit=cap)

@@ -210,7 +210,7 @@ OPTIONS: tuple[Option, ...] = (
         "str",
         '<a href="https://maps.gsi.go.jp/development/ichiran.html" lang="ja">地理院タイル</a>',
         "The attribution the tile server requires, shown on every map (HTML: text and links; "
-        "mark Japanese words lang=\"ja\"). For OpenStreetMap's tiles: "
+        'mark Japanese words lang="ja"). For OpenStreetMap\'s tiles: '
         '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
         "contributors.",
     ),
