@@ -835,9 +835,9 @@ def resource_detail(request: HttpRequest, name: str, resource_id: UUID) -> HttpR
 
 
 def _map_preview(municipality: Any, name: str, resource: Any) -> dict[str, Any] | None:
-    """What ``catalog/_preview_map.html`` shows: the places of the resource's table (the list,
-    server-side) and where the map reads them; None without latitude and longitude."""
-    found = selectors.datastore_points(resource=resource)
+    """What ``catalog/_preview_map.html`` shows: the places of the resource's table or
+    GeoJSON file (the list, server-side) and where the map reads them; None without any."""
+    found = selectors.resource_points(resource=resource)
     if found is None or not found.total:
         return None
     return {
@@ -852,12 +852,12 @@ def _map_preview(municipality: Any, name: str, resource: Any) -> dict[str, Any] 
 
 @tenant_view
 def resource_points(request: HttpRequest, name: str, resource_id: UUID) -> HttpResponse:
-    """The places of a resource's table as GeoJSON, for its map (at most
+    """The places of a resource's table (or GeoJSON file) as GeoJSON, for its map (at most
     ``points.POINTS_MAX``; ``total`` and ``capped`` say whether there are more)."""
     from kanmin.catalog.datastore.points import feature_collection
 
     resource = _resource_for(request, name, resource_id)
-    found = selectors.datastore_points(resource=resource)
+    found = selectors.resource_points(resource=resource)
     if found is None:
         raise PageNotFound(what="resource", name=str(resource_id))
     return HttpResponse(

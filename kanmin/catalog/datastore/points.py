@@ -1,5 +1,6 @@
 """The places of a DataStore table, for its map preview: which columns hold the latitude and
-longitude (and a name and an address), and the rows with a usable point.
+longitude (and a name and an address), and the rows with a usable point. A GeoJSON file's
+Point features are read the same way, their properties as the columns.
 
 Columns are recognised by name, ignoring case, width and surrounding spaces: the national
 standard data sets' ``緯度``/``経度`` (and ``名称``, ``所在地_連結表記`` …; the names are those
@@ -10,6 +11,7 @@ columns instead.
 
 from __future__ import annotations
 
+import json
 import math
 import unicodedata
 from collections.abc import Sequence
@@ -22,6 +24,8 @@ from kanmin.catalog.datastore.sql import Interrupter, connect_search, quote, tim
 
 # The most points a preview shows (the map and the list); beyond, it says so.
 POINTS_MAX = 1000
+# A GeoJSON file is read whole for its preview: larger ones get none.
+GEOJSON_BYTES_MAX = 10 * 1024 * 1024
 GSI_MAPS = "https://maps.gsi.go.jp/"
 LINK_ZOOM = 17
 # Text columns a popup shows when no name column is recognised.
@@ -62,7 +66,9 @@ def _find(names: Sequence[str], wanted: Sequence[str]) -> str | None:
 
 @dataclass(frozen=True)
 class MapColumns:
-    """The columns a map preview reads: the point, and what its popup and list entry say."""
+    """The columns a map preview reads: the point, and what its popup and list entry say
+    (of a GeoJSON file: its features' properties; the point is the geometry's, and
+    ``latitude`` and ``longitude`` are empty)."""
 
     latitude: str
     longitude: str
@@ -179,6 +185,80 @@ def read(path: Path, columns: MapColumns, *, limit: int = POINTS_MAX) -> MapPoin
             )
         )
     return MapPoints(columns, points, total, all_rows - total)
+
+
+def _coordinates(geometry: Any) -> tuple[float, float] | None:
+    """(latitude, longitude) of a GeoJSON Point on the Earth, else None."""
+    if not isinstance(geometry, dict) or geometry.get("type") != "Point":
+        return None
+    position = geometry.get("coordinates")
+    if not isinstance(position, list) or len(position) < 2:
+        return None
+    lon, lat = position[0], position[1]
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (lon, lat)):
+        return None
+    lat, lon = float(lat), float(lon)
+    if not (math.isfinite(lat) and math.isfinite(lon)):
+        return None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180) or (lat == 0 and lon == 0):
+        return None
+    return lat, lon
+
+
+def from_geojson(data: bytes, *, limit: int = POINTS_MAX) -> MapPoints | None:
+    """The Point features of a GeoJSON file (a FeatureCollection or one Feature), their
+    properties read like a table's columns; None when it is not GeoJSON or has no point."""
+    try:
+        document = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    if isinstance(document, dict) and document.get("type") == "Feature":
+        document = {"type": "FeatureCollection", "features": [document]}
+    features = document.get("features") if isinstance(document, dict) else None
+    if not isinstance(features, list):
+        return None
+    usable: list[tuple[int, tuple[float, float], dict[str, Any]]] = []
+    keys: dict[str, str] = {}  # property name → "text" when one of its values is a string
+    for index, feature in enumerate(features, 1):
+        if not isinstance(feature, dict):
+            continue
+        point = _coordinates(feature.get("geometry"))
+        if point is None:
+            continue
+        properties = feature.get("properties")
+        properties = properties if isinstance(properties, dict) else {}
+        for key, value in properties.items():
+            if isinstance(value, str) and value.strip():
+                keys[str(key)] = "text"
+            else:
+                keys.setdefault(str(key), "other")
+        usable.append((index, point, properties))
+    if not usable:
+        return None
+    fields = [{"id": key, "type": kind} for key, kind in keys.items()]
+    names = [f["id"] for f in fields]
+    name = _find(names, NAME)
+    address = _find(names, ADDRESS)
+    fallback: tuple[str, ...] = ()
+    if name is None:
+        fallback = tuple(f["id"] for f in fields if f["type"] == "text" and f["id"] != address)[
+            :FALLBACK_COLUMNS
+        ]
+    columns = MapColumns("", "", name, address, fallback)
+    points = []
+    for index, (lat, lon), properties in usable[:limit]:
+        values = {key: _text(properties.get(key)) for key in (name, address, *fallback) if key}
+        points.append(
+            Point(
+                row=index,
+                latitude=lat,
+                longitude=lon,
+                name=values.get(name or "", ""),
+                address=values.get(address or "", ""),
+                details=tuple((c, values[c]) for c in fallback if values[c]),
+            )
+        )
+    return MapPoints(columns, points, len(usable), len(features) - len(usable))
 
 
 def feature_collection(found: MapPoints) -> dict[str, Any]:

@@ -153,3 +153,36 @@ def test_column_recognition():
     columns = points.map_columns(fields)
     assert columns == points.MapColumns(" Lat ", "LNG", "施設名称", None, ())
     assert points.map_columns([{"id": "緯度", "type": "numeric"}]) is None
+
+
+def test_a_geojson_files_points_show_on_the_map(client, make_dataset, steward):
+    collection = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [131.0616, 31.7196]},
+                "properties": {
+                    "名称": "姫城小学校 体育館",
+                    "所在地_連結表記": "宮崎県都城市姫城町",
+                },
+            },
+            {
+                "type": "Feature",
+                "geometry": {"type": "LineString", "coordinates": [[131.0, 31.7], [131.1, 31.8]]},
+                "properties": {"名称": "避難経路"},
+            },
+            {"type": "Feature", "geometry": None, "properties": {"名称": "位置なし"}},
+        ],
+    }
+    dataset = make_dataset("shelters", "指定避難所")
+    resource = upload(
+        dataset, steward, json.dumps(collection, ensure_ascii=False).encode(), "shelter.geojson"
+    )
+    page = client.get(_page("shelters", resource)).content.decode()
+    assert "姫城小学校 体育館" in page
+    assert "https://maps.gsi.go.jp/#17/31.719600/131.061600/" in page
+    assert "避難経路" not in page
+    found = client.get(_page("shelters", resource) + "points.geojson").json()
+    assert found["total"] == 1
+    assert found["features"][0]["properties"]["address"] == "宮崎県都城市姫城町"
