@@ -88,7 +88,7 @@
     if (help) {
       help.hidden = false;
     }
-    var map = L.map(box, { zoomControl: false, keyboard: true });
+    var map = L.map(box, { zoomControl: false, keyboard: true, maxZoom: 18 });
     L.control.zoom({ zoomInTitle: data.zoomIn, zoomOutTitle: data.zoomOut }).addTo(map);
     map.attributionControl.setPrefix('<a href="https://leafletjs.com/">Leaflet</a>');
     if (data.tileUrl) {
@@ -131,14 +131,29 @@
           return popup(feature.properties);
         });
         layer.on("popupclose", function () {
+          // The focus was in the popup (now gone) or on the map: back to the place's marker.
           var element = layer.getElement();
-          if (element && box.contains(document.activeElement)) {
+          var active = document.activeElement;
+          if (element && (!active || active === document.body || box.contains(active))) {
             element.focus({ preventScroll: true });
           }
         });
       },
     }).eachLayer(function (layer) {
       group.addLayer(layer);
+    });
+    // A group of places opens from the keyboard too (Enter), as a click opens it: the map
+    // zooms in to it, or, when it cannot zoom further, spreads its places out.
+    group.on("clusterkeypress", function (event) {
+      if (event.originalEvent.key !== "Enter") {
+        return;
+      }
+      if (map.getZoom() >= map.getMaxZoom()) {
+        event.layer.spiderfy();
+      } else {
+        event.layer.zoomToBounds({ padding: [24, 24] });
+      }
+      box.focus({ preventScroll: true });
     });
     map.addLayer(group);
     map.on("popupopen", function (event) {
@@ -147,6 +162,15 @@
       if (close) {
         close.setAttribute("aria-label", data.close);
         close.title = data.close;
+      }
+      if (element && !element.hasAttribute("data-escape")) {
+        // Leaflet closes a popup with Escape only while the map itself has the focus.
+        element.setAttribute("data-escape", "");
+        L.DomEvent.on(element, "keydown", function (keyEvent) {
+          if (keyEvent.key === "Escape") {
+            map.closePopup();
+          }
+        });
       }
       var link = element && element.querySelector(".map-popup-link");
       if (link) {
