@@ -88,6 +88,11 @@
     if (help) {
       help.hidden = false;
     }
+    // The map shows the places now: their list stays one click away, below it.
+    var list = document.getElementById("map-list");
+    if (list) {
+      list.open = false;
+    }
     var map = L.map(box, { zoomControl: false, keyboard: true, maxZoom: 18 });
     L.control.zoom({ zoomInTitle: data.zoomIn, zoomOutTitle: data.zoomOut }).addTo(map);
     map.attributionControl.setPrefix('<a href="https://leafletjs.com/">Leaflet</a>');
