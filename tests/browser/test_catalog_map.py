@@ -114,11 +114,6 @@ def test_the_aed_map_on_a_phone_works_offline_from_the_keyboard(
     assert (first_link.get_attribute("href") or "").startswith("https://maps.gsi.go.jp/#17/")
     axe(page)
     assert_fits(page)
-    import os
-
-    if os.environ.get("MAPVIEW_SHOT"):
-        page.screenshot(path="/tmp/mapview-360.png", full_page=False)
-        page.locator(".map-preview").screenshot(path="/tmp/mapview-section.png")
 
     # Keyboard: the map takes focus; a group of places opens with Enter (the map zooms in).
     region.focus()
