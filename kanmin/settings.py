@@ -7,6 +7,8 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+import xstatic.pkg.leaflet
+import xstatic.pkg.leaflet_markercluster
 from cryptography.fernet import Fernet
 from django.utils.translation import gettext_lazy as _
 
@@ -57,6 +59,8 @@ ALLOWED_HOSTS: list[str] = conf.get("KANMIN_ALLOWED_HOSTS") or (
 KANMIN_SINGLE_TENANT: str = conf.get("KANMIN_SINGLE_TENANT")
 KANMIN_BASE_URL: str = conf.get("KANMIN_BASE_URL").rstrip("/")
 KANMIN_SEARCH_BACKEND: str = conf.get("KANMIN_SEARCH_BACKEND")
+KANMIN_MAP_TILE_URL: str = conf.get("KANMIN_MAP_TILE_URL")
+KANMIN_MAP_ATTRIBUTION: str = conf.get("KANMIN_MAP_ATTRIBUTION")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -198,7 +202,13 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
-STATICFILES_DIRS = [BASE_DIR / "kanmin" / "static"]
+# Third-party browser code comes as Python packages (XStatic), pinned like any dependency:
+# Leaflet and Leaflet.markercluster for the map preview of a resource (issue 17).
+STATICFILES_DIRS = [
+    BASE_DIR / "kanmin" / "static",
+    ("vendor/leaflet", xstatic.pkg.leaflet.BASE_DIR),
+    ("vendor/leaflet-markercluster", xstatic.pkg.leaflet_markercluster.BASE_DIR),
+]
 if not WITHOUT_SERVER:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise expects it before collectstatic
 MEDIA_URL = "media/"
@@ -206,7 +216,7 @@ MEDIA_ROOT = DATA_DIR / "media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "kanmin.core.staticfiles.ManifestStorage"
         if conf.get("KANMIN_STATIC_MANIFEST")
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
@@ -242,7 +252,8 @@ if not DEV:
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
+        # The map previews' background tiles (KANMIN_MAP_TILE_URL) are images of its host.
+        "img-src": ["'self'", "data:", *filter(None, [conf.tile_source(KANMIN_MAP_TILE_URL)])],
         "style-src": ["'self'"],
         "script-src": ["'self'"],
         "object-src": ["'none'"],

@@ -796,3 +796,41 @@ def datastore_active_ids(resource_ids: Sequence[Any]) -> set[str]:
         .values_list("resource_id", flat=True)
     )
     return {_uuid_text(pk) for pk in found}
+
+
+def resource_points(*, resource: Resource, limit: int | None = None) -> Any:
+    """The places of a resource for its map preview
+    (:class:`kanmin.catalog.datastore.points.MapPoints`): the rows of its loaded DataStore
+    table that have a latitude and longitude, or the Point features of a GeoJSON file (up to
+    ``points.GEOJSON_BYTES_MAX``). None when it has neither. The caller has checked that the
+    viewer may see the resource."""
+    import duckdb
+
+    from kanmin.catalog.datastore import points
+    from kanmin.catalog.datastore.files import table_file
+    from kanmin.catalog.models import DatastoreTable
+
+    cap = points.POINTS_MAX if limit is None else limit
+    if resource.is_geojson:
+        if (resource.size or 0) > points.GEOJSON_BYTES_MAX:
+            return None
+        try:
+            with resource.file.open("rb") as f:
+                data = f.read(points.GEOJSON_BYTES_MAX + 1)
+        except OSError:
+            return None
+        if len(data) > points.GEOJSON_BYTES_MAX:
+            return None
+        return points.from_geojson(data, limit=cap)
+    table = DatastoreTable.all_tenants.filter(resource=resource).exclude(path="").first()
+    if table is None:
+        return None
+    columns = points.map_columns(table.fields)
+    if columns is None:
+        return None
+    try:
+        return points.read(table_file(table), columns, limit=cap)
+    except duckdb.IOException:
+        # A reload moved the pointer and pruned the version read: read it again.
+        table.refresh_from_db()
+        return points.read(table_file(table), columns, limit=cap)

@@ -44,6 +44,11 @@ tenant_urlpatterns: list[URLPattern] = [
         name="resource_chart_embed",
     ),
     path(
+        "catalog/dataset/<str:name>/resource/<uuid:resource_id>/points.geojson",
+        views.resource_points,
+        name="resource_points",
+    ),
+    path(
         "catalog/dataset/<str:name>/resource/<uuid:resource_id>/history/<uuid:revision_id>/"
         "<str:filename>",
         views.resource_revision_download,

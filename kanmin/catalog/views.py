@@ -9,6 +9,8 @@ from typing import Any
 from uuid import UUID
 
 from csp.decorators import csp_replace
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import (
@@ -834,7 +836,44 @@ def resource_detail(request: HttpRequest, name: str, resource_id: UUID) -> HttpR
             if resource.repair_log
             else "",
             **_preview_context(request, resource),
+
+            "map_preview": _map_preview(municipality, name, resource),  # mapview (issue 17)
         },
+    )
+
+
+# --- map preview (issue 17) --------------------------------------------------------------------
+
+
+def _map_preview(municipality: Any, name: str, resource: Any) -> dict[str, Any] | None:
+    """What ``catalog/_preview_map.html`` shows: the places of the resource's table or
+    GeoJSON file (the list, server-side) and where the map reads them; None without any."""
+    found = selectors.resource_points(resource=resource)
+    if found is None or not found.total:
+        return None
+    return {
+        "points": found,
+        "points_url": tenant_reverse(
+            "catalog:resource_points", municipality, {"name": name, "resource_id": resource.pk}
+        ),
+        "tile_url": settings.KANMIN_MAP_TILE_URL,
+        "attribution": settings.KANMIN_MAP_ATTRIBUTION,
+    }
+
+
+@tenant_view
+def resource_points(request: HttpRequest, name: str, resource_id: UUID) -> HttpResponse:
+    """The places of a resource's table (or GeoJSON file) as GeoJSON, for its map (at most
+    ``points.POINTS_MAX``; ``total`` and ``capped`` say whether there are more)."""
+    from kanmin.catalog.datastore.points import feature_collection
+
+    resource = _resource_for(request, name, resource_id)
+    found = selectors.resource_points(resource=resource)
+    if found is None:
+        raise PageNotFound(what="resource", name=str(resource_id))
+    return HttpResponse(
+        json.dumps(feature_collection(found), ensure_ascii=False),
+        content_type="application/geo+json",
     )
 
 

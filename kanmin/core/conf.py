@@ -194,6 +194,27 @@ OPTIONS: tuple[Option, ...] = (
         choices=("memory", "database"),
     ),
     Option(
+        "KANMIN_MAP_TILE_URL",
+        "str",
+        "https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png",
+        "Background tiles of the map previews of tables with latitude and longitude, as a "
+        "Leaflet URL template ({z}/{x}/{y}, {s} for subdomains). Default: 国土地理院's "
+        "地理院タイル (標準地図), free for any use that shows their attribution and meant to "
+        "be used by web maps; OpenStreetMap's tile server needs a Referer header, which this "
+        "site does not send to other sites (Referrer-Policy: same-origin). Its host is added "
+        "to the Content-Security-Policy's img-src. Empty: points without a background map.",
+        schemes=("https", "http"),
+    ),
+    Option(
+        "KANMIN_MAP_ATTRIBUTION",
+        "str",
+        '<a href="https://maps.gsi.go.jp/development/ichiran.html" lang="ja">地理院タイル</a>',
+        "The attribution the tile server requires, shown on every map (HTML: text and links; "
+        'mark Japanese words lang="ja"). For OpenStreetMap\'s tiles: '
+        '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
+        "contributors.",
+    ),
+    Option(
         "KANMIN_UPLOAD_MAX_BYTES",
         "int",
         200 * 1024 * 1024,
@@ -253,6 +274,18 @@ _BY_NAME = {option.name: option for option in OPTIONS}
 
 # Answers of an older catalog are never asked for again; they leave within a day.
 CACHE_TIMEOUT = 24 * 3600
+
+
+def tile_source(url: str) -> str:
+    """The Content-Security-Policy source of a tile URL template: its scheme and host, a
+    ``{s}`` subdomain as ``*`` (empty for an empty URL)."""
+    from urllib.parse import urlsplit
+
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    host = parts.netloc.replace("{s}", "*")
+    return f"{parts.scheme}://{host}" if parts.scheme and host else ""
 
 
 def email(url: str, data_dir: Path) -> dict[str, Any]:

@@ -265,3 +265,35 @@ def test_the_demos_tables_are_in_the_datastore(demo):
     )
     assert found["total"] > 0
     assert {"id": "緯度", "type": "numeric"} in found["fields"]
+
+
+def test_the_aed_and_shelter_places_show_on_the_map_and_a_rerun_loads_missing_tables(demo):
+    """mapview (issue 17): the AED table, the evacuation sites' table and the shelters'
+    GeoJSON have places inside the city for the map preview; a table the DataStore lost (or
+    never had: a demo built before it) is loaded again when the demo runs."""
+    from kanmin.catalog import selectors as catalog_selectors
+    from kanmin.catalog.models import DatastoreStatus, DatastoreTable
+
+    def places(filename: str) -> Any:
+        uploads = Resource.all_tenants.filter(municipality=demo.municipality).exclude(file="")
+        resource = next(r for r in uploads if r.filename == filename)
+        found = catalog_selectors.resource_points(resource=resource)
+        assert found is not None, filename
+        return resource, found
+
+    aed, found = places("452025_aed.csv")
+    assert found.columns.latitude == "緯度" and found.columns.name == "名称"
+    assert found.total == len(catalog_rows.aed_rows()) and not found.capped
+    for point in found.points:
+        assert SOUTH < point.latitude < NORTH and WEST < point.longitude < EAST
+        assert point.name and point.address
+    _sites, found = places("452025_evacuation_space.csv")
+    assert found.total == len(catalog_rows.evacuation_space_rows())
+    _shelters, found = places("452025_shelter.geojson")
+    assert found.total == len(catalog_rows.shelter_places())
+    assert all(p.name and p.address for p in found.points)
+
+    DatastoreTable.all_tenants.filter(resource=aed).delete()
+    catalog.catalog_build(municipality=demo.municipality)
+    table = DatastoreTable.all_tenants.get(resource=aed)
+    assert table.status == DatastoreStatus.DONE and table.row_count == len(catalog_rows.aed_rows())
