@@ -9,7 +9,6 @@ from typing import Any
 from uuid import UUID
 
 from csp.decorators import csp_replace
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
