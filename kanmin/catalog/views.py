@@ -835,7 +835,6 @@ def resource_detail(request: HttpRequest, name: str, resource_id: UUID) -> HttpR
             if resource.repair_log
             else "",
             **_preview_context(request, resource),
-
             "map_preview": _map_preview(municipality, name, resource),  # mapview (issue 17)
         },
     )
