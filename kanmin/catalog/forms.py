@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kanmin.catalog import licenses
+from kanmin.catalog.datastore.sql import NUMBER_TYPES
 from kanmin.catalog.models import NAME_PATTERN, Group, Organization, UpdateFrequency
 from kanmin.core.models import Municipality
 
@@ -174,7 +175,6 @@ class ResourceForm(forms.Form):
 # --------------------------------------------------------------------------------------------
 
 PREVIEW_ROWS = (25, 50, 100)
-NUMBER_TYPES = frozenset({"int", "numeric"})
 
 
 def _column_choices(fields: list[dict[str, str]], *, numbers_only: bool = False) -> list[Any]:

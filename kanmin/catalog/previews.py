@@ -17,24 +17,17 @@ from urllib.parse import urlencode
 
 from django.http import HttpRequest, QueryDict
 from django.urls import reverse
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from kanmin.catalog import selectors
-from kanmin.catalog.forms import NUMBER_TYPES, PREVIEW_ROWS, ChartForm, TablePreviewForm
+from kanmin.catalog.charts import POINTS_MAX, Chart, figures
+from kanmin.catalog.datastore.sql import NUMBER_TYPES, quote
+from kanmin.catalog.forms import PREVIEW_ROWS, ChartForm, TablePreviewForm
 from kanmin.catalog.models import DatastoreStatus, Resource
 from kanmin.core.errors import Invalid, KanminError
-from kanmin.core.language import mark_japanese
 
-POINTS_MAX = 50
 # x columns whose values have an order of their own: charts keep it rather than ranking.
 ORDERED_TYPES = frozenset({"int", "numeric", "date", "timestamp", "time"})
-
-
-def _quote(name: str) -> str:
-    """A SQL identifier, double-quoted (as the DataStore's SQL and sort take them)."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 def error_messages(exc: KanminError) -> list[str]:
@@ -75,8 +68,22 @@ def api_url(request: HttpRequest, action: str, params: dict[str, Any]) -> str:
     return request.build_absolute_uri(path) + "?" + urlencode(query)
 
 
-def _cell(value: Any, numeric: bool) -> dict[str, Any]:
-    return {"text": "" if value is None else str(value), "numeric": numeric}
+def result_columns(fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The columns of a DataStore result (``_id`` left out), those of a number type marked
+    ``numeric`` so that the table aligns them right."""
+    return [
+        {"id": f["id"], "numeric": f["type"] in NUMBER_TYPES} for f in fields if f["id"] != "_id"
+    ]
+
+
+def result_row(record: dict[str, Any], columns: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A record as a row of the pages' tables (``catalog/_result_rows.html``): each value as
+    text, marked ``numeric`` as its column is."""
+    values = [record.get(c["id"]) for c in columns]
+    return [
+        {"text": "" if value is None else str(value), "numeric": c["numeric"]}
+        for c, value in zip(columns, values, strict=True)
+    ]
 
 
 # --------------------------------------------------------------------------------------------
@@ -155,7 +162,7 @@ def _search_data(resource: Resource, state: TableState) -> dict[str, Any]:
     if state.column and state.value:
         data["filters"] = {state.column: state.value}
     if state.sort:
-        data["sort"] = f"{_quote(state.sort)} {state.dir}"
+        data["sort"] = f"{quote(state.sort)} {state.dir}"
     return data
 
 
@@ -192,20 +199,18 @@ def table_preview(
         )
         state.page = pages
         result = search(state)
-    types = {f["id"]: f["type"] for f in fields}
-    shown = [f["id"] for f in result["fields"] if f["id"] != "_id"]
 
     def link(**changes: Any) -> str:
         return "?" + urlencode(state.query(**changes)) + "#preview-table"
 
     columns = []
-    for name in shown:
+    for column in result_columns(result["fields"]):
+        name = column["id"]
         sorted_here = state.sort == name
         next_dir = "desc" if sorted_here and state.dir == "asc" else "asc"
         columns.append(
             {
-                "id": name,
-                "numeric": types.get(name) in NUMBER_TYPES,
+                **column,
                 "aria_sort": ("ascending" if state.dir == "asc" else "descending")
                 if sorted_here
                 else "",
@@ -213,9 +218,7 @@ def table_preview(
                 "next_dir": next_dir,
             }
         )
-    rows = [
-        [_cell(record.get(c["id"]), c["numeric"]) for c in columns] for record in result["records"]
-    ]
+    rows = [result_row(record, columns) for record in result["records"]]
     offset = (state.page - 1) * state.rows
     api_params = _search_data(resource, state)
     return TablePreview(
@@ -240,104 +243,6 @@ def table_preview(
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass
-class Chart:
-    """A chart's figures and the words that describe it."""
-
-    kind: str
-    x: str
-    y: str
-    agg: str
-    labels: list[str]
-    values: list[float]
-    available: int  # categories (or rows) there are; at most POINTS_MAX are drawn
-    ranked: bool  # the largest values were kept (else the first in the x axis's order)
-    title: str
-    y_label: str
-    sql: str
-    sql_url: str
-
-    @property
-    def truncated(self) -> bool:
-        return self.available > len(self.labels)
-
-    @property
-    def points(self) -> list[tuple[str, str]]:
-        return [(label, number_text(v)) for label, v in zip(self.labels, self.values, strict=True)]
-
-    @property
-    def limit_note(self) -> str:
-        if not self.truncated:
-            return ""
-        numbers = {"shown": len(self.labels), "n": self.available}
-        if self.agg == "none":
-            return (
-                _("Only the first %(shown)s of %(n)s rows are drawn, in the order of the x axis.")
-                % numbers
-            )
-        if self.ranked:
-            return _("Only the %(shown)s largest of %(n)s categories are drawn.") % numbers
-        return (
-            _("Only the first %(shown)s of %(n)s categories are drawn, in the order of the x axis.")
-            % numbers
-        )
-
-    @property
-    def kind_label(self) -> str:
-        return _("Bar chart") if self.kind == "bar" else _("Line chart")
-
-    @property
-    def title_html(self) -> SafeString:
-        """The title with Japanese column names marked ``lang="ja"`` on an English page."""
-        return _sentence(_title_pattern(self.agg), {"x": self.x, "y": self.y})
-
-    def _description(self, mark: bool) -> str:
-        words: dict[str, str] = {"kind": self.kind_label}
-        if not self.values:
-            pattern = _("%(kind)s of %(title)s: no values to draw.")
-        else:
-            high = max(range(len(self.values)), key=lambda i: self.values[i])
-            low = min(range(len(self.values)), key=lambda i: self.values[i])
-            pattern = _(
-                "%(kind)s of %(title)s, %(n)s points. Highest: %(high)s (%(high_value)s); "
-                "lowest: %(low)s (%(low_value)s). The figures are in the table below the chart."
-            )
-            words |= {
-                "n": str(len(self.values)),
-                "high": self.labels[high],
-                "high_value": number_text(self.values[high]),
-                "low": self.labels[low],
-                "low_value": number_text(self.values[low]),
-            }
-        if not mark:
-            return pattern % {**words, "title": self.title}
-        parts = {k: mark_japanese(v) for k, v in words.items()}
-        return escape(pattern) % {**parts, "title": self.title_html}
-
-    @property
-    def description(self) -> str:
-        """The chart in words (the SVG's description)."""
-        return self._description(mark=False)
-
-    @property
-    def description_html(self) -> SafeString:
-        """The chart in words on the page, Japanese names marked."""
-        return mark_safe(self._description(mark=True))  # noqa: S308  # parts escaped
-
-
-def _sentence(pattern: str, words: dict[str, str]) -> SafeString:
-    return mark_safe(escape(pattern) % {k: mark_japanese(v) for k, v in words.items()})  # noqa: S308
-
-
-def number_text(value: float) -> str:
-    """A figure as the chart's table shows it: whole numbers whole, others rounded."""
-    if float(value).is_integer():
-        return f"{int(value):,}"
-    if abs(value) >= 1:
-        return f"{value:,.2f}"
-    return f"{value:.3g}"
-
-
 def chart_form(table: Any, params: QueryDict) -> ChartForm:
     return ChartForm(params or None, fields=list(table.fields), auto_id="chart-%s")
 
@@ -347,34 +252,22 @@ def _chart_sql(
 ) -> tuple[str, bool]:
     types = {f["id"]: f["type"] for f in table.fields}
     ranked = kind == "bar" and types.get(x) not in ORDERED_TYPES
-    label = _quote(x)
-    source = _quote(str(resource.pk))
+    label = quote(x)
+    source = quote(str(resource.pk))
     if agg == "none":
         order = '"_v" DESC, "_id"' if ranked else f'{label} ASC NULLS LAST, "_id"'
         sql = (
-            f'SELECT {label} AS "_x", {_quote(y)} AS "_v", count(*) OVER () AS "_n" '  # noqa: S608
-            f"FROM {source} WHERE {_quote(y)} IS NOT NULL ORDER BY {order} LIMIT {POINTS_MAX}"
+            f'SELECT {label} AS "_x", {quote(y)} AS "_v", count(*) OVER () AS "_n" '  # noqa: S608
+            f"FROM {source} WHERE {quote(y)} IS NOT NULL ORDER BY {order} LIMIT {POINTS_MAX}"
         )
         return sql, ranked
-    value = {"count": "count(*)", "sum": f"sum({_quote(y)})", "mean": f"avg({_quote(y)})"}[agg]
+    value = {"count": "count(*)", "sum": f"sum({quote(y)})", "mean": f"avg({quote(y)})"}[agg]
     order = '"_v" DESC NULLS LAST, "_x" ASC NULLS LAST' if ranked else '"_x" ASC NULLS LAST'
     sql = (
         f'SELECT {label} AS "_x", {value} AS "_v", count(*) OVER () AS "_n" '  # noqa: S608
         f"FROM {source} GROUP BY {label} ORDER BY {order} LIMIT {POINTS_MAX}"
     )
     return sql, ranked
-
-
-def _title_pattern(agg: str) -> str:
-    return {
-        "count": _("number of rows by %(x)s"),
-        "sum": _("sum of %(y)s by %(x)s"),
-        "mean": _("mean of %(y)s by %(x)s"),
-    }.get(agg) or _("%(y)s by %(x)s")
-
-
-def chart_title(x: str, y: str, agg: str) -> str:
-    return _title_pattern(agg) % {"x": x, "y": y}
 
 
 def chart(*, request: HttpRequest, resource: Resource, table: Any, form: ChartForm) -> Chart:
@@ -390,15 +283,9 @@ def chart(*, request: HttpRequest, resource: Resource, table: Any, form: ChartFo
         viewer=request.user,
         sql=sql,
     )
-    labels: list[str] = []
-    values: list[float] = []
-    available = 0
-    for record in result["records"]:
-        available = int(record["_n"])
-        if record["_v"] is None:
-            continue
-        labels.append(_("(empty)") if record["_x"] in (None, "") else str(record["_x"]))
-        values.append(float(record["_v"]))
+    records = result["records"]
+    available = int(records[-1]["_n"]) if records else 0
+    labels, values = figures((record["_x"], record["_v"]) for record in records)
     return Chart(
         kind=kind,
         x=x,
@@ -408,7 +295,6 @@ def chart(*, request: HttpRequest, resource: Resource, table: Any, form: ChartFo
         values=values,
         available=available,
         ranked=ranked,
-        title=chart_title(x, y, agg),
         y_label=y if agg in ("none", "sum", "mean") else _("Rows"),
         sql=sql,
         sql_url=api_url(request, "datastore_search_sql", {"sql": sql}),

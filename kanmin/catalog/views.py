@@ -35,7 +35,6 @@ from rdflib import Graph
 
 from kanmin.audit.services import access_record
 from kanmin.catalog import (
-    charts,
     dcat,
     filetypes,
     licenses,
@@ -1170,13 +1169,4 @@ def resource_chart_svg(request: HttpRequest, name: str, resource_id: UUID) -> Ht
             status=400,
             content_type="text/plain; charset=utf-8",
         )
-    svg = charts.table_chart(
-        labels=chart.labels,
-        values=chart.values,
-        kind=chart.kind,
-        x_label=chart.x,
-        y_label=chart.y_label,
-        title=chart.title,
-        description=chart.description,
-    )
-    return HttpResponse(svg, content_type="image/svg+xml")
+    return HttpResponse(chart.svg(), content_type="image/svg+xml")

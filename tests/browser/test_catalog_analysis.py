@@ -106,10 +106,13 @@ def test_staff_query_two_tables_save_a_view_and_publish_it(
     page.get_by_label(ja("Labels (x axis)")).fill("町名")
     page.get_by_label(ja("Values (y axis)")).fill("施設数")
     page.get_by_role("button", name=ja("Run the query")).click()
-    result = page.locator(".analysis-result table")
+    result = page.locator(".analysis-result .result-table")
     expect(result.locator("tbody tr")).to_have_count(3)
     expect(result).to_contain_text("山之口町")
     expect(page.locator(".analysis-chart img")).to_be_visible()
+    # The catalog's one chart: its words and its figures as a table.
+    expect(page.locator(".analysis-chart figcaption")).to_contain_text("施設数")
+    expect(page.locator(".analysis-chart .chart-figures tbody tr")).to_have_count(3)
     assert_fits(page)
     axe(page)
 
@@ -134,7 +137,7 @@ def test_staff_query_two_tables_save_a_view_and_publish_it(
     table_select.select_option(str(towns.pk))
     page.get_by_role("button", name=ja("Write and run the query")).focus()
     page.keyboard.press("Enter")
-    expect(page.locator(".analysis-result tbody tr")).to_have_count(3)
+    expect(page.locator(".analysis-result .result-table tbody tr")).to_have_count(3)
     expect(page.get_by_label(ja("Query (SQL)"))).to_have_value(
         f'SELECT a.* EXCLUDE ("_id") FROM "{towns.pk}" AS a LIMIT 1000'
     )
@@ -146,7 +149,7 @@ def test_staff_query_two_tables_save_a_view_and_publish_it(
     page.get_by_role("button", name=ja("Save the view")).click()
     expect(page.locator(".messages")).to_contain_text(ja("The view was saved."))
     expect(page.locator("h1")).to_have_text("町別の施設数")
-    expect(page.locator(".analysis-result tbody tr")).to_have_count(3)
+    expect(page.locator(".analysis-result .result-table tbody tr")).to_have_count(3)
     assert_fits(page)
     axe(page)
 

@@ -10,12 +10,11 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from kanmin.catalog.datastore.sql import quote
+from kanmin.catalog.datastore.sql import NUMBER_TYPES, quote
 from kanmin.core.errors import Invalid
 
 OPERATORS = ("=", "<>", ">", ">=", "<", "<=", "contains")
 AGGREGATES = ("count", "sum", "avg")
-NUMERIC = frozenset({"int", "numeric"})
 
 
 def column_key(resource_id: str, column: str) -> str:
@@ -39,7 +38,7 @@ class Spec:
 
 
 def _literal(value: str, kind: str, key: str) -> str:
-    if kind in NUMERIC:
+    if kind in NUMBER_TYPES:
         try:
             float(value)
         except ValueError:
@@ -103,7 +102,7 @@ def build(spec: Spec, tables: Mapping[str, list[dict[str, str]]]) -> str:
             if not spec.aggregate_column:
                 raise Invalid(fields={"aggregate_column": [_("Choose the column to add up.")]})
             column, kind = ref(spec.aggregate_column, "aggregate_column")
-            if aggregate != "count" and kind not in NUMERIC:
+            if aggregate != "count" and kind not in NUMBER_TYPES:
                 raise Invalid(
                     fields={"aggregate_column": [_("Sum and average need a column of numbers.")]}
                 )

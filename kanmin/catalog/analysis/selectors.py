@@ -45,10 +45,6 @@ class Result:
     columns: list[str] = field(default_factory=list)
 
     @property
-    def shown(self) -> list[list[Any]]:
-        return [[r.get(c) for c in self.columns] for r in self.records[:SHOWN_ROWS]]
-
-    @property
     def more_than_shown(self) -> bool:
         return len(self.records) > SHOWN_ROWS
 

@@ -14,8 +14,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from kanmin.catalog import charts, previews
 from kanmin.catalog import selectors as catalog_selectors
-from kanmin.catalog.analysis import charts, selectors, services
+from kanmin.catalog.analysis import selectors, services
 from kanmin.catalog.analysis.builder import build
 from kanmin.catalog.analysis.forms import BuilderForm, PublishForm, QueryForm
 from kanmin.core.errors import Invalid, KanminError, NotFound, PageNotFound, PermissionDenied
@@ -24,7 +25,8 @@ from kanmin.core.tenancy import staff_view, tenant_reverse
 
 
 def _chart(form: QueryForm, result: selectors.Result | None) -> dict[str, Any] | None:
-    """The result's chart as an SVG data URL, with its text alternative; None without one."""
+    """The result's chart (the catalog's one chart, drawn as an SVG data URL); None without
+    one, a message when it cannot be drawn."""
     if result is None or not form.is_bound or not form.is_valid():
         return None
     kind = form.cleaned_data.get("chart_kind") or ""
@@ -33,19 +35,25 @@ def _chart(form: QueryForm, result: selectors.Result | None) -> dict[str, Any] |
         return None
     if x not in result.columns or y not in result.columns:
         return {"error": _("Choose a column of the result for the labels and one for the values.")}
-    svg = charts.result_chart(
-        kind=kind,
-        labels=[r.get(x) for r in result.records],
-        values=[r.get(y) for r in result.records],
-        x_label=x,
-        y_label=y,
-    )
-    if svg is None:
+    drawn = result.records[: charts.POINTS_MAX]
+    labels, values = charts.figures((r.get(x), r.get(y)) for r in drawn)
+    if not values:
         return {"error": _("The values column holds no numbers to draw.")}
+    chart = charts.Chart(kind=kind, x=x, y=y, agg="none", labels=labels, values=values, y_label=y)
     return {
-        "src": "data:image/svg+xml;base64," + base64.b64encode(svg).decode(),
-        "alt": _("%(kind)s of %(y)s by %(x)s; the same figures are in the table below.")
-        % {"kind": dict(form.fields["chart_kind"].choices)[kind], "x": x, "y": y},  # type: ignore[attr-defined]
+        "chart": chart,
+        "src": "data:image/svg+xml;base64," + base64.b64encode(chart.svg()).decode(),
+    }
+
+
+def _table(result: selectors.Result | None) -> dict[str, Any] | None:
+    """The result's first rows as the previews' table shows rows."""
+    if result is None:
+        return None
+    columns = previews.result_columns(result.fields)
+    return {
+        "columns": columns,
+        "rows": [previews.result_row(r, columns) for r in result.records[: selectors.SHOWN_ROWS]],
     }
 
 
@@ -166,6 +174,7 @@ def _page(request: HttpRequest, view: Any = None) -> HttpResponse:
             "builder_open": action == "build",
             "publish_form": publish_form,
             "result": result,
+            "result_table": _table(result),
             "chart": _chart(query_form, result),
             "can_publish": allowed(request.user, "catalog.add_dataset", municipality),
             "can_delete": view is not None

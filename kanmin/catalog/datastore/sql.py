@@ -270,6 +270,10 @@ def json_value(value: Any) -> Any:
     return str(value)
 
 
+# CKAN type names of numbers (a chart's values, a sum or a mean, right-aligned cells).
+NUMBER_TYPES = frozenset({"int", "numeric"})
+
+
 def ckan_type(duck_type: str) -> str:
     """CKAN's type name for a DuckDB result column type."""
     t = duck_type.upper()

@@ -5,6 +5,9 @@ provenance, recomputed when a source is reloaded, and kept as they were when tha
 
 from __future__ import annotations
 
+import base64
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
@@ -386,8 +389,16 @@ def test_staff_run_a_query_and_see_the_tables_beside_the_editor(client, steward,
     )
     assert response.status_code == 200
     text = response.content.decode()
-    assert '<td lang="ja">山之口町</td><td>1200</td><td>2</td>' in text
-    assert 'src="data:image/svg+xml;base64,' in text
+    # Numbers aligned right, as in the resource's table preview.
+    assert '<td lang="ja">山之口町</td><td class="num">1200</td><td class="num">2</td>' in text
+    # The catalog's one chart: an SVG that says what it shows, and its figures as a table.
+    source = re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', text)
+    assert source is not None
+    svg = base64.b64decode(source.group(1)).decode()
+    assert "<title>施設数 by 町名</title>" in svg
+    assert "Highest: " in svg.split("<desc>", 1)[1]
+    assert 'id="chart-figures-caption"' in text
+    assert '<th scope="row" lang="ja">山之口町</th><td class="num">2</td>' in text
 
 
 def test_a_refused_query_says_why_and_keeps_what_was_typed(client, steward, towns):
@@ -421,7 +432,8 @@ def test_staff_save_a_view_then_open_and_publish_it(client, steward, org, towns)
     view = SavedView.objects.get()
     assert response["Location"] == f"{PAGE}{view.pk}/"
     page = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert '<td lang="ja">高崎町</td><td>3000</td>' in page and "data:image/svg+xml" in page
+    assert '<td lang="ja">高崎町</td><td class="num">3000</td>' in page
+    assert "data:image/svg+xml" in page
     published = client.post(
         response["Location"],
         {
