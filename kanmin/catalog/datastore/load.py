@@ -156,7 +156,9 @@ def _parsed(data: bytes, names: list[str], delimiter: str) -> pa.Table | None:
         table = pacsv.read_csv(
             io.BytesIO(data),
             read_options=pacsv.ReadOptions(column_names=names),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+            # Without a quote no value can hold a line break: the reader can split the
+            # chunk into blocks freely (faster).
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=b'"' in data),
             convert_options=pacsv.ConvertOptions(
                 column_types=dict.fromkeys(names, pa.string()),
                 strings_can_be_null=True,
@@ -211,6 +213,8 @@ def _schema_types(schema: Any, names: list[str]) -> dict[str, str]:
 def _all_match(column: pa.ChunkedArray, pattern: str) -> bool:
     valid = column.drop_null()
     if len(valid) == 0:
+        return False
+    if not re.match(pattern, valid[0].as_py()):  # most columns fail on their first value
         return False
     return bool(pc.all(pc.match_substring_regex(valid, pattern)).as_py())
 
@@ -318,7 +322,8 @@ def build(
     for name in names:
         # Each distinct value is typed and folded once, then spread to its rows: a column of
         # ten million cells holds a few hundred or thousand values more often than not.
-        encoded = text_table.column(name).combine_chunks().dictionary_encode()
+        text = text_table.column(name).combine_chunks()
+        encoded = text.dictionary_encode()
         values = pa.chunked_array([encoded.dictionary], pa.string())
         kind = declared.get(name) or _infer(values)
         typed = _cast(values, kind) if kind != "text" else values
@@ -326,12 +331,14 @@ def build(
             if name in declared:
                 notes.append(f"{name}: not all values are {kind}; kept as text")
             kind, typed = "text", values
-        arrays.append(pc.take(typed, encoded.indices))
+        # A text column is the parsed one; a column whose values fold to themselves (kanji,
+        # digits, dates) is its own folded form: only the others are spread anew.
+        arrays.append(text if kind == "text" else pc.take(typed, encoded.indices))
         fields.append({"id": name, "type": kind})
         if kind == "text":
             distinct[name] = len(encoded.dictionary)
         keys = pa.array([search_key(v) for v in encoded.dictionary.to_pylist()], pa.string())
-        folded.append(pc.take(keys, encoded.indices))
+        folded.append(text if keys.equals(encoded.dictionary) else pc.take(keys, encoded.indices))
     del text_table
     # The row's folded cells, as search_key folds the whole row (folding stops at the
     # separator: search_key of the joined cells is the join of each cell's search_key).
