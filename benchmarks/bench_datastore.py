@@ -625,7 +625,8 @@ def main() -> None:
     from kanmin.catalog.datastore.load import clustered_path
 
     if not settings.configured:  # the DataStore modules read two settings and translate
-        settings.configure(USE_I18N=False)
+        # A q over ten million rows on a shared machine can take longer than the API's 10 s.
+        settings.configure(USE_I18N=False, KANMIN_DATASTORE_SQL_TIMEOUT=3600.0)
 
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-datastore-"))
     work.mkdir(parents=True, exist_ok=True)

@@ -52,6 +52,9 @@ CLUSTERED_ROW_GROUP_ROWS = 16 * 1024
 # Clustering (see _cluster): at most this many key columns, each of at most this many values.
 CLUSTER_KEYS = 3
 CLUSTER_MAX_VALUES = 10_000
+# A column empty in more than this share of rows (remarks, 備考) is not a key: its few
+# values would come before the categories people filter on.
+CLUSTER_MAX_EMPTY = 0.05
 CLUSTER_KEYS_META = b"kanmin.cluster_keys"
 CLUSTERED_SUFFIX = ".clustered.parquet"
 TEMP_SUFFIX = ".tmp"
@@ -335,7 +338,7 @@ def build(
         # digits, dates) is its own folded form: only the others are spread anew.
         arrays.append(text if kind == "text" else pc.take(typed, encoded.indices))
         fields.append({"id": name, "type": kind})
-        if kind == "text":
+        if kind == "text" and text.null_count <= len(text) * CLUSTER_MAX_EMPTY:
             distinct[name] = len(encoded.dictionary)
         keys = pa.array([search_key(v) for v in encoded.dictionary.to_pylist()], pa.string())
         folded.append(text if keys.equals(encoded.dictionary) else pc.take(keys, encoded.indices))
@@ -372,8 +375,8 @@ def build(
 
 def _cluster(table: pa.Table, distinct: dict[str, int]) -> pa.Table | None:
     """The rows ordered by the text columns with the fewest values (at most ``CLUSTER_KEYS``
-    of 2 to ``CLUSTER_MAX_VALUES`` values, fewest first), then ``_id``; None for a table of
-    one clustered row group or without such a column.
+    of 2 to ``CLUSTER_MAX_VALUES`` values, fewest first, hardly ever empty), then ``_id``;
+    None for a table of one clustered row group or without such a column.
 
     Stored beside the table (``<version>.clustered.parquet``): each value of those columns
     lies in a few row groups and pages, so DuckDB skips the rest by their statistics, and a

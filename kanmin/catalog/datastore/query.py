@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import duckdb
 from django.utils.translation import gettext as _
 
 from kanmin.catalog.datastore.load import CELL_SEPARATOR, FULL_TEXT, ID
@@ -358,6 +359,17 @@ def search(table: Table, params: SearchParams) -> dict[str, Any]:
                 inner = f"SELECT {distinct}{columns} FROM {source}{where}"  # noqa: S608
                 row = con.execute(f"SELECT count(*) FROM ({inner})", values).fetchone()  # noqa: S608
                 total = int(row[0]) if row else 0
+    except duckdb.InterruptException:
+        # A clear refusal, not a server error (a q over ten million rows on a busy machine).
+        raise Invalid(
+            fields={
+                "q": [
+                    _("The query took longer than %(s)s seconds and was stopped.")
+                    % {"s": timeout_seconds()}
+                ]
+            },
+            code="datastore_timeout",
+        ) from None
     finally:
         con.close()
     result: dict[str, Any] = {"fields": [dict(f) for f in shown]}
