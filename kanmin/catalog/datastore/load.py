@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
+import json
 import os
 import re
 import time
@@ -29,8 +31,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from kanmin.core.jp_text import search_key
@@ -42,6 +46,19 @@ ID = "_id"
 FULL_TEXT = "_full_text"
 RESERVED = frozenset({ID, FULL_TEXT})
 BATCH_ROWS = 50_000
+ROW_GROUP_ROWS = 128 * 1024
+# The clustered copy's row groups are smaller: its point is to read little around a value.
+# 16k rows read less but made 611 groups at 10M rows, whose statistics and page indexes cost
+# each query more than the rows they spared (benchmarks/README.md).
+CLUSTERED_ROW_GROUP_ROWS = 64 * 1024
+# Clustering (see _cluster): at most this many key columns, each of at most this many values.
+CLUSTER_KEYS = 3
+CLUSTER_MAX_VALUES = 10_000
+# A column empty in more than this share of rows (remarks, 備考) is not a key: its few
+# values would come before the categories people filter on.
+CLUSTER_MAX_EMPTY = 0.05
+CLUSTER_KEYS_META = b"kanmin.cluster_keys"
+CLUSTERED_SUFFIX = ".clustered.parquet"
 TEMP_SUFFIX = ".tmp"
 STALE_TEMP_SECONDS = 6 * 3600
 
@@ -93,6 +110,14 @@ class Built:
     encoding: str
     schema: str = ""
     notes: list[str] = field(default_factory=list)
+    # The same rows stored clustered (see _cluster), or None for a small table.
+    clustered_temp: Path | None = None
+
+    def discard(self) -> None:
+        """Remove the temporary files (a load that is not published)."""
+        self.temp_path.unlink(missing_ok=True)
+        if self.clustered_temp is not None:
+            self.clustered_temp.unlink(missing_ok=True)
 
 
 def column_names(header: list[str]) -> list[str]:
@@ -112,18 +137,67 @@ def column_names(header: list[str]) -> list[str]:
     return names
 
 
-def _rows(source: Any) -> Iterator[list[list[str]]]:
-    """Batches of records as lists of text cells."""
+def _text_table(records: list[list[str]], names: list[str]) -> pa.Table:
+    """Records (lists of cells) as a table of text columns: short records padded, long ones
+    cut to the header's width, empty cells null, blank records left out."""
+    width = len(names)
+    cells: list[list[str | None]] = [[] for _ in names]
+    for record in records:
+        if not any(record):
+            continue  # a blank line, or a row of empty cells
+        if len(record) < width:
+            record = record + [""] * (width - len(record))
+        for i in range(width):
+            value = record[i]
+            cells[i].append(value if value != "" else None)
+    return pa.table([pa.array(c, pa.string()) for c in cells], names=names)
+
+
+def _parsed(data: bytes, names: list[str], delimiter: str) -> pa.Table | None:
+    """A chunk of whole UTF-8 records parsed by Arrow's CSV reader (in C++, about 30 times
+    faster than the csv module and a Python loop per cell); None when a record does not
+    have the header's width, which only the csv module's path pads or cuts."""
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(data),
+            read_options=pacsv.ReadOptions(column_names=names),
+            # Without a quote no value can hold a line break: the reader can split the
+            # chunk into blocks freely (faster).
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=b'"' in data),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=True,
+                null_values=[""],
+                quoted_strings_can_be_null=True,
+            ),
+        )
+    except pa.ArrowInvalid:
+        return None
+    if table.num_rows == 0:
+        return table
+    # Rows of empty cells only (",,,") are left out, as the csv module's path does.
+    empty = functools.reduce(pc.and_, [pc.is_null(c) for c in table.columns])
+    kept = pc.invert(empty)
+    return table if pc.all(kept).as_py() else table.filter(kept)
+
+
+def _batches(source: Any, names: list[str]) -> Iterator[pa.Table]:
+    """The file's records as tables of text columns, a chunk at a time."""
     if source.kind == "xlsx":
-        yield from source.records(BATCH_ROWS)
+        for records in source.records(BATCH_ROWS):
+            yield _text_table(records, names)
         return
     row = source.header_rows + 1
     for chunk in source.chunks():
         encoding = source.decide_encoding(chunk, row)
-        text = chunk.decode(encoding)
-        batch = list(csv.reader(io.StringIO(text, newline=""), delimiter=source.delimiter))
-        row += len(batch)
-        yield batch
+        row += chunk.count(b"\n")
+        data = chunk if encoding == "utf-8" else chunk.decode(encoding).encode("utf-8")
+        table = _parsed(data, names, source.delimiter)
+        if table is None:
+            text = chunk.decode(encoding)
+            records = list(csv.reader(io.StringIO(text, newline=""), delimiter=source.delimiter))
+            table = _text_table(records, names)
+        yield table
 
 
 def _schema_types(schema: Any, names: list[str]) -> dict[str, str]:
@@ -144,6 +218,8 @@ def _schema_types(schema: Any, names: list[str]) -> dict[str, str]:
 def _all_match(column: pa.ChunkedArray, pattern: str) -> bool:
     valid = column.drop_null()
     if len(valid) == 0:
+        return False
+    if not re.match(pattern, valid[0].as_py()):  # most columns fail on their first value
         return False
     return bool(pc.all(pc.match_substring_regex(valid, pattern)).as_py())
 
@@ -225,51 +301,71 @@ def build(
         names = column_names(list(source.header))
         if not names:
             raise LoadError("no_columns")
-        width = len(names)
-        columns: list[list[pa.Array]] = [[] for _ in names]
-        full_text: list[pa.Array] = []
+        batches: list[pa.Table] = []
         rows = 0
-        for batch in _rows(source):
-            cells: list[list[str | None]] = [[] for _ in names]
-            folded: list[str] = []
-            for record in batch:
-                if not any(record):
-                    continue  # a blank line, or a row of empty cells
-                if len(record) < width:
-                    record = record + [""] * (width - len(record))
-                for i in range(width):
-                    value = record[i]
-                    cells[i].append(value if value != "" else None)
-                folded.append(search_key(CELL_SEPARATOR.join(record[:width])))
-            for i, values in enumerate(cells):
-                columns[i].append(pa.array(values, pa.string()))
-            full_text.append(pa.array(folded, pa.string()))
-            rows += len(folded)
+        for batch in _batches(source, names):
+            batches.append(batch)
+            rows += batch.num_rows
             if progress is not None:
                 progress(rows)
         encoding = source.encoding_label
     finally:
         source.close()
 
+    text_table = (
+        pa.concat_tables(batches)
+        if batches
+        else pa.table([pa.array([], pa.string()) for _ in names], names=names)
+    )
+    del batches
     declared = _schema_types(schema, names)
-    arrays: list[pa.ChunkedArray] = [pa.chunked_array([pa.array(range(1, rows + 1), pa.int64())])]
+    arrays: list[pa.ChunkedArray | pa.Array] = [pa.array(np.arange(1, rows + 1, dtype=np.int64))]
     fields = [{"id": ID, "type": "int"}]
+    folded: list[pa.Array] = []
     notes: list[str] = []
-    for name, chunks in zip(names, columns, strict=True):
-        text = pa.chunked_array(chunks, pa.string())
-        kind = declared.get(name) or _infer(text)
-        typed = _cast(text, kind) if kind != "text" else text
+    distinct: dict[str, int] = {}
+    for name in names:
+        # Each distinct value is typed and folded once, then spread to its rows: a column of
+        # ten million cells holds a few hundred or thousand values more often than not.
+        text = text_table.column(name).combine_chunks()
+        encoded = text.dictionary_encode()
+        values = pa.chunked_array([encoded.dictionary], pa.string())
+        kind = declared.get(name) or _infer(values)
+        typed = _cast(values, kind) if kind != "text" else values
         if typed is None:
             if name in declared:
                 notes.append(f"{name}: not all values are {kind}; kept as text")
-            kind, typed = "text", text
-        arrays.append(typed)
+            kind, typed = "text", values
+        # A text column is the parsed one; a column whose values fold to themselves (kanji,
+        # digits, dates) is its own folded form: only the others are spread anew.
+        arrays.append(text if kind == "text" else pc.take(typed, encoded.indices))
         fields.append({"id": name, "type": kind})
-    arrays.append(pa.chunked_array(full_text, pa.string()))
+        if kind == "text" and text.null_count <= len(text) * CLUSTER_MAX_EMPTY:
+            distinct[name] = len(encoded.dictionary)
+        keys = pa.array([search_key(v) for v in encoded.dictionary.to_pylist()], pa.string())
+        folded.append(text if keys.equals(encoded.dictionary) else pc.take(keys, encoded.indices))
+    del text_table
+    # The row's folded cells, as search_key folds the whole row (folding stops at the
+    # separator: search_key of the joined cells is the join of each cell's search_key).
+    arrays.append(
+        pc.binary_join_element_wise(
+            *folded, CELL_SEPARATOR, null_handling="replace", null_replacement=""
+        )
+        if folded
+        else pa.array([], pa.string())
+    )
     table = pa.table(arrays, names=[ID, *names, FULL_TEXT])
-
+    clustered = _cluster(table, distinct)
     temp = write_temp(table, folder)
+    clustered_temp = None
+    if clustered is not None:
+        try:
+            clustered_temp = write_temp(clustered, folder, CLUSTERED_ROW_GROUP_ROWS)
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
     return Built(
+        clustered_temp=clustered_temp,
         temp_path=temp,
         rows=rows,
         fields=fields,
@@ -279,19 +375,51 @@ def build(
     )
 
 
-def write_temp(table: pa.Table, folder: Path) -> Path:
+def _cluster(table: pa.Table, distinct: dict[str, int]) -> pa.Table | None:
+    """The rows ordered by the text columns with the fewest values (at most ``CLUSTER_KEYS``
+    of 2 to ``CLUSTER_MAX_VALUES`` values, fewest first, hardly ever empty), then ``_id``;
+    None for a table of one clustered row group or without such a column.
+
+    Stored beside the table (``<version>.clustered.parquet``): each value of those columns
+    lies in a few row groups and pages, so DuckDB skips the rest by their statistics, and a
+    search filtering on one of them (区分, 町名 of ten million rows) reads a few hundred
+    thousand. The table itself stays in the file's order, where the default page (sorted by
+    ``_id``) and a ``q`` page are found in the first row groups. The key columns are written
+    in the file's metadata (``CLUSTER_KEYS_META``)."""
+    if table.num_rows <= CLUSTERED_ROW_GROUP_ROWS:
+        return None
+    keys = sorted(
+        (n for n, count in distinct.items() if 2 <= count <= CLUSTER_MAX_VALUES),
+        key=lambda n: distinct[n],
+    )[:CLUSTER_KEYS]
+    if not keys:
+        return None
+    order = pc.sort_indices(table, sort_keys=[(k, "ascending") for k in keys] + [(ID, "ascending")])
+    clustered = table.take(order)
+    meta = {CLUSTER_KEYS_META: json.dumps(keys, ensure_ascii=False).encode()}
+    return clustered.replace_schema_metadata({**(clustered.schema.metadata or {}), **meta})
+
+
+def write_temp(table: pa.Table, folder: Path, row_group_rows: int = 0) -> Path:
     """Write ``table`` to a temporary file in ``folder``, flushed to disk."""
     folder.mkdir(parents=True, exist_ok=True)
     temp = folder / f".{uuid.uuid4().hex}{TEMP_SUFFIX}"
     try:
         # Row groups of 128k rows: DuckDB reads them in parallel and skips those whose
-        # statistics rule a filter out. ``_full_text`` is nearly unique per row: no dictionary.
+        # statistics rule a filter out; the page index lets it skip pages inside them, and
+        # read only the pages of a page's rows. ``_full_text`` is nearly unique per row: no
+        # dictionary, and LZ4, which a substring scan decompresses about twice as fast as
+        # zstd (benchmarks/README.md).
+        compression = dict.fromkeys(table.column_names, "zstd")
+        if FULL_TEXT in compression:
+            compression[FULL_TEXT] = "lz4"
         pq.write_table(
             table,
             temp,
-            compression="zstd",
-            row_group_size=128 * 1024,
+            compression=compression,
+            row_group_size=row_group_rows or ROW_GROUP_ROWS,
             use_dictionary=[n for n in table.column_names if n != FULL_TEXT],
+            write_page_index=True,
         )
         with open(temp, "rb+") as handle:
             os.fsync(handle.fileno())
@@ -305,12 +433,22 @@ def version_name(version: int) -> str:
     return f"{version}.parquet"
 
 
-_VERSION_FILE = re.compile(r"^([0-9]+)\.parquet$")
+_VERSION_FILE = re.compile(r"^([0-9]+)(\.clustered)?\.parquet$")
+
+
+def clustered_path(path: Path) -> Path:
+    """Where a table file's clustered copy is, if it has one."""
+    return path.with_name(path.name.removesuffix(".parquet") + CLUSTERED_SUFFIX)
 
 
 def publish(built: Built, folder: Path, version: int) -> Path:
-    """Give the temporary file its version's name (an atomic rename in the same folder)."""
+    """Give the temporary file its version's name (an atomic rename in the same folder); the
+    clustered copy first, so that a reader of the new version finds it."""
     final = folder / version_name(version)
+    if built.clustered_temp is not None:
+        os.replace(built.clustered_temp, clustered_path(final))
+    else:
+        clustered_path(final).unlink(missing_ok=True)
     os.replace(built.temp_path, final)
     _fsync_dir(folder)
     return final

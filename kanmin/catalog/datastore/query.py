@@ -18,14 +18,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import duckdb
 from django.utils.translation import gettext as _
 
 from kanmin.catalog.datastore.load import CELL_SEPARATOR, FULL_TEXT, ID
 from kanmin.catalog.datastore.sql import (
     Interrupter,
-    connect_search,
     json_value,
     quote,
+    search_connections,
     timeout_seconds,
 )
 from kanmin.catalog.datastore.sql import rows_max as _rows_max
@@ -322,6 +323,11 @@ def _order(table: Table, params: SearchParams, selected: list[str]) -> tuple[str
         nulls = f" NULLS {match.group('nulls').upper()}" if match.group("nulls") else ""
         parts.append(f"{column} {direction}{nulls}")
         names.append(name)
+    if ID not in names and (not params.distinct or ID in selected):
+        # Ties in ``_id`` order: the same page every time, and pages that neither skip nor
+        # repeat a row (a parallel scan returns tied rows in any order; the stored order of
+        # rows is not the file's, see load._cluster).
+        parts.append(f"{quote(ID)} ASC")
     return "ORDER BY " + ", ".join(parts), names
 
 
@@ -338,8 +344,11 @@ def search(table: Table, params: SearchParams) -> dict[str, Any]:
     order, sort_names = _order(table, params, selected)
     columns = ", ".join(quote(n) for n in selected)
     distinct = "DISTINCT " if params.distinct else ""
-    statement = f"SELECT {distinct}{columns} FROM t{where} {order} LIMIT ? OFFSET ?"  # noqa: S608
-    con = connect_search(table.path)
+    con, clustered_by = search_connections.cursor(table.path)
+    # A filter on a key of the clustered copy reads a few of its row groups; otherwise the
+    # table in the file's order (the default page and q pages are in its first row groups).
+    source = "c" if set(clustered_by) & {str(n) for n in params.filters} else "t"
+    statement = f"SELECT {distinct}{columns} FROM {source}{where} {order} LIMIT ? OFFSET ?"  # noqa: S608
     try:
         with Interrupter(con, timeout_seconds()):
             rows: list[tuple[Any, ...]] = []
@@ -347,9 +356,20 @@ def search(table: Table, params: SearchParams) -> dict[str, Any]:
                 rows = con.execute(statement, [*values, params.limit, params.offset]).fetchall()
             total = None
             if params.include_total:
-                inner = f"SELECT {distinct}{columns} FROM t{where}"  # noqa: S608
+                inner = f"SELECT {distinct}{columns} FROM {source}{where}"  # noqa: S608
                 row = con.execute(f"SELECT count(*) FROM ({inner})", values).fetchone()  # noqa: S608
                 total = int(row[0]) if row else 0
+    except duckdb.InterruptException:
+        # A clear refusal, not a server error (a q over ten million rows on a busy machine).
+        raise Invalid(
+            fields={
+                "q": [
+                    _("The query took longer than %(s)s seconds and was stopped.")
+                    % {"s": timeout_seconds()}
+                ]
+            },
+            code="datastore_timeout",
+        ) from None
     finally:
         con.close()
     result: dict[str, Any] = {"fields": [dict(f) for f in shown]}

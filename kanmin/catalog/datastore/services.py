@@ -125,7 +125,7 @@ def datastore_load_run(*, actor: Any = None, resource_id: str) -> DatastoreTable
             if current.first() != source_file:
                 # The file was replaced while this load ran: the load of the new file (queued
                 # by its check) moves the pointer; this one's table is already stale.
-                built.temp_path.unlink(missing_ok=True)
+                built.discard()
                 return locked
             previous = locked.version
             version = previous + 1
@@ -157,7 +157,7 @@ def datastore_load_run(*, actor: Any = None, resource_id: str) -> DatastoreTable
             _refresh_dependents(resource)
             transaction.on_commit(partial(load.prune, folder, {version, previous}))
     except BaseException:
-        built.temp_path.unlink(missing_ok=True)
+        built.discard()
         raise
     return locked
 

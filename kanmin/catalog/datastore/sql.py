@@ -12,9 +12,12 @@ no file, catalog or configuration function), so that each refusal says what is n
 
 from __future__ import annotations
 
+import json
 import math
+import os
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -22,10 +25,12 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from kanmin.catalog.datastore.load import FULL_TEXT
+from kanmin.catalog.datastore.load import CLUSTER_KEYS_META, FULL_TEXT, clustered_path
 from kanmin.core.errors import Invalid
 
 SQL_MAX_CHARS = 20_000
@@ -86,8 +91,21 @@ def connect(tables: Mapping[str, Path], *, threads: int = 2) -> duckdb.DuckDBPyC
     return con
 
 
-def connect_search(path: Path) -> duckdb.DuckDBPyConnection:
-    """The connection ``datastore_search`` uses: one table, ``t``, with ``_full_text``."""
+def connect_search(path: Path) -> tuple[duckdb.DuckDBPyConnection, list[str]]:
+    """The connection ``datastore_search`` uses: the table as ``t`` (with ``_full_text``)
+    and, when the load stored a clustered copy (``load._cluster``), that copy as ``c``; and
+    the copy's key columns (empty without one).
+
+    Parquet metadata is cached in the connection (a query does not read the footer again),
+    and a page of up to ``LATE_ROWS`` rows is materialized late: the filters and the sort
+    read only their columns, and the other columns are read for the page's rows only."""
+    clustered = clustered_path(path)
+    keys: list[str] = []
+    try:
+        meta = pq.read_schema(clustered).metadata or {}
+        keys = [str(k) for k in json.loads(meta.get(CLUSTER_KEYS_META, b"[]"))]
+    except (OSError, ValueError, pa.ArrowException):
+        keys = []
     con = duckdb.connect(
         ":memory:",
         config={
@@ -96,17 +114,81 @@ def connect_search(path: Path) -> duckdb.DuckDBPyConnection:
             "autoinstall_known_extensions": False,
             "autoload_known_extensions": False,
             "allow_community_extensions": False,
+            "late_materialization_max_rows": LATE_ROWS,
         },
     )
     try:
+        con.execute("SET parquet_metadata_cache = true")  # (not a connect option: an extension's)
         con.execute(f"CREATE VIEW t AS SELECT * FROM read_parquet({_literal(str(path))})")  # noqa: S608
-        con.execute(f"SET allowed_paths = [{_literal(str(path))}]")
+        paths = [_literal(str(path))]
+        if keys:
+            con.execute(f"CREATE VIEW c AS SELECT * FROM read_parquet({_literal(str(clustered))})")  # noqa: S608
+            paths.append(_literal(str(clustered)))
+        con.execute(f"SET allowed_paths = [{', '.join(paths)}]")
         con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")
     except BaseException:
         con.close()
         raise
-    return con
+    return con, keys
+
+
+# Pages up to this many rows are read late (DuckDB's default, 50, is below CKAN's default page
+# of 100).
+LATE_ROWS = 1000
+# Connections kept per process, one per table file (the least recently used is closed).
+SEARCH_CONNECTIONS = 16
+
+
+class _SearchConnections:
+    """This process's open search connections, by table file. Opening one (a database, the
+    view, the locks) costs more than a page query on a small table, and a kept one keeps the
+    file's metadata; a file is never changed in place (a new version is a new file), and the
+    key holds its inode, size and time, so a file written again under the same name (a
+    table deleted and created anew) gets a new connection."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.lock = threading.Lock()
+        self.pid = 0
+        self.open: OrderedDict[
+            tuple[str, int, int, int], tuple[duckdb.DuckDBPyConnection, list[str]]
+        ] = OrderedDict()
+
+    def cursor(self, path: Path) -> tuple[duckdb.DuckDBPyConnection, list[str]]:
+        """A connection of its own for the caller (close it after use) to the file's
+        database, and the clustered copy's key columns (see :func:`connect_search`)."""
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return connect_search(path)  # raises duckdb.IOException as a missing file does
+        key = (str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        with self.lock:
+            if self.pid != os.getpid():  # a forked child: the parent's connections are not ours
+                self.open = OrderedDict()
+                self.pid = os.getpid()
+            found = self.open.get(key)
+            if found is not None:
+                self.open.move_to_end(key)
+                return found[0].cursor(), found[1]
+        made = connect_search(path)
+        with self.lock:
+            kept = self.open.setdefault(key, made)
+            self.open.move_to_end(key)
+            while len(self.open) > self.size:
+                self.open.popitem(last=False)[1][0].close()
+        if kept is not made:
+            made[0].close()
+        return kept[0].cursor(), kept[1]
+
+    def clear(self) -> None:
+        with self.lock:
+            for con, _keys in self.open.values():
+                con.close()
+            self.open.clear()
+
+
+search_connections = _SearchConnections(SEARCH_CONNECTIONS)
 
 
 class Interrupter:
