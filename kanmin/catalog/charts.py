@@ -17,9 +17,6 @@ from typing import Any, Literal
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 
 from kanmin.core.fonts import matplotlib_family
 from kanmin.core.language import mark_japanese
@@ -194,6 +191,11 @@ def table_chart(
     height: float = 3.8,
 ) -> bytes:
     """Bars or a line over categorical x positions, as an SVG with a title and description."""
+    # Lazily: matplotlib is heavy, and the task worker loads the pages' modules.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
     figure = Figure(figsize=(width, height), dpi=100)
     FigureCanvasAgg(figure)
     family = matplotlib_family()

@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kanmin.catalog import licenses
-from kanmin.catalog.datastore.sql import NUMBER_TYPES
+from kanmin.catalog.datastore.names import NUMBER_TYPES
 from kanmin.catalog.models import NAME_PATTERN, Group, Organization, UpdateFrequency
 from kanmin.core.models import Municipality
 

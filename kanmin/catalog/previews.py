@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from kanmin.catalog import selectors
 from kanmin.catalog.charts import POINTS_MAX, Chart, figures
-from kanmin.catalog.datastore.sql import NUMBER_TYPES, quote
+from kanmin.catalog.datastore.names import NUMBER_TYPES, quote
 from kanmin.catalog.forms import PREVIEW_ROWS, ChartForm, TablePreviewForm
 from kanmin.catalog.models import DatastoreStatus, Resource
 from kanmin.core.errors import Invalid, KanminError

@@ -39,7 +39,6 @@ from kanmin.catalog import (
     filetypes,
     licenses,
     open_data_list,
-    previews,
     selectors,
     services,
     uploads,
@@ -1064,6 +1063,10 @@ def dcat_dataset(request: HttpRequest, name: str, fmt: str) -> HttpResponse:
 def _preview_context(request: HttpRequest, resource: Any) -> dict[str, Any]:
     """The resource page's table preview and the chart builder's first form, when the
     resource has a DataStore table (else nothing)."""
+    # Lazily: previews bring matplotlib, DuckDB and Arrow (~100 MB), which the task
+    # worker (it loads the URLs) must not carry.
+    from kanmin.catalog import previews
+
     table = selectors.datastore_table(resource=resource)
     if table is None:
         return {}
@@ -1090,6 +1093,10 @@ def _chart_url(request: HttpRequest, resource: Any, view: str, query: str = "") 
 def _chart_context(request: HttpRequest, name: str, resource_id: UUID) -> dict[str, Any]:
     """The chart page's and the embed page's context: the form, and the chart when the form
     is valid (its errors otherwise)."""
+    # Lazily: previews bring matplotlib, DuckDB and Arrow (~100 MB), which the task
+    # worker (it loads the URLs) must not carry.
+    from kanmin.catalog import previews
+
     resource = _resource_for(request, name, resource_id)
     context: dict[str, Any] = {
         "municipality": request.municipality,  # type: ignore[attr-defined]

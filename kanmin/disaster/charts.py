@@ -14,10 +14,6 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from django.utils import timezone
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.dates import DateFormatter
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 
 from kanmin.core.fonts import matplotlib_family
 from kanmin.disaster import criteria
@@ -59,6 +55,11 @@ def station_chart(
     """The readings as a line and each reference level as a labelled horizontal line.
 
     ``references``: {level key: (label, value)}."""
+    # Lazily: matplotlib is heavy, and the task worker loads the pages' modules.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.dates import DateFormatter
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(width, height), dpi=100)
     FigureCanvasAgg(figure)
     family = matplotlib_family()
@@ -197,6 +198,10 @@ def events_chart(
     """One line per event: (label, first index, last index, hours-axis origin as a POSIX
     time). River levels are drawn against hours from the peak; rain (``cumulative``) as the
     running total against hours from the start."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
     figure = Figure(figsize=(width, height), dpi=110)
     FigureCanvasAgg(figure)
     family = matplotlib_family()

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from kanmin.catalog.datastore.sql import NUMBER_TYPES, quote
+from kanmin.catalog.datastore.names import NUMBER_TYPES, quote
 from kanmin.core.errors import Invalid
 
 OPERATORS = ("=", "<>", ">", ">=", "<", "<=", "contains")

@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kanmin.catalog.analysis.builder import AGGREGATES, OPERATORS, Spec, column_key
-from kanmin.catalog.datastore.sql import SQL_MAX_CHARS
+from kanmin.catalog.datastore.names import SQL_MAX_CHARS
 from kanmin.catalog.models import NAME_PATTERN, ChartKind, DatasetState, Organization
 
 

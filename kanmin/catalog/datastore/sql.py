@@ -31,9 +31,8 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from kanmin.catalog.datastore.load import CLUSTER_KEYS_META, FULL_TEXT, clustered_path
+from kanmin.catalog.datastore.names import SQL_MAX_CHARS, quote
 from kanmin.core.errors import Invalid
-
-SQL_MAX_CHARS = 20_000
 
 
 def _setting(name: str, default: Any) -> Any:
@@ -50,11 +49,6 @@ def rows_max() -> int:
 
 def memory_limit() -> str:
     return str(_setting("KANMIN_DATASTORE_MEMORY", "512MB"))
-
-
-def quote(name: str) -> str:
-    """A SQL identifier, double-quoted (a quote inside doubled)."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _literal(text: str) -> str:
@@ -350,10 +344,6 @@ def json_value(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): json_value(v) for k, v in value.items()}
     return str(value)
-
-
-# CKAN type names of numbers (a chart's values, a sum or a mean, right-aligned cells).
-NUMBER_TYPES = frozenset({"int", "numeric"})
 
 
 def ckan_type(duck_type: str) -> str:
