@@ -458,10 +458,12 @@ class Worker(db_worker.Worker):
         if pid == 0:  # pragma: no cover - runs in the child, which leaves with os._exit
             code = 1
             try:
-                os.setpgid(0, 0)  # its own group: stopped with all it started
                 _die_with_parent(signal.SIGKILL)
                 if os.getppid() != parent:
                     os._exit(1)
+                # Its own group, stopped with all it started. Done after asking to die with
+                # the worker, so a child seen in its own group is known to end with the worker.
+                os.setpgid(0, 0)
                 signal.signal(signal.SIGINT, signal.SIG_IGN)  # the worker decides
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
                 db_worker.Worker.run_task(self, result)  # records the result or the error

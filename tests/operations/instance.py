@@ -161,6 +161,21 @@ def children(pid: int) -> list[int]:
     return [int(p) for p in text.split()]
 
 
+def task_processes(worker: int) -> list[int]:
+    """The worker's children that run a task and will end with the worker: a child moves to
+    its own process group only after asking the kernel to kill it with its parent, so one
+    frozen earlier could outlive the worker (the clean-clone run froze one that early)."""
+    started = []
+    for child in children(worker):
+        try:
+            group = int(Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()[2])
+        except (OSError, IndexError, ValueError):
+            continue
+        if group == child:
+            started.append(child)
+    return started
+
+
 def alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]

@@ -15,7 +15,6 @@ from kanmin.standards.tests.factories import aed_rows, csv_bytes
 from tests.operations.instance import (
     alive,
     check_state,
-    children,
     instance_env,
     kanmin,
     new_instance,
@@ -24,6 +23,7 @@ from tests.operations.instance import (
     start_worker,
     stop,
     task_of,
+    task_processes,
     task_state,
     wait_for,
 )
@@ -41,7 +41,7 @@ def test_restore_queues_again_what_was_pending(tmp_path):
     env, interrupted = new_instance(tmp_path / "a", upload)
     # The first check's worker is killed in the middle: its task is left RUNNING.
     worker = start_worker(env)
-    child = wait_for("the check to start", lambda: children(worker.pid))[0]
+    child = wait_for("the check to start", lambda: task_processes(worker.pid))[0]
     os.kill(child, signal.SIGSTOP)
     os.kill(worker.pid, signal.SIGKILL)
     worker.wait(timeout=30)

@@ -23,6 +23,7 @@ from tests.operations.instance import (
     start_worker,
     stop,
     task_of,
+    task_processes,
     task_state,
     wait_for,
 )
@@ -88,7 +89,7 @@ def test_a_task_whose_worker_is_killed_is_run_again_then_failed_with_a_reason(tm
 def _stop_mid_check(env, worker) -> None:
     """Freeze the check's process as soon as the worker starts it, then kill the worker: the
     check is certainly killed in the middle, whatever the machine's speed."""
-    child = wait_for("the check to start", lambda: children(worker.pid))[0]
+    child = wait_for("the check to start", lambda: task_processes(worker.pid))[0]
     os.kill(child, signal.SIGSTOP)
     _kill(worker)
     wait_for("the check's process to end with its worker", lambda: not alive(child))
