@@ -35,7 +35,9 @@ One run (progress on stderr, one JSON object on stdout):
 4. (d) Requests/s at ``--clients`` concurrent keep-alive clients for ``--duration`` seconds
    on the ``--http-rows`` table, query (a) with filter values cycled. Kanmin: the real HTTP
    API, ``kanmin serve`` (gunicorn, its default processes and threads) on a free port with a
-   throw-away SQLite database, ``GET /m/452025/api/3/action/datastore_search``. The peer: the
+   throw-away SQLite database, ``GET /m/452025/api/3/action/datastore_search``; then, on the
+   same server, ``status_show`` (no table: the server's ceiling for any API answer, printed
+   as ``d_ceiling_status_show_over_peer``). The peer: the
    same gunicorn (same processes and threads) serving a thin WSGI app
    (``benchmarks/ckan_peer_wsgi.py``) that does what CKAN's action does minus CKAN: parse the
    same query string, run the two statements on a connection per thread (a pool of one per
@@ -548,9 +550,15 @@ def http_benchmark(args: argparse.Namespace, work: Path, csv_path: Path) -> dict
         paths = search_paths(f"/m/{LG_CODE}/api/3/action/datastore_search", setup["resource_id"])
         load_test(port, paths, args.clients, args.warmup)
         out["kanmin"] = load_test(port, paths, args.clients, args.duration)
+        # The same server answering its lightest API call: what any datastore_search could
+        # reach here at best (HTTP, Django's middleware, the tenant, JSON; no table).
+        light = [f"/m/{LG_CODE}/api/3/action/status_show"]
+        load_test(port, light, args.clients, args.warmup)
+        out["kanmin_status_show"] = load_test(port, light, args.clients, args.duration)
     finally:
         stop(kanmin)
     say(f"(d) kanmin {out['kanmin']}")
+    say(f"(d) kanmin status_show (the server's ceiling) {out['kanmin_status_show']}")
 
     peer_env = {
         **os.environ,
@@ -744,6 +752,11 @@ def ratios(result: dict[str, Any]) -> dict[str, Any]:
             "target": TARGETS["requests_ratio"],
             "verdict": verdict(rps >= TARGETS["requests_ratio"]),
         }
+        if http.get("kanmin_status_show"):
+            ceiling = http["kanmin_status_show"]["requests_per_s"]
+            out["d_ceiling_status_show_over_peer"] = round(
+                ceiling / max(http["peer"]["requests_per_s"], 0.1), 2
+            )
     loaded = result.get("e_load_cp932")
     if loaded:
         speed = loaded["peer"]["total_s"] / loaded["kanmin_s"]

@@ -41,6 +41,10 @@ VERBS: dict[tuple[str, ...], str] = {
     ("procedures", "sweep-orphans"): "procedures_sweep_orphans",
     # datastore (issue 17)
     ("catalog", "datastore-load"): "catalog_datastore_load",
+    # harvesting (issue 18)
+    ("catalog", "harvest"): "catalog_harvest",
+    # ICT governance register (issue 19)
+    ("governance", "kpis"): "governance_kpis",
 }
 
 # Commands that need neither the server's configuration nor a database.

@@ -59,6 +59,16 @@ ALLOWED_HOSTS: list[str] = conf.get("KANMIN_ALLOWED_HOSTS") or (
 KANMIN_SINGLE_TENANT: str = conf.get("KANMIN_SINGLE_TENANT")
 KANMIN_BASE_URL: str = conf.get("KANMIN_BASE_URL").rstrip("/")
 KANMIN_SEARCH_BACKEND: str = conf.get("KANMIN_SEARCH_BACKEND")
+KANMIN_OPERATOR_NAME: str = conf.get("KANMIN_OPERATOR_NAME")
+# The dev profile harvests a developer's own test servers; production never reads private
+# addresses unless the operator says so.
+KANMIN_HARVEST_ALLOW_PRIVATE: bool = (
+    conf.get("KANMIN_HARVEST_ALLOW_PRIVATE")
+    if conf.option("KANMIN_HARVEST_ALLOW_PRIVATE").raw() is not None
+    else DEV
+)
+KANMIN_DATASTORE_MEMORY_TABLE_MB: int = conf.get("KANMIN_DATASTORE_MEMORY_TABLE_MB")
+KANMIN_DATASTORE_MEMORY_CACHE_MB: int = conf.get("KANMIN_DATASTORE_MEMORY_CACHE_MB")
 KANMIN_MAP_TILE_URL: str = conf.get("KANMIN_MAP_TILE_URL")
 KANMIN_MAP_ATTRIBUTION: str = conf.get("KANMIN_MAP_ATTRIBUTION")
 
@@ -84,6 +94,7 @@ INSTALLED_APPS = [
     "kanmin.catalog",
     "kanmin.disaster",
     "kanmin.procedures",
+    "kanmin.governance",
     "kanmin.demo",
 ]
 
@@ -93,6 +104,9 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Every REST API error answer as {code, message, fields}, whoever below answered it.
+    "kanmin.core.middleware.ApiErrorBodyMiddleware",
+    "kanmin.core.middleware.NulQueryMiddleware",
     "django.middleware.common.CommonMiddleware",
     # Before CSRF, which reads the body: an oversized upload is refused from its header.
     "kanmin.catalog.uploads.UploadSizeMiddleware",

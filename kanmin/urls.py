@@ -14,6 +14,8 @@ from kanmin.core import urls as core_urls
 from kanmin.core import views as core_views
 from kanmin.core.admin import admin_site
 from kanmin.disaster import urls as disaster_urls
+from kanmin.governance import dashboard_urls as governance_dashboard_urls
+from kanmin.governance import urls as governance_urls
 from kanmin.plan import urls as plan_urls
 from kanmin.procedures import urls as procedures_urls
 
@@ -46,6 +48,8 @@ def build(single_tenant: bool) -> list[URLPattern | URLResolver]:
         tenant(audit_urls.tenant_urlpatterns, "audit"),
         tenant(disaster_urls.tenant_urlpatterns, "disaster"),
         tenant(procedures_urls.tenant_urlpatterns, "procedures"),
+        tenant(governance_dashboard_urls.tenant_urlpatterns, "governance_dashboard"),
+        tenant(governance_urls.tenant_urlpatterns, "governance"),
         # The national standard data sets as Table Schemas (what DCAT's conformsTo names).
         path(
             "standards/<str:slug>.json",

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import uuid
 from typing import Any
 
 from django.contrib.auth.models import AbstractUser
@@ -18,6 +19,9 @@ class User(AbstractUser):
     """A person who signs in: staff of one or more municipalities, or a citizen."""
 
     phone = EncryptedTextField(_("phone number"), blank=True)
+    # The id the CKAN API shows (CKAN's user ids are UUIDs): stable, and says nothing of
+    # how many users there are, as the integer key would.
+    uuid = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
 
     class Meta:
         verbose_name = _("user")

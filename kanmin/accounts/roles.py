@@ -29,6 +29,7 @@ DISASTER_OPERATOR = "disaster_operator"
 SUPPORT_REGISTER_OFFICER = "support_register_officer"
 PROCEDURES_MANAGER = "procedures_manager"
 COUNTER_CLERK = "counter_clerk"
+ICT_GOVERNANCE = "ict_governance"
 AUDITOR = "auditor"
 CITIZEN = "citizen"
 
@@ -62,6 +63,12 @@ _CATALOG_MANAGE = (
     "catalog.add_resource",
     "catalog.change_resource",
     "catalog.delete_resource",
+    # Harvesting other catalogs (issue 18).
+    "catalog.view_harvestsource",
+    "catalog.add_harvestsource",
+    "catalog.change_harvestsource",
+    "catalog.delete_harvestsource",
+    "catalog.view_harvestrun",
 )
 _STAFF_BASE = ("core.view_municipality", "core.view_department", *_CATALOG_VIEW, *_CATALOG_ANALYSE)
 # The plan: every staff member reads it; departments report; the plan manager runs it.
@@ -162,6 +169,58 @@ _COUNTER = (
     "procedures.view_visitperiod",
 )
 
+# ICT governance (issue 19): the register of information systems is sensitive. The information
+# policy division (情報政策課, the ict_governance role) keeps all of it; auditors read all of it and
+# record audits; department staff read their own department's systems only (the selectors keep
+# them to it: ``governance.see_all_systems`` is what lifts that limit). Nothing of it is public.
+_GOVERNANCE_READ = (
+    "governance.view_informationsystem",
+    "governance.view_systembusiness",
+    "governance.view_systemcost",
+    "governance.view_standardizationstatus",
+    "governance.view_vulnerability",
+    "governance.view_audit",
+    "governance.view_auditfinding",
+)
+_GOVERNANCE_OVERSEE = (
+    *_GOVERNANCE_READ,
+    "governance.see_all_systems",
+    "governance.view_incident",
+    "governance.view_incidentevent",
+    "governance.view_trainingsession",
+    "governance.view_trainingattendance",
+)
+_GOVERNANCE_AUDIT = (
+    *_GOVERNANCE_OVERSEE,
+    "governance.add_audit",
+    "governance.change_audit",
+    "governance.add_auditfinding",
+    "governance.change_auditfinding",
+)
+_GOVERNANCE_MANAGE = (
+    *_GOVERNANCE_AUDIT,
+    "governance.add_informationsystem",
+    "governance.change_informationsystem",
+    "governance.delete_informationsystem",
+    "governance.add_systemcost",
+    "governance.change_systemcost",
+    "governance.delete_systemcost",
+    "governance.add_standardizationstatus",
+    "governance.change_standardizationstatus",
+    "governance.add_vulnerability",
+    "governance.change_vulnerability",
+    "governance.delete_audit",
+    "governance.delete_auditfinding",
+    "governance.add_incident",
+    "governance.change_incident",
+    "governance.add_incidentevent",
+    "governance.add_trainingsession",
+    "governance.change_trainingsession",
+    "governance.delete_trainingsession",
+    "governance.add_trainingattendance",
+    "governance.delete_trainingattendance",
+)
+
 ROLES: tuple[Role, ...] = (
     Role(
         PLATFORM_ADMIN,
@@ -183,6 +242,7 @@ ROLES: tuple[Role, ...] = (
             *_PROCEDURES_PROCESS,
             *_PROCEDURES_MANAGE,
             *_COUNTER,
+            *_GOVERNANCE_MANAGE,
         ),
     ),
     Role(
@@ -201,6 +261,7 @@ ROLES: tuple[Role, ...] = (
             *_PROCEDURES_PROCESS,
             *_PROCEDURES_MANAGE,
             *_COUNTER,
+            *_GOVERNANCE_MANAGE,
         ),
     ),
     Role(PLAN_MANAGER, _("Plan manager (情報政策課)"), True, (*_STAFF_BASE, *_PLAN_MANAGE)),
@@ -209,7 +270,7 @@ ROLES: tuple[Role, ...] = (
         DEPARTMENT_STAFF,
         _("Department staff"),
         True,
-        (*_STAFF_BASE, *_PLAN_REPORT, *_PROCEDURES_PROCESS),
+        (*_STAFF_BASE, *_PLAN_REPORT, *_PROCEDURES_PROCESS, *_GOVERNANCE_READ),
     ),
     Role(DISASTER_OPERATOR, _("Disaster operator"), True, (*_STAFF_BASE, *_DISASTER_MANAGE)),
     Role(SUPPORT_REGISTER_OFFICER, _("Support-register officer"), True, _STAFF_BASE),
@@ -221,6 +282,12 @@ ROLES: tuple[Role, ...] = (
     ),
     Role(COUNTER_CLERK, _("Counter clerk (窓口)"), True, (*_STAFF_BASE, *_COUNTER)),
     Role(
+        ICT_GOVERNANCE,
+        _("ICT governance (情報政策課)"),
+        True,
+        (*_STAFF_BASE, *_GOVERNANCE_MANAGE),
+    ),
+    Role(
         AUDITOR,
         _("Auditor"),
         True,
@@ -230,6 +297,7 @@ ROLES: tuple[Role, ...] = (
             "audit.verify_chain",
             # The municipality's audit log page and its CSV export (security events included).
             "audit.review_auditevent",
+            *_GOVERNANCE_AUDIT,
         ),
     ),
     Role(CITIZEN, _("Citizen"), False, ()),
@@ -281,6 +349,7 @@ CUSTOM_PERMISSION_MODELS = {
     "audit.verify_chain": "auditevent",
     "audit.review_auditevent": "auditevent",
     "catalog.publish_dataset": "dataset",
+    "governance.see_all_systems": "informationsystem",
 }
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import math
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,7 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from kanmin.accounts.backends import MembershipBackend
 from kanmin.accounts.models import ApiToken, Membership, User
 from kanmin.accounts.roles import DISASTER_OPERATOR as DISASTER_OPERATOR
-from kanmin.accounts.roles import PLATFORM_ADMIN
+from kanmin.accounts.roles import MUNICIPALITY_ADMIN, PLATFORM_ADMIN, ROLES
 from kanmin.core.errors import Conflict, NotFound
 from kanmin.core.models import Municipality
 
@@ -253,3 +254,112 @@ def emails_of_department(*, municipality: Municipality, department_id: int) -> l
         .exclude(email="")
     )
     return sorted({u.email for u in users})
+
+
+# --------------------------------------------------------------------------------------------
+# CKAN capacities (the CKAN API's users, members and organizations of a user; issue 18)
+# --------------------------------------------------------------------------------------------
+
+CAPACITY_RANK = {"member": 1, "editor": 2, "admin": 3}
+_CKAN_EDITOR_ROLES = frozenset(r.slug for r in ROLES if "catalog.add_dataset" in r.permissions)
+_STAFF_ROLES = frozenset(r.slug for r in ROLES if r.staff)
+
+
+def ckan_capacity(
+    role: str, department_id: int | None, organization_department_id: Any
+) -> str | None:
+    """The CKAN capacity a membership (role, department) gives in an organization of its
+    municipality (whose department is ``organization_department_id``): municipality
+    administrators are ``admin`` of every organization, roles that manage the catalog
+    (``catalog.add_dataset``: data stewards) ``editor``, other staff ``member`` of the
+    organizations of their department; None for no capacity."""
+    if role == MUNICIPALITY_ADMIN:
+        return "admin"
+    if role in _CKAN_EDITOR_ROLES:
+        return "editor"
+    if role in _STAFF_ROLES and department_id is not None:
+        if department_id == organization_department_id:
+            return "member"
+    return None
+
+
+def is_platform_admin(user: Any) -> bool:
+    """CKAN's sysadmin: an active platform administrator (or Django superuser)."""
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and user.is_active
+        and (user.is_superuser or user.memberships.filter(role=PLATFORM_ADMIN).exists())
+    )
+
+
+def memberships_of(*, user: Any) -> list[tuple[str, int | None, int]]:
+    """(role, department id, municipality id) of a user's roles in municipalities."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    return list(
+        Membership.objects.filter(user=user, municipality__isnull=False).values_list(
+            "role", "department_id", "municipality_id"
+        )
+    )
+
+
+def members_of(*, municipality_id: int) -> list[tuple[User, str, int | None]]:
+    """(user, role, department id) of the roles active users hold in a municipality."""
+    rows = Membership.objects.filter(
+        municipality_id=municipality_id, user__is_active=True
+    ).select_related("user")
+    return [(m.user, m.role, m.department_id) for m in rows]
+
+
+def staff_of(*, municipality_id: int) -> list[tuple[User, int | None]]:
+    """(user, department id) of the municipality's active staff, each once (with a department
+    when one of their staff roles has one), by user name."""
+    found: dict[int, tuple[User, int | None]] = {}
+    for user, role, department_id in members_of(municipality_id=municipality_id):
+        if role not in _STAFF_ROLES:
+            continue
+        if user.pk not in found or (found[user.pk][1] is None and department_id is not None):
+            found[user.pk] = (user, department_id)
+    return sorted(found.values(), key=lambda pair: pair[0].username)
+
+
+def is_staff_of(*, user: Any, municipality_id: int) -> bool:
+    """Whether a user is staff of the municipality, or a platform administrator."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if is_platform_admin(user):
+        return True
+    return Membership.objects.filter(
+        user=user, municipality_id=municipality_id, role__in=_STAFF_ROLES
+    ).exists()
+
+
+def visible_users(*, viewer: Any, municipality: Municipality | None) -> QuerySet[User]:
+    """The active users ``viewer`` may see: themselves, and the staff of the municipalities
+    where they are staff (in ``municipality`` only, when given); platform administrators see
+    everyone."""
+    users = User.objects.filter(is_active=True)
+    if not getattr(viewer, "is_authenticated", False) or not viewer.is_active:
+        return users.none()
+    if is_platform_admin(viewer):
+        if municipality is None:
+            return users
+        there = Membership.objects.filter(municipality=municipality).values("user_id")
+        return users.filter(pk__in=there)
+    where = Membership.objects.filter(user=viewer, role__in=_STAFF_ROLES).values("municipality_id")
+    if municipality is not None:
+        where = where.filter(municipality=municipality)
+    # Staff see the staff of their municipalities; residents' accounts are not theirs to list.
+    colleagues = Membership.objects.filter(municipality_id__in=where, role__in=_STAFF_ROLES).values(
+        "user_id"
+    )
+    return users.filter(Q(pk=viewer.pk) | Q(pk__in=colleagues))
+
+
+def visible_user_get(*, viewer: Any, municipality: Municipality | None, key: str) -> User | None:
+    """A user ``viewer`` may see, by public id (UUID) or user name; None when there is none."""
+    users = visible_users(viewer=viewer, municipality=municipality)
+    try:
+        return users.filter(uuid=uuid.UUID(key)).first()
+    except ValueError:
+        return users.filter(username=key).first()

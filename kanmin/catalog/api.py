@@ -50,6 +50,8 @@ router = Router(tags=["catalog"])
 T = TypeVar("T")
 
 PREFIX = "/m/{lg_code}/catalog"
+# An offset beyond this is no page at all (and SQLite answered one past 64 bits with a 500).
+MAX_OFFSET = 1_000_000_000
 READ_ERRORS: dict[int, Any] = {400: ErrorOut, 404: ErrorOut}
 WRITE_ERRORS: dict[int, Any] = {
     401: ErrorOut,
@@ -200,7 +202,7 @@ class DatasetFilters(Schema):
     )
     sort: str | None = Field(None, description='CKAN sort, e.g. "metadata_modified desc".')
     limit: int = Field(20, ge=0, le=1000)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 @public_router.get(

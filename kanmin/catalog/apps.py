@@ -74,6 +74,18 @@ class CatalogConfig(AppConfig):
             order=25,
         )
         staff_actions.register(
+            "catalog.harvest",
+            group="catalog",
+            title=_("Harvest other catalogs"),
+            text=_(
+                "Import and keep up to date the datasets of another CKAN portal, another Kanmin "
+                "or a DCAT catalog."
+            ),
+            url="catalog:harvest_sources",
+            permission="catalog.view_harvestsource",
+            order=27,
+        )
+        staff_actions.register(
             "catalog.search",
             group="catalog",
             title=_("Search the catalog"),

@@ -9,6 +9,15 @@ the paging node carries both). ``/dataset/<name>.<fmt>`` is one dataset.
 URIs are the portal's own pages, so they are stable and dereferenceable: a dataset is its
 portal page, a distribution its resource page, an organization or a category the catalog
 search filtered by it. The license lives on each distribution, as DCAT wants it.
+
+The output conforms to DCAT-AP 3.0.1 (``catalog/tests/dcat_ap_3_shapes.ttl`` checks it with
+pyshacl): every IRI that is the value of a property with a range is typed with that range
+(an access right ``dct:RightsStatement``, a frequency ``dct:Frequency``, a language
+``dct:LinguisticSystem``, a page ``foaf:Document``), so that a harvester without a reasoner
+validates it. For a Japanese city it also gives what DCAT-AP recommends: the publisher's type
+(ADMS ``LocalAuthority``), each distribution's planned availability, the catalog's issue date
+and license, and the municipality as a place IRI with its box (``dcat:bbox``, WKT) when its
+area is known.
 """
 
 from __future__ import annotations
@@ -21,6 +30,8 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Max, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
@@ -31,7 +42,7 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
-from kanmin.catalog import licenses, selectors
+from kanmin.catalog import licenses, search, selectors
 from kanmin.catalog.models import Dataset, DatasetState, Group, Organization, Resource
 from kanmin.core.errors import Invalid
 from kanmin.core.models import Municipality
@@ -47,6 +58,13 @@ EU_FREQUENCY = Namespace("http://publications.europa.eu/resource/authority/frequ
 EU_FILE_TYPE = Namespace("http://publications.europa.eu/resource/authority/file-type/")
 EU_LANGUAGE = Namespace("http://publications.europa.eu/resource/authority/language/")
 EU_ACCESS_RIGHT = Namespace("http://publications.europa.eu/resource/authority/access-right/")
+EU_AVAILABILITY = Namespace(
+    "http://publications.europa.eu/resource/authority/planned-availability/"
+)
+DCATAP = Namespace("http://data.europa.eu/r5r/")
+ADMS_PUBLISHER_TYPE = Namespace("http://purl.org/adms/publishertype/")
+ADMS = Namespace("http://www.w3.org/ns/adms#")
+GSP = Namespace("http://www.opengis.net/ont/geosparql#")
 IANA_MEDIA_TYPES = "https://www.iana.org/assignments/media-types/"
 
 
@@ -193,10 +211,16 @@ def catalog_page(
     page: int = 1,
     modified_since: datetime | None = None,
     page_size: int | None = None,
+    q: str = "",
+    fq: str = "",
 ) -> CatalogPage:
     """One page of the published datasets, most recently modified first. Only published ones,
-    for staff too: the catalog is what harvesters copy; staff see drafts on the dataset URL."""
+    for staff too: the catalog is what harvesters copy; staff see drafts on the dataset URL.
+    ``q`` and ``fq`` narrow it as in ``package_search`` (ckanext-dcat's catalog takes them);
+    a bad one raises :class:`~kanmin.catalog.search.QueryError`."""
     size = page_size or PAGE_SIZE
+    if q.strip() or fq.strip():
+        return _searched_page(municipality, page, size, modified_since, q, fq)
     queryset: QuerySet[Dataset] = selectors.dataset_list(
         municipality=municipality, viewer=viewer, include_private=False, include_drafts=False
     )
@@ -210,6 +234,56 @@ def catalog_page(
         municipality=municipality,
         datasets=list(rows[start : start + size]) if start < total else [],
         total=total,
+        page=page,
+        page_size=size,
+        modified=modified,
+    )
+
+
+def _searched_page(
+    municipality: Municipality | None,
+    page: int,
+    size: int,
+    modified_since: datetime | None,
+    q: str,
+    fq: str,
+) -> CatalogPage:
+    filters = [fq]
+    if modified_since is not None:
+        since = modified_since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        filters.append(f"metadata_modified:[{since} TO *]")
+
+    def found(start: int, rows: int) -> search.SearchResult:
+        return search.dataset_search(
+            municipality=municipality,
+            viewer=None,  # published datasets only
+            q=q,
+            fq=filters,
+            sort="metadata_modified desc",
+            rows=rows,
+            start=start,
+        )
+
+    result = found((page - 1) * size, size)
+    newest = result if page == 1 else found(0, 1)
+    position = {pk: i for i, pk in enumerate(result.ids)}
+    datasets = sorted(
+        selectors.dataset_with_details(
+            Dataset.all_tenants.filter(pk__in=result.ids).select_related(
+                "organization", "municipality"
+            )
+        ),
+        key=lambda d: position[d.pk],
+    )
+    modified = None
+    if newest.ids:
+        modified = Dataset.all_tenants.filter(pk=newest.ids[0]).values_list("modified", flat=True)[
+            0
+        ]
+    return CatalogPage(
+        municipality=municipality,
+        datasets=datasets,
+        total=result.count,
         page=page,
         page_size=size,
         modified=modified,
@@ -231,6 +305,9 @@ def new_graph() -> Graph:
     g.bind("hydra", HYDRA)
     g.bind("prov", PROV)
     g.bind("xsd", XSD)
+    g.bind("dcatap", DCATAP)
+    g.bind("gsp", GSP)
+    g.bind("adms", ADMS)
     return g
 
 
@@ -250,6 +327,12 @@ def _datetime(value: datetime) -> Literal:
     return Literal(local.replace(microsecond=0).isoformat(), datatype=XSD.dateTime)
 
 
+def _typed(g: Graph, ref: URIRef, cls: URIRef) -> URIRef:
+    """``ref`` with its class stated (the range DCAT-AP gives the property it is a value of)."""
+    g.add((ref, RDF.type, cls))
+    return ref
+
+
 def _add_texts(g: Graph, subject: Node, predicate: URIRef, ja: str, en: str) -> None:
     if ja:
         g.add((subject, predicate, Literal(ja, lang="ja")))
@@ -261,6 +344,9 @@ CATALOG_TITLE = gettext_noop("%(name)s open data catalog")
 CATALOG_DESCRIPTION = gettext_noop("The open data that %(name)s publishes.")
 CATEGORIES_TITLE = gettext_noop("Categories of %(name)s")
 ROOT_CATALOG_TITLE = gettext_noop("Open data catalog of every municipality on this site")
+ROOT_CATALOG_DESCRIPTION = gettext_noop(
+    "The open data that the municipalities on this site publish, in one catalog."
+)
 
 
 def _add_message(
@@ -358,8 +444,33 @@ def _add_agent(g: Graph, ref: URIRef, ja: str, en: str) -> bool:
     g.add((ref, RDF.type, FOAF.Agent))
     g.add((ref, RDF.type, FOAF.Organization))
     _add_texts(g, ref, FOAF.name, ja, en)
-    g.add((ref, FOAF.homepage, ref))
+    g.add((ref, FOAF.homepage, _typed(g, ref, FOAF.Document)))
+    # A municipality and its departments are a local authority (ADMS publisher types).
+    publisher_type = _typed(g, ADMS_PUBLISHER_TYPE.LocalAuthority, SKOS.Concept)
+    g.add((publisher_type, SKOS.prefLabel, Literal("Local Authority", lang="en")))
+    g.add((ref, DCTERMS.type, publisher_type))
     return True
+
+
+def _wkt_box(area: tuple[float, float, float, float]) -> Literal:
+    """(south, west, north, east) as a WKT polygon, longitude first (GeoSPARQL's default CRS)."""
+    south, west, north, east = (repr(float(edge)) for edge in area)
+    corners = [(west, south), (east, south), (east, north), (west, north), (west, south)]
+    text = "POLYGON((" + ", ".join(f"{x} {y}" for x, y in corners) + "))"
+    return Literal(text, datatype=GSP.wktLiteral)
+
+
+def add_place(g: Graph, urls: _Urls, municipality: Municipality) -> URIRef:
+    """The municipality as a place: an IRI of its own (its home page's ``#place``), named,
+    with its 全国地方公共団体コード and, when its area is known, its box."""
+    ref = URIRef(str(urls.municipality(municipality)) + "#place")
+    if (ref, RDF.type, DCTERMS.Location) not in g:
+        g.add((ref, RDF.type, DCTERMS.Location))
+        _add_texts(g, ref, SKOS.prefLabel, municipality.name_ja, municipality.name_en)
+        g.add((ref, DCTERMS.identifier, Literal(municipality.lg_code)))
+        if municipality.area is not None:
+            g.add((ref, DCAT.bbox, _wkt_box(municipality.area)))
+    return ref
 
 
 def add_municipality(g: Graph, urls: _Urls, municipality: Municipality) -> URIRef:
@@ -367,10 +478,7 @@ def add_municipality(g: Graph, urls: _Urls, municipality: Municipality) -> URIRe
     ref = urls.municipality(municipality)
     if _add_agent(g, ref, municipality.name_ja, municipality.name_en):
         g.add((ref, DCTERMS.identifier, Literal(municipality.lg_code)))
-        location = _add_location(
-            g, municipality.name_ja, municipality.name_en, municipality.lg_code
-        )
-        g.add((ref, DCTERMS.spatial, location))
+        g.add((ref, DCTERMS.spatial, add_place(g, urls, municipality)))
     return ref
 
 
@@ -387,8 +495,18 @@ def _add_theme(g: Graph, urls: _Urls, group: Group, municipality: Municipality) 
         g.add((ref, RDF.type, SKOS.Concept))
         _add_texts(g, ref, SKOS.prefLabel, group.title_ja, group.title_en)
         g.add((ref, SKOS.notation, Literal(group.name)))
-        g.add((ref, SKOS.inScheme, URIRef(urls.catalog_home(municipality) + "#categories")))
+        g.add((ref, SKOS.inScheme, _add_scheme(g, urls, municipality)))
     return ref
+
+
+def _add_scheme(g: Graph, urls: _Urls, municipality: Municipality) -> URIRef:
+    """The municipality's categories as a concept scheme (the catalog's theme taxonomy)."""
+    scheme = URIRef(urls.catalog_home(municipality) + "#categories")
+    if (scheme, RDF.type, SKOS.ConceptScheme) not in g:
+        g.add((scheme, RDF.type, SKOS.ConceptScheme))
+        _add_message(g, scheme, DCTERMS.title, CATEGORIES_TITLE, municipality)
+        _add_message(g, scheme, SKOS.prefLabel, CATEGORIES_TITLE, municipality)
+    return scheme
 
 
 def _media_type(resource: Resource) -> str:
@@ -458,6 +576,8 @@ def _add_distribution(
     license_node = _add_license(g, dataset.license_id)
     if license_node is not None:
         g.add((ref, DCTERMS.license, license_node))
+    # Published files stay where they are (DCAT-AP's planned availability).
+    g.add((ref, DCATAP.availability, _typed(g, EU_AVAILABILITY.STABLE, SKOS.Concept)))
     g.add((ref, DCTERMS.issued, _datetime(resource.created)))
     g.add((ref, DCTERMS.modified, _datetime(resource.modified)))
     return ref
@@ -499,10 +619,10 @@ def add_dataset(g: Graph, urls: _Urls, dataset: Dataset, derived: Any = None) ->
     for group in sorted(dataset.groups.all(), key=lambda group: group.name):
         g.add((ref, DCAT.theme, _add_theme(g, urls, group, municipality)))
     g.add((ref, DCTERMS.publisher, _add_organization(g, urls, dataset)))
-    g.add((ref, DCAT.landingPage, ref))
-    g.add((ref, DCTERMS.language, EU_LANGUAGE.JPN))
+    g.add((ref, DCAT.landingPage, _typed(g, ref, FOAF.Document)))
+    g.add((ref, DCTERMS.language, _typed(g, EU_LANGUAGE.JPN, DCTERMS.LinguisticSystem)))
     access = "PUBLIC" if dataset.state == DatasetState.PUBLISHED else "NON_PUBLIC"
-    g.add((ref, DCTERMS.accessRights, EU_ACCESS_RIGHT[access]))
+    g.add((ref, DCTERMS.accessRights, _typed(g, EU_ACCESS_RIGHT[access], DCTERMS.RightsStatement)))
     if dataset.contact_name or dataset.contact_email:
         contact = BNode()
         g.add((contact, RDF.type, VCARD.Kind))
@@ -518,7 +638,9 @@ def add_dataset(g: Graph, urls: _Urls, dataset: Dataset, derived: Any = None) ->
         g.add((ref, DCAT.contactPoint, contact))
     frequency = FREQUENCIES.get(dataset.update_frequency)
     if frequency:
-        g.add((ref, DCTERMS.accrualPeriodicity, EU_FREQUENCY[frequency]))
+        g.add(
+            (ref, DCTERMS.accrualPeriodicity, _typed(g, EU_FREQUENCY[frequency], DCTERMS.Frequency))
+        )
     if dataset.temporal_start or dataset.temporal_end:
         period = BNode()
         g.add((period, RDF.type, DCTERMS.PeriodOfTime))
@@ -546,7 +668,24 @@ def add_dataset(g: Graph, urls: _Urls, dataset: Dataset, derived: Any = None) ->
         _add_distribution(g, urls, ref, dataset, resource)
     if derived is not None:
         _add_provenance(g, urls, ref, dataset, derived)
+    _add_origin(g, ref, dataset)
     return ref
+
+
+def _add_origin(g: Graph, ref: URIRef, dataset: Dataset) -> None:
+    """A harvested dataset: ``dct:source`` the remote dataset's page and ``adms:identifier``
+    its id there (DCAT-AP's other identifier), as a harvester of this catalog reads them."""
+    try:
+        origin = dataset.origin  # joined by selectors.dataset_with_details
+    except ObjectDoesNotExist:
+        return
+    if origin.remote_url:
+        g.add((ref, DCTERMS.source, URIRef(origin.remote_url)))
+    if origin.remote_id:
+        identifier = BNode()
+        g.add((identifier, RDF.type, ADMS.Identifier))
+        g.add((identifier, SKOS.notation, Literal(origin.remote_id)))
+        g.add((ref, ADMS.identifier, identifier))
 
 
 def _derivations(datasets: Iterable[Dataset]) -> dict[str, Any]:
@@ -580,16 +719,25 @@ def catalog_graph(request: HttpRequest, page: CatalogPage) -> Graph:
         g.add((ref, DCTERMS.publisher, publisher))
         for location in g.objects(publisher, DCTERMS.spatial):
             g.add((ref, DCTERMS.spatial, location))
-        scheme = URIRef(urls.catalog_home(municipality) + "#categories")
-        g.add((scheme, RDF.type, SKOS.ConceptScheme))
-        _add_message(g, scheme, SKOS.prefLabel, CATEGORIES_TITLE, municipality)
-        g.add((ref, DCAT.themeTaxonomy, scheme))
+        g.add((ref, DCAT.themeTaxonomy, _add_scheme(g, urls, municipality)))
+        g.add((ref, DCTERMS.issued, _datetime(municipality.created_at)))
     else:
         ref = URIRef(request.build_absolute_uri(reverse("core:portal")))
         _add_message(g, ref, DCTERMS.title, ROOT_CATALOG_TITLE, None)
+        _add_message(g, ref, DCTERMS.description, ROOT_CATALOG_DESCRIPTION, None)
+        # The site's operator publishes the catalog of every municipality it serves.
+        operator = URIRef(f"{ref}#operator")
+        g.add((operator, RDF.type, FOAF.Agent))
+        g.add((operator, FOAF.name, Literal(settings.KANMIN_OPERATOR_NAME)))
+        g.add((operator, FOAF.homepage, _typed(g, ref, FOAF.Document)))
+        g.add((ref, DCTERMS.publisher, operator))
     g.add((ref, RDF.type, DCAT.Catalog))
-    g.add((ref, FOAF.homepage, ref))
-    g.add((ref, DCTERMS.language, EU_LANGUAGE.JPN))
+    g.add((ref, FOAF.homepage, _typed(g, ref, FOAF.Document)))
+    g.add((ref, DCTERMS.language, _typed(g, EU_LANGUAGE.JPN, DCTERMS.LinguisticSystem)))
+    # The catalog's own metadata, open under the portal's default license.
+    catalog_license = _add_license(g, licenses.DEFAULT_LICENSE_ID)
+    if catalog_license is not None:
+        g.add((ref, DCTERMS.license, catalog_license))
     if page.modified is not None:
         g.add((ref, DCTERMS.modified, _datetime(page.modified)))
     derived = _derivations(page.datasets)

@@ -131,6 +131,41 @@ LICENSES: tuple[License, ...] = (
     ),
 )
 
+# CKAN's default licence ids (ckan/model/license.py) that Kanmin has no entry of its own for,
+# with CKAN's titles and URLs, so that a catalog moved from CKAN keeps its licence ids as they
+# are (issue 18). None is mapped to a Kanmin licence: CKAN's ``cc-by`` names no version, so it
+# is not ``cc-by-4.0``; keeping the id is the only lossless choice both ways.
+_OD = "http://www.opendefinition.org/licenses/"
+CKAN_DEFAULTS: tuple[License, ...] = (
+    License("cc-by", "Creative Commons Attribution", _OD + "cc-by", True, domain_data=False),
+    License(
+        "cc-by-sa",
+        "Creative Commons Attribution Share-Alike",
+        _OD + "cc-by-sa",
+        True,
+        domain_data=False,
+    ),
+    License("gfdl", "GNU Free Documentation License", _OD + "gfdl", True, domain_data=False),
+    License("other-pd", "Other (Public Domain)", "", True, domain_data=False, is_generic=True),
+    License("other-at", "Other (Attribution)", "", True, domain_data=False, is_generic=True),
+    License(
+        "uk-ogl",
+        "UK Open Government Licence (OGL)",
+        "http://reference.data.gov.uk/id/open-government-licence",
+        True,
+        domain_data=False,
+    ),
+    License(
+        "cc-nc",
+        "Creative Commons Non-Commercial (Any)",
+        "http://creativecommons.org/licenses/by-nc/2.0/",
+        False,
+        domain_data=False,
+    ),
+    License("other-nc", "Other (Non-Commercial)", "", False, domain_data=False, is_generic=True),
+)
+LICENSES = (*LICENSES, *CKAN_DEFAULTS)
+
 BY_ID: dict[str, License] = {lic.id: lic for lic in LICENSES}
 LICENSE_CHOICES = [(lic.id, lic.title) for lic in LICENSES]
 

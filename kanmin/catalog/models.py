@@ -52,6 +52,14 @@ class CkanGroup(NamedInCatalog):
     title_ja = models.CharField(_("title (Japanese)"), max_length=200)
     title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
     description = models.TextField(_("description"), blank=True)
+    # CKAN's image_url (a link to the logo; uploads are not taken) and extras (issue 18).
+    image_url = models.CharField(_("image URL"), max_length=2000, blank=True)
+    extras = models.JSONField(
+        _("extra fields"),
+        default=dict,
+        blank=True,
+        help_text=_("CKAN extras: further key–value pairs, kept as given."),
+    )
 
     class Meta(NamedInCatalog.Meta):
         abstract = True
@@ -172,6 +180,28 @@ class Dataset(NamedInCatalog):
         blank=True,
         help_text=_("The national standard data set this dataset follows, if any."),
     )
+    # CKAN's default-schema fields Kanmin has no richer field for (issue 18: a catalog
+    # moved from CKAN keeps them). ``maintainer`` and ``maintainer_email`` are the contact.
+    author = models.CharField(_("author"), max_length=200, blank=True)
+    author_email = models.EmailField(_("author e-mail"), blank=True)
+    source_url = models.CharField(
+        _("source URL"),
+        max_length=2000,
+        blank=True,
+        help_text=_("CKAN's url: the page of the data's source."),
+    )
+    version_label = models.CharField(
+        _("version label"),
+        max_length=100,
+        blank=True,
+        help_text=_("CKAN's version: the data's own version, e.g. 1.0 or 令和6年度."),
+    )
+    extras = models.JSONField(
+        _("extra fields"),
+        default=dict,
+        blank=True,
+        help_text=_("CKAN extras: further key–value pairs, kept as given."),
+    )
     state = models.CharField(
         _("state"), max_length=20, choices=DatasetState.choices, default=DatasetState.DRAFT
     )
@@ -268,6 +298,13 @@ class Resource(TenantModel):
     format = models.CharField(_("format"), max_length=50, blank=True)
     mimetype = models.CharField(_("media type"), max_length=100, blank=True)
     size = models.PositiveBigIntegerField(_("size (bytes)"), null=True, blank=True)
+    hash = models.CharField(_("checksum"), max_length=200, blank=True)
+    extras = models.JSONField(
+        _("extra fields"),
+        default=dict,
+        blank=True,
+        help_text=_("CKAN resource extras: further key–value pairs, kept as given."),
+    )
     position = models.PositiveIntegerField(_("position"), default=0)
     quality_score = models.PositiveSmallIntegerField(
         _("quality score"),
@@ -706,3 +743,137 @@ class SavedView(TenantModel):
     @property
     def source_ids(self) -> list[str]:
         return [str(s.get("id", "")) for s in self.derived_sources or []]
+
+
+# --- harvesting (issue 18) ------------------------------------------------------------------
+
+
+class HarvestKind(models.TextChoices):
+    CKAN = "ckan", _("CKAN portal")
+    KANMIN = "kanmin", _("Kanmin catalog")
+    DCAT = "dcat", _("DCAT catalog (Turtle, JSON-LD, RDF/XML)")
+
+
+class HarvestSchedule(models.TextChoices):
+    MANUAL = "manual", _("Only when run by hand")
+    HOURLY = "hourly", _("Every hour")
+    DAILY = "daily", _("Every day")
+    WEEKLY = "weekly", _("Every week")
+
+
+class HarvestSource(TenantModel):
+    """Another catalog whose datasets are imported into this municipality's catalog and kept
+    up to date (ハーベスト): a CKAN portal, another Kanmin, or a DCAT file. ``harvested_until``
+    is the latest remote ``metadata_modified`` imported by a successful run: the next run of a
+    CKAN or Kanmin source asks only for what changed since."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    title = models.CharField(_("title"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=10, choices=HarvestKind.choices)
+    url = models.URLField(_("URL"), max_length=2000)
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="harvest_sources",
+        verbose_name=_("organization the datasets are filed under"),
+    )
+    schedule = models.CharField(
+        _("schedule"),
+        max_length=10,
+        choices=HarvestSchedule.choices,
+        default=HarvestSchedule.DAILY,
+    )
+    active = models.BooleanField(_("active"), default=True)
+    harvested_until = models.DateTimeField(_("imported up to"), null=True, blank=True)
+    last_run_at = models.DateTimeField(_("last run"), null=True, blank=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["municipality", "title"]
+        verbose_name = _("harvest source")
+        verbose_name_plural = _("harvest sources")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class HarvestRunStatus(models.TextChoices):
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class HarvestRun(TenantModel):
+    """One run of a source: what it created, updated, left unchanged, skipped or could not
+    import. ``results`` lists each dataset seen (remote id, name, outcome, message in Japanese
+    and English); ``error`` says, in both languages, why a run failed as a whole."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    source = models.ForeignKey(
+        HarvestSource, on_delete=models.CASCADE, related_name="runs", verbose_name=_("source")
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=HarvestRunStatus.choices,
+        default=HarvestRunStatus.RUNNING,
+    )
+    incremental = models.BooleanField(_("only what changed"), default=False)
+    started = models.DateTimeField(_("started"), auto_now_add=True)
+    finished = models.DateTimeField(_("finished"), null=True, blank=True)
+    created_count = models.PositiveIntegerField(_("created"), default=0)
+    updated_count = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("unchanged"), default=0)
+    skipped_count = models.PositiveIntegerField(_("skipped"), default=0)
+    failed_count = models.PositiveIntegerField(_("failed"), default=0)
+    results = models.JSONField(_("per dataset"), default=list, blank=True)
+    error = models.JSONField(_("why the run failed"), default=dict, blank=True)
+    actor = optional_link(settings.AUTH_USER_MODEL, _("run by"))
+
+    class Meta:
+        ordering = ["-started"]
+        verbose_name = _("harvest run")
+        verbose_name_plural = _("harvest runs")
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.started:%Y-%m-%d %H:%M}"
+
+    @property
+    def error_text(self) -> str:
+        return localized(self.error.get("ja", ""), self.error.get("en", ""))
+
+
+class HarvestedDataset(TenantModel):
+    """Where a dataset was imported from (its origin): the source, the remote id, when the
+    remote last changed it, and a hash of the values imported. A later run overwrites the
+    dataset only while its current values still hash to ``content_hash``: a local edit is
+    never lost."""
+
+    dataset = models.OneToOneField(
+        Dataset,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="origin",
+        verbose_name=_("dataset"),
+    )
+    source = models.ForeignKey(
+        HarvestSource,
+        on_delete=models.CASCADE,
+        related_name="datasets",
+        verbose_name=_("source"),
+    )
+    remote_id = models.CharField(_("remote id"), max_length=1000)
+    remote_url = models.URLField(_("remote page"), max_length=2000, blank=True)
+    remote_modified = models.DateTimeField(_("remote last modified"), null=True, blank=True)
+    remote_hash = models.CharField(_("hash of the remote values"), max_length=64)
+    content_hash = models.CharField(_("hash of the values imported"), max_length=64)
+    harvested = models.DateTimeField(_("imported"))
+
+    class Meta:
+        verbose_name = _("harvested dataset")
+        verbose_name_plural = _("harvested datasets")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "remote_id"], name="catalog_harvesteddataset_unique_remote"
+            )
+        ]

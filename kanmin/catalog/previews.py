@@ -189,7 +189,14 @@ def table_preview(
         # show the rows without the search and filter.
         errors += error_messages(exc)
         state = TableState(rows=state.rows, sort=state.sort, dir=state.dir)
-        result = search(state)
+        try:
+            result = search(state)
+        except Invalid as again:
+            # Even the plain page failed (a sort of millions of rows stopped by the time
+            # limit): the message and the columns, no rows, rather than an error page.
+            errors += [m for m in error_messages(again) if m not in errors]
+            state = TableState(rows=state.rows)
+            result = {"fields": [dict(f) for f in table.fields], "records": [], "total": 0}
     total = int(result.get("total") or 0)
     pages = max(1, math.ceil(total / state.rows))
     if state.page > pages:

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from itertools import islice
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.dateparse import parse_date, parse_datetime
@@ -28,6 +29,8 @@ from kanmin.catalog.models import (
     Dataset,
     DatasetState,
     Group,
+    HarvestedDataset,
+    HarvestSource,
     HitKind,
     Organization,
     Resource,
@@ -72,10 +75,15 @@ def dataset_list(
 def dataset_with_details(queryset: QuerySet[Dataset]) -> QuerySet[Dataset]:
     # The related rows are read in their own order, without the models' default ordering,
     # which would join the municipality (and the dataset) into every one of these queries.
-    return queryset.defer("search_key").prefetch_related(
-        Prefetch("tags", queryset=Tag.all_tenants.order_by("name")),
-        Prefetch("groups", queryset=Group.all_tenants.order_by("name")),
-        Prefetch("resources", queryset=Resource.all_tenants.order_by("position", "created")),
+    # The harvest origin (a one-to-one link) is joined: DCAT says where a dataset came from.
+    return (
+        queryset.defer("search_key")
+        .select_related("origin")
+        .prefetch_related(
+            Prefetch("tags", queryset=Tag.all_tenants.order_by("name")),
+            Prefetch("groups", queryset=Group.all_tenants.order_by("name")),
+            Prefetch("resources", queryset=Resource.all_tenants.order_by("position", "created")),
+        )
     )
 
 
@@ -90,21 +98,26 @@ class PackageDetails:
     tags: list[dict[str, Any]] = field(default_factory=list)
     groups: list[dict[str, Any]] = field(default_factory=list)
     resources: list[dict[str, Any]] = field(default_factory=list)
+    # A harvested dataset's origin: remote_id, remote_url, source_id, source_title.
+    origin: dict[str, Any] | None = None
 
 
 _DATASET_COLUMNS = (
     "id name title_ja title_en notes_ja notes_en license_id update_frequency contact_name"
     " contact_email spatial temporal_start temporal_end standard_dataset state version"
     " creator_id created modified organization_id municipality_id provider"
+    " author author_email source_url version_label extras"
 ).split()
-_ORGANIZATION_COLUMNS = "id name title_ja title_en description created".split()
-_GROUP_COLUMNS = "id name title_ja title_en description".split()
+_ORGANIZATION_COLUMNS = "id name title_ja title_en description created image_url".split()
+_GROUP_COLUMNS = "id name title_ja title_en description image_url".split()
 _RESOURCE_COLUMNS = (
     "id dataset_id url file name description format mimetype size position created modified"
+    " hash extras"
 ).split()
-_UUIDS = {"id", "organization_id", "dataset_id"}
+_UUIDS = {"id", "organization_id", "dataset_id", "creator_uuid"}
 _TIMES = {"created", "modified"}
 _DATES = {"temporal_start", "temporal_end"}
+_JSON = {"extras"}
 
 
 def package_details(ids: Sequence[uuid.UUID]) -> list[PackageDetails]:
@@ -124,26 +137,47 @@ def package_details(ids: Sequence[uuid.UUID]) -> list[PackageDetails]:
         Dataset.tags.through._meta.db_table,
         Dataset.groups.through._meta.db_table,
     )
+    user_table = get_user_model()._meta.db_table
+    harvested_table = HarvestedDataset._meta.db_table
+    harvest_source_table = HarvestSource._meta.db_table
     select = ", ".join(
         [f"d.{c}" for c in _DATASET_COLUMNS]
+        + ["u.uuid"]
         + [f"o.{c}" for c in _ORGANIZATION_COLUMNS]
         + ["m.lg_code", "m.name_ja"]
+        + ["h.remote_id", "h.remote_url", "s.id", "s.title"]
     )
     found: dict[str, PackageDetails] = {}
-    n_dataset, n_org = len(_DATASET_COLUMNS), len(_ORGANIZATION_COLUMNS)
+    n_dataset, n_org = len(_DATASET_COLUMNS) + 1, len(_ORGANIZATION_COLUMNS)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {select} FROM {dataset_table} d"  # noqa: S608 (names from the models)
             f" JOIN {org_table} o ON o.id = d.organization_id"
-            f" JOIN {muni_table} m ON m.id = d.municipality_id WHERE d.id IN ({marks})",
+            f" JOIN {muni_table} m ON m.id = d.municipality_id"
+            f" LEFT JOIN {user_table} u ON u.id = d.creator_id"
+            # Where a harvested dataset came from (at most one row: a one-to-one link).
+            f" LEFT JOIN {harvested_table} h ON h.dataset_id = d.id"
+            f" LEFT JOIN {harvest_source_table} s ON s.id = h.source_id"
+            f" WHERE d.id IN ({marks})",
             params,
         )
         for row in cursor.fetchall():
-            dataset = _row_values(_DATASET_COLUMNS, row[:n_dataset])
+            dataset = _row_values((*_DATASET_COLUMNS, "creator_uuid"), row[:n_dataset])
+            lg_code, name_ja, remote_id, remote_url, source_id, source_title = row[-6:]
             found[dataset["id"]] = PackageDetails(
                 dataset=dataset,
                 organization=_row_values(_ORGANIZATION_COLUMNS, row[n_dataset : n_dataset + n_org]),
-                municipality={"lg_code": row[-2], "name_ja": row[-1]},
+                municipality={"lg_code": lg_code, "name_ja": name_ja},
+                origin=(
+                    {
+                        "remote_id": remote_id,
+                        "remote_url": remote_url,
+                        "source_id": _uuid_text(source_id),
+                        "source_title": source_title,
+                    }
+                    if source_id is not None
+                    else None
+                ),
             )
         cursor.execute(
             f"SELECT l.dataset_id, t.id, t.name FROM {tags_link} l"  # noqa: S608
@@ -209,6 +243,8 @@ def _row_values(columns: Sequence[str], values: Sequence[Any]) -> dict[str, Any]
             row[name] = parse_datetime(value)
         elif name in _DATES and isinstance(value, str):
             row[name] = parse_date(value)
+        elif name in _JSON and isinstance(value, str | bytes):
+            row[name] = json.loads(value)
     return row
 
 
@@ -663,13 +699,50 @@ def datastore_table(*, resource: Resource) -> Any:
     return DatastoreTable.all_tenants.filter(resource=resource).first()
 
 
+# What the DataStore's reads use of a table's row (its progress and errors are the page's).
+_TABLE_COLUMNS = (
+    "id",
+    "municipality_id",
+    "resource_id",
+    "path",
+    "version",
+    "fields",
+    "row_count",
+    "loaded_at",
+    "encoding",
+    "schema",
+)
+
+
 def _loaded_table(
     *, municipality: Municipality | None, viewer: Any, resource_id: str, staff_within: Any
-) -> tuple[Resource, Any]:
-    """A visible resource and its loaded table; NotFound as for ``resource_show`` when the
-    viewer may not see it (private, draft, another municipality) or it holds no table."""
+) -> Any:
+    """A visible resource's loaded table (its ``resource_id`` names the resource); NotFound as
+    for ``resource_show`` when the viewer may not see it (private, draft, another
+    municipality) or it holds no table."""
     from kanmin.catalog.models import DatastoreTable
 
+    if search.is_uuid(resource_id):
+        # One query for what every datastore_search asks, of the table's own columns only
+        # (compiling more joins cost more than running them); the two below say which is
+        # missing. The scope is dataset_list's.
+        scope = search.Scope.of(
+            viewer,
+            municipality=municipality,
+            include_private=True,
+            include_drafts=True,
+            staff_within=staff_within,
+        )
+        found = list(
+            DatastoreTable.all_tenants.filter(
+                scope.q(prefix="resource__dataset__"), resource_id=resource_id
+            )
+            .exclude(path="")
+            .only(*_TABLE_COLUMNS)
+            .order_by()[:1]
+        )
+        if found:
+            return found[0]
     resource = resource_get(
         municipality=municipality, viewer=viewer, id=resource_id, staff_within=staff_within
     )
@@ -678,7 +751,7 @@ def _loaded_table(
         raise NotFound(
             _('Resource "%(id)s" was not found.') % {"id": resource_id}, code="no_datastore"
         )
-    return resource, table
+    return table
 
 
 def datastore_search(
@@ -702,7 +775,7 @@ def datastore_search(
     resource_id = data.get("resource_id") or data.get("id")
     if not resource_id:
         raise Invalid(fields={"resource_id": [_("Missing value")]})
-    resource, table = _loaded_table(
+    table = _loaded_table(
         municipality=municipality,
         viewer=viewer,
         resource_id=str(resource_id),
@@ -714,7 +787,7 @@ def datastore_search(
         # Two reloads since the pointer was read pruned its version: read it again.
         table.refresh_from_db()
         result = query.search(query.Table(path=table_file(table), fields=table.fields), params)
-    return {"resource_id": str(resource.pk), **result}
+    return {"resource_id": str(table.resource_id), **result}
 
 
 def datastore_info(
@@ -728,7 +801,7 @@ def datastore_info(
     when and from which encoding and schema it was loaded."""
     from kanmin.catalog.datastore.files import table_file
 
-    resource, table = _loaded_table(
+    table = _loaded_table(
         municipality=municipality,
         viewer=viewer,
         resource_id=resource_id,
@@ -740,7 +813,7 @@ def datastore_info(
         size = None
     return {
         "meta": {
-            "id": str(resource.pk),
+            "id": str(table.resource_id),
             "count": table.row_count,
             "table_type": "BASE TABLE",
             "aliases": [],
@@ -772,7 +845,7 @@ def datastore_search_sql(
     def resolve(ids: list[str]) -> dict[str, Any]:
         tables = {}
         for resource_id in ids:
-            _resource, table = _loaded_table(
+            table = _loaded_table(
                 municipality=municipality,
                 viewer=viewer,
                 resource_id=resource_id,

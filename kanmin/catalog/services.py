@@ -9,6 +9,7 @@ import json
 import mimetypes
 import tempfile
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
@@ -46,7 +47,7 @@ from kanmin.catalog.models import (
 )
 from kanmin.catalog.uploads import standard_file_name, too_large_error, upload_limit
 from kanmin.core import datasets
-from kanmin.core.actions import Changed, Outcome, action, deleted
+from kanmin.core.actions import Changed, Outcome, Unchanged, action, deleted
 from kanmin.core.errors import Conflict, Invalid, full_clean
 from kanmin.core.models import Department, Municipality
 from kanmin.core.permissions import require, require_same_tenant
@@ -65,11 +66,55 @@ DATASET_DEFAULTS: dict[str, Any] = {
     "temporal_start": None,
     "temporal_end": None,
     "standard_dataset": "",
+    # CKAN's default-schema fields (issue 18).
+    "author": "",
+    "author_email": "",
+    "source_url": "",
+    "version_label": "",
+    "extras": {},
     "tags": [],
     "groups": [],
 }
 _SCALAR_FIELDS = ("name", "title_ja", *[k for k in DATASET_DEFAULTS if k not in ("tags", "groups")])
-RESOURCE_FIELDS = ("url", "name", "description", "format", "position")
+RESOURCE_FIELDS = (
+    "url",
+    "name",
+    "description",
+    "format",
+    "position",
+    "mimetype",
+    "size",
+    "hash",
+    "extras",
+)
+
+
+def _id_taken_message(model: type[Any]) -> str:
+    return {
+        "Dataset": _("Dataset id already exists"),
+        "Resource": _("Resource id already exists"),
+        "Organization": _("Organization id already exists"),
+        "Group": _("Group id already exists"),
+    }[model.__name__]
+
+
+def _given_id(model: type[Any], municipality: Municipality, given: Any) -> uuid.UUID | None:
+    """The id a caller asked a new row to have (CKAN lets a sysadmin set it; here whoever may
+    create the row in the municipality): kept when free, refused when a row of this
+    municipality has it. Ids are unique across every municipality, so a copy into another
+    municipality of a row that keeps its id here gets a new one (tenants never share rows)."""
+    if given in (None, ""):
+        return None
+    try:
+        wanted = given if isinstance(given, uuid.UUID) else uuid.UUID(str(given))
+    except ValueError:
+        raise Invalid(fields={"id": [_("An id must be a UUID.")]}, code="bad_id") from None
+    taken = model.all_tenants.filter(pk=wanted).values_list("municipality_id", flat=True).first()
+    if taken is None:
+        return wanted
+    if taken == municipality.pk:
+        raise Invalid(fields={"id": [_id_taken_message(model)]}, code="id_taken")
+    return None
 
 
 def _name_taken(model: type[Any], municipality: Municipality, name: str, pk: Any = None) -> None:
@@ -93,10 +138,23 @@ Named = TypeVar("Named", Organization, Group)
 
 
 def _named_create(
-    row: Named, municipality: Municipality, name: str, title_ja: str, title_en: str, about: str
+    row: Named,
+    municipality: Municipality,
+    name: str,
+    title_ja: str,
+    title_en: str,
+    about: str,
+    id: Any = None,
+    image_url: str = "",
+    extras: Any = None,
 ) -> Changed[Named]:
     """Check, save and record a new organization or group: they are made alike."""
+    given = _given_id(type(row), municipality, id)
+    if given is not None:
+        row.pk = given
     row.municipality = municipality
+    row.image_url = (image_url or "").strip()
+    row.extras = _extras(extras)
     row.name, row.title_ja, row.title_en = name.strip(), title_ja.strip(), title_en.strip()
     row.description = about.strip()
     full_clean(row, exclude=["municipality"], validate_unique=False, validate_constraints=False)
@@ -116,10 +174,21 @@ def organization_create(
     title_en: str = "",
     description: str = "",
     department: Department | None = None,
+    id: Any = None,
+    image_url: str = "",
+    extras: Any = None,
 ) -> Outcome[Organization]:
-    """Create a publishing unit, usually for one department."""
+    """Create a publishing unit, usually for one department. ``id``: see :func:`_given_id`."""
     return _named_create(
-        Organization(department=department), municipality, name, title_ja, title_en, description
+        Organization(department=department),
+        municipality,
+        name,
+        title_ja,
+        title_en,
+        description,
+        id,
+        image_url,
+        extras,
     )
 
 
@@ -132,9 +201,85 @@ def group_create(
     title_ja: str,
     title_en: str = "",
     description: str = "",
+    id: Any = None,
+    image_url: str = "",
+    extras: Any = None,
 ) -> Outcome[Group]:
-    """Create a category (CKAN group)."""
-    return _named_create(Group(), municipality, name, title_ja, title_en, description)
+    """Create a category (CKAN group). ``id``: see :func:`_given_id`."""
+    return _named_create(
+        Group(), municipality, name, title_ja, title_en, description, id, image_url, extras
+    )
+
+
+_NAMED_FIELDS = ("name", "title_ja", "title_en", "description", "image_url", "extras")
+
+
+def _named_change(row: Named, values: dict[str, Any]) -> Outcome[Named]:
+    """Change the fields given of an organization or group."""
+    unknown = set(values) - set(_NAMED_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown fields: {sorted(unknown)}")
+    before = {k: getattr(row, k) for k in _NAMED_FIELDS}
+    for key, value in values.items():
+        setattr(row, key, _extras(value) if key == "extras" else str(value or "").strip())
+    after = {k: getattr(row, k) for k in _NAMED_FIELDS}
+    if after == before:
+        return Unchanged(row)
+    full_clean(row, exclude=["municipality"], validate_unique=False, validate_constraints=False)
+    _name_taken(type(row), row.municipality, row.name, row.pk)
+    row.save()
+    # Its datasets' search keys and package dicts name it.
+    SearchGeneration.bump()
+    return Changed(row, before=before, after=after)
+
+
+@action("catalog.organization.update", perm="catalog.change_organization", on="organization")
+def organization_update(
+    *, municipality: Municipality, actor: Any, organization: Organization, **values: Any
+) -> Outcome[Organization]:
+    """Change an organization's ``name``, ``title_ja``, ``title_en``, ``description``,
+    ``image_url`` or ``extras``."""
+    return _named_change(organization, values)
+
+
+@action("catalog.group.update", perm="catalog.change_group", on="group")
+def group_update(
+    *, municipality: Municipality, actor: Any, group: Group, **values: Any
+) -> Outcome[Group]:
+    """Change a category's ``name``, ``title_ja``, ``title_en``, ``description``,
+    ``image_url`` or ``extras``."""
+    return _named_change(group, values)
+
+
+@action("catalog.organization.delete", perm="catalog.delete_organization", on="organization")
+def organization_delete(
+    *, municipality: Municipality, actor: Any, organization: Organization
+) -> Outcome[None]:
+    """Delete an organization that publishes no dataset (move or delete them first)."""
+    if Dataset.all_tenants.filter(organization=organization).exists():
+        raise Invalid(
+            _(
+                "The organization still publishes datasets: move them to another organization "
+                "or delete them first."
+            ),
+            code="organization_in_use",
+        )
+    before = {k: getattr(organization, k) for k in _NAMED_FIELDS}
+    gone = deleted(organization)
+    SearchGeneration.bump()
+    return Changed(None, target=gone, before=before)
+
+
+@action("catalog.group.delete", perm="catalog.delete_group", on="group")
+def group_delete(*, municipality: Municipality, actor: Any, group: Group) -> Outcome[None]:
+    """Delete a category; its datasets stay, without it."""
+    before = {k: getattr(group, k) for k in _NAMED_FIELDS}
+    datasets_of = list(group.datasets.all())
+    gone = deleted(group)
+    for dataset in datasets_of:
+        _reindex(dataset)
+    SearchGeneration.bump()
+    return Changed(None, target=gone, before=before)
 
 
 # --------------------------------------------------------------------------------------------
@@ -190,6 +335,10 @@ def _save_dataset(dataset: Dataset, values: dict[str, Any]) -> None:
     """Set fields, validate, save, set tags and groups, and rebuild the search key."""
     municipality = dataset.municipality
     for name in _SCALAR_FIELDS:
+        if name == "extras":
+            if "extras" in values:
+                dataset.extras = _extras(values["extras"])
+            continue
         if name in values:
             value = values[name]
             if isinstance(value, str):
@@ -229,6 +378,26 @@ def _save_dataset(dataset: Dataset, values: dict[str, Any]) -> None:
     _reindex(dataset)
 
 
+def _extras(value: Any) -> dict[str, str]:
+    """CKAN extras as Kanmin keeps them: a key → text mapping (CKAN gives a list of
+    ``{"key", "value"}``; either is taken)."""
+    if value in (None, ""):
+        return {}
+    if isinstance(value, list):
+        pairs: dict[str, Any] = {}
+        for item in value:
+            if not isinstance(item, dict) or not str(item.get("key") or "").strip():
+                raise Invalid(fields={"extras": [_("Each extra needs a key and a value.")]})
+            key = str(item["key"]).strip()
+            if key in pairs:
+                raise Invalid(fields={"extras": [_("Duplicate key %(key)s") % {"key": key}]})
+            pairs[key] = item.get("value")
+        value = pairs
+    if not isinstance(value, dict):
+        raise Invalid(fields={"extras": [_("Not a list")]})
+    return {str(k): "" if v is None else str(v) for k, v in value.items()}
+
+
 def _check_state_change(actor: Any, dataset: Dataset, new_state: str) -> None:
     if new_state not in DatasetState.values:
         raise Invalid(fields={"state": [_("Unknown state %(state)s.") % {"state": new_state}]})
@@ -245,10 +414,11 @@ def dataset_create(
     name: str,
     title_ja: str = "",
     state: str = DatasetState.DRAFT,
+    id: Any = None,
     **fields: Any,
 ) -> Outcome[Dataset]:
     """Create a dataset in an organization. Starts as a draft unless ``state`` says otherwise
-    (publishing right away needs the publish permission)."""
+    (publishing right away needs the publish permission). ``id``: see :func:`_given_id`."""
     unknown = set(fields) - set(DATASET_DEFAULTS)
     if unknown:
         raise TypeError(f"unknown dataset fields: {sorted(unknown)}")
@@ -257,6 +427,9 @@ def dataset_create(
         organization=organization,
         creator=actor if getattr(actor, "is_authenticated", False) else None,
     )
+    given = _given_id(Dataset, municipality, id)
+    if given is not None:
+        dataset.pk = given
     _check_state_change(actor, dataset, state)
     dataset.state = state
     _save_dataset(
@@ -486,11 +659,11 @@ def dataset_delete(*, municipality: Municipality, actor: Any, dataset: Dataset) 
     files = [f for r in dataset.resources.all() for f in (r.file, r.repair_log)]
     files += [rev.file for rev in ResourceRevision.all_tenants.filter(resource__dataset=dataset)]
     was_public = dataset.state == DatasetState.PUBLISHED
-    # datastore (issue 17): the resources' DataStore table files go with them.
-    from kanmin.catalog.datastore import files as datastore_files
+    # datastore (issue 17): the resources' DataStore tables go with them.
+    from kanmin.catalog.datastore import services as datastore_services
 
     for resource in dataset.resources.all():
-        datastore_files.delete_on_commit(resource)
+        datastore_services.table_removed(actor=actor, resource=resource)
     gone = deleted(dataset)
     SearchGeneration.bump()
     if was_public:
@@ -576,6 +749,13 @@ def _resource_values(resource: Resource, values: dict[str, Any]) -> None:
     for name, value in values.items():
         if name == "position":
             resource.position = int(value or 0)
+        elif name == "size":
+            try:
+                resource.size = None if value in (None, "") else int(value)
+            except (TypeError, ValueError):
+                raise Invalid(fields={"size": [_("Invalid integer")]}) from None
+        elif name == "extras":
+            resource.extras = _extras(value)
         else:
             setattr(resource, name, (value or "").strip())
     if resource.url and not resource.format:
@@ -588,9 +768,12 @@ def _store(resource: Resource, values: dict[str, Any], upload: UploadedFile | No
     _resource_values(resource, values)
     if upload is not None:
         _apply_upload(resource, upload)
+        if "hash" not in values:  # a checksum given earlier is not this file's
+            resource.hash = ""
     elif values.get("url"):  # a link in place of the file
         resource.file = None  # type: ignore[assignment]
-        resource.size = None
+        if "size" not in values:
+            resource.size = None
     if upload is not None or resource.url:  # new content: unscored until it is checked
         resource.quality_score = None
         resource.stars = None
@@ -615,10 +798,15 @@ def resource_create(
     actor: Any,
     dataset: Dataset,
     upload: UploadedFile | None = None,
+    id: Any = None,
     **values: Any,
 ) -> Outcome[Resource]:
-    """Add a file (``upload``) or a link (``url``) to a dataset."""
+    """Add a file (``upload``) or a link (``url``) to a dataset. ``id``: see
+    :func:`_given_id`."""
     resource = Resource(municipality=municipality, dataset=dataset)
+    given = _given_id(Resource, municipality, id)
+    if given is not None:
+        resource.pk = given
     if "position" not in values:
         resource.position = dataset.resources.count()
     _store(resource, values, upload)
@@ -662,10 +850,10 @@ def resource_delete(*, municipality: Municipality, actor: Any, resource: Resourc
     files = [resource.file, resource.repair_log]
     files += [rev.file for rev in resource.revisions.all()]
     files += [v.findings_file for v in resource.validations.all()]
-    # datastore (issue 17): the resource's DataStore table files go with it.
-    from kanmin.catalog.datastore import files as datastore_files
+    # datastore (issue 17): the resource's DataStore table goes with it.
+    from kanmin.catalog.datastore import services as datastore_services
 
-    datastore_files.delete_on_commit(resource)
+    datastore_services.table_removed(actor=actor, resource=resource)
     gone = deleted(resource)
     _delete_on_commit(files)
     _touch(dataset)

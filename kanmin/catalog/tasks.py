@@ -68,3 +68,40 @@ def refresh_derived(view_id: str) -> str:
     if view is None:
         return "skipped"
     return "failed" if view.refresh_error else "refreshed"
+
+
+# --- harvesting (issue 18) --------------------------------------------------------------------
+
+
+def _harvest_failed(args: list[Any], kwargs: dict[str, Any], reason: str) -> None:
+    from kanmin.catalog.harvest import services as harvest_services
+
+    source_id = kwargs.get("source_id") or (args[0] if args else None)
+    if source_id:
+        harvest_services.harvest_run_fail(source_id=str(source_id), reason=reason)
+
+
+@recoverable(attempts=1, on_failed=_harvest_failed)
+@task()
+def harvest_source(source_id: str, actor_id: int | None = None) -> str:
+    """Run a harvest of one source (the staff's "run now"); returns the run's status."""
+    from django.contrib.auth import get_user_model
+
+    from kanmin.catalog.harvest import services as harvest_services
+    from kanmin.catalog.models import HarvestSource
+
+    source = HarvestSource.all_tenants.select_related("municipality", "organization").get(
+        pk=source_id
+    )
+    from kanmin.core.errors import Conflict
+
+    actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+    try:
+        run = harvest_services.harvest_run(
+            municipality=source.municipality, actor=actor, source=source
+        )
+    except Conflict:
+        # Another run of the source is under way: this one is not needed (and must not fail
+        # that run through _harvest_failed).
+        return "busy"
+    return str(run.status)

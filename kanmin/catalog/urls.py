@@ -3,6 +3,7 @@ from django.urls import URLPattern, path
 from kanmin.catalog import views
 from kanmin.catalog.analysis import views as analysis_views
 from kanmin.catalog.ckan import dispatch
+from kanmin.catalog.harvest import views as harvest_views
 
 app_name = "catalog"
 
@@ -14,6 +15,15 @@ tenant_urlpatterns: list[URLPattern] = [
     # Cross-dataset analysis for staff (issue 17, EBPM).
     path("catalog/analysis/", analysis_views.analysis_home, name="analysis"),
     path("catalog/analysis/<uuid:view_id>/", analysis_views.analysis_view, name="analysis_view"),
+    # Harvesting other catalogs (issue 18).
+    path("catalog/harvest/", harvest_views.source_list, name="harvest_sources"),
+    path("catalog/harvest/new/", harvest_views.source_new, name="harvest_source_new"),
+    path("catalog/harvest/<uuid:source_id>/", harvest_views.source_detail, name="harvest_source"),
+    path(
+        "catalog/harvest/<uuid:source_id>/run/<uuid:run_id>/",
+        harvest_views.run_detail,
+        name="harvest_run",
+    ),
     path(
         "catalog/<str:code>_open_data_list.csv",
         views.open_data_list_csv,

@@ -45,6 +45,7 @@ from kanmin.catalog import (
 )
 from kanmin.catalog.analysis import selectors as analysis_selectors
 from kanmin.catalog.forms import DatasetForm, ResourceForm, StartFromStandardForm
+from kanmin.catalog.harvest import selectors as harvest_selectors
 from kanmin.catalog.models import DatasetState, HitKind
 from kanmin.catalog.search import QueryError, SearchResult, dataset_search
 from kanmin.core.errors import Invalid, KanminError, NotFound, PageNotFound
@@ -289,6 +290,8 @@ def dataset_detail(request: HttpRequest, name: str) -> HttpResponse:
             "preview": selectors.registered_preview(dataset=dataset),
             # Cross-dataset analysis (issue 17): where a derived dataset comes from.
             "provenance": analysis_selectors.provenance_of(dataset=dataset, viewer=request.user),
+            # Harvesting (issue 18): the catalog the dataset was imported from.
+            "origin": harvest_selectors.dataset_origin(dataset=dataset),
             "kept_by_app": dataset.is_kept_by_app,
             "app_installed": selectors.dataset_provider(dataset=dataset) is not None,
             "api_url": tenant_reverse(
@@ -1002,7 +1005,8 @@ def _rdf_response(graph: Graph, fmt: str) -> HttpResponse:
 @tenant_view
 def dcat_catalog(request: HttpRequest, fmt: str) -> HttpResponse:
     """The catalog's published datasets as DCAT, one page (``?page=``) at a time, optionally
-    only those modified at or after ``?modified_since=``. All municipalities at the root."""
+    only those modified at or after ``?modified_since=`` and matching ``?q=``/``?fq=`` (the
+    package_search syntax). All municipalities at the root."""
     if fmt not in dcat.FORMATS:
         raise Http404
     try:
@@ -1010,12 +1014,17 @@ def dcat_catalog(request: HttpRequest, fmt: str) -> HttpResponse:
         since = dcat.parse_modified_since(request.GET.get("modified_since"))
     except Invalid as exc:
         return HttpResponse(str(exc.message), status=400, content_type="text/plain; charset=utf-8")
-    result = dcat.catalog_page(
-        municipality=request.municipality,  # type: ignore[attr-defined]
-        viewer=request.user,
-        page=page,
-        modified_since=since,
-    )
+    try:
+        result = dcat.catalog_page(
+            municipality=request.municipality,  # type: ignore[attr-defined]
+            viewer=request.user,
+            page=page,
+            modified_since=since,
+            q=request.GET.get("q", ""),
+            fq=request.GET.get("fq", ""),
+        )
+    except QueryError as exc:
+        return HttpResponse(str(exc.message), status=400, content_type="text/plain; charset=utf-8")
     return _rdf_response(dcat.catalog_graph(request, result), fmt)
 
 

@@ -228,6 +228,38 @@ OPTIONS: tuple[Option, ...] = (
         "stopped and marked failed with that reason (0: no limit).",
     ),
     Option(
+        "KANMIN_OPERATOR_NAME",
+        "str",
+        "Kanmin",
+        "Who runs this site (on a shared site, e.g. the prefecture or the municipalities' "
+        "joint council): the publisher of the catalog of every municipality (/catalog.ttl, "
+        "DCAT-AP requires one). Each municipality's own catalog names the municipality.",
+    ),
+    Option(
+        "KANMIN_HARVEST_ALLOW_PRIVATE",
+        "bool",
+        False,
+        "Let harvest sources be read from private and local addresses (127.0.0.0/8, 10/8, "
+        "172.16/12, 192.168/16, 169.254/16 with the cloud metadata service, ::1, fc00::/7, "
+        "fe80::/10). Off, a steward cannot make the server read its own network; true by "
+        "default in the dev profile.",
+    ),
+    Option(
+        "KANMIN_DATASTORE_MEMORY_TABLE_MB",
+        "int",
+        16,
+        "A DataStore table whose file is at most this many MB is searched from a copy in the "
+        "web worker's memory (faster for the many small tables); larger ones from the file "
+        "(0: always from the file).",
+    ),
+    Option(
+        "KANMIN_DATASTORE_MEMORY_CACHE_MB",
+        "int",
+        128,
+        "The most MB of DataStore tables (by file size) one web worker keeps in memory at a "
+        "time; above it, tables are searched from their files.",
+    ),
+    Option(
         "KANMIN_MQTT_BROKER",
         "str",
         "mqtt://127.0.0.1:1883",

@@ -89,3 +89,33 @@ class PageNotFound(Http404):
         self.message = message
         self.what = what
         self.name = name
+
+
+_STATUS_ERRORS: dict[int, tuple[str, Any]] = {
+    400: ("bad_request", _("The request could not be understood.")),
+    401: (
+        "not_authenticated",
+        _("Give a valid API token of this municipality, or sign in."),
+    ),
+    403: (PermissionDenied.default_code, PermissionDenied.default_message),
+    404: (NotFound.default_code, NotFound.default_message),
+    405: ("method_not_allowed", _("This address does not accept this method.")),
+    409: (Conflict.default_code, Conflict.default_message),
+    413: ("too_large", _("The request is too large.")),
+    422: (Invalid.default_code, Invalid.default_message),
+    429: ("rate_limited", _("Too many requests. Wait a moment and try again.")),
+}
+
+
+def status_error(
+    status: int, message: str | Promise | None = None, *, code: str | None = None
+) -> KanminError:
+    """The error for an answer that only has an HTTP status (from a middleware, a decorator or
+    the REST API's framework), so that its body has the one shape ``{code, message, fields}``.
+    """
+    default_code, default_message = _STATUS_ERRORS.get(
+        status, ("server_error" if status >= 500 else "error", KanminError.default_message)
+    )
+    error = KanminError(message or default_message, code=code or default_code)
+    error.status = status
+    return error

@@ -77,5 +77,11 @@ class FiscalYear:
     def label_en(self) -> str:
         return f"FY{self.year}"
 
+    def label(self) -> str:
+        """The label in the page's language: 令和8年度 on a Japanese page, FY2026 otherwise."""
+        from kanmin.core.language import page_is_japanese
+
+        return self.label_ja() if page_is_japanese() else self.label_en()
+
     def __str__(self) -> str:
         return str(self.year)

@@ -404,6 +404,12 @@ def _katakana(m: re.Match[str]) -> str:
     return m.group().translate(_TO_KATAKANA)
 
 
+# A text of these characters only is its own search key (digits, lower-case ASCII letters, a
+# few ASCII marks, 々, katakana without ヷ-ヺ, ー, the unified kanji): a pattern for Python's re
+# and for Arrow's RE2 alike, so that a column's values can skip search_key when they match.
+SEARCH_KEY_FIXED = "^[0-9a-z._/:#()&,+\\-\u3005\u30a1-\u30f6\u30fc\u4e00-\u9fff]*$"
+
+
 def search_key(text: str) -> str:
     """Key for substring search, derived and never stored as a value: NFKC width folding,
     hiragana → katakana, lower case (str.lower), all whitespace removed, 〜/～ → ~ and

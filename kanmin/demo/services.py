@@ -23,6 +23,11 @@ from kanmin.demo import data
 from kanmin.demo.catalog import CONTACT_EMAIL, catalog_build
 from kanmin.demo.counter import counter_build  # counter
 from kanmin.demo.disaster import disaster_build, record_demo_decisions, shelters_build
+from kanmin.demo.governance import (  # governance (issue 19)
+    governance_build,
+    link_plan_kpis,
+    spec_lists_build,
+)
 from kanmin.demo.notices import resident_build  # notices
 from kanmin.demo.procedures import procedures_build  # procedure catalog (proccat)
 from kanmin.demo.procedures_apply import apply_forms_build  # apply (issue 16)
@@ -113,6 +118,10 @@ def demo_build(*, actor: Any = None, password: str | None = None) -> DemoLogin:
     counter_build(municipality=municipality, actor=actor, departments=by_code)
     # apply: the residents' application forms (issue 16).
     apply_forms_build(municipality=municipality, actor=actor)
+    # governance: the ICT register and the plan's Ⅴ/Ⅵ KPIs computed from it (issue 19).
+    governance_build(municipality=municipality, actor=actor, departments=by_code)
+    spec_lists_build(municipality=municipality, actor=actor)  # a register built before Ⅴ-4
+    link_plan_kpis(municipality=municipality, actor=actor)
     # notices: the demo resident with notices and a consultation
     usernames.append(
         resident_build(

@@ -68,7 +68,7 @@ def _refuse(
                 refusal=refused,
                 device=device,
                 where=where,
-                raw=request.body[:500].decode(errors="replace"),
+                raw=intake.excerpt(request.body[:500].decode(errors="replace"), 500),
             )
         ],
         source=Source.HTTP,
@@ -94,6 +94,8 @@ def _authenticate(
         try:
             code, _colon, secret = base64.b64decode(credentials).decode().partition(":")
         except (binascii.Error, UnicodeDecodeError):
+            return None, Refused(Refusal.UNKNOWN_DEVICE), "basic"
+        if "\x00" in code:  # no device has one, and PostgreSQL cannot compare it
             return None, Refused(Refusal.UNKNOWN_DEVICE), "basic"
         device = (
             Device.all_tenants.select_related("station")

@@ -226,7 +226,10 @@ def check_value(station: Station, value: Decimal | None, quality: str) -> None:
 
 
 def _excerpt(value: Any, limit: int = 500) -> str:
+    """What was sent, cut to ``limit`` characters, as a text column stores it (a NUL character
+    becomes U+FFFD: PostgreSQL stores no NUL, and a refusal must still be logged)."""
     text = value if isinstance(value, str) else repr(value)
+    text = text.replace("\x00", "\ufffd")
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

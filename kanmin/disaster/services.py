@@ -676,7 +676,7 @@ def _log(
                 source=source,
                 reason=result.reason or "",
                 received_at=now,
-                where=item.where[:300],
+                where=intake.excerpt(item.where, 300),
                 excerpt=intake.excerpt(item.raw or "", 500),
                 observed_at=result.observed_at,
             )

@@ -12,7 +12,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from kanmin.core.spreadsheet import safe_cell
-from kanmin.plan import charts, rules
+from kanmin.core.units import unit_name
+from kanmin.plan import charts
 
 CSV_COLUMNS = [
     "municipality",
@@ -99,7 +100,7 @@ def chart_data_uri(kpi: dict[str, Any]) -> str:
     png = charts.kpi_chart(
         targets=kpi["targets"],
         actuals=kpi["actuals"],
-        unit=rules.unit_name(kpi["unit"])[0],
+        unit=unit_name(kpi["unit"])[0],
         target_label=_("Target"),
         actual_label=_("Actual"),
         fiscal_year_label=_("Fiscal year"),

@@ -8,10 +8,12 @@ from __future__ import annotations
 # --- procedure catalog ---
 # Public reads of the published catalog: anyone, no token.
 import datetime as dt
+import re
 from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
+from pydantic import field_validator
 
 from kanmin.core import selectors as core_selectors
 from kanmin.core.schemas import ErrorOut
@@ -20,6 +22,8 @@ from kanmin.procedures import catalog, counter_stats, selectors
 catalog_router = Router(tags=["procedures"])
 
 CATALOG_PREFIX = "/m/{lg_code}/procedures"
+# An offset beyond this is no page at all (and SQLite answered one past 64 bits with a 500).
+MAX_OFFSET = 1_000_000_000
 
 
 class ProcedureOut(Schema):
@@ -52,7 +56,7 @@ class ProcedureFilters(Schema):
     channel: str = Field("", description="online, counter or post.")
     online: bool | None = Field(None, description="Only those that can (not) be done online.")
     limit: int = Field(100, ge=1, le=1000)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 def _procedure_out(procedure: Any) -> dict[str, Any]:
@@ -114,6 +118,7 @@ def procedure_get(request: HttpRequest, lg_code: str, code: str) -> dict[str, An
 # fewer than counter_stats.PUBLIC_MIN_N visits has its median and p90 withheld for everyone,
 # and no per-visit row is ever given here (those are in the staff's event log).
 counter_router = Router(tags=["counter"])
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class CounterStatsFilters(Schema):
@@ -121,6 +126,14 @@ class CounterStatsFilters(Schema):
     to: dt.date | None = Field(None, description="Last day, inclusive.")
     procedure: str | None = Field(None, description="A procedure's code.")
     bpr_change: int | None = Field(None, description="Compare the weeks around this change.")
+
+    @field_validator("from_", "to", mode="before")
+    @classmethod
+    def _iso_date(cls, value: Any) -> Any:
+        """Only YYYY-MM-DD, as the document says (pydantic would read "0" as 1970-01-01)."""
+        if isinstance(value, str) and value and not _ISO_DATE.fullmatch(value):
+            raise ValueError("Give a date as YYYY-MM-DD.")
+        return value
 
 
 @counter_router.get(

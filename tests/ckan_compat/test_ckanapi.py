@@ -87,6 +87,8 @@ def test_remote_ckan_writes_and_uploads(catalog: dict[str, Any], tmp_path: Path)
     with ckanapi.RemoteCKAN(catalog["url"], apikey=catalog["token"]) as ck:
         ck.action.resource_delete(id=resource["id"])
         ck.action.package_delete(id="toilet")
+        assert ck.action.package_show(id="toilet")["state"] == "deleted"
+        ck.action.dataset_purge(id="toilet")
         with pytest.raises(ckanapi.NotFound):
             ck.action.package_show(id="toilet")
 

@@ -1,5 +1,7 @@
 """Reads of the analysis: the tables staff may query, their saved views, running a query, and
-the provenance of derived datasets. Always scoped to one municipality."""
+the provenance of derived datasets. Always scoped to one municipality. A query that reads a
+table the public cannot see (private, draft) writes the audit entry ``catalog.analysis.read``
+with the tables and the SQL, as a download of such a file does."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from kanmin.audit.services import access_record
 from kanmin.catalog import selectors as catalog_selectors
 from kanmin.catalog.models import DatastoreTable, Resource, SavedView
 from kanmin.core.errors import NotFound
@@ -93,6 +96,8 @@ def _run(*, municipality: Municipality, viewer: Any, sql: str, limit: int | None
     from kanmin.catalog.datastore import sql as sandbox
     from kanmin.catalog.datastore.files import table_file
 
+    not_public: list[str] = []
+
     def resolve(ids: list[str]) -> dict[str, Any]:
         visible = catalog_selectors.dataset_list(
             municipality=municipality, viewer=viewer, staff_within=municipality
@@ -106,6 +111,7 @@ def _run(*, municipality: Municipality, viewer: Any, sql: str, limit: int | None
                     resource__dataset__in=visible,
                 )
                 .exclude(path="")
+                .select_related("resource__dataset")
                 .first()
             )
             if table is None:
@@ -117,9 +123,20 @@ def _run(*, municipality: Municipality, viewer: Any, sql: str, limit: int | None
                     % {"id": resource_id}
                 )
             tables[resource_id] = table_file(table)
+            if not table.resource.dataset.is_public:
+                not_public.append(resource_id)
         return tables
 
-    return sandbox.run(sql, resolve, limit=limit)
+    answer = sandbox.run(sql, resolve, limit=limit)
+    if not_public and viewer is not None:
+        # Rows of tables the public cannot see were read: auditors see who read which, and how.
+        access_record(
+            actor=viewer,
+            municipality=municipality,
+            action="catalog.analysis.read",
+            extra={"tables": sorted(set(not_public)), "sql": sql[:4000]},
+        )
+    return answer
 
 
 def source_ids(sql: str) -> list[str]:

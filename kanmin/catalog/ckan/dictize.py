@@ -4,6 +4,7 @@ return. Nothing here reads the database: the actions read (selectors, search), t
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextvars import ContextVar
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -22,6 +23,19 @@ from kanmin.catalog.models import (
 from kanmin.catalog.search import SearchResult
 from kanmin.catalog.selectors import PackageDetails
 from kanmin.core.tenancy import tenant_reverse
+
+# The language of the catalog's own texts in an API answer (display names): the client's when
+# its Accept-Language names one, else Japanese, the catalog's language; the API's messages
+# are English by default (dispatch.action_view). None outside the API: the active language.
+TEXT_LANGUAGE: ContextVar[str | None] = ContextVar("ckan_text_language", default=None)
+
+
+def display(ja: str, en: str) -> str:
+    """The display name of a record with a Japanese and an English title."""
+    language = TEXT_LANGUAGE.get()
+    if language is None:
+        return localized(ja, en)
+    return en if language == "en" and en else ja
 
 
 def ckan_time(value: datetime | None) -> str | None:
@@ -71,6 +85,8 @@ def _resource_row(resource: Resource) -> dict[str, Any]:
         "format": resource.format,
         "mimetype": resource.mimetype,
         "size": resource.size,
+        "hash": resource.hash,
+        "extras": resource.extras,
         "position": resource.position,
         "created": resource.created,
         "modified": resource.modified,
@@ -95,18 +111,19 @@ def _resource_dict(request: HttpRequest, r: dict[str, Any], lg_code: str) -> dic
         url = request.build_absolute_uri(r["url"])
     else:
         url = r["url"]
-    return {
+    extras = dict(r.get("extras") or {})
+    result = {
         "id": r["id"],
         "package_id": r["dataset_id"],
         "url": url,
         "format": r["format"],
         "description": r["description"],
-        "hash": "",
+        "hash": r.get("hash") or "",
         "position": r["position"],
         "name": r["name"],
-        "resource_type": None,
+        "resource_type": extras.pop("resource_type", None),
         "mimetype": r["mimetype"] or None,
-        "mimetype_inner": None,
+        "mimetype_inner": extras.pop("mimetype_inner", None),
         "size": r["size"],
         "created": ckan_time(r["created"]),
         # Kanmin knows when the data of its own files changed, not that of a link elsewhere.
@@ -118,6 +135,57 @@ def _resource_dict(request: HttpRequest, r: dict[str, Any], lg_code: str) -> dic
         "state": "active",
         "datastore_active": bool(r.get("datastore_active")),
     }
+    # CKAN gives a resource's extras at its top level, after its own fields.
+    for key, value in extras.items():
+        result.setdefault(key, value)
+    return result
+
+
+# The keys of CKAN's default resource schema: whatever else a resource dict brings is one of
+# its extras (issue 18).
+RESOURCE_CORE_KEYS = frozenset(
+    "id package_id url description format hash state position name resource_type url_type"
+    " mimetype mimetype_inner cache_url size created last_modified metadata_modified"
+    " cache_last_updated upload datastore_active tracking_summary clear_upload".split()
+)
+# Kanmin's dataset fields that CKAN's default schema has no field for: given at the top level
+# (as ckanext-scheming does) and also as extras, so that a CKAN without Kanmin's schema keeps
+# them; read back from either place on write.
+KANMIN_EXTRA_KEYS = (
+    "title_en",
+    "notes_en",
+    "update_frequency",
+    "spatial_text",
+    "temporal_start",
+    "temporal_end",
+    "standard_dataset",
+)
+
+
+def extras_list(stored: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Stored extras in CKAN's shape, by key."""
+    return [{"key": key, "value": value} for key, value in sorted((stored or {}).items())]
+
+
+def _harvest_extras(origin: dict[str, Any] | None) -> dict[str, str]:
+    """Where a harvested dataset came from, in the extras ckanext-harvest writes (a harvester
+    of this portal then knows not to harvest it back)."""
+    if origin is None:
+        return {}
+    return {
+        "harvest_source_id": origin["source_id"],
+        "harvest_source_title": origin["source_title"],
+        "harvest_url": origin["remote_url"] or origin["remote_id"],
+    }
+
+
+def _extras_list(
+    result: dict[str, Any], stored: dict[str, Any] | None, harvest: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
+    pairs = {key: result[key] for key in KANMIN_EXTRA_KEYS if result.get(key)}
+    pairs.update(stored or {})
+    pairs.update(harvest or {})  # the origin is ours to say, not a stored extra's
+    return [{"key": key, "value": pairs[key]} for key in sorted(pairs)]
 
 
 def organization_dict(org: Organization, *, package_count: int | None = None) -> dict[str, Any]:
@@ -129,6 +197,7 @@ def organization_dict(org: Organization, *, package_count: int | None = None) ->
         "title_en": org.title_en,
         "description": org.description,
         "created": org.created,
+        "image_url": org.image_url,
     }
     return _organization_dict(values, count)
 
@@ -138,10 +207,10 @@ def _organization_dict(org: dict[str, Any], count: int | None) -> dict[str, Any]
         "approval_status": "approved",
         "created": ckan_time(org["created"]),
         "description": org["description"],
-        "display_name": localized(org["title_ja"], org["title_en"]),
+        "display_name": display(org["title_ja"], org["title_en"]),
         "id": org["id"],
-        "image_display_url": "",
-        "image_url": "",
+        "image_display_url": org.get("image_url") or "",
+        "image_url": org.get("image_url") or "",
         "is_organization": True,
         "name": org["name"],
         "num_followers": 0,
@@ -161,10 +230,10 @@ def group_dict(group: Group, *, package_count: int | None = None) -> dict[str, A
         "approval_status": "approved",
         "created": ckan_time(group.created),
         "description": group.description,
-        "display_name": group.display_name,
+        "display_name": display(group.title_ja, group.title_en),
         "id": str(group.pk),
-        "image_display_url": "",
-        "image_url": "",
+        "image_display_url": group.image_url,
+        "image_url": group.image_url,
         "is_organization": False,
         "name": group.name,
         "num_followers": 0,
@@ -212,10 +281,10 @@ def package_dict(request: HttpRequest, details: PackageDetails) -> dict[str, Any
         "id": d["id"],
         "name": d["name"],
         "title": d["title_ja"],
-        "version": None,
-        "url": None,
-        "author": None,
-        "author_email": None,
+        "version": d.get("version_label") or None,
+        "url": d.get("source_url") or None,
+        "author": d.get("author") or None,
+        "author_email": d.get("author_email") or None,
         "maintainer": d["contact_name"] or None,
         "maintainer_email": d["contact_email"] or None,
         "notes": d["notes_ja"],
@@ -224,7 +293,8 @@ def package_dict(request: HttpRequest, details: PackageDetails) -> dict[str, Any
         "isopen": bool(lic and lic.is_open),
         "type": "dataset",
         "owner_org": d["organization_id"],
-        "creator_user_id": str(d["creator_id"]) if d["creator_id"] else None,
+        # The user's UUID (CKAN's user ids are UUIDs), not the integer key.
+        "creator_user_id": d.get("creator_uuid"),
         "metadata_created": ckan_time(d["created"]),
         "metadata_modified": ckan_time(d["modified"]),
         "private": d["state"] != DatasetState.PUBLISHED,
@@ -248,9 +318,15 @@ def package_dict(request: HttpRequest, details: PackageDetails) -> dict[str, Any
                 "id": g["id"],
                 "name": g["name"],
                 "title": g["title_ja"],
-                "display_name": localized(g["title_ja"], g["title_en"]),
+                "display_name": display(g["title_ja"], g["title_en"]),
                 "description": g["description"],
-                "image_display_url": "",
+                "image_display_url": g.get("image_url") or "",
+                "image_url": g.get("image_url") or "",
+                "type": "group",
+                "is_organization": False,
+                "state": "active",
+                "approval_status": "approved",
+                "capacity": "public",
             }
             for g in details.groups
         ],
@@ -273,6 +349,7 @@ def package_dict(request: HttpRequest, details: PackageDetails) -> dict[str, Any
         "kanmin_version": d["version"],
         "municipality": {"lg_code": lg_code, "name": details.municipality["name_ja"]},
     }
+    result["extras"] = _extras_list(result, d.get("extras"), _harvest_extras(details.origin))
     if lic and lic.url:
         result["license_url"] = lic.url
     return result

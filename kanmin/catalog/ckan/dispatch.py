@@ -15,14 +15,19 @@ from django.core.cache import caches
 from django.core.signals import setting_changed
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import get_language, get_supported_language_variant
+from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views.decorators.csrf import csrf_exempt
 
 from kanmin.accounts import services as accounts_services
 from kanmin.catalog import filetypes, search, uploads
+from kanmin.catalog.ckan import dictize
 from kanmin.catalog.ckan.actions import ACTIONS, Action, Context
 from kanmin.catalog.models import SearchGeneration
 from kanmin.core.errors import Conflict, Invalid, KanminError, NotFound, PermissionDenied
+from kanmin.core.middleware import contains_nul, nul_message
 from kanmin.core.tenancy import tenant_view
 
 logger = logging.getLogger(__name__)
@@ -61,7 +66,15 @@ def _lists(items: Any) -> dict[str, Any]:
 
 
 def _request_data(request: HttpRequest) -> dict[str, Any]:
-    """GET query, JSON body, form or multipart body → the action's data dict."""
+    """GET query, JSON body, form or multipart body → the action's data dict; a NUL character
+    in any of its strings is refused (``ValueError``), as no text column stores one."""
+    data = _read_request_data(request)
+    if contains_nul(data):
+        raise ValueError(nul_message())
+    return data
+
+
+def _read_request_data(request: HttpRequest) -> dict[str, Any]:
     if request.method == "GET":
         data = _lists(request.GET.lists())
         data.pop("callback", None)
@@ -120,10 +133,40 @@ def _error(exc: KanminError) -> tuple[dict[str, Any], int]:
     return {"__type": "Validation Error", "message": [str(exc.message)]}, 409
 
 
+def accepted_language(request: HttpRequest) -> str | None:
+    """The first language of ``Accept-Language`` the site speaks; None when it names none."""
+    for code, _quality in parse_accept_lang_header(request.META.get("HTTP_ACCEPT_LANGUAGE", "")):
+        if code == "*":
+            break
+        try:
+            return get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return None
+
+
 @csrf_exempt
 @tenant_view
 def action_view(request: HttpRequest, action: str) -> HttpResponse:
-    """Run a CKAN action and answer in CKAN's envelope."""
+    """Run a CKAN action and answer in CKAN's envelope, in the client's language: messages
+    in the language its ``Accept-Language`` names, else in English as CKAN answers (a client
+    is a program; the site's language cookie does not count); the catalog's display names in
+    the named language, else in Japanese, the catalog's own (a harvester that names none
+    copies the Japanese names). The HTML site stays Japanese first."""
+    accepted = accepted_language(request)
+    language = accepted or "en"
+    texts = dictize.TEXT_LANGUAGE.set(accepted or "ja")
+    try:
+        with translation.override(language):
+            response = _action_view(request, action)
+    finally:
+        dictize.TEXT_LANGUAGE.reset(texts)
+    response["Content-Language"] = language
+    patch_vary_headers(response, ("Accept-Language",))
+    return response
+
+
+def _action_view(request: HttpRequest, action: str) -> HttpResponse:
     found = ACTIONS.get(action)
     if found is None:
         return _bad_request(f"Action name not known: {action}")
@@ -222,6 +265,13 @@ def _cacheable(request: HttpRequest, action: str) -> bool:
         return False
     if "include_tracking" in request.GET:  # counts change without a catalog write
         return False
+    queries = [
+        *request.GET.getlist("q"),
+        *request.GET.getlist("fq"),
+        *request.GET.getlist("fq_list"),
+    ]
+    if any("NOW" in text.upper() for text in queries):
+        return False  # a range from NOW changes as time passes, without a catalog write
     if request.META.get("HTTP_AUTHORIZATION") or request.META.get("HTTP_X_CKAN_API_KEY"):
         return False
     return not (getattr(request, "user", None) is not None and request.user.is_authenticated)
@@ -238,6 +288,7 @@ def _cache_key(request: HttpRequest, generation: str) -> str | None:
         match.namespace if match else "",
         request.get_full_path(),
         get_language() or "",
+        dictize.TEXT_LANGUAGE.get() or "",
     )
     # Hashed: a URL can be longer than a portable cache key may be.
     digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()

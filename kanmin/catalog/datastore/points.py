@@ -158,7 +158,7 @@ def read(path: Path, columns: MapColumns, *, limit: int = POINTS_MAX) -> MapPoin
         f"SELECT {quote(ID)}, {lat}, {lon}{cells} FROM t "  # noqa: S608 - quoted identifiers
         f"WHERE {usable} ORDER BY {quote(ID)} LIMIT ?"
     )
-    con, _keys = connect_search(path)
+    con, _clustering = connect_search(path)
     try:
         with Interrupter(con, timeout_seconds()):
             rows = con.execute(statement, [limit]).fetchall()

@@ -340,22 +340,43 @@ def search(table: Table, params: SearchParams) -> dict[str, Any]:
         shown = [next(f for f in table.fields if f["id"] == n) for n in params.fields]
     selected = [f["id"] for f in shown]
     clauses, values = _where(table, params)
-    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
     order, sort_names = _order(table, params, selected)
     columns = ", ".join(quote(n) for n in selected)
     distinct = "DISTINCT " if params.distinct else ""
-    con, clustered_by = search_connections.cursor(table.path)
+    equal = {
+        str(name): _value(str(name), table.types[str(name)], wanted)
+        for name, wanted in params.filters.items()
+        if wanted is not None and not isinstance(wanted, dict | list)
+    }
+    con, clustering, in_memory = search_connections.cursor(table.path)
     # A filter on a key of the clustered copy reads a few of its row groups; otherwise the
     # table in the file's order (the default page and q pages are in its first row groups).
-    source = "c" if set(clustered_by) & {str(n) for n in params.filters} else "t"
-    statement = f"SELECT {distinct}{columns} FROM {source}{where} {order} LIMIT ? OFFSET ?"  # noqa: S608
+    source = "c" if set(clustering.keys) & {str(n) for n in params.filters} else "t"
+    # In memory (t in the clustered order), the rows with equal values of the keys lie in
+    # one run of row ids: only it is scanned.
+    span = clustering.span(equal)
+    if span is not None:
+        source = "t"
+        clauses.insert(0, "rowid BETWEEN ? AND ?")
+        values[:0] = list(span)
+    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+    # A filtered page of a table in memory counts its rows in the same scan (a window over
+    # the matching rows); a file's table, whose matches may be millions, is counted apart.
+    counted = bool(in_memory and clauses and params.include_total and not distinct and params.limit)
+    total_column = ", count(*) OVER () AS _total" if counted else ""
+    statement = (
+        f"SELECT {distinct}{columns}{total_column} FROM {source}{where} {order} LIMIT ? OFFSET ?"  # noqa: S608
+    )
     try:
         with Interrupter(con, timeout_seconds()):
             rows: list[tuple[Any, ...]] = []
+            total = None
             if params.include_records and params.limit:
                 rows = con.execute(statement, [*values, params.limit, params.offset]).fetchall()
-            total = None
-            if params.include_total:
+                if counted and rows:
+                    total = int(rows[0][-1])
+                    rows = [row[:-1] for row in rows]
+            if params.include_total and total is None:
                 inner = f"SELECT {distinct}{columns} FROM {source}{where}"  # noqa: S608
                 row = con.execute(f"SELECT count(*) FROM ({inner})", values).fetchone()  # noqa: S608
                 total = int(row[0]) if row else 0
@@ -382,11 +403,29 @@ def search(table: Table, params: SearchParams) -> dict[str, Any]:
     return result
 
 
+# Values JSON takes as they are (dates, decimals, NaN and the like are converted).
+_PLAIN = frozenset({str, int, bool, type(None)})
+
+
+def _json_rows(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """The rows with their values as JSON takes them, converted column by column: a column
+    of text and integers only (most of them) is passed through untouched."""
+    if not rows:
+        return rows
+    columns = list(zip(*rows, strict=True))
+    changed = False
+    for i, column in enumerate(columns):
+        if not {type(v) for v in column} <= _PLAIN:
+            columns[i] = tuple(json_value(v) for v in column)
+            changed = True
+    return list(zip(*columns, strict=True)) if changed else rows
+
+
 def _format(rows: list[tuple[Any, ...]], names: list[str], records_format: str) -> Any:
     if records_format == "objects":
-        return [{n: json_value(v) for n, v in zip(names, row, strict=True)} for row in rows]
+        return [dict(zip(names, row, strict=True)) for row in _json_rows(rows)]
     if records_format == "lists":
-        return [[json_value(v) for v in row] for row in rows]
+        return [list(row) for row in _json_rows(rows)]
     out = io.StringIO()
     writer = csv.writer(
         out, delimiter="\t" if records_format == "tsv" else ",", lineterminator="\n"

@@ -162,6 +162,15 @@ def datastore_load_run(*, actor: Any = None, resource_id: str) -> DatastoreTable
     return locked
 
 
+def table_removed(*, actor: Any, resource: Resource) -> None:
+    """The resource's table goes (the resource, its dataset or the table deleted): its files
+    are removed after the transaction, and the derived datasets that read it are queued for
+    a refresh, which fails and says on their page that a source is gone (their last rows
+    stay)."""
+    files.delete_on_commit(resource)
+    _refresh_dependents(resource)
+
+
 def _refresh_dependents(resource: Resource) -> None:
     """The table changed: queue the recomputation of the derived datasets that read it (in
     this transaction, so that a load rolled back queues nothing)."""
@@ -365,7 +374,7 @@ def datastore_delete(
     if not filters:
         locked.delete()
         SearchGeneration.bump()
-        files.delete_on_commit(resource)
+        table_removed(actor=actor, resource=resource)
         return Changed(None, target=resource, extra={"dataset_id": str(resource.dataset_id)})
     rows = write.current_rows(table_file(locked))
     before = len(rows)

@@ -12,11 +12,13 @@ no file, catalog or configuration function), so that each refusal says what is n
 
 from __future__ import annotations
 
+import heapq
 import json
 import math
 import os
 import re
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -69,37 +71,31 @@ def connect(tables: Mapping[str, Path], *, threads: int = 2) -> duckdb.DuckDBPyC
         },
     )
     try:
+        con.execute("SET parquet_metadata_cache = true")  # kept: see sandbox_connections
         for name, path in tables.items():
             con.execute(
                 f"CREATE VIEW {quote(name)} AS SELECT * EXCLUDE ({quote(FULL_TEXT)})"  # noqa: S608
                 f" FROM read_parquet({_literal(str(path))})"
             )
-        if tables:
-            paths = ", ".join(_literal(str(p)) for p in tables.values())
-            con.execute(f"SET allowed_paths = [{paths}]")
-        con.execute("SET enable_external_access = false")
-        con.execute("SET lock_configuration = true")
+        _lock(con, list(tables.values()))
     except BaseException:
         con.close()
         raise
     return con
 
 
-def connect_search(path: Path) -> tuple[duckdb.DuckDBPyConnection, list[str]]:
-    """The connection ``datastore_search`` uses: the table as ``t`` (with ``_full_text``)
-    and, when the load stored a clustered copy (``load._cluster``), that copy as ``c``; and
-    the copy's key columns (empty without one).
+def memory_table_bytes() -> int:
+    """A table file up to this size is copied into the search connection's memory; larger
+    ones are read from the file (see :func:`connect_search`)."""
+    return int(_setting("KANMIN_DATASTORE_MEMORY_TABLE_MB", 16)) * 1024 * 1024
 
-    Parquet metadata is cached in the connection (a query does not read the footer again),
-    and a page of up to ``LATE_ROWS`` rows is materialized late: the filters and the sort
-    read only their columns, and the other columns are read for the page's rows only."""
-    clustered = clustered_path(path)
-    keys: list[str] = []
-    try:
-        meta = pq.read_schema(clustered).metadata or {}
-        keys = [str(k) for k in json.loads(meta.get(CLUSTER_KEYS_META, b"[]"))]
-    except (OSError, ValueError, pa.ArrowException):
-        keys = []
+
+def memory_cache_bytes() -> int:
+    """The most table bytes (by file size) one process keeps in memory at a time."""
+    return int(_setting("KANMIN_DATASTORE_MEMORY_CACHE_MB", 128)) * 1024 * 1024
+
+
+def _search_database(memory: bool) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(
         ":memory:",
         config={
@@ -112,19 +108,110 @@ def connect_search(path: Path) -> tuple[duckdb.DuckDBPyConnection, list[str]]:
         },
     )
     try:
-        con.execute("SET parquet_metadata_cache = true")  # (not a connect option: an extension's)
-        con.execute(f"CREATE VIEW t AS SELECT * FROM read_parquet({_literal(str(path))})")  # noqa: S608
-        paths = [_literal(str(path))]
-        if keys:
-            con.execute(f"CREATE VIEW c AS SELECT * FROM read_parquet({_literal(str(clustered))})")  # noqa: S608
-            paths.append(_literal(str(clustered)))
-        con.execute(f"SET allowed_paths = [{', '.join(paths)}]")
-        con.execute("SET enable_external_access = false")
-        con.execute("SET lock_configuration = true")
+        if not memory:
+            con.execute("SET parquet_metadata_cache = true")  # (an extension's, not connect's)
     except BaseException:
         con.close()
         raise
-    return con, keys
+    return con
+
+
+def _lock(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> None:
+    if paths:
+        allowed = ", ".join(_literal(str(p)) for p in paths)
+        con.execute(f"SET allowed_paths = [{allowed}]")
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+
+
+@dataclass(frozen=True)
+class Clustering:
+    """What a search connection knows of the table's order: the clustered copy's key columns
+    (empty without one) and, for a table copied into memory from that copy, the span of row
+    ids of each run of key values (by each prefix of the keys)."""
+
+    keys: list[str]
+    spans: dict[tuple[Any, ...], tuple[int, int]] | None = None
+
+    def span(self, equal: Mapping[str, Any]) -> tuple[int, int] | None:
+        """The row ids (first, last) that can hold the rows whose key columns equal the
+        text values in ``equal``, taken along the keys from the first; None when the first
+        key is not among them (or the table is not in memory). A value the table does not
+        hold spans nothing: (0, -1)."""
+        if self.spans is None:
+            return None
+        prefix: list[str] = []
+        for key in self.keys:
+            value = equal.get(key)
+            if not isinstance(value, str):
+                break
+            prefix.append(value)
+        if not prefix:
+            return None
+        return self.spans.get(tuple(prefix), (0, -1))
+
+
+def _spans(
+    con: duckdb.DuckDBPyConnection, keys: list[str]
+) -> dict[tuple[Any, ...], tuple[int, int]]:
+    """Each prefix of the key values → the first and last row id holding it."""
+    columns = ", ".join(quote(k) for k in keys)
+    spans: dict[tuple[Any, ...], tuple[int, int]] = {}
+    rows = con.execute(
+        f"SELECT {columns}, min(rowid), max(rowid) FROM t GROUP BY ALL"  # noqa: S608
+    ).fetchall()
+    for row in rows:
+        values, first, last = row[: len(keys)], int(row[-2]), int(row[-1])
+        for n in range(1, len(keys) + 1):
+            known = spans.get(values[:n])
+            spans[values[:n]] = (
+                (first, last) if known is None else (min(known[0], first), max(known[1], last))
+            )
+    return spans
+
+
+def connect_search(
+    path: Path, *, memory: bool = False
+) -> tuple[duckdb.DuckDBPyConnection, Clustering]:
+    """The connection ``datastore_search`` uses: the table as ``t`` (with ``_full_text``)
+    and, when the load stored a clustered copy (``load._cluster``), that copy as ``c``; and
+    what it knows of the copy's order (:class:`Clustering`).
+
+    With ``memory``, ``t`` is a copy of the table in the connection's memory (and ``c`` the
+    same table: in memory a scan of the whole table costs less than reading a few row groups
+    of a file), in the clustered copy's order where there is one, with the row ids of each
+    run of key values (a filter on them scans that run only); else views of the files:
+    Parquet metadata is cached in the connection (a query does not read the footer again),
+    and a page of up to ``LATE_ROWS`` rows is materialized late: the filters and the sort
+    read only their columns, and the other columns are read for the page's rows only."""
+    clustered = clustered_path(path)
+    keys: list[str] = []
+    try:
+        meta = pq.read_schema(clustered).metadata or {}
+        keys = [str(k) for k in json.loads(meta.get(CLUSTER_KEYS_META, b"[]"))]
+    except (OSError, ValueError, pa.ArrowException):
+        keys = []
+    con = _search_database(memory)
+    try:
+        source = f"read_parquet({_literal(str(clustered if keys else path))})"
+        if memory:
+            con.execute(f"CREATE TABLE t AS SELECT * FROM {source}")  # noqa: S608
+            con.execute("CREATE VIEW c AS SELECT * FROM t")
+            # A column of the table named rowid would hide DuckDB's row id.
+            columns = {str(row[0]).lower() for row in con.execute("DESCRIBE t").fetchall()}
+            spans = _spans(con, keys) if keys and "rowid" not in columns else None
+            _lock(con, [])
+            return con, Clustering(keys, spans)
+        con.execute(f"CREATE VIEW t AS SELECT * FROM read_parquet({_literal(str(path))})")  # noqa: S608
+        paths = [path]
+        if keys:
+            con.execute(f"CREATE VIEW c AS SELECT * FROM {source}")  # noqa: S608
+            paths.append(clustered)
+        _lock(con, paths)
+    except BaseException:
+        con.close()
+        raise
+    return con, Clustering(keys)
 
 
 # Pages up to this many rows are read late (DuckDB's default, 50, is below CKAN's default page
@@ -134,29 +221,38 @@ LATE_ROWS = 1000
 SEARCH_CONNECTIONS = 16
 
 
-class _SearchConnections:
-    """This process's open search connections, by table file. Opening one (a database, the
-    view, the locks) costs more than a page query on a small table, and a kept one keeps the
-    file's metadata; a file is never changed in place (a new version is a new file), and the
-    key holds its inode, size and time, so a file written again under the same name (a
-    table deleted and created anew) gets a new connection."""
+def _identity(path: Path) -> tuple[str, int, int, int]:
+    """A file as a connection cache keys it: a file is never changed in place (a new version
+    is a new file), and its inode, size and time tell a file written again under the same
+    name (a table deleted and created anew) from the one a connection was opened on."""
+    stat = os.stat(path)
+    return (str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+
+class _Connections:
+    """This process's open DuckDB connections, by the files they read; the least recently
+    used is closed beyond ``size``. Opening one (a database, views, the locks, the files'
+    metadata, for a small table its rows) costs more than a query on a small table. A caller
+    gets a cursor of its own (close it after use); a forked child opens its own."""
 
     def __init__(self, size: int) -> None:
         self.size = size
         self.lock = threading.Lock()
         self.pid = 0
-        self.open: OrderedDict[
-            tuple[str, int, int, int], tuple[duckdb.DuckDBPyConnection, list[str]]
-        ] = OrderedDict()
+        self.open: OrderedDict[tuple[Any, ...], tuple[duckdb.DuckDBPyConnection, Any, int]] = (
+            OrderedDict()
+        )
 
-    def cursor(self, path: Path) -> tuple[duckdb.DuckDBPyConnection, list[str]]:
-        """A connection of its own for the caller (close it after use) to the file's
-        database, and the clustered copy's key columns (see :func:`connect_search`)."""
-        try:
-            stat = os.stat(path)
-        except OSError:
-            return connect_search(path)  # raises duckdb.IOException as a missing file does
-        key = (str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    def get(
+        self,
+        key: tuple[Any, ...],
+        make: Callable[[bool], tuple[duckdb.DuckDBPyConnection, Any]],
+        memory_bytes: int = 0,
+    ) -> tuple[duckdb.DuckDBPyConnection, Any, bool]:
+        """A cursor of the connection kept under ``key``, else of a new one from ``make``;
+        ``make(True)`` when the connection may hold ``memory_bytes`` of table in memory (the
+        process's budget allows), ``make(False)`` otherwise; what ``make`` gave beside the
+        connection; and whether it holds the table in memory."""
         with self.lock:
             if self.pid != os.getpid():  # a forked child: the parent's connections are not ours
                 self.open = OrderedDict()
@@ -164,46 +260,98 @@ class _SearchConnections:
             found = self.open.get(key)
             if found is not None:
                 self.open.move_to_end(key)
-                return found[0].cursor(), found[1]
-        made = connect_search(path)
+                return found[0].cursor(), found[1], found[2] > 0
+            held = sum(kept[2] for kept in self.open.values())
+        memory = 0 < memory_bytes <= memory_table_bytes() and held + memory_bytes <= (
+            memory_cache_bytes()
+        )
+        con, extra = make(memory)
+        made = (con, extra, memory_bytes if memory else 0)
         with self.lock:
             kept = self.open.setdefault(key, made)
             self.open.move_to_end(key)
             while len(self.open) > self.size:
                 self.open.popitem(last=False)[1][0].close()
         if kept is not made:
-            made[0].close()
-        return kept[0].cursor(), kept[1]
+            con.close()
+        return kept[0].cursor(), kept[1], kept[2] > 0
+
+    def cursor(self, path: Path) -> tuple[duckdb.DuckDBPyConnection, Clustering, bool]:
+        """For ``datastore_search``: a cursor of the file's connection (see
+        :func:`connect_search`), what it knows of the clustered copy, and whether the table
+        is in memory."""
+        try:
+            key = _identity(path)
+        except OSError:
+            return (*connect_search(path), False)  # raises duckdb.IOException as for no file
+        return self.get(key, lambda memory: connect_search(path, memory=memory), key[2])
 
     def clear(self) -> None:
         with self.lock:
-            for con, _keys in self.open.values():
+            for con, _extra, _bytes in self.open.values():
                 con.close()
             self.open.clear()
 
 
-search_connections = _SearchConnections(SEARCH_CONNECTIONS)
+search_connections = _Connections(SEARCH_CONNECTIONS)
+# The locked connections of datastore_search_sql, by the set of tables a statement names.
+sandbox_connections = _Connections(SEARCH_CONNECTIONS)
+
+
+class _Watchdog:
+    """One thread per process that interrupts connections whose deadline has passed (a
+    thread started for each query cost about as much as a page query on a small table)."""
+
+    def __init__(self) -> None:
+        self.cond = threading.Condition()
+        self.deadlines: list[tuple[float, int, Interrupter]] = []
+        self.count = 0
+        self.pid = 0
+
+    def add(self, interrupter: Interrupter, seconds: float) -> None:
+        with self.cond:
+            if self.pid != os.getpid():  # a forked child has no thread: start its own
+                self.pid = os.getpid()
+                self.deadlines = []
+                threading.Thread(target=self._run, name="duckdb-watchdog", daemon=True).start()
+            self.count += 1
+            heapq.heappush(self.deadlines, (time.monotonic() + seconds, self.count, interrupter))
+            self.cond.notify()
+
+    def _run(self) -> None:
+        with self.cond:
+            while True:
+                now = time.monotonic()
+                while self.deadlines and (self.deadlines[0][2].done or self.deadlines[0][0] <= now):
+                    _deadline, _n, interrupter = heapq.heappop(self.deadlines)
+                    if not interrupter.done:
+                        interrupter.fire()
+                wait = self.deadlines[0][0] - now if self.deadlines else None
+                self.cond.wait(wait)
+
+
+_watchdog = _Watchdog()
 
 
 class Interrupter:
-    """Interrupt the connection's query after ``seconds`` (from a timer thread)."""
+    """Interrupt the connection's query after ``seconds``."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, seconds: float) -> None:
         self.fired = False
+        self.done = False
         self.con = con
-        self.timer = threading.Timer(seconds, self._fire)
-        self.timer.daemon = True
+        self.seconds = seconds
 
-    def _fire(self) -> None:
+    def fire(self) -> None:
         self.fired = True
         self.con.interrupt()
 
     def __enter__(self) -> Interrupter:
-        self.timer.start()
+        _watchdog.add(self, self.seconds)
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        self.timer.cancel()
+        self.done = True  # the watchdog drops it when its deadline comes up
 
 
 # --------------------------------------------------------------------------------------------
@@ -375,7 +523,14 @@ def run(
     checked = check(sql)
     tables = resolve(checked.table_ids)
     cap = min(limit or rows_max(), rows_max())
-    con = connect(tables)
+    try:
+        key = tuple(sorted((name, *_identity(path)) for name, path in tables.items()))
+    except OSError:
+        con = connect(tables)  # raises duckdb.IOException as a missing file does
+    else:
+        con, _nothing, _memory = sandbox_connections.get(
+            key, lambda _memory: (connect(tables), None)
+        )
     try:
         with Interrupter(con, timeout_seconds()) as timer:
             try:

@@ -7,14 +7,22 @@ substring is found regardless of width and hiragana/katakana), ``field:value`` a
 ``AND``/``OR``/``NOT`` (also ``&&``/``||``/``!``), ``+``/``-`` prefixes and parentheses.
 Terms without an operator are ANDed (CKAN's ``q.op=AND``). Sorts are CKAN's
 (``metadata_modified desc, name asc``), parsed by :func:`parse_sort`.
+
+Range queries on the times in :data:`RANGE_FIELDS`, as CKAN harvesters send them:
+``metadata_modified:[2020-01-01T00:00:00Z TO *]``, ``{a TO b}`` (exclusive), mixed brackets,
+``*`` for an open end and Solr's date math (``NOW``, ``NOW-7DAYS``, ``NOW/DAY``); a time alone
+(``metadata_created:2020-01-01T00:00:00Z``) is a range of that one instant. The counts
+``num_resources`` and ``num_tags`` take ranges of whole numbers (``num_resources:[1 TO *]``).
 """
 
 from __future__ import annotations
 
+import calendar
 import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -57,8 +65,19 @@ FIELDS = frozenset(
     }
 )
 
+# The fields a range query may name → the dataset column (times, in UTC).
+RANGE_FIELDS = {
+    "metadata_modified": "modified",
+    "metadata_created": "created",
+    "num_resources": "num_resources",
+    "num_tags": "num_tags",
+}
+# Range columns that count rows (whole numbers), not times.
+COUNT_COLUMNS = frozenset({"num_resources", "num_tags"})
+
 # CKAN's sort fields → the dataset column (``pk`` breaks ties in every sort).
 SORT_FIELDS = {
+    "id": "pk",  # what ckanext-harvest's CKAN harvester pages by
     "score": "-modified",  # no relevance ranking yet: newest first
     "metadata_modified": "modified",
     "metadata_created": "created",
@@ -101,7 +120,20 @@ class Or:
     right: Node
 
 
-Node = Term | Everything | Not | And | Or
+@dataclass(frozen=True)
+class Range:
+    """``field:[low TO high]``: ``column`` (of :data:`RANGE_FIELDS`) between two aware UTC
+    times (two whole numbers for :data:`COUNT_COLUMNS`), None for an open end; ``{`` and
+    ``}`` exclude the end they stand at."""
+
+    column: str
+    low: datetime | int | None
+    high: datetime | int | None
+    include_low: bool = True
+    include_high: bool = True
+
+
+Node = Term | Everything | Not | And | Or | Range
 
 
 def terms(node: Node) -> list[Term]:
@@ -115,22 +147,156 @@ def terms(node: Node) -> list[Term]:
     return []
 
 
+def ranges(node: Node) -> list[Range]:
+    """The range queries of a tree."""
+    if isinstance(node, Range):
+        return [node]
+    if isinstance(node, Not):
+        return ranges(node.node)
+    if isinstance(node, And | Or):
+        return ranges(node.left) + ranges(node.right)
+    return []
+
+
 # field name → function(value, prefix) → the backend's value for that term
 FieldBuilder = Callable[[str, bool], Any]
+RangeBuilder = Callable[[Range], Any]
 
 
-def evaluate(node: Node, fields: Mapping[str, FieldBuilder], everything: Callable[[], Any]) -> Any:
-    """The tree built with a backend's field builders, composed with ``&``, ``|`` and ``~``
-    (``Q`` objects, numpy masks, anything that composes the same way)."""
+def evaluate(
+    node: Node,
+    fields: Mapping[str, FieldBuilder],
+    everything: Callable[[], Any],
+    between: RangeBuilder,
+) -> Any:
+    """The tree built with a backend's field builders (``between`` for range queries),
+    composed with ``&``, ``|`` and ``~`` (``Q`` objects, numpy masks, anything that composes
+    the same way)."""
     if isinstance(node, Term):
         return fields[node.field](node.value, node.prefix)
     if isinstance(node, Everything):
         return everything()
+    if isinstance(node, Range):
+        return between(node)
     if isinstance(node, Not):
-        return ~evaluate(node.node, fields, everything)
-    if isinstance(node, And):
-        return evaluate(node.left, fields, everything) & evaluate(node.right, fields, everything)
-    return evaluate(node.left, fields, everything) | evaluate(node.right, fields, everything)
+        return ~evaluate(node.node, fields, everything, between)
+    left = evaluate(node.left, fields, everything, between)
+    right = evaluate(node.right, fields, everything, between)
+    return left & right if isinstance(node, And) else left | right
+
+
+# --- times ---------------------------------------------------------------------------------
+
+_DATE_MATH = re.compile(r"([+-])(\d+)([A-Z]+)|/([A-Z]+)")
+_UNITS = {
+    "YEAR": "years",
+    "MONTH": "months",
+    "DAY": "days",
+    "DATE": "days",
+    "HOUR": "hours",
+    "MINUTE": "minutes",
+    "SECOND": "seconds",
+    "MILLI": "milliseconds",
+    "MILLISECOND": "milliseconds",
+}
+
+
+def _bad_time(value: str) -> QueryError:
+    return QueryError(
+        _("Search Query is invalid: %(value)s is not a time (for example 2020-01-01T00:00:00Z).")
+        % {"value": value}
+    )
+
+
+def _shift(moment: datetime, unit: str, amount: int) -> datetime:
+    if unit in ("years", "months"):
+        months = moment.month - 1 + amount * (12 if unit == "years" else 1)
+        year, month = moment.year + months // 12, months % 12 + 1
+        day = min(moment.day, calendar.monthrange(year, month)[1])
+        return moment.replace(year=year, month=month, day=day)
+    return moment + timedelta(**{unit: amount})
+
+
+def _round(moment: datetime, unit: str) -> datetime:
+    order = ["years", "months", "days", "hours", "minutes", "seconds", "milliseconds"]
+    keep = order.index(unit)
+    return moment.replace(
+        month=1 if keep < 1 else moment.month,
+        day=1 if keep < 2 else moment.day,
+        hour=0 if keep < 3 else moment.hour,
+        minute=0 if keep < 4 else moment.minute,
+        second=0 if keep < 5 else moment.second,
+        microsecond=0 if keep < 6 else moment.microsecond // 1000 * 1000,
+    )
+
+
+def parse_time(value: str, *, now: datetime | None = None) -> datetime | None:
+    """A Solr time (``2020-01-01T00:00:00Z``, with or without fractions, ``Z`` or offset; a
+    date alone is its midnight UTC; ``NOW`` with date math) as an aware UTC datetime; None for
+    ``*``. Raises :class:`QueryError`."""
+    text = value.replace("\\", "").strip()
+    if text == "*":
+        return None
+    upper = text.upper()
+    math = ""
+    if upper.startswith("NOW"):
+        moment = now or datetime.now(UTC)
+        math = upper[3:]
+    else:
+        split = re.match(r"^([0-9T:.\-]+(?:Z|[+-]\d\d:?\d\d)?)(.*)$", text)
+        if split is None:
+            raise _bad_time(value)
+        base, math = split[1], split[2].upper()
+        if base.endswith("Z"):
+            base = base[:-1] + "+00:00"
+        try:
+            moment = datetime.fromisoformat(base)
+        except ValueError:
+            raise _bad_time(value) from None
+        # CKAN keeps its times in UTC without a zone: a time without one is UTC.
+        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    pos = 0
+    while pos < len(math):
+        m = _DATE_MATH.match(math, pos)
+        if m is None:
+            raise _bad_time(value)
+        unit = _UNITS.get((m[3] or m[4]).rstrip("S"))
+        if unit is None:
+            raise _bad_time(value)
+        if m[4]:
+            moment = _round(moment, unit)
+        else:
+            moment = _shift(moment, unit, int(m[2]) * (-1 if m[1] == "-" else 1))
+        pos = m.end()
+    return moment
+
+
+def _range(field: str, text: str) -> Range:
+    inner = re.match(r"^([\[{])\s*(\S+)\s+TO\s+(\S+)\s*([\]}])$", text)
+    if inner is None:
+        raise QueryError(
+            _("Search Query is invalid: a range is [low TO high], not %(range)s.") % {"range": text}
+        )
+    column = RANGE_FIELDS[field]
+    bound = _parse_count if column in COUNT_COLUMNS else parse_time
+    return Range(
+        column,
+        bound(inner[2]),
+        bound(inner[3]),
+        include_low=inner[1] == "[",
+        include_high=inner[4] == "]",
+    )
+
+
+def _parse_count(value: str) -> int | None:
+    text = value.replace("\\", "").strip()
+    if text == "*":
+        return None
+    if not text.isascii() or not text.isdigit():
+        raise QueryError(
+            _("Search Query is invalid: %(value)s is not a whole number.") % {"value": value}
+        )
+    return int(text)
 
 
 # --- parsing -------------------------------------------------------------------------------
@@ -140,7 +306,7 @@ _TOKEN = re.compile(
         (?P<lp>\() | (?P<rp>\)) |
         (?P<mod>[+\-!])?
         (?:(?P<field>[A-Za-z_][\w.]*):)?
-        (?:"(?P<phrase>[^"]*)"|(?P<word>[^\s()"]+))
+        (?:(?P<range>[\[{][^\]}]*[\]}])|"(?P<phrase>[^"]*)"|(?P<word>[^\s()"]+))
     )""",
     re.VERBOSE,
 )
@@ -149,7 +315,7 @@ _OPERATORS = {"AND": "AND", "&&": "AND", "OR": "OR", "||": "OR", "NOT": "NOT"}
 
 @dataclass(frozen=True)
 class Token:
-    kind: str  # "(", ")", "AND", "OR", "NOT", "term"
+    kind: str  # "(", ")", "AND", "OR", "NOT", "term", "range"
     mod: str = ""
     field: str = ""
     value: str = ""
@@ -176,6 +342,10 @@ def tokenize(text: str) -> list[Token]:
             tokens.append(Token(")"))
         elif m["word"] is not None and not m["field"] and not m["mod"] and m["word"] in _OPERATORS:
             tokens.append(Token(_OPERATORS[m["word"]]))
+        elif m["range"] is not None:
+            tokens.append(
+                Token("range", mod=m["mod"] or "", field=m["field"] or "", value=m["range"])
+            )
         else:
             value = m["phrase"] if m["phrase"] is not None else m["word"]
             prefix = m["phrase"] is None and value.endswith("*") and value != "*:*"
@@ -239,7 +409,7 @@ class _Parser:
                 raise QueryError(_("Search Query is invalid: unbalanced parentheses."))
             self.take()
             return node
-        if t.kind == "term":
+        if t.kind in ("term", "range"):
             self.take()
             term = self.term(t)
             return Not(term) if t.mod in ("-", "!") else term
@@ -248,6 +418,18 @@ class _Parser:
     def term(self, t: Token) -> Node:
         if t.value == "*:*" or (t.field and t.value == "" and t.prefix):
             return Everything()
+        if t.field in RANGE_FIELDS:
+            if t.kind == "range":
+                return _range(t.field, t.value)
+            column = RANGE_FIELDS[t.field]
+            value = (_parse_count if column in COUNT_COLUMNS else parse_time)(t.value)
+            if value is None:
+                return Everything()
+            return Range(column, value, value)
+        if t.kind == "range":
+            raise QueryError(
+                _("Search Query is invalid: %(field)s has no ranges.") % {"field": t.field or "*"}
+            )
         field = t.field or "text"
         if field not in FIELDS:
             raise QueryError(

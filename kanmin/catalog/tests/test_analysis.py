@@ -80,6 +80,27 @@ def test_a_query_over_two_tables_of_the_municipality(miyakonojo, steward, towns,
     assert counts == {"山之口町": 2, "本町一丁目": 0, "高崎町": 1}
 
 
+def test_reading_a_private_table_is_audited_and_a_public_one_is_not(
+    miyakonojo, steward, towns, facilities
+):
+    def reads():
+        return list(AuditEvent.objects.filter(action="catalog.analysis.read"))
+
+    analysis.analysis_run(
+        municipality=miyakonojo, viewer=steward, sql=f'SELECT count(*) FROM "{towns.pk}"'
+    )
+    assert reads() == []  # towns is public
+    sql = COUNT_BY_TOWN.format(towns=towns.pk, facilities=facilities.pk)
+    analysis.analysis_run(municipality=miyakonojo, viewer=steward, sql=sql)
+    [entry] = reads()
+    assert entry.actor_id == steward.pk
+    assert entry.changes["extra"]["tables"] == [str(facilities.pk)]
+    assert entry.changes["extra"]["sql"] == sql
+    # The system (a derived table's refresh) reads without a person: no entry.
+    analysis.analysis_run(municipality=miyakonojo, viewer=None, sql=sql)
+    assert len(reads()) == 1
+
+
 def test_the_tables_listed_are_the_municipalitys_own_with_their_columns(
     miyakonojo, miyazaki, steward, towns, facilities, make_dataset, other_org, other_steward
 ):
@@ -340,6 +361,33 @@ def test_a_failing_refresh_keeps_the_previous_table_and_says_why(
     assert "町名" in published.refresh_error
     assert published.refresh_failed_at is not None
     assert "catalog.saved_view.refresh_failed" in _actions(published)
+    page = client.get(
+        f"/m/452025/catalog/dataset/{published.derived_resource.dataset.name}/",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert "could not be recomputed" in page.content.decode()
+
+
+@pytest.mark.parametrize("what", ["resource", "dataset", "table"])
+def test_deleting_a_source_says_so_on_the_derived_dataset(
+    client, miyakonojo, steward, published, towns, what
+):
+    """A source deleted (its resource, its dataset, or only its table through the API): the
+    derived table keeps its last rows and its page says it could not be recomputed."""
+    source_id = str(towns.pk)
+    if what == "resource":
+        services.resource_delete(municipality=miyakonojo, actor=steward, resource=towns)
+    elif what == "dataset":
+        services.dataset_delete(municipality=miyakonojo, actor=steward, dataset=towns.dataset)
+    else:
+        from kanmin.catalog.datastore import services as datastore_services
+
+        datastore_services.datastore_delete(municipality=miyakonojo, actor=steward, resource=towns)
+    run_until_idle()
+    published.refresh_from_db()
+    assert _rows(published.derived_resource) == 3
+    assert published.refresh_failed_at is not None
+    assert source_id in published.refresh_error
     page = client.get(
         f"/m/452025/catalog/dataset/{published.derived_resource.dataset.name}/",
         HTTP_ACCEPT_LANGUAGE="en",

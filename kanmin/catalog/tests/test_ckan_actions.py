@@ -155,6 +155,7 @@ def test_package_show_gives_every_field_as_stored(client, make_dataset, miyakono
     def iso(value):
         return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
 
+    # Display names are the catalog's Japanese unless the client asks for English (below).
     result = client.get(BASE + "package_show", {"id": "shelters"}).json()["result"]
     assert result["id"] == str(dataset.pk) and result["owner_org"] == str(dataset.organization_id)
     assert (result["title"], result["title_en"]) == ("避難所一覧", "Shelters")
@@ -176,6 +177,12 @@ def test_package_show_gives_every_field_as_stored(client, make_dataset, miyakono
             "display_name": "防災",
             "description": "",
             "image_display_url": "",
+            "image_url": "",
+            "type": "group",
+            "is_organization": False,
+            "state": "active",
+            "approval_status": "approved",
+            "capacity": "public",
         }
     ]
     resources = sorted(dataset.resources.all(), key=lambda r: (r.position, r.created))
@@ -447,7 +454,17 @@ def test_create_update_patch_delete_cycle(client, org, token):
         "success": True,
         "result": None,
     }
+    # CKAN's delete: the staff still see it, as deleted; the public does not.
+    shown = post(client, "package_show", {"id": "aed"}, token)
+    assert shown.status_code == 200, shown.content
+    assert shown.json()["result"]["state"] == "deleted"
+    assert post(client, "package_show", {"id": "aed"}).status_code == 404
+    assert Dataset.all_tenants.get().state == "withdrawn"
+
+    purged = post(client, "dataset_purge", {"id": "aed"}, token)
+    assert purged.status_code == 200, purged.content
     assert not Dataset.all_tenants.exists()
+    assert post(client, "package_show", {"id": "aed"}, token).status_code == 404
 
 
 def test_validation_errors_name_the_fields(client, org, token):

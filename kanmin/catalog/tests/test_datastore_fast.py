@@ -38,6 +38,17 @@ def _rows(path: Path) -> list[dict]:
     return pq.read_table(path).to_pylist()
 
 
+def test_only_values_search_key_changes_are_folded_in_python():
+    import pyarrow as pa
+
+    fixed = ["記録123", "山之口町", "12.5", "2024-04-01", "ホンマチ", ""]
+    assert load._search_keys(pa.array(fixed)) is None
+    mixed = [*fixed, "ﾎﾝﾏﾁ", "Ａ Ｂ", "ほんまち", "9:00〜17:00", "中町"]
+    keys = load._search_keys(pa.array(mixed))
+    assert keys is not None
+    assert keys.to_pylist() == [search_key(v) for v in mixed]
+
+
 @pytest.mark.parametrize("encoding", ["utf-8", "cp932"])
 def test_full_text_is_the_whole_row_folded(tmp_path, encoding):
     """Folding each cell (once per distinct value) and joining gives what folding the joined
@@ -102,7 +113,7 @@ def test_a_large_table_is_stored_clustered_and_answers_in_id_order(tmp_path, sma
 
     # The default order is the file's (_id), whatever order the rows are stored in.
     assert [r["_id"] for r in search(limit=100)["records"]] == list(range(1, 61))
-    assert search_connections.cursor(path)[1] == ["区分", "町名"]
+    assert search_connections.cursor(path)[1].keys == ["区分", "町名"]
     page = search(filters={"区分": "住宅"}, sort="人口 desc", limit=100)
     assert page["total"] == 20
     got = [(r["人口"], r["_id"]) for r in page["records"]]
@@ -135,3 +146,91 @@ def test_a_file_written_again_under_the_same_name_is_read_anew(tmp_path):
     assert answer["total"] == 3
     assert [r["a"] for r in answer["records"]] == [7, 8, 9]
     search_connections.clear()
+
+
+def _kind_of_t(path: Path) -> str:
+    con, _keys, _memory = search_connections.cursor(path)
+    try:
+        row = con.execute("SELECT table_type FROM information_schema.tables WHERE table_name = 't'")
+        return str(row.fetchone()[0])
+    finally:
+        con.close()
+
+
+def test_a_small_table_is_searched_in_memory_and_answers_as_from_the_file(
+    tmp_path, small_row_groups, settings
+):
+    """A table file within KANMIN_DATASTORE_MEMORY_TABLE_MB is copied into its connection's
+    memory (in the clustered copy's order, a filter on its keys scanning only their run of
+    row ids); one above it, or above what the process's budget has left, is read from the
+    file. Every answer is the same either way."""
+    built = load.build(_towns_csv(tmp_path), tmp_path / "out")
+    path = load.publish(built, tmp_path / "out", 1)
+    table = query.Table(path=path, fields=built.fields)
+    asks = [
+        {"limit": 100},
+        {"filters": {"区分": "住宅"}, "sort": "人口 desc", "limit": 7, "offset": 3},
+        {"filters": {"区分": ["商業", "工業"], "町名": "本町0丁目"}},
+        {"q": "ほんまち", "sort": "町名, 人口 desc"},
+        {"q": {"町名": "山之口"}, "include_total": "false"},
+        {"fields": "区分", "distinct": "true", "sort": "区分"},
+        # Equal values of the keys (区分, then 町名): one run of rows; a value not in the
+        # table; the second key alone; a key with a range; a key with a number for text.
+        {"filters": {"区分": "工業", "町名": "本町4丁目"}, "sort": "人口 desc"},
+        {"filters": {"区分": "商業"}, "sort": "_id desc", "limit": 5, "offset": 2},
+        {"filters": {"区分": "住宅", "町名": "どこにもない町"}},
+        {"filters": {"区分": "ない区分"}, "include_total": "false"},
+        {"filters": {"町名": "本町4丁目"}},
+        {"filters": {"区分": {"gte": "商"}, "町名": "本町4丁目"}},
+        {"filters": {"区分": 5}},
+        {
+            "filters": {"区分": "工業"},
+            "q": "ほんまち",
+            "distinct": "1",
+            "fields": "町名",
+            "sort": "町名",
+        },
+    ]
+    answers = {}
+    for mode, mb in (("memory", 16), ("file", 0)):
+        search_connections.clear()
+        settings.KANMIN_DATASTORE_MEMORY_TABLE_MB = mb
+        assert _kind_of_t(path) == ("BASE TABLE" if mode == "memory" else "VIEW")
+        spans = search_connections.cursor(path)[1].spans
+        assert (spans is not None) == (mode == "memory")
+        answers[mode] = [query.search(table, query.parse(dict(a))) for a in asks]
+    assert answers["memory"] == answers["file"]
+    assert answers["memory"][1]["total"] == 20
+    assert answers["memory"][6]["total"] > 0 and answers["memory"][7]["total"] > 5
+    assert answers["memory"][8]["total"] == 0 and answers["memory"][9]["records"] == []
+    # The process's budget: with room for none, a small table is read from its file too.
+    search_connections.clear()
+    settings.KANMIN_DATASTORE_MEMORY_TABLE_MB = 16
+    settings.KANMIN_DATASTORE_MEMORY_CACHE_MB = 0
+    assert _kind_of_t(path) == "VIEW"
+    search_connections.clear()
+
+
+def test_the_cluster_order_is_arrows_sort_by_the_keys_then_id():
+    """The ranked order equals Arrow's sort of the key columns (empty cells last), ties in
+    ``_id`` order, for values that sort differently as bytes and as they were given."""
+    import random
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    rng = random.Random(5)
+    words = ["本町", "中町", "ﾎﾝﾏﾁ", "abc", "ABC", "山之口町", "", None]
+    n = 5000
+    table = pa.table(
+        {
+            "_id": pa.array(range(1, n + 1), pa.int64()),
+            "a": pa.array([rng.choice(words) for _ in range(n)], pa.string()),
+            "b": pa.array([rng.choice([*words[:4], None]) for _ in range(n)], pa.string()),
+        }
+    )
+    keys = ["a", "b"]
+    expected = pc.sort_indices(
+        table, sort_keys=[(k, "ascending") for k in keys] + [("_id", "ascending")]
+    )
+    assert load._cluster_order(table, keys).to_pylist() == expected.to_pylist()

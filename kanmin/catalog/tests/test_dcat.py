@@ -391,3 +391,26 @@ def test_a_catalog_page_costs_the_same_queries_however_many_datasets(client, mak
     few = queries()
     add(2, 6)
     assert queries() == few
+
+
+def test_q_and_fq_narrow_the_catalog_as_package_search_does(client, make_dataset, monkeypatch):
+    monkeypatch.setattr(dcat, "PAGE_SIZE", 2)
+    tagged = [make_dataset(f"bosai-{n}", f"防災{n}", tags=["防災"]) for n in range(3)]
+    make_dataset("other", "観光", tags=["観光"])
+    base = timezone.now().replace(microsecond=0) - timedelta(days=30)
+    for n, dataset in enumerate(tagged):
+        Dataset.all_tenants.filter(pk=dataset.pk).update(modified=base + timedelta(days=n))
+    found = _harvest(client, "/m/452025/catalog.ttl?fq=tags:防災", "ttl")
+    assert sorted(found) == sorted(str(d.pk) for d in tagged)
+    assert _harvest(client, "/m/452025/catalog.ttl?q=観光", "ttl") == [
+        str(Dataset.all_tenants.get(name="other").pk)
+    ]
+    since = (base + timedelta(days=1)).isoformat()
+    found = _harvest(client, f"/m/452025/catalog.ttl?fq=tags:防災&modified_since={since}", "ttl")
+    assert sorted(found) == sorted([str(tagged[2].pk), str(tagged[1].pk)])
+    graph = fetch(client, "/m/452025/catalog.ttl", data={"fq": "tags:防災"})
+    view = next(graph.subjects(ns.RDF.type, HYDRA.PartialCollectionView))
+    assert graph.value(view, HYDRA.totalItems).toPython() == 3
+    assert "fq=" in str(graph.value(view, HYDRA.next))
+    bad = client.get("/m/452025/catalog.ttl", {"fq": "nosuchfield:x"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert bad.status_code == 400 and "nosuchfield" in bad.content.decode()

@@ -364,3 +364,28 @@ def test_previews_of_a_draft_are_for_its_staff_only(client, towns, steward):
     client.force_login(steward)
     for url in urls:
         assert client.get(url, params).status_code == 200
+
+
+def test_a_query_stopped_by_the_time_limit_says_so_and_the_page_still_shows(
+    client, towns, monkeypatch
+):
+    """Every search stopped (a sort of millions of rows on a busy machine): the page answers
+    200 with the reason and the columns, not an error page."""
+    from kanmin.catalog.datastore import query
+    from kanmin.core.errors import Invalid
+
+    def stopped(table, params):
+        raise Invalid(
+            fields={"q": ["The query took longer than 10 seconds and was stopped."]},
+            code="datastore_timeout",
+        )
+
+    monkeypatch.setattr(query, "search", stopped)
+    response = get(client, page_url(towns), sort="人口", dir="desc")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'role="alert"' in html
+    assert "took longer than 10 seconds" in text(html)
+    assert 'class="table preview-table"' not in html  # no rows, no empty table
+    # The search form still offers the columns, to try a narrower query.
+    assert "人口" in html.split('id="preview-table"', 1)[1]

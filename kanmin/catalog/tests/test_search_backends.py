@@ -150,6 +150,82 @@ def test_a_dataset_is_found_by_its_id_and_organization_id(backend, three):
     assert _find(backend, "owner_org:johoseisaku") == ["kids", "pop", "shelter"]
 
 
+@pytest.fixture
+def dated(make_dataset):
+    """Three datasets created and modified at known times (UTC)."""
+    from datetime import UTC, datetime
+
+    from kanmin.catalog.models import Dataset
+
+    times = {
+        "old": (datetime(2019, 6, 1, tzinfo=UTC), datetime(2019, 12, 31, 23, 59, 59, tzinfo=UTC)),
+        "mid": (datetime(2019, 7, 1, tzinfo=UTC), datetime(2020, 1, 1, tzinfo=UTC)),
+        "new": (datetime(2020, 5, 1, tzinfo=UTC), datetime(2021, 3, 1, 12, tzinfo=UTC)),
+    }
+    for name, (created, modified) in times.items():
+        dataset = make_dataset(name, f"{name}のデータ", tags=["防災"] if name != "mid" else [])
+        Dataset.all_tenants.filter(pk=dataset.pk).update(created=created, modified=modified)
+
+
+@pytest.mark.parametrize(
+    ("q", "fq", "expected"),
+    [
+        ("", ["metadata_modified:[2020-01-01T00:00:00Z TO *]"], ["mid", "new"]),
+        ("", ["metadata_modified:{2020-01-01T00:00:00Z TO *]"], ["new"]),
+        ("", ["metadata_modified:[* TO 2020-01-01T00:00:00Z}"], ["old"]),
+        ("", ["metadata_modified:[* TO 2020-01-01T00:00:00Z]"], ["mid", "old"]),
+        ("", ["metadata_modified:[2020-01-01T00:00:00.000000Z TO 2021-01-01]"], ["mid"]),
+        ("", ["metadata_modified:[2020-01-01T09:00:00+09:00 TO NOW]"], ["mid", "new"]),
+        ("", ["metadata_modified:[* TO *]"], ["mid", "new", "old"]),
+        ("metadata_created:[2019-06-15T00:00:00Z TO 2020-06-01T00:00:00Z]", [], ["mid", "new"]),
+        ("metadata_modified:2020-01-01T00\\:00\\:00Z", [], ["mid"]),
+        ("tags:防災 AND metadata_created:[2019-06-15 TO *]", [], ["new"]),
+        ("-metadata_modified:[2020-01-01T00:00:00Z TO *]", [], ["old"]),
+        ("metadata_created:[NOW-1YEAR TO NOW]", [], []),
+        ("metadata_created:[2019-01-01T00:00:00Z TO NOW/DAY+1DAY]", [], ["mid", "new", "old"]),
+        ("num_tags:[1 TO *]", [], ["new", "old"]),
+        ("num_tags:0", [], ["mid"]),
+        ("num_resources:{0 TO *]", [], []),
+        (
+            "num_resources:[0 TO 0] AND metadata_modified:[2020-01-01T00:00:00Z TO *]",
+            [],
+            ["mid", "new"],
+        ),
+    ],
+)
+def test_ranges_of_times(backend, dated, q, fq, expected):
+    assert _find(backend, q, fq=fq) == expected
+
+
+def test_sort_by_id_as_harvesters_page(backend, dated):
+    found = search.dataset_search(
+        municipality=None, viewer=None, sort="id asc", rows=10, backend=backend
+    )
+    assert [str(pk) for pk in found.ids] == sorted(str(pk) for pk in found.ids)
+    found = search.dataset_search(
+        municipality=None, viewer=None, sort="id desc", rows=10, backend=backend
+    )
+    assert [str(pk) for pk in found.ids] == sorted((str(pk) for pk in found.ids), reverse=True)
+
+
+@pytest.mark.parametrize(
+    ("q", "sort"),
+    [
+        ("metadata_modified:[2020 TO *]", None),
+        ("metadata_modified:[2020-01-01 TO]", None),
+        ("metadata_modified:[2020-01-01 2021-01-01]", None),
+        ("title:[a TO b]", None),
+        ("[a TO b]", None),
+        ("metadata_created:[NOW-1FORTNIGHT TO *]", None),
+        ("num_tags:[one TO *]", None),
+        ("num_tags:[-1 TO *]", None),
+    ],
+)
+def test_a_bad_range_is_a_query_error(backend, dated, q, sort):
+    with pytest.raises(search.QueryError):
+        search.dataset_search(municipality=None, viewer=None, q=q, sort=sort, backend=backend)
+
+
 @pytest.mark.parametrize(
     ("q", "sort"),
     [

@@ -18,6 +18,22 @@ def tenant_url(viewname: str, municipality: Any, **kwargs: Any) -> str:
 
 
 @register.filter
+def kpi_unit(unit: Any) -> str:
+    """A KPI unit in the page's language: 回 → times on an English page (as written when it
+    is not a known counter)."""
+    from kanmin.core.units import unit_name
+
+    return unit_name(str(unit or ""))[0]
+
+
+@register.filter
+def fiscal_year_label(fiscal_year: Any) -> str:
+    """A :class:`~kanmin.core.fiscal_year.FiscalYear` as 令和8年度, or FY2026 on an English
+    page."""
+    return str(fiscal_year.label())
+
+
+@register.filter
 def wareki(value: Any) -> str:
     """A date (or datetime, in local time) as ISO with its 和暦: 2026-11-26（令和8年11月26日）."""
     import datetime as dt

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from kanmin.core.jp_text import (
     PLATFORM_DEPENDENT_REPLACEMENTS,
+    SEARCH_KEY_FIXED,
     CharIssue,
     IssueKind,
     NumberFormatError,
@@ -480,6 +481,46 @@ def test_digits_normaliser_leaves_no_fullwidth_alphanumerics(text: str) -> None:
 # --------------------------------------------------------------------------------------------
 # search_key
 # --------------------------------------------------------------------------------------------
+
+
+def _fixed_alphabet() -> list[str]:
+    """Every character the class of SEARCH_KEY_FIXED names, read from the pattern itself."""
+    body = SEARCH_KEY_FIXED.removeprefix("^[").removesuffix("]*$")
+    chars: list[str] = []
+    i = 0
+    while i < len(body):
+        if body[i] == "\\":
+            chars.append(body[i + 1])
+            i += 2
+        elif i + 2 < len(body) and body[i + 1] == "-":
+            chars += [chr(c) for c in range(ord(body[i]), ord(body[i + 2]) + 1)]
+            i += 3
+        else:
+            chars.append(body[i])
+            i += 1
+    return chars
+
+
+def test_the_fixed_alphabet_is_read_whole() -> None:
+    alphabet = _fixed_alphabet()
+    for ch in "09az._/:#()&,+-々ァヶー一鿿":
+        assert ch in alphabet, ch
+    assert "A" not in alphabet and "ぁ" not in alphabet and "ヷ" not in alphabet
+
+
+@given(st.text(alphabet=st.sampled_from(_fixed_alphabet()), max_size=12))
+def test_a_text_of_the_fixed_characters_is_its_own_key(text: str) -> None:
+    """The load folds only values outside SEARCH_KEY_FIXED: one inside that search_key would
+    change would be searched unfolded."""
+    import re
+
+    assert re.match(SEARCH_KEY_FIXED, text)
+    assert search_key(text) == text
+
+
+def test_every_fixed_character_is_its_own_key() -> None:
+    moved = [ch for ch in _fixed_alphabet() if search_key(ch) != ch]
+    assert not moved, moved
 
 
 def test_search_key_folds_width_and_kana() -> None:

@@ -125,6 +125,20 @@ def test_malformed_json_is_refused_and_counted(device):
     assert IntakeRefusal.objects.get().device == device
 
 
+def test_a_nul_in_the_body_or_the_device_code_is_refused_and_logged(device):
+    # PostgreSQL stores no NUL character: the refusal's excerpt and place must still be kept.
+    response = post(None, f"Bearer {device.issued_secret}", raw="\x00")
+    assert response.status_code == 400
+    assert response.json()["code"] == "malformed"
+    assert IntakeRefusal.objects.get().excerpt == "\ufffd"
+    reading = post([{"observed_at": when(1), "value": "1\x00"}], f"Bearer {device.issued_secret}")
+    assert reading.json()["results"][0]["reason"] == "not_numeric"
+    assert "\x00" not in IntakeRefusal.objects.latest("id").excerpt
+    unknown = post({"observed_at": when(1), "value": 1}, basic("gauge-1\x00", "x"))
+    assert unknown.status_code == 401
+    assert IntakeRefusal.objects.count() == 3
+
+
 def test_a_flood_from_one_device_is_rate_limited(device, monkeypatch):
     monkeypatch.setenv("KANMIN_DISASTER_MAX_READINGS_PER_MINUTE", "5")
     body = [{"observed_at": when(m), "value": 1} for m in range(1, 9)]

@@ -14,8 +14,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from kanmin.core.units import unit_name
 from kanmin.plan import glossary as glossary_terms
-from kanmin.plan import rules
 
 register = template.Library()
 
@@ -60,7 +60,7 @@ def lang_attr(text: Any) -> SafeString:
 @register.filter(name="unit")
 def unit_filter(unit: Any) -> SafeString:
     """A KPI unit in the page's language: 件 → items on an English page."""
-    name, known = rules.unit_name(str(unit or ""))
+    name, known = unit_name(str(unit or ""))
     if not name:
         return mark_safe("—")
     return escape(name) if known else in_language(name)
@@ -68,7 +68,7 @@ def unit_filter(unit: Any) -> SafeString:
 
 def unit_label(unit: Any) -> str:
     """A KPI unit in the current language, as plain text (for messages and charts)."""
-    return rules.unit_name(str(unit or ""))[0]
+    return unit_name(str(unit or ""))[0]
 
 
 @register.filter

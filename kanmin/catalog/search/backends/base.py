@@ -71,17 +71,18 @@ class Scope:
         """Only published datasets are visible (what an index of the public catalog holds)."""
         return not self.unpublished_states or self.unpublished_in == frozenset()
 
-    def q(self) -> Q:
+    def q(self, prefix: str = "") -> Q:
         """The scope as a filter on :class:`~kanmin.catalog.models.Dataset` (the database
-        backend; the catalog's selectors, for a viewer's datasets)."""
-        visible = Q(state=DatasetState.PUBLISHED)
+        backend; the catalog's selectors, for a viewer's datasets), or on a model that
+        reaches the dataset through ``prefix`` (``"resource__dataset__"``)."""
+        visible = Q(**{f"{prefix}state": DatasetState.PUBLISHED})
         if not self.public_only:
-            staff = Q(state__in=sorted(self.unpublished_states))
+            staff = Q(**{f"{prefix}state__in": sorted(self.unpublished_states)})
             if self.unpublished_in is not None:
-                staff &= Q(municipality_id__in=sorted(self.unpublished_in))
+                staff &= Q(**{f"{prefix}municipality_id__in": sorted(self.unpublished_in)})
             visible |= staff
         if self.municipality_id is not None:
-            visible &= Q(municipality_id=self.municipality_id)
+            visible &= Q(**{f"{prefix}municipality_id": self.municipality_id})
         return visible
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from kanmin.catalog import quality
 from kanmin.catalog.models import Dataset, DatasetState, Group, Organization, Resource, Tag
@@ -36,7 +36,7 @@ class DatabaseBackend(SearchBackend):
         order = query.order
         queryset = Dataset.all_tenants.filter(query.scope.q())
         for node in query.filters:
-            queryset = queryset.filter(syntax.evaluate(node, QUERY_FIELDS, _everything))
+            queryset = queryset.filter(syntax.evaluate(node, QUERY_FIELDS, _everything, _between))
         start, rows = max(query.start, 0), max(query.rows, 0)
         names = [n for n in dict.fromkeys(query.facet_fields) if n in _FACET_SQL]
         if not names:
@@ -80,6 +80,22 @@ def _everything() -> Q:
 
 def _nothing() -> Q:
     return Q(pk__in=[])
+
+
+def _between(node: syntax.Range) -> Q:
+    if node.low is None and node.high is None:
+        return _everything()
+    bounds = {}
+    if node.low is not None:
+        bounds[f"{node.column}__{'gte' if node.include_low else 'gt'}"] = node.low
+    if node.high is not None:
+        bounds[f"{node.column}__{'lte' if node.include_high else 'lt'}"] = node.high
+    if node.column not in syntax.COUNT_COLUMNS:
+        return Q(**bounds)
+    # A count of related rows: the datasets whose count is in range, as a subquery.
+    related = "resources" if node.column == "num_resources" else "tags"
+    counted = Dataset.all_tenants.annotate(**{node.column: Count(related, distinct=True)})
+    return Q(pk__in=counted.filter(**bounds).values("pk"))
 
 
 def _text(value: str, prefix: bool) -> Q:

@@ -9,7 +9,8 @@ milliseconds on either database.
 
 What the index does not hold it leaves to the database backend, decided before anything is
 evaluated: unpublished datasets (staff searches), the fields ``title``, ``notes``, ``res_*``,
-``owner_org``, ``state``, ``capacity``, ``type`` and ``maintainer``, an ``id`` that is not a
+``owner_org``, ``state``, ``capacity``, ``type`` and ``maintainer``, ranges of
+``num_resources`` and ``num_tags``, an ``id`` that is not a
 whole UUID, ``quality:`` with ``*``, and sorts by text columns (PostgreSQL orders those by
 its collation). The index is rebuilt when the catalog's generation (raised in the
 transaction of every catalog write) differs from the one it was built at. Each web worker
@@ -39,7 +40,7 @@ from kanmin.core import serving
 from kanmin.core.jp_text import search_key
 
 # Sort columns the index orders by exactly as the databases do.
-SORTABLE = frozenset({"modified", "-modified", "created", "-created", "pk"})
+SORTABLE = frozenset({"modified", "-modified", "created", "-created", "pk", "-pk"})
 # Query fields the index holds.
 HELD = frozenset(
     {
@@ -107,6 +108,8 @@ def _answerable(query: SearchQuery, order: Sequence[str], filters: Sequence[synt
     if not query.scope.public_only or any(o not in SORTABLE for o in order):
         return False
     for node in filters:
+        if any(r.column in syntax.COUNT_COLUMNS for r in syntax.ranges(node)):
+            return False
         for term in syntax.terms(node):
             if term.field not in HELD:
                 return False
@@ -290,6 +293,18 @@ class Index:
                 self._text_masks.popitem(last=False)
         return mask
 
+    def _between(self, node: syntax.Range) -> np.ndarray:
+        # Ranges of counts go to the database (see _answerable): only times come here.
+        values = self.modified if node.column == "modified" else self.created
+        mask = self._everything()
+        if node.low is not None:
+            low = _micros(node.low)
+            mask &= values >= low if node.include_low else values > low
+        if node.high is not None:
+            high = _micros(node.high)
+            mask &= values <= high if node.include_high else values < high
+        return mask
+
     def _single(self, codes: np.ndarray, values: list[Any]) -> syntax.FieldBuilder:
         def build(value: str, prefix: bool) -> Any:
             if prefix:
@@ -317,7 +332,7 @@ class Index:
                 self.muni_ids.index(municipality_id) if municipality_id in self.muni_ids else -1
             )
         for node in filters:
-            selected &= syntax.evaluate(node, self.fields, self._everything)
+            selected &= syntax.evaluate(node, self.fields, self._everything, self._between)
         return selected
 
     def facet(self, name: str, selected: np.ndarray) -> list[facet_items.Counted]:
