@@ -69,6 +69,11 @@ SECURITY_KINDS: tuple[Kind, ...] = (
     ),
     Kind("download", _("Download of a non-public file"), ("catalog.resource.download",)),
     Kind(
+        "table_read",
+        _("Rows of a non-public table read"),
+        ("catalog.datastore.read", "catalog.analysis.read"),
+    ),
+    Kind(
         "export",
         _("Export of non-public data"),
         ("catalog.dataset.export", "plan.review.export", "audit.export"),
@@ -79,7 +84,7 @@ SECURITY_KINDS: tuple[Kind, ...] = (
 READ_ACTIONS = tuple(
     action
     for kind in SECURITY_KINDS
-    if kind.slug in ("download", "export")
+    if kind.slug in ("download", "table_read", "export")
     for action in kind.actions
 )
 CHANGE = Kind("change", pgettext_lazy("audit log", "Change to data"), ())
@@ -99,6 +104,8 @@ ACTION_LABELS: dict[str, Any] = {
     "accounts.api_token.use": _("API token used (first use of the day)"),
     "accounts.api_token.revoke": _("API token revoked"),
     "catalog.resource.download": _("Non-public file downloaded"),
+    "catalog.datastore.read": _("Rows of a non-public table read (API or preview)"),
+    "catalog.analysis.read": _("Non-public table queried on the analysis page"),
     "catalog.dataset.export": _("Non-public dataset exported"),
     "plan.review.export": _("Report of an open review exported"),
     "audit.export": _("Audit log exported as CSV"),

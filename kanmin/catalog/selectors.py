@@ -754,6 +754,36 @@ def _loaded_table(
     return table
 
 
+def _audit_datastore_read(viewer: Any, tables: Sequence[Any], **extra: Any) -> None:
+    """A person reading rows of tables the public cannot see (private, draft) leaves an entry
+    ``catalog.datastore.read`` with the tables and what was asked, as a download of such a
+    file does. Published tables are anyone's to read; anonymous readers see only those."""
+    from kanmin.audit.services import access_record
+    from kanmin.catalog.models import Resource
+
+    if viewer is None or not viewer.is_authenticated or not tables:
+        return
+    resources = Resource.all_tenants.filter(pk__in=[t.resource_id for t in tables]).select_related(
+        "dataset", "municipality"
+    )
+    hidden = [r for r in resources if not r.dataset.is_public]
+    for municipality in {r.municipality for r in hidden}:
+        mine = sorted(
+            (r for r in hidden if r.municipality == municipality), key=lambda r: str(r.pk)
+        )
+        access_record(
+            actor=viewer,
+            municipality=municipality,
+            action="catalog.datastore.read",
+            target=mine[0] if len(mine) == 1 else None,
+            extra={
+                "tables": [str(r.pk) for r in mine],
+                "datasets": sorted({r.dataset.name for r in mine}),
+                **extra,
+            },
+        )
+
+
 def datastore_search(
     *,
     municipality: Municipality | None,
@@ -787,7 +817,14 @@ def datastore_search(
         # Two reloads since the pointer was read pruned its version: read it again.
         table.refresh_from_db()
         result = query.search(query.Table(path=table_file(table), fields=table.fields), params)
+    _audit_datastore_read(viewer, [table], query=_logged_query(data))
     return {"resource_id": str(table.resource_id), **result}
+
+
+def _logged_query(data: dict[str, Any]) -> dict[str, Any]:
+    """What a search asked, as the audit log keeps it (values cut to a readable size)."""
+    kept = ("q", "filters", "fields", "sort", "limit", "offset", "distinct", "records_format")
+    return {k: str(data[k])[:1000] for k in kept if data.get(k) not in (None, "")}
 
 
 def datastore_info(
@@ -842,6 +879,8 @@ def datastore_search_sql(
     from kanmin.catalog.datastore import sql as sandbox
     from kanmin.catalog.datastore.files import table_file
 
+    read: list[Any] = []
+
     def resolve(ids: list[str]) -> dict[str, Any]:
         tables = {}
         for resource_id in ids:
@@ -851,10 +890,13 @@ def datastore_search_sql(
                 resource_id=resource_id,
                 staff_within=staff_within,
             )
+            read.append(table)
             tables[resource_id] = table_file(table)
         return tables
 
-    return sandbox.run(sql, resolve)
+    answer = sandbox.run(sql, resolve)
+    _audit_datastore_read(viewer, read, sql=sql[:4000])
+    return answer
 
 
 def datastore_active_ids(resource_ids: Sequence[Any]) -> set[str]:

@@ -360,6 +360,37 @@ def test_a_private_datasets_table_is_hidden_like_resource_show(
     )
 
 
+def test_reading_a_private_table_through_the_api_is_audited(
+    client, towns, steward, miyakonojo, token_for
+):
+    from kanmin.audit.models import AuditEvent
+
+    def reads():
+        return list(AuditEvent.objects.filter(action="catalog.datastore.read").order_by("seq"))
+
+    token = token_for(steward, miyakonojo)
+    search_data = {"resource_id": str(towns.pk), "q": "山之口"}
+    sql = f'SELECT count(*) AS n FROM "{towns.pk}"'  # noqa: S608 - a uuid of ours
+    post(client, "datastore_search", search_data, token=token)
+    post(client, "datastore_search_sql", {"sql": sql}, token=token)
+    assert reads() == []  # published: anyone's to read
+    services.dataset_make_private(municipality=miyakonojo, actor=steward, dataset=towns.dataset)
+    assert post(client, "datastore_search", search_data, token=token).status_code == 200
+    response = post(client, "datastore_search_sql", {"sql": sql}, token=token)
+    assert response.json()["result"]["records"] == [{"n": 4}]
+    searched, queried = reads()
+    for entry in (searched, queried):
+        assert entry.actor_id == steward.pk
+        assert entry.municipality_code == miyakonojo.lg_code
+        assert entry.changes["extra"]["tables"] == [str(towns.pk)]
+        assert entry.changes["extra"]["datasets"] == [towns.dataset.name]
+    assert searched.changes["extra"]["query"]["q"] == "山之口"
+    assert queried.changes["extra"]["sql"] == sql
+    # A refused read (no token: not found) reads nothing and leaves nothing.
+    assert post(client, "datastore_search", search_data).status_code == 404
+    assert len(reads()) == 2
+
+
 def test_another_municipalitys_catalog_does_not_serve_the_table(client, towns, miyazaki):
     response = post(
         client, "datastore_search", {"resource_id": str(towns.pk)}, base="/m/452017/api/3/action/"
