@@ -186,12 +186,11 @@ def _column_choices(fields: list[dict[str, str]], *, numbers_only: bool = False)
 
 
 class TablePreviewForm(forms.Form):
-    """The table preview's state: page, rows per page, sort, a text search and one column's
-    equality filter. A bad value is reported and its default used (the table still shows)."""
+    """The table preview's state: page, rows per page, sort and a text search (its column
+    filters, repeated ``column``/``value`` pairs, are read by ``previews``). A bad value is
+    reported and its default used (the table still shows)."""
 
     q = forms.CharField(label=_("Search the rows"), max_length=200, required=False)
-    column = forms.ChoiceField(label=_("Column"), required=False)
-    value = forms.CharField(label=_("is exactly"), max_length=200, required=False)
     rows = forms.TypedChoiceField(
         label=_("Rows per page"),
         coerce=int,
@@ -210,7 +209,6 @@ class TablePreviewForm(forms.Form):
     def __init__(self, *args: Any, fields: list[dict[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         columns = _column_choices(fields)
-        self.fields["column"].choices = [("", _("any column")), *columns]  # type: ignore[attr-defined]
         self.fields["sort"].choices = [("", _("file order")), *columns]  # type: ignore[attr-defined]
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -25,6 +26,7 @@ from kanmin.catalog.datastore.names import NUMBER_TYPES, quote
 from kanmin.catalog.forms import PREVIEW_ROWS, ChartForm, TablePreviewForm
 from kanmin.catalog.models import DatastoreStatus, Resource
 from kanmin.core.errors import Invalid, KanminError
+from kanmin.core.tenancy import tenant_reverse
 
 # x columns whose values have an order of their own: charts keep it rather than ranking.
 ORDERED_TYPES = frozenset({"int", "numeric", "date", "timestamp", "time"})
@@ -91,21 +93,37 @@ def result_row(record: dict[str, Any], columns: list[dict[str, Any]]) -> list[di
 # --------------------------------------------------------------------------------------------
 
 
+# Filters a preview takes at most (each a column and the value it must hold).
+FILTERS_MAX = 10
+
+
 @dataclass
 class TableState:
     q: str = ""
-    column: str = ""
-    value: str = ""
+    filters: tuple[tuple[str, str], ...] = ()  # (column, value): rows must match every one
     rows: int = PREVIEW_ROWS[0]
     sort: str = ""
     dir: str = "asc"
     page: int = 1
 
-    def query(self, **changes: Any) -> dict[str, Any]:
-        """The GET parameters of this state (defaults left out), with ``changes``."""
+    def query(self, **changes: Any) -> list[tuple[str, Any]]:
+        """The GET parameters of this state (defaults left out), with ``changes``; each
+        filter as a ``column`` and a ``value`` parameter, in order."""
         values = {**self.__dict__, **changes}
         defaults = TableState().__dict__
-        return {k: v for k, v in values.items() if v not in ("", None) and v != defaults[k]}
+        pairs: list[tuple[str, Any]] = []
+        for key, value in values.items():
+            if key == "filters":
+                for column, wanted in value:
+                    pairs += [("column", column), ("value", wanted)]
+            elif value not in ("", None) and value != defaults[key]:
+                pairs.append((key, value))
+        return pairs
+
+    @property
+    def narrowed(self) -> bool:
+        """Whether a search or a filter leaves rows out."""
+        return bool(self.q or self.filters)
 
 
 @dataclass
@@ -123,10 +141,54 @@ class TablePreview:
     next_url: str = ""
     api_url: str = ""
     csv_url: str = ""
+    download_url: str = ""
+    download_capped: bool = False
+    download_max: int = selectors.DATASTORE_DOWNLOAD_ROWS_MAX
+    filters: list[dict[str, str]] = field(default_factory=list)
     rows_choices: tuple[int, ...] = PREVIEW_ROWS
 
 
-def _read_state(form: TablePreviewForm) -> tuple[TableState, list[str]]:
+def _read_filters(
+    params: QueryDict, columns: list[str]
+) -> tuple[tuple[tuple[str, str], ...], list[str]]:
+    """The ``column``/``value`` pairs of the GET parameters (the n-th value belongs to the
+    n-th column); a message for each pair that cannot be used. A column left without a value
+    (the form's empty row) is no filter."""
+    names = params.getlist("column")
+    wanted = params.getlist("value")
+    filters: list[tuple[str, str]] = []
+    errors: list[str] = []
+    for i in range(max(len(names), len(wanted))):
+        column = (names[i] if i < len(names) else "").strip()
+        value = (wanted[i] if i < len(wanted) else "").strip()
+        if not value:
+            continue
+        if not column:
+            errors.append(
+                _("Choose the column whose value must be “%(value)s”.") % {"value": value}
+            )
+        elif column not in columns:
+            errors.append(
+                f"{_('Column')}: "
+                + _("Select a valid choice. %(value)s is not one of the available choices.")
+                % {"value": column}
+            )
+        elif len(value) > 200:
+            errors.append(
+                _("The value for “%(column)s” is longer than 200 characters.") % {"column": column}
+            )
+        elif (column, value) not in filters:
+            filters.append((column, value))
+    if len(filters) > FILTERS_MAX:
+        errors.append(
+            _("At most %(n)s filters can be used at once; the first %(n)s are.")
+            % {"n": FILTERS_MAX}
+        )
+        filters = filters[:FILTERS_MAX]
+    return tuple(filters), errors
+
+
+def _read_state(form: TablePreviewForm, columns: list[str]) -> tuple[TableState, list[str]]:
     """The valid parts of the form as a state; a message for each invalid part (whose
     default is used instead)."""
     form.is_valid()
@@ -134,21 +196,27 @@ def _read_state(form: TablePreviewForm) -> tuple[TableState, list[str]]:
         f"{form.fields[name].label}: {' '.join(str(m) for m in messages)}"
         for name, messages in form.errors.items()
     ]
+    params = form.data if isinstance(form.data, QueryDict) else QueryDict()
+    filters, filter_errors = _read_filters(params, columns)
     data = form.cleaned_data
     state = TableState(
         q=(data.get("q") or "").strip(),
-        column=data.get("column") or "",
-        value=(data.get("value") or "").strip(),
+        filters=filters,
         rows=data.get("rows") or PREVIEW_ROWS[0],
         sort=data.get("sort") or "",
         dir=data.get("dir") or "asc",
         page=data.get("page") or 1,
     )
-    if state.value and not state.column:
-        errors.append(
-            _("Choose the column whose value must be “%(value)s”.") % {"value": state.value}
-        )
-    return state, errors
+    return state, errors + filter_errors
+
+
+def ckan_filters(filters: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    """The preview's filters as CKAN's ``filters``: one value per column, or a list of the
+    values of which a row must hold one (two filters on the same column)."""
+    grouped: dict[str, list[str]] = {}
+    for column, value in filters:
+        grouped.setdefault(column, []).append(value)
+    return {c: values[0] if len(values) == 1 else values for c, values in grouped.items()}
 
 
 def _search_data(resource: Resource, state: TableState) -> dict[str, Any]:
@@ -159,11 +227,41 @@ def _search_data(resource: Resource, state: TableState) -> dict[str, Any]:
     }
     if state.q:
         data["q"] = state.q
-    if state.column and state.value:
-        data["filters"] = {state.column: state.value}
+    if state.filters:
+        data["filters"] = ckan_filters(state.filters)
     if state.sort:
         data["sort"] = f"{quote(state.sort)} {state.dir}"
     return data
+
+
+def download_url(resource: Resource, state: TableState) -> str:
+    """The link to every row the state's search and filters match, as CSV, in its order."""
+    url = tenant_reverse(
+        "catalog:resource_rows_csv",
+        resource.municipality,
+        {"name": resource.dataset.name, "resource_id": resource.pk},
+    )
+    params = TableState(q=state.q, filters=state.filters, sort=state.sort, dir=state.dir).query()
+    return f"{url}?{urlencode(params)}" if params else url
+
+
+def rows_download(
+    *, request: HttpRequest, resource: Resource, table: Any, params: QueryDict
+) -> tuple[list[str], Iterator[list[Any]]]:
+    """The columns and every row the GET parameters' search, filters and sort match (see
+    :func:`download_url`); ``Invalid`` saying why when a parameter cannot be used."""
+    fields = list(table.fields)
+    form = TablePreviewForm(params, fields=fields)
+    state, errors = _read_state(form, [f["id"] for f in fields if f["id"] != "_id"])
+    if errors:
+        raise Invalid(" ".join(errors), code="datastore_search")
+    data = _search_data(resource, state)
+    data.pop("limit"), data.pop("offset")
+    return selectors.datastore_rows(
+        municipality=request.municipality,  # type: ignore[attr-defined]
+        viewer=request.user,
+        data=data,
+    )
 
 
 def table_preview(
@@ -173,7 +271,7 @@ def table_preview(
     parameter that could not be used."""
     fields = list(table.fields)
     form = TablePreviewForm(params, fields=fields, auto_id="preview-%s")
-    state, errors = _read_state(form)
+    state, errors = _read_state(form, [f["id"] for f in fields if f["id"] != "_id"])
 
     def search(state: TableState) -> dict[str, Any]:
         return selectors.datastore_search(
@@ -210,6 +308,17 @@ def table_preview(
     def link(**changes: Any) -> str:
         return "?" + urlencode(state.query(**changes)) + "#preview-table"
 
+    filters = [
+        {
+            "column": column,
+            "value": value,
+            "remove_url": link(
+                filters=tuple(f for f in state.filters if f != (column, value)), page=1
+            ),
+        }
+        for column, value in state.filters
+    ]
+
     columns = []
     for column in result_columns(result["fields"]):
         name = column["id"]
@@ -242,6 +351,9 @@ def table_preview(
         next_url=link(page=state.page + 1) if state.page < pages else "",
         api_url=api_url(request, "datastore_search", api_params),
         csv_url=api_url(request, "datastore_search", {**api_params, "records_format": "csv"}),
+        download_url=download_url(resource, state),
+        download_capped=total > selectors.DATASTORE_DOWNLOAD_ROWS_MAX,
+        filters=filters,
     )
 
 

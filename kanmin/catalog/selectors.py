@@ -827,6 +827,68 @@ def _logged_query(data: dict[str, Any]) -> dict[str, Any]:
     return {k: str(data[k])[:1000] for k in kept if data.get(k) not in (None, "")}
 
 
+# Rows a download of a search's rows holds at most.
+DATASTORE_DOWNLOAD_ROWS_MAX = 1_000_000
+
+
+def datastore_rows(
+    *,
+    municipality: Municipality | None,
+    viewer: Any,
+    data: dict[str, Any],
+    staff_within: Municipality | None = None,
+) -> tuple[list[str], Iterator[list[Any]]]:
+    """Every row a search matches (``data``: resource_id, q, filters, sort), not one page:
+    the column names (``_id`` left out) and the rows as lists of JSON-ready values, read a
+    page at a time, at most ``DATASTORE_DOWNLOAD_ROWS_MAX``. Visibility and the audit entry
+    are ``datastore_search``'s."""
+    from kanmin.catalog.datastore import query
+    from kanmin.catalog.datastore.files import table_file
+    from kanmin.core.errors import Invalid
+
+    resource_id = data.get("resource_id") or data.get("id")
+    if not resource_id:
+        raise Invalid(fields={"resource_id": [_("Missing value")]})
+    table = _loaded_table(
+        municipality=municipality,
+        viewer=viewer,
+        resource_id=str(resource_id),
+        staff_within=staff_within,
+    )
+    names = [f["id"] for f in table.fields if f["id"] != "_id"]
+    # _id last in the order: pages of equal sort values do not overlap.
+    sort = f"{data['sort']}, _id" if data.get("sort") else "_id"
+    base = {
+        **{k: v for k, v in data.items() if k in ("resource_id", "q", "filters")},
+        "fields": names,
+        "sort": sort,
+        "include_total": False,
+        "records_format": "lists",
+    }
+    step = query.rows_max()
+    source = query.Table(path=table_file(table), fields=table.fields)
+
+    def page(offset: int) -> tuple[list[list[Any]], int]:
+        limit = min(step, DATASTORE_DOWNLOAD_ROWS_MAX - offset)
+        params = query.parse({**base, "limit": limit, "offset": offset})
+        return query.search(source, params)["records"], limit
+
+    first = page(0)  # a value that cannot be used is refused now, not mid-download
+    _audit_datastore_read(viewer, [table], query=_logged_query(data), download=True)
+
+    def rows() -> Iterator[list[Any]]:
+        records, limit = first
+        offset = 0
+        while True:
+            yield from records
+            offset += limit
+            if len(records) < limit or offset >= DATASTORE_DOWNLOAD_ROWS_MAX:
+                return
+            records, limit = page(offset)
+
+    return names, rows()
+
+
 def datastore_info(
     *,
     municipality: Municipality | None,

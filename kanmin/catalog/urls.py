@@ -54,6 +54,11 @@ tenant_urlpatterns: list[URLPattern] = [
         name="resource_chart_embed",
     ),
     path(
+        "catalog/dataset/<str:name>/resource/<uuid:resource_id>/rows.csv",
+        views.resource_rows_csv,
+        name="resource_rows_csv",
+    ),
+    path(
         "catalog/dataset/<str:name>/resource/<uuid:resource_id>/points.geojson",
         views.resource_points,
         name="resource_points",

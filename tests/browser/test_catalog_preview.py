@@ -171,6 +171,21 @@ def test_an_english_visitor_on_a_phone_uses_the_table_with_the_keyboard(
     page.get_by_role("button", name="Show the rows").click()
     expect_count(page, "Rows 1–12 of 12")
     assert set(column(page, 2)) == {"高城"}
+    # A second value for the same column: rows holding either; then a filter on another
+    # column narrows them; each can be removed alone.
+    page.get_by_label("Column of another filter").select_option("地区")
+    page.get_by_label("is exactly").fill("山田")
+    page.get_by_role("button", name="Show the rows").click()
+    expect_count(page, "Rows 1–24 of 24")
+    assert set(column(page, 2)) == {"高城", "山田"}
+    expect(page.get_by_label("Value of filter 2")).to_have_value("山田")
+    check_page(page, axe)
+    download = page.get_by_role("link", name="Download the 24 matching rows (CSV)")
+    lines = page.request.get(download.get_attribute("href") or "").text().splitlines()
+    assert len(lines) == 25 and lines[0].lstrip("\ufeff").split(",")[1] == "地区"
+    page.get_by_role("link", name="Remove filter 1").click()
+    expect_count(page, "Rows 1–12 of 12")
+    assert set(column(page, 2)) == {"山田"}
     page.get_by_role("link", name="Show all rows").click()
     expect_count(page, "Rows 1–25 of 60")
 

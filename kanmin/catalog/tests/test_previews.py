@@ -145,6 +145,61 @@ def test_a_column_filter_with_a_sort(client, towns):
     assert "of 12" in count_line(html)
 
 
+def test_several_filters_each_must_match_and_one_column_twice_matches_either(client, towns):
+    query = "column=地区&value=高城&column=地区&value=山田&rows=100"
+    html = client.get(page_url(towns) + "?" + query, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    rows = body_rows(html)
+    assert sorted({r[1] for r in rows}) == ["山田", "高城"] and len(rows) == 24
+    # A third filter on another column narrows both.
+    wanted = next(r for r in town_rows() if r[1] == "山田")
+    html = client.get(
+        page_url(towns) + f"?{query}&column=人口&value={wanted[2]}", HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert [r[0] for r in body_rows(html)] == [wanted[0]]
+    # Each filter shows with its own labelled fields and a link that removes it alone.
+    assert 'for="preview-value-3"' in html and 'value="山田"' in html
+    remove = unescape(
+        re.search(r'<a class="preview-remove" href="([^"]+)">Remove filter 3', html)[1]
+    )
+    html = client.get(page_url(towns) + remove, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert len(body_rows(html)) == 24
+
+
+def test_the_download_holds_every_matching_row_in_the_pages_order(client, towns, settings):
+    html = get(
+        client, page_url(towns), column="地区", value="高城", sort="世帯数", dir="desc"
+    ).content.decode()
+    settings.KANMIN_DATASTORE_ROWS_MAX = 7  # the download reads pages: several here
+    link = unescape(re.search(r'<a href="([^"]+)" download>Download the 12 matching rows', html)[1])
+    response = client.get(link)
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="towns_rows.csv"'
+    body = b"".join(response.streaming_content).decode("utf-8")
+    assert body.startswith("\ufeff町名,地区,人口,世帯数\r\n")
+    lines = body.removeprefix("\ufeff").splitlines()[1:]
+    expected = sorted((r for r in town_rows() if r[1] == "高城"), key=lambda r: -r[3])
+    assert lines == [",".join(map(str, r)) for r in expected]
+    # Without a filter: all 60 rows; with a value the column cannot hold: back to the page.
+    whole = b"".join(client.get(link.split("?")[0]).streaming_content).decode()
+    assert len(whole.splitlines()) == 61
+    bad = client.get(link.split("?")[0] + "?column=人口&value=many")
+    assert bad.status_code == 302 and "value=many" in bad["Location"]
+
+
+def test_a_private_tables_rows_are_downloaded_by_staff_only_and_audited(client, towns, steward):
+    from kanmin.audit.models import AuditEvent
+
+    type(towns.dataset).all_tenants.filter(pk=towns.dataset_id).update(state=DatasetState.PRIVATE)
+    url = page_url(towns) + "rows.csv?q=高城"
+    assert client.get(url).status_code == 404
+    client.force_login(steward)
+    body = b"".join(client.get(url).streaming_content).decode()
+    assert len(body.splitlines()) == 13
+    [entry] = AuditEvent.objects.filter(action="catalog.datastore.read")
+    assert entry.changes["extra"]["download"] is True
+    assert entry.changes["extra"]["query"] == {"q": "高城"}
+
+
 def test_a_filter_that_matches_nothing(client, towns):
     html = get(client, page_url(towns), column="地区", value="宮崎").content.decode()
     assert "No rows match." in count_line(html)
