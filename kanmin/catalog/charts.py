@@ -72,6 +72,7 @@ class Chart:
     ranked: bool = False  # the largest values were kept (else the first in the x axis's order)
     sql: str = ""  # the query that read the figures, and its API link (a table's chart)
     sql_url: str = ""
+    x_type: str = ""  # the x column's CKAN type: a line over numbers or dates is to scale
 
     @property
     def truncated(self) -> bool:
@@ -154,6 +155,7 @@ class Chart:
             y_label=self.y_label,
             title=self.title,
             description=self.description,
+            x_scale=X_SCALES.get(self.x_type, "category"),
         )
 
 
@@ -178,6 +180,35 @@ def _title_pattern(agg: str) -> str:
     }.get(agg) or _("%(y)s by %(x)s")
 
 
+# The x axis of a line chart: evenly spaced categories, or numbers and dates to scale.
+X_SCALES: dict[str, Literal["number", "date"]] = {
+    "int": "number",
+    "numeric": "number",
+    "date": "date",
+    "timestamp": "date",
+}
+
+
+def x_positions(labels: list[str], scale: str) -> list[float] | None:
+    """Where each label lies on a to-scale x axis (numbers as they are, dates and times as
+    matplotlib's day numbers); None when the scale is categories or a label is not of it
+    (“(empty)”, a value that does not read as one)."""
+    if scale == "number":
+        found = [number(label) for label in labels]
+        return None if any(v is None for v in found) else [float(v) for v in found]  # type: ignore[arg-type]
+    if scale == "date":
+        from datetime import datetime
+
+        from matplotlib.dates import date2num
+
+        try:
+            moments = [datetime.fromisoformat(label.replace(" ", "T")) for label in labels]
+        except ValueError:
+            return None
+        return [float(date2num(moment)) for moment in moments]
+    return None
+
+
 def table_chart(
     *,
     labels: list[str],
@@ -189,8 +220,11 @@ def table_chart(
     description: str,
     width: float = 7.0,
     height: float = 3.8,
+    x_scale: Literal["category", "number", "date"] = "category",
 ) -> bytes:
-    """Bars or a line over categorical x positions, as an SVG with a title and description."""
+    """Bars, or a line, over categorical x positions (a line over numbers or dates to scale
+    when ``x_scale`` says so and every label reads as one), as an SVG with a title and
+    description."""
     # Lazily: matplotlib is heavy, and the task worker loads the pages' modules.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -200,21 +234,36 @@ def table_chart(
     FigureCanvasAgg(figure)
     family = matplotlib_family()
     axes = figure.add_subplot(1, 1, 1)
-    positions = list(range(len(labels)))
-    if kind == "bar":
-        axes.bar(positions, list(values), width=0.7, color=COLOUR, zorder=2)
+    scaled = x_positions(labels, x_scale) if kind == "line" else None
+    if scaled is not None:
+        axes.plot(scaled, list(values), color=COLOUR, marker="o", linewidth=2, zorder=2)
+        if x_scale == "date":
+            from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+            locator = AutoDateLocator(maxticks=7)
+            axes.xaxis.set_major_locator(locator)
+            axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+        else:
+            axes.xaxis.set_major_locator(MaxNLocator(nbins=7))
+        for tick in axes.get_xticklabels():
+            tick.set_fontfamily(family)
+        axes.grid(axis="x", color="#eceef0", zorder=0)
     else:
-        axes.plot(positions, list(values), color=COLOUR, marker="o", linewidth=2, zorder=2)
-    axes.set_xticks(positions)
-    crowded = len(labels) > 8 or any(len(label) > 6 for label in labels)
-    axes.set_xticklabels(
-        [_short(label) for label in labels],
-        fontfamily=family,
-        fontsize=8 if len(labels) > 20 else 9,
-        rotation=60 if crowded else 0,
-        ha="right" if crowded else "center",
-        rotation_mode="anchor",
-    )
+        positions = list(range(len(labels)))
+        if kind == "bar":
+            axes.bar(positions, list(values), width=0.7, color=COLOUR, zorder=2)
+        else:
+            axes.plot(positions, list(values), color=COLOUR, marker="o", linewidth=2, zorder=2)
+        axes.set_xticks(positions)
+        crowded = len(labels) > 8 or any(len(label) > 6 for label in labels)
+        axes.set_xticklabels(
+            [_short(label) for label in labels],
+            fontfamily=family,
+            fontsize=8 if len(labels) > 20 else 9,
+            rotation=60 if crowded else 0,
+            ha="right" if crowded else "center",
+            rotation_mode="anchor",
+        )
     axes.set_xlabel(x_label, fontfamily=family)
     axes.set_ylabel(y_label, fontfamily=family)
     axes.yaxis.set_major_locator(MaxNLocator(nbins=6))

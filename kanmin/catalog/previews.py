@@ -417,6 +417,7 @@ def chart(*, request: HttpRequest, resource: Resource, table: Any, form: ChartFo
         y_label=y if agg in ("none", "sum", "mean") else _("Rows"),
         sql=sql,
         sql_url=api_url(request, "datastore_search_sql", {"sql": sql}),
+        x_type=next((f["type"] for f in table.fields if f["id"] == x), ""),
     )
 
 

@@ -39,7 +39,10 @@ def _chart(form: QueryForm, result: selectors.Result | None) -> dict[str, Any] |
     labels, values = charts.figures((r.get(x), r.get(y)) for r in drawn)
     if not values:
         return {"error": _("The values column holds no numbers to draw.")}
-    chart = charts.Chart(kind=kind, x=x, y=y, agg="none", labels=labels, values=values, y_label=y)
+    x_type = next((f["type"] for f in result.fields if f["id"] == x), "")
+    chart = charts.Chart(
+        kind=kind, x=x, y=y, agg="none", labels=labels, values=values, y_label=y, x_type=x_type
+    )
     return {
         "chart": chart,
         "src": "data:image/svg+xml;base64," + base64.b64encode(chart.svg()).decode(),
