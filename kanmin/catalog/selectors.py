@@ -988,6 +988,11 @@ def resource_points(*, resource: Resource, limit: int | None = None) -> Any:
     from kanmin.catalog.models import DatastoreTable
 
     cap = points.POINTS_MAX if limit is None else limit
+    served = not resource.file and resource.is_served_here
+    provider = dataset_provider(dataset=resource.dataset) if served else None
+    if provider is not None:
+        # A file an app writes on each download (指定緊急避難場所一覧 …): its rows, as written.
+        return points.from_rows(provider.header(), provider.rows(resource.municipality), limit=cap)
     if resource.is_geojson:
         if (resource.size or 0) > points.GEOJSON_BYTES_MAX:
             return None

@@ -328,3 +328,51 @@ def test_migrate_and_the_command_and_tenant_add_list_the_tables(
     assert Dataset.all_tenants.filter(
         municipality__lg_code="452017", provider="tests.stalls", state=DatasetState.PUBLISHED
     ).exists()
+
+
+def test_a_table_with_latitude_and_longitude_shows_on_a_map(client, miyakonojo):
+    """An app's table of places (the shelters lists) gets the map preview its CSV would get
+    if it were uploaded: its rows are read as the file is written."""
+    places = Provider(
+        name="tests.places",
+        slug="places",
+        title_ja="施設の位置",
+        title_en="Places",
+        description_ja="施設の位置です。",
+        description_en="Places.",
+        columns=(
+            Column("name", "名称", "Name"),
+            Column("lat", "緯度", "Latitude"),
+            Column("lon", "経度", "Longitude"),
+        ),
+        rows=lambda municipality: [
+            ["都城市役所", 31.7196, 131.0616],
+            ["位置不明", "", ""],
+            ["山之口総合支所", "31.78211", "131.1489"],
+        ],
+    )
+    datasets.register(places)
+    try:
+        _sync(miyakonojo)
+        dataset = Dataset.all_tenants.get(municipality=miyakonojo, provider=places.name)
+        csv_link = dataset.resources.get(format="CSV")
+        page = f"/m/452025/catalog/dataset/{dataset.name}/resource/{csv_link.pk}/"
+        html = client.get(page, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+        assert 'id="map-preview"' in html and "都城市役所" in html
+        found = client.get(page + "points.geojson").json()
+        assert [f["geometry"]["coordinates"] for f in found["features"]] == [
+            [131.0616, 31.7196],
+            [131.1489, 31.78211],
+        ]
+        assert found["total"] == 2
+    finally:
+        datasets.unregister(places.name)
+
+
+def test_an_apps_table_without_coordinates_has_no_map(client, miyakonojo, stalls):
+    _sync(miyakonojo)
+    dataset = Dataset.all_tenants.get(municipality=miyakonojo, provider=STALLS.name)
+    csv_link = dataset.resources.get(format="CSV")
+    page = f"/m/452025/catalog/dataset/{dataset.name}/resource/{csv_link.pk}/"
+    assert 'id="map-preview"' not in client.get(page).content.decode()
+    assert client.get(page + "points.geojson").status_code == 404
