@@ -104,6 +104,8 @@ def migration_rows(municipality: Any) -> list[dict[str, Any]]:
         rows.append(
             {
                 "business": BUSINESS_NAMES_JA[code],
+                # The page's language (the chart's axis): English on an English page.
+                "label": str(Business(code).label),
                 "status": status.get_status_display() if status else _("Not recorded"),
                 "planned_on": status.planned_on if status else None,
                 "migrated_on": status.migrated_on if status else None,
@@ -116,7 +118,7 @@ def migration_rows(municipality: Any) -> list[dict[str, Any]]:
 def migration_chart(rows: list[dict[str, Any]]) -> SafeString:
     family = matplotlib_family()
     figure, axes = _figure(7.0, 5.5)
-    labels = [r["business"] for r in rows]
+    labels = [r["label"] for r in rows]
     positions = list(range(len(rows)))
     planned = [(i, r["planned_on"]) for i, r in enumerate(rows) if r["planned_on"]]
     migrated = [(i, r["migrated_on"]) for i, r in enumerate(rows) if r["migrated_on"]]

@@ -57,3 +57,19 @@ def test_department_staff_do_not_see_the_dashboard(
 ) -> None:
     client.force_login(make_user("kakari", "department_staff", miyakonojo))
     assert client.get(URL).status_code in (403, 404)
+
+
+def test_the_migration_timeline_names_the_businesses_in_the_pages_language(
+    miyakonojo: Any,
+) -> None:
+    from django.utils import translation
+
+    from kanmin.governance.dashboard import migration_rows
+
+    with translation.override("en"):
+        english = [r["label"] for r in migration_rows(miyakonojo)]
+    with translation.override("ja"):
+        japanese = [r["label"] for r in migration_rows(miyakonojo)]
+    assert english[0] == "Basic resident register" and len(english) == 20
+    assert japanese[0] == "住民基本台帳"
+    assert not any(any("\u3040" <= ch <= "\u9fff" for ch in label) for label in english)
