@@ -94,8 +94,14 @@ def _audit(request: HttpRequest, pk: int) -> Audit:
         raise Http404 from None
 
 
-def _systems(request: HttpRequest) -> list[Any]:
-    return list(selectors.system_list(_municipality(request), viewer=request.user))
+def _systems(request: HttpRequest, audit: Audit) -> list[Any]:
+    """The systems a finding of the audit may name, among those the user sees."""
+    covered = set(selectors.audit_scope_systems(audit).values_list("pk", flat=True))
+    return [
+        s
+        for s in selectors.system_list(_municipality(request), viewer=request.user)
+        if s.pk in covered
+    ]
 
 
 def _detail(
@@ -121,7 +127,7 @@ def _detail(
                 initial={"closed_on": today}, prefix=f"finding-{row['f'].pk}"
             )
     if finding_form is None and can["can_add_finding"]:
-        finding_form = FindingForm(systems=_systems(request))
+        finding_form = FindingForm(systems=_systems(request, audit))
     return render(
         request,
         "governance/audit_detail.html",
@@ -147,7 +153,7 @@ def _form(request: HttpRequest, audit: Audit | None) -> AuditForm:
     municipality = _municipality(request)
     return AuditForm(
         request.POST or None,
-        systems=_systems(request),
+        systems=list(selectors.system_list(municipality, viewer=request.user)),
         departments=list(department_list(municipality=municipality)),
         audit=audit,
     )
@@ -213,7 +219,7 @@ def audit_finding_add(request: HttpRequest, pk: int) -> HttpResponse:
     """Add a finding to an audit, from its page."""
     municipality = _municipality(request)
     audit = _audit(request, pk)
-    form = FindingForm(request.POST, systems=_systems(request))
+    form = FindingForm(request.POST, systems=_systems(request, audit))
     saved = submit(
         form,
         lambda: services.audit_finding_add(

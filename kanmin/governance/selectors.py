@@ -328,6 +328,18 @@ def audit_fiscal_years(municipality: Municipality, *, viewer: Any) -> list[Fisca
     return sorted(years, reverse=True)
 
 
+def audit_scope_systems(audit: Audit) -> QuerySet[InformationSystem]:
+    """The systems a finding of the audit may name: the systems it covers when it names
+    some; else those of the departments it covers; else (the whole organisation) any."""
+    systems = InformationSystem.all_tenants.filter(municipality_id=audit.municipality_id)
+    if audit.systems.exists():
+        return systems.filter(audits=audit)
+    departments = list(audit.departments.values_list("pk", flat=True))
+    if departments:
+        return systems.filter(department_id__in=departments)
+    return systems
+
+
 def audit_findings(audit: Audit, *, viewer: Any) -> QuerySet[AuditFinding]:
     """The findings of ``audit`` the viewer may read: open ones first, by due date."""
     ids = visible_department_ids(audit.municipality, viewer)

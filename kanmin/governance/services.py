@@ -1262,7 +1262,23 @@ def audit_finding_add(
     due_on: dt.date | None = None,
     system: InformationSystem | None = None,
 ) -> Outcome[AuditFinding]:
-    """Add a finding to an audit, with its follow-up and the day it is due."""
+    """Add a finding to an audit, with its follow-up and the day it is due. Its system, if
+    any, must be one the audit covers (``selectors.audit_scope_systems``)."""
+    if (
+        system is not None
+        and not selectors.audit_scope_systems(audit).filter(pk=system.pk).exists()
+    ):
+        raise Invalid(
+            fields={
+                "system": [
+                    _(
+                        "This audit does not cover the system %(code)s: choose one of the "
+                        "systems or departments it covers, or none."
+                    )
+                    % {"code": system.code}
+                ]
+            }
+        )
     finding = AuditFinding(
         municipality=municipality,
         audit=audit,

@@ -38,7 +38,7 @@ def audits(miyakonojo: Any, systems: dict[str, Any], departments: dict[str, Any]
         title="住民記録システム監査",
         conducted_on=dt.date(2025, 6, 10),
         auditor="架空監査法人",
-        systems=[systems["juki"]],
+        systems=[systems["juki"], systems["zei"]],  # a finding names a system it covers
     )
     zeimu = services.audit_record(
         municipality=miyakonojo,

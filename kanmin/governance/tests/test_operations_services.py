@@ -173,3 +173,41 @@ def test_attendance_is_for_staff_sessions_and_sets_the_count(
             held_on=dt.date(2025, 7, 1),
             required_count=10,
         )
+
+
+def test_a_finding_names_only_a_system_the_audit_covers(
+    miyakonojo: Any, auditor: Any, systems: dict[str, Any], departments: dict[str, Any]
+) -> None:
+    def add(audit: Any, system: Any) -> Any:
+        return services.audit_finding_add(
+            municipality=miyakonojo,
+            actor=auditor,
+            audit=audit,
+            text="記録が不足",
+            severity="medium",
+            system=system,
+        )
+
+    def record(**scope: Any) -> Any:
+        return services.audit_record(
+            municipality=miyakonojo,
+            actor=None,
+            kind="self_check",
+            title="自己点検",
+            conducted_on=dt.date(2025, 6, 10),
+            **scope,
+        )
+
+    by_system = record(systems=[systems["juki"]])
+    add(by_system, systems["juki"])
+    with pytest.raises(Invalid) as refused:
+        add(by_system, systems["zei"])
+    assert "SYS-002" in str(refused.value.fields["system"][0])
+    by_department = record(departments=[departments["zeimu"]])
+    add(by_department, systems["zei"])
+    with pytest.raises(Invalid):
+        add(by_department, systems["juki"])
+    whole = record()
+    add(whole, systems["juki"])
+    add(whole, systems["zei"])
+    assert [s.code for s in selectors.audit_scope_systems(by_department)] == ["SYS-002"]
