@@ -114,8 +114,8 @@ DEFINITIONS: tuple[KpiDefinition, ...] = (
     KpiDefinition(
         key="platform_rate",
         measure="Ⅴ-4",
-        name_ja="地域情報プラットフォーム準拠製品の導入率",
-        name_en="Adoption rate of Regional Information Platform-compliant products",
+        name_ja="地域情報プラットフォーム準拠製品の導入率（システム単位）",
+        name_en="Adoption rate of Regional Information Platform-compliant products, per system",
         unit="%",
         version="V4-platform-rate/2026-1",
         definition=(
