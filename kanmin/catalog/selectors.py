@@ -693,10 +693,24 @@ def registered_preview(*, dataset: Dataset, limit: int = PREVIEW_ROWS) -> Previe
 
 def datastore_table(*, resource: Resource) -> Any:
     """The resource's DataStore row (status, progress, fields), or None when it was never
-    queued."""
+    queued. The CSV an app writes has a table of its rows as they are now (unsaved: see
+    ``datastore.registered``)."""
     from kanmin.catalog.models import DatastoreTable
 
-    return DatastoreTable.all_tenants.filter(resource=resource).first()
+    found = DatastoreTable.all_tenants.filter(resource=resource).first()
+    return found if found is not None else _registered_table(resource)
+
+
+def _registered_table(resource: Resource) -> Any:
+    """The table of the app's rows when the resource is the CSV an app writes; else None."""
+    from kanmin.catalog.datastore import registered
+
+    if resource.file or not resource.dataset.provider:
+        return None
+    provider = dataset_provider(dataset=resource.dataset)
+    if provider is None or not registered.is_registered_file(resource, provider):
+        return None
+    return registered.table(resource, provider)
 
 
 # What the DataStore's reads use of a table's row (its progress and errors are the page's).
@@ -747,6 +761,8 @@ def _loaded_table(
         municipality=municipality, viewer=viewer, id=resource_id, staff_within=staff_within
     )
     table = DatastoreTable.all_tenants.filter(resource=resource).exclude(path="").first()
+    if table is None:
+        table = _registered_table(resource)
     if table is None:
         raise NotFound(
             _('Resource "%(id)s" was not found.') % {"id": resource_id}, code="no_datastore"
@@ -972,7 +988,16 @@ def datastore_active_ids(resource_ids: Sequence[Any]) -> set[str]:
         .exclude(path="")
         .values_list("resource_id", flat=True)
     )
-    return {_uuid_text(pk) for pk in found}
+    active = {_uuid_text(pk) for pk in found}
+    # The CSV an app writes is always a table (see datastore.registered).
+    links = Resource.all_tenants.filter(
+        pk__in=list(resource_ids), file="", url__startswith="/", url__endswith=".csv"
+    ).exclude(dataset__provider="")
+    for pk, url, provider_name in links.values_list("pk", "url", "dataset__provider"):
+        provider = datasets.find(provider_name)
+        if provider is not None and url.endswith(f"/datasets/{provider.slug}.csv"):
+            active.add(_uuid_text(pk))
+    return active
 
 
 def resource_points(*, resource: Resource, limit: int | None = None) -> Any:

@@ -11,10 +11,9 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 
-from kanmin.catalog import licenses
+from kanmin.catalog import licenses, selectors
 from kanmin.catalog.models import (
     DatasetState,
-    DatastoreTable,
     Group,
     Organization,
     Resource,
@@ -91,9 +90,7 @@ def _resource_row(resource: Resource) -> dict[str, Any]:
         "created": resource.created,
         "modified": resource.modified,
         # datastore (issue 17)
-        "datastore_active": DatastoreTable.all_tenants.filter(resource=resource)
-        .exclude(path="")
-        .exists(),
+        "datastore_active": bool(selectors.datastore_active_ids([resource.pk])),
     }
 
 

@@ -269,6 +269,15 @@ def _publish_rows(
 
 
 def _locked_table(resource: Resource) -> DatastoreTable:
+    if resource.is_served_here and resource.dataset.is_kept_by_app:
+        # Its table is the app's rows as they are (datastore.registered): not writable here.
+        raise Invalid(
+            _(
+                "This table is kept up to date from the app's records: rows cannot be pushed "
+                "to it through the API."
+            ),
+            code="kept_by_app",
+        )
     DatastoreTable.all_tenants.get_or_create(
         resource=resource, defaults={"municipality_id": resource.municipality_id}
     )

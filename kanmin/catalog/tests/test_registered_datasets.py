@@ -376,3 +376,61 @@ def test_an_apps_table_without_coordinates_has_no_map(client, miyakonojo, stalls
     page = f"/m/452025/catalog/dataset/{dataset.name}/resource/{csv_link.pk}/"
     assert 'id="map-preview"' not in client.get(page).content.decode()
     assert client.get(page + "points.geojson").status_code == 404
+
+
+def _csv_link(municipality: Any, provider: Provider) -> Resource:
+    dataset = Dataset.all_tenants.get(municipality=municipality, provider=provider.name)
+    return dataset.resources.get(format="CSV")
+
+
+def test_the_apps_table_answers_datastore_search_as_its_rows_are_now(
+    client, miyakonojo, stalls, steward, token_for
+):
+    _sync(miyakonojo)
+    link = _csv_link(miyakonojo, STALLS)
+    shown = _action(client, "resource_show", id=str(link.pk))
+    assert shown["datastore_active"] is True
+    package = _action(client, "package_show", id=link.dataset.name)
+    assert {r["format"]: r["datastore_active"] for r in package["resources"]} == {
+        "CSV": True,
+        "JSON": False,
+    }
+    found = _action(client, "datastore_search", resource_id=str(link.pk), sort="店の数 desc")
+    assert found["total"] == 2
+    assert [(r["出店場所"], r["店の数"]) for r in found["records"]] == [("本町", 12), ("中町", 7)]
+    assert {f["id"]: f["type"] for f in found["fields"]}["店の数"] == "int"
+    # A change of the app's rows shows at the next read, with no sync in between.
+    ROWS["452025"].append(["西町", 30])
+    found = _action(client, "datastore_search", resource_id=str(link.pk), q="西")
+    assert [r["出店場所"] for r in found["records"]] == ["西町"]
+    sql = f'SELECT sum("店の数") AS n FROM "{link.pk}"'  # noqa: S608 - our own uuid
+    assert _action(client, "datastore_search_sql", sql=sql)["records"] == [{"n": 49}]
+    info = _action(client, "datastore_info", id=str(link.pk))
+    assert info["meta"]["count"] == 3
+    # The resource page previews it; rows cannot be pushed to it.
+    page = f"/m/452025/catalog/dataset/{link.dataset.name}/resource/{link.pk}/"
+    html = client.get(page, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'class="table preview-table"' in html and "西町" in html
+    token = token_for(steward, miyakonojo)
+    pushed = client.post(
+        API.format(code="452025") + "datastore_upsert",
+        data=json.dumps({"resource_id": str(link.pk), "records": [{"出店場所": "x"}]}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=token,
+    )
+    assert pushed.status_code == 409, pushed.content
+    assert "kept up to date from the app" in str(pushed.json()["error"]["message"])
+
+
+def test_unchanged_rows_are_not_loaded_again(client, miyakonojo, stalls):
+    from kanmin.catalog.datastore.files import table_folder
+
+    _sync(miyakonojo)
+    link = _csv_link(miyakonojo, STALLS)
+    for _ in range(3):
+        _action(client, "datastore_search", resource_id=str(link.pk))
+    tables = sorted(p.name for p in table_folder(link).glob("rows-*.parquet"))
+    assert len(tables) == 1
+    ROWS["452025"].append(["西町", 30])
+    _action(client, "datastore_search", resource_id=str(link.pk))
+    assert len(list(table_folder(link).glob("rows-*.parquet"))) == 2  # the earlier kept a while
