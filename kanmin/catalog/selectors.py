@@ -701,6 +701,18 @@ def datastore_table(*, resource: Resource) -> Any:
     return found if found is not None else _registered_table(resource)
 
 
+def registered_tables(*, datasets_in: QuerySet[Dataset]) -> list[Any]:
+    """The tables of the CSV files the apps write, among these datasets' resources (see
+    ``datastore.registered``: each is the app's rows as they are now)."""
+    links = (
+        Resource.all_tenants.filter(dataset__in=datasets_in, file="", url__startswith="/")
+        .exclude(dataset__provider="")
+        .select_related("dataset", "municipality")
+    )
+    tables = [_registered_table(resource) for resource in links]
+    return [t for t in tables if t is not None]
+
+
 def _registered_table(resource: Resource) -> Any:
     """The table of the app's rows when the resource is the CSV an app writes; else None."""
     from kanmin.catalog.datastore import registered

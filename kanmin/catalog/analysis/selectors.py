@@ -69,7 +69,7 @@ def analysis_tables(*, municipality: Municipality, viewer: Any) -> list[Table]:
             fields=[f for f in t.fields if f["id"] != "_id"],
             rows=t.row_count,
         )
-        for t in tables
+        for t in [*tables, *catalog_selectors.registered_tables(datasets_in=visible)]
     ]
     found.sort(key=lambda t: (t.resource.dataset.title_ja, t.resource.name))
     return found
@@ -114,6 +114,12 @@ def _run(*, municipality: Municipality, viewer: Any, sql: str, limit: int | None
                 .select_related("resource__dataset")
                 .first()
             )
+            if table is None:
+                # The CSV an app writes: its rows as they are now.
+                link = Resource.all_tenants.filter(
+                    municipality=municipality, pk=resource_id, dataset__in=visible, file=""
+                ).first()
+                table = catalog_selectors.datastore_table(resource=link) if link else None
             if table is None:
                 raise sandbox.refuse(
                     _(

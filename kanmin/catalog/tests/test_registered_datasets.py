@@ -434,3 +434,15 @@ def test_unchanged_rows_are_not_loaded_again(client, miyakonojo, stalls):
     ROWS["452025"].append(["西町", 30])
     _action(client, "datastore_search", resource_id=str(link.pk))
     assert len(list(table_folder(link).glob("rows-*.parquet"))) == 2  # the earlier kept a while
+
+
+def test_staff_analyse_the_apps_table_with_their_own(miyakonojo, stalls, steward):
+    from kanmin.catalog.analysis import selectors as analysis
+
+    _sync(miyakonojo)
+    link = _csv_link(miyakonojo, STALLS)
+    listed = analysis.analysis_tables(municipality=miyakonojo, viewer=steward)
+    assert str(link.pk) in [str(t.resource.pk) for t in listed]
+    sql = f'SELECT "出店場所" FROM "{link.pk}" WHERE "店の数" > 10'  # noqa: S608 - our uuid
+    result = analysis.analysis_run(municipality=miyakonojo, viewer=steward, sql=sql)
+    assert result.records == [{"出店場所": "本町"}]
