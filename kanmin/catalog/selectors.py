@@ -812,6 +812,26 @@ def _audit_datastore_read(viewer: Any, tables: Sequence[Any], **extra: Any) -> N
         )
 
 
+def _searched_table(
+    municipality: Municipality | None,
+    viewer: Any,
+    data: dict[str, Any],
+    staff_within: Municipality | None,
+) -> Any:
+    """The table a search names (``resource_id``, or CKAN's alias ``id``)."""
+    from kanmin.core.errors import Invalid
+
+    resource_id = data.get("resource_id") or data.get("id")
+    if not resource_id:
+        raise Invalid(fields={"resource_id": [_("Missing value")]})
+    return _loaded_table(
+        municipality=municipality,
+        viewer=viewer,
+        resource_id=str(resource_id),
+        staff_within=staff_within,
+    )
+
+
 def datastore_search(
     *,
     municipality: Municipality | None,
@@ -827,18 +847,9 @@ def datastore_search(
 
     from kanmin.catalog.datastore import query
     from kanmin.catalog.datastore.files import table_file
-    from kanmin.core.errors import Invalid
 
     params = query.parse(data)
-    resource_id = data.get("resource_id") or data.get("id")
-    if not resource_id:
-        raise Invalid(fields={"resource_id": [_("Missing value")]})
-    table = _loaded_table(
-        municipality=municipality,
-        viewer=viewer,
-        resource_id=str(resource_id),
-        staff_within=staff_within,
-    )
+    table = _searched_table(municipality, viewer, data, staff_within)
     try:
         result = query.search(query.Table(path=table_file(table), fields=table.fields), params)
     except duckdb.IOException:
@@ -872,17 +883,8 @@ def datastore_rows(
     are ``datastore_search``'s."""
     from kanmin.catalog.datastore import query
     from kanmin.catalog.datastore.files import table_file
-    from kanmin.core.errors import Invalid
 
-    resource_id = data.get("resource_id") or data.get("id")
-    if not resource_id:
-        raise Invalid(fields={"resource_id": [_("Missing value")]})
-    table = _loaded_table(
-        municipality=municipality,
-        viewer=viewer,
-        resource_id=str(resource_id),
-        staff_within=staff_within,
-    )
+    table = _searched_table(municipality, viewer, data, staff_within)
     names = [f["id"] for f in table.fields if f["id"] != "_id"]
     # _id last in the order: pages of equal sort values do not overlap.
     sort = f"{data['sort']}, _id" if data.get("sort") else "_id"
