@@ -9,7 +9,6 @@ own ``<title>`` and ``<desc>``, so that it says what it shows when opened on its
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -18,7 +17,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from kanmin.core.fonts import matplotlib_family
+from kanmin.core import charts as drawing
 from kanmin.core.language import mark_japanese
 
 COLOUR = "#0b6bcb"
@@ -225,15 +224,9 @@ def table_chart(
     """Bars, or a line, over categorical x positions (a line over numbers or dates to scale
     when ``x_scale`` says so and every label reads as one), as an SVG with a title and
     description."""
-    # Lazily: matplotlib is heavy, and the task worker loads the pages' modules.
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
-    figure = Figure(figsize=(width, height), dpi=100)
-    FigureCanvasAgg(figure)
-    family = matplotlib_family()
-    axes = figure.add_subplot(1, 1, 1)
+    figure, axes, family = drawing.figure(width, height)
     scaled = x_positions(labels, x_scale) if kind == "line" else None
     if scaled is not None:
         axes.plot(scaled, list(values), color=COLOUR, marker="o", linewidth=2, zorder=2)
@@ -268,11 +261,7 @@ def table_chart(
     axes.set_ylabel(y_label, fontfamily=family)
     axes.yaxis.set_major_locator(MaxNLocator(nbins=6))
     axes.grid(axis="y", color="#d0d4d9", zorder=0)
-    axes.spines[["top", "right"]].set_visible(False)
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="svg", metadata={"Date": None})
-    return _titled(buffer.getvalue(), title, description)
+    return _titled(drawing.render(figure), title, description)
 
 
 def _titled(svg: bytes, title: str, description: str) -> bytes:

@@ -6,7 +6,6 @@ being tried."""
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -15,7 +14,7 @@ from typing import Any, Literal
 
 from django.utils import timezone
 
-from kanmin.core.fonts import matplotlib_family
+from kanmin.core import charts as drawing
 from kanmin.disaster import criteria
 
 LINE_COLOUR = "#0b6bcb"
@@ -55,15 +54,9 @@ def station_chart(
     """The readings as a line and each reference level as a labelled horizontal line.
 
     ``references``: {level key: (label, value)}."""
-    # Lazily: matplotlib is heavy, and the task worker loads the pages' modules.
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.dates import DateFormatter
-    from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(width, height), dpi=100)
-    FigureCanvasAgg(figure)
-    family = matplotlib_family()
-    axes = figure.add_subplot(1, 1, 1)
+    figure, axes, family = drawing.figure(width, height)
     points = [(timezone.localtime(t), float(v)) for t, v in readings if v is not None]
     if points:
         times: Any = [t for t, _v in points]
@@ -90,11 +83,7 @@ def station_chart(
     if unit:
         axes.set_ylabel(unit, fontfamily=family)
     axes.grid(axis="y", color="#d0d4d9")
-    axes.spines[["top", "right"]].set_visible(False)
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="svg", metadata={"Date": None})
-    return buffer.getvalue()
+    return drawing.render(figure)
 
 
 @dataclass(frozen=True)
@@ -198,14 +187,9 @@ def events_chart(
     """One line per event: (label, first index, last index, hours-axis origin as a POSIX
     time). River levels are drawn against hours from the peak; rain (``cumulative``) as the
     running total against hours from the start."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
-    figure = Figure(figsize=(width, height), dpi=110)
-    FigureCanvasAgg(figure)
-    family = matplotlib_family()
-    axes = figure.add_subplot(1, 1, 1)
+    figure, axes, family = drawing.figure(width, height, dpi=110)
     readings = series.readings
     for n, (label, first, last, origin) in enumerate(events):
         xs, ys, total = [], [], 0.0
@@ -258,7 +242,6 @@ def events_chart(
     axes.set_ylabel(y_label, fontfamily=family)
     axes.xaxis.set_major_locator(MaxNLocator(nbins=8, integer=True))
     axes.grid(color="#e1e5ea", zorder=0)
-    axes.spines[["top", "right"]].set_visible(False)
     if events:
         axes.legend(
             prop={"family": family, "size": 7.5},
@@ -267,8 +250,4 @@ def events_chart(
             bbox_to_anchor=(0.5, -0.2),
             ncol=4,
         )
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    metadata = {"Date": None} if fmt == "svg" else None
-    figure.savefig(buffer, format=fmt, metadata=metadata)
-    return buffer.getvalue()
+    return drawing.render(figure, fmt)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import io
 from collections import Counter, defaultdict
 from typing import Any
 
@@ -20,8 +19,8 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from kanmin.accounts.access import operator_page
+from kanmin.core import charts
 from kanmin.core.fiscal_year import FiscalYear
-from kanmin.core.fonts import matplotlib_family
 from kanmin.governance import kpis
 from kanmin.governance.models import (
     BUSINESS_NAMES_JA,
@@ -48,24 +47,8 @@ OLDER = "181+"
 def _svg(figure: Any, alt: str) -> SafeString:
     """The chart as an image of SVG in a data: URL: inline SVG would draw black, its style
     attributes being inline styles the Content-Security-Policy refuses."""
-    buffer = io.BytesIO()
-    figure.tight_layout()
-    figure.savefig(buffer, format="svg", metadata={"Date": None})
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    data = base64.b64encode(charts.render(figure)).decode("ascii")
     return format_html('<img class="chart" src="data:image/svg+xml;base64,{}" alt="{}">', data, alt)
-
-
-def _figure(width: float = 7.0, height: float = 3.0) -> tuple[Any, Any]:
-    # Here, not at the top: the URLs import this module, and the task worker, which loads
-    # the URLs, must not carry matplotlib (tests/operations: the worker's memory).
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(width, height), dpi=100)
-    FigureCanvasAgg(figure)
-    axes = figure.add_subplot(1, 1, 1)
-    axes.spines[["top", "right"]].set_visible(False)
-    return figure, axes
 
 
 def cost_per_year(municipality: Any) -> list[tuple[int, int]]:
@@ -79,8 +62,7 @@ def cost_per_year(municipality: Any) -> list[tuple[int, int]]:
 
 
 def cost_chart(rows: list[tuple[int, int]]) -> SafeString:
-    family = matplotlib_family()
-    figure, axes = _figure()
+    figure, axes, family = charts.figure(7.0, 3.0)
     axes.bar([str(y) for y, _t in rows], [t / 1_000_000 for _y, t in rows], color=COLOUR)
     axes.set_xlabel(_("Fiscal year"), fontfamily=family)
     axes.set_ylabel(_("million yen"), fontfamily=family)
@@ -116,8 +98,7 @@ def migration_rows(municipality: Any) -> list[dict[str, Any]]:
 
 
 def migration_chart(rows: list[dict[str, Any]]) -> SafeString:
-    family = matplotlib_family()
-    figure, axes = _figure(7.0, 5.5)
+    figure, axes, family = charts.figure(7.0, 5.5)
     labels = [r["label"] for r in rows]
     positions = list(range(len(rows)))
     planned = [(i, r["planned_on"]) for i, r in enumerate(rows) if r["planned_on"]]
@@ -170,8 +151,7 @@ def open_vulnerabilities(municipality: Any, today: dt.date) -> dict[str, dict[st
 
 
 def vulnerability_chart(table: dict[str, dict[str, int]]) -> SafeString:
-    family = matplotlib_family()
-    figure, axes = _figure()
+    figure, axes, family = charts.figure(7.0, 3.0)
     buckets = [label for label, _d in AGE_BUCKETS] + [OLDER]
     bottoms = [0] * len(buckets)
     for severity in Severity.values:

@@ -6,15 +6,12 @@ SVG output turns glyphs into paths, so a browser needs no Japanese font either.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping
 from typing import Literal
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from kanmin.core.fonts import matplotlib_family
+from kanmin.core import charts
 
 TARGET_COLOUR = "#1a1a1a"
 ACTUAL_COLOUR = "#0b6bcb"
@@ -34,10 +31,7 @@ def kpi_chart(
 ) -> bytes:
     """Actuals as bars and targets as a line, per fiscal year (年度)."""
     years = sorted({*targets, *actuals}, key=int)
-    figure = Figure(figsize=(width, height), dpi=110)
-    FigureCanvasAgg(figure)
-    family = matplotlib_family()
-    axes = figure.add_subplot(1, 1, 1)
+    figure, axes, family = charts.figure(width, height, dpi=110)
     positions = list(range(len(years)))
     if actuals:
         bars = [(i, actuals[y]) for i, y in enumerate(years) if y in actuals]
@@ -68,7 +62,6 @@ def kpi_chart(
         axes.set_ylabel(unit, fontfamily=family)
     axes.yaxis.set_major_locator(MaxNLocator(nbins=5))
     axes.grid(axis="y", color="#d0d4d9", zorder=0)
-    axes.spines[["top", "right"]].set_visible(False)
     if targets or actuals:
         axes.legend(
             prop={"family": family},
@@ -77,8 +70,4 @@ def kpi_chart(
             bbox_to_anchor=(0, 1.0),
             ncol=2,
         )
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    metadata = {"Date": None} if fmt == "svg" else None
-    figure.savefig(buffer, format=fmt, metadata=metadata)
-    return buffer.getvalue()
+    return charts.render(figure, fmt)

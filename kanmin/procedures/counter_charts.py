@@ -5,14 +5,10 @@ where there is one; colours are told apart in grey too (hatching)."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-
-from kanmin.core.fonts import matplotlib_family
+from kanmin.core import charts
 
 COLOURS = ("#0b4f8a", "#b35900", "#1e6b2f", "#5b3a8c")
 HATCHES = ("", "//", "..", "xx")
@@ -40,10 +36,7 @@ def bar_chart(
     category at index ``highlight`` is drawn in red (the slowest step)."""
     rows = max(len(categories), 1)
     height = 1.2 + rows * (0.28 + 0.22 * len(series))
-    figure = Figure(figsize=(width, height), dpi=100)
-    FigureCanvasAgg(figure)
-    family = matplotlib_family()
-    axes = figure.add_subplot(1, 1, 1)
+    figure, axes, family = charts.figure(width, height)
     bar = 0.8 / max(len(series), 1)
     positions = list(range(len(categories)))
     for s_index, s in enumerate(series):
@@ -80,10 +73,6 @@ def bar_chart(
     axes.set_xlabel(value_label, fontfamily=family)
     axes.grid(axis="x", color="#d0d4d9")
     axes.set_axisbelow(True)
-    axes.spines[["top", "right"]].set_visible(False)
     if len(series) > 1 or p90_label:
         axes.legend(prop={"family": family, "size": 8}, loc="lower right", frameon=False)
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="svg", metadata={"Date": None})
-    return buffer.getvalue()
+    return charts.render(figure)
