@@ -93,14 +93,23 @@ def result_row(record: dict[str, Any], columns: list[dict[str, Any]]) -> list[di
 # --------------------------------------------------------------------------------------------
 
 
-# Filters a preview takes at most (each a column and the value it must hold).
+# Filters a preview takes at most (each a column, a condition and a value).
 FILTERS_MAX = 10
+# A filter's condition: the column's value is the one given, or at least it, or at most it.
+FILTER_OPS = ("eq", "gte", "lte")
+
+
+@dataclass(frozen=True)
+class Filter:
+    column: str
+    value: str
+    op: str = "eq"
 
 
 @dataclass
 class TableState:
     q: str = ""
-    filters: tuple[tuple[str, str], ...] = ()  # (column, value): rows must match every one
+    filters: tuple[Filter, ...] = ()  # rows must match every one
     rows: int = PREVIEW_ROWS[0]
     sort: str = ""
     dir: str = "asc"
@@ -114,8 +123,8 @@ class TableState:
         pairs: list[tuple[str, Any]] = []
         for key, value in values.items():
             if key == "filters":
-                for column, wanted in value:
-                    pairs += [("column", column), ("value", wanted)]
+                for f in value:
+                    pairs += [("column", f.column), ("op", f.op), ("value", f.value)]
             elif value not in ("", None) and value != defaults[key]:
                 pairs.append((key, value))
         return pairs
@@ -145,21 +154,25 @@ class TablePreview:
     download_capped: bool = False
     download_max: int = selectors.DATASTORE_DOWNLOAD_ROWS_MAX
     filters: list[dict[str, str]] = field(default_factory=list)
+    ops: tuple[tuple[str, str], ...] = ()
     rows_choices: tuple[int, ...] = PREVIEW_ROWS
 
 
-def _read_filters(
-    params: QueryDict, columns: list[str]
-) -> tuple[tuple[tuple[str, str], ...], list[str]]:
-    """The ``column``/``value`` pairs of the GET parameters (the n-th value belongs to the
-    n-th column); a message for each pair that cannot be used. A column left without a value
-    (the form's empty row) is no filter."""
+def _read_filters(params: QueryDict, columns: list[str]) -> tuple[tuple[Filter, ...], list[str]]:
+    """The ``column``/``op``/``value`` triples of the GET parameters (the n-th of each go
+    together; ``op`` missing is ``eq``); a message for each that cannot be used. A column
+    left without a value (the form's empty row) is no filter."""
     names = params.getlist("column")
+    ops = params.getlist("op")
     wanted = params.getlist("value")
-    filters: list[tuple[str, str]] = []
+    filters: list[Filter] = []
     errors: list[str] = []
+    if ops and len(ops) != len(names):
+        # The n-th of each go together: with a condition missing, which is whose is unknown.
+        return (), [_("Each filter needs its column, its condition and its value.")]
     for i in range(max(len(names), len(wanted))):
         column = (names[i] if i < len(names) else "").strip()
+        op = (ops[i] if i < len(ops) else "").strip() or "eq"
         value = (wanted[i] if i < len(wanted) else "").strip()
         if not value:
             continue
@@ -173,12 +186,18 @@ def _read_filters(
                 + _("Select a valid choice. %(value)s is not one of the available choices.")
                 % {"value": column}
             )
+        elif op not in FILTER_OPS:
+            errors.append(
+                f"{_('Condition')}: "
+                + _("Select a valid choice. %(value)s is not one of the available choices.")
+                % {"value": op}
+            )
         elif len(value) > 200:
             errors.append(
                 _("The value for “%(column)s” is longer than 200 characters.") % {"column": column}
             )
-        elif (column, value) not in filters:
-            filters.append((column, value))
+        elif Filter(column, value, op) not in filters:
+            filters.append(Filter(column, value, op))
     if len(filters) > FILTERS_MAX:
         errors.append(
             _("At most %(n)s filters can be used at once; the first %(n)s are.")
@@ -210,13 +229,35 @@ def _read_state(form: TablePreviewForm, columns: list[str]) -> tuple[TableState,
     return state, errors + filter_errors
 
 
-def ckan_filters(filters: tuple[tuple[str, str], ...]) -> dict[str, Any]:
-    """The preview's filters as CKAN's ``filters``: one value per column, or a list of the
-    values of which a row must hold one (two filters on the same column)."""
-    grouped: dict[str, list[str]] = {}
-    for column, value in filters:
-        grouped.setdefault(column, []).append(value)
-    return {c: values[0] if len(values) == 1 else values for c, values in grouped.items()}
+def ckan_filters(filters: tuple[Filter, ...]) -> dict[str, Any]:
+    """The preview's filters as CKAN's ``filters``: a column's value, or the list of values
+    of which a row must hold one (two "is exactly" on one column), or its range
+    (``{"gte": …, "lte": …}``, with ``eq`` when one exact value goes with it). ``Invalid``
+    when a column has several exact values and a range, which one filter cannot say."""
+    exact: dict[str, list[str]] = {}
+    ranges: dict[str, dict[str, str]] = {}
+    for f in filters:
+        if f.op == "eq":
+            exact.setdefault(f.column, []).append(f.value)
+        else:
+            ranges.setdefault(f.column, {})[f.op] = f.value
+    result: dict[str, Any] = {}
+    for column in dict.fromkeys([f.column for f in filters]):
+        values, bounds = exact.get(column, []), ranges.get(column)
+        if bounds is None:
+            result[column] = values[0] if len(values) == 1 else values
+        elif len(values) > 1:
+            raise Invalid(
+                _(
+                    "“%(column)s” has several exact values and a range: keep the range or the "
+                    "values."
+                )
+                % {"column": column},
+                code="datastore_search",
+            )
+        else:
+            result[column] = {**bounds, **({"eq": values[0]} if values else {})}
+    return result
 
 
 def _search_data(resource: Resource, state: TableState) -> dict[str, Any]:
@@ -232,6 +273,10 @@ def _search_data(resource: Resource, state: TableState) -> dict[str, Any]:
     if state.sort:
         data["sort"] = f"{quote(state.sort)} {state.dir}"
     return data
+
+
+def filter_op_labels() -> list[tuple[str, Any]]:
+    return [("eq", _("is exactly")), ("gte", _("is at least")), ("lte", _("is at most"))]
 
 
 def download_url(resource: Resource, state: TableState) -> str:
@@ -310,13 +355,12 @@ def table_preview(
 
     filters = [
         {
-            "column": column,
-            "value": value,
-            "remove_url": link(
-                filters=tuple(f for f in state.filters if f != (column, value)), page=1
-            ),
+            "column": f.column,
+            "op": f.op,
+            "value": f.value,
+            "remove_url": link(filters=tuple(g for g in state.filters if g != f), page=1),
         }
-        for column, value in state.filters
+        for f in state.filters
     ]
 
     columns = []
@@ -352,6 +396,7 @@ def table_preview(
         api_url=api_url(request, "datastore_search", api_params),
         csv_url=api_url(request, "datastore_search", {**api_params, "records_format": "csv"}),
         download_url=download_url(resource, state),
+        ops=tuple((op, str(label)) for op, label in filter_op_labels()),
         download_capped=total > selectors.DATASTORE_DOWNLOAD_ROWS_MAX,
         filters=filters,
     )

@@ -166,7 +166,7 @@ def test_an_english_visitor_on_a_phone_uses_the_table_with_the_keyboard(
     # One column's value, with 50 rows a page.
     page.get_by_label("Search the rows").fill("")
     page.get_by_label("Column", exact=True).select_option("地区")
-    page.get_by_label("is exactly").fill("高城")
+    page.get_by_label("Value", exact=True).fill("高城")
     page.get_by_label("Rows per page").select_option("50")
     page.get_by_role("button", name="Show the rows").click()
     expect_count(page, "Rows 1–12 of 12")
@@ -174,7 +174,7 @@ def test_an_english_visitor_on_a_phone_uses_the_table_with_the_keyboard(
     # A second value for the same column: rows holding either; then a filter on another
     # column narrows them; each can be removed alone.
     page.get_by_label("Column of another filter").select_option("地区")
-    page.get_by_label("is exactly").fill("山田")
+    page.get_by_label("Value", exact=True).fill("山田")
     page.get_by_role("button", name="Show the rows").click()
     expect_count(page, "Rows 1–24 of 24")
     assert set(column(page, 2)) == {"高城", "山田"}
@@ -186,6 +186,15 @@ def test_an_english_visitor_on_a_phone_uses_the_table_with_the_keyboard(
     page.get_by_role("link", name="Remove filter 1").click()
     expect_count(page, "Rows 1–12 of 12")
     assert set(column(page, 2)) == {"山田"}
+    # A range on a number column: at least 500 people.
+    page.get_by_label("Column of another filter").select_option("人口")
+    page.get_by_label("Condition", exact=True).select_option("gte")
+    page.get_by_label("Value", exact=True).fill("500")
+    page.get_by_role("button", name="Show the rows").click()
+    expect(page.get_by_label("Condition of filter 2")).to_have_value("gte")
+    populations = [int(v) for v in column(page, 3)]
+    assert populations and min(populations) >= 500
+    check_page(page, axe)
     page.get_by_role("link", name="Show all rows").click()
     expect_count(page, "Rows 1–25 of 60")
 

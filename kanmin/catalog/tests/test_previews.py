@@ -165,6 +165,39 @@ def test_several_filters_each_must_match_and_one_column_twice_matches_either(cli
     assert len(body_rows(html)) == 24
 
 
+def test_a_range_on_a_number_column_with_an_exact_value_beside_it(client, towns):
+    def rows(query: str) -> list[list[str]]:
+        url = page_url(towns) + "?" + query + "&rows=100"
+        return body_rows(client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode())
+
+    between = rows("column=人口&op=gte&value=300&column=人口&op=lte&value=600")
+    expected = sorted(r[0] for r in town_rows() if 300 <= r[2] <= 600)
+    assert sorted(r[0] for r in between) == expected and expected
+    # With an exact value on another column.
+    narrowed = rows("column=地区&op=eq&value=高城&column=人口&op=gte&value=300")
+    assert sorted(r[0] for r in narrowed) == sorted(
+        r[0] for r in town_rows() if r[1] == "高城" and r[2] >= 300
+    )
+    html = client.get(
+        page_url(towns)
+        + "?column=人口&op=gte&value=300&column=人口&op=eq&value=38&column=人口&op=eq&value=76",
+        HTTP_ACCEPT_LANGUAGE="en",
+    ).content.decode()
+    assert "has several exact values and a range" in text(html)
+    assert len(body_rows(html)) == 25  # the rows without the filters, and why
+    html = client.get(
+        page_url(towns) + "?column=人口&op=near&value=3", HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert "Condition: Select a valid choice. near" in text(html)
+    # Conditions that do not go one to a filter: said, and no filter guessed.
+    html = client.get(
+        page_url(towns) + "?column=地区&value=高城&column=人口&op=gte&value=300",
+        HTTP_ACCEPT_LANGUAGE="en",
+    ).content.decode()
+    assert "Each filter needs its column, its condition and its value." in text(html)
+    assert "Rows 1–25 of 60" in count_line(html)
+
+
 def test_the_download_holds_every_matching_row_in_the_pages_order(client, towns, settings):
     html = get(
         client, page_url(towns), column="地区", value="高城", sort="世帯数", dir="desc"
