@@ -713,6 +713,15 @@ def registered_tables(*, datasets_in: QuerySet[Dataset]) -> list[Any]:
     return [t for t in tables if t is not None]
 
 
+def _read_again(table: Any) -> Any:
+    """The table's pointer read again (its version was pruned while it was read); an app's
+    table (unsaved) is found again from the app's rows."""
+    if table.pk is None:
+        return _registered_table(table.resource)
+    table.refresh_from_db()
+    return table
+
+
 def _registered_table(resource: Resource) -> Any:
     """The table of the app's rows when the resource is the CSV an app writes; else None."""
     from kanmin.catalog.datastore import registered
@@ -854,7 +863,7 @@ def datastore_search(
         result = query.search(query.Table(path=table_file(table), fields=table.fields), params)
     except duckdb.IOException:
         # Two reloads since the pointer was read pruned its version: read it again.
-        table.refresh_from_db()
+        table = _read_again(table)
         result = query.search(query.Table(path=table_file(table), fields=table.fields), params)
     _audit_datastore_read(viewer, [table], query=_logged_query(data))
     return {"resource_id": str(table.resource_id), **result}
@@ -1024,14 +1033,8 @@ def resource_points(*, resource: Resource, limit: int | None = None) -> Any:
 
     from kanmin.catalog.datastore import points
     from kanmin.catalog.datastore.files import table_file
-    from kanmin.catalog.models import DatastoreTable
 
     cap = points.POINTS_MAX if limit is None else limit
-    served = not resource.file and resource.is_served_here
-    provider = dataset_provider(dataset=resource.dataset) if served else None
-    if provider is not None:
-        # A file an app writes on each download (指定緊急避難場所一覧 …): its rows, as written.
-        return points.from_rows(provider.header(), provider.rows(resource.municipality), limit=cap)
     if resource.is_geojson:
         if (resource.size or 0) > points.GEOJSON_BYTES_MAX:
             return None
@@ -1043,8 +1046,9 @@ def resource_points(*, resource: Resource, limit: int | None = None) -> Any:
         if len(data) > points.GEOJSON_BYTES_MAX:
             return None
         return points.from_geojson(data, limit=cap)
-    table = DatastoreTable.all_tenants.filter(resource=resource).exclude(path="").first()
-    if table is None:
+    # A loaded table, or the CSV an app writes (指定緊急避難場所一覧 …) as its rows are now.
+    table = datastore_table(resource=resource)
+    if table is None or not table.active:
         return None
     columns = points.map_columns(table.fields)
     if columns is None:
@@ -1053,5 +1057,5 @@ def resource_points(*, resource: Resource, limit: int | None = None) -> Any:
         return points.read(table_file(table), columns, limit=cap)
     except duckdb.IOException:
         # A reload moved the pointer and pruned the version read: read it again.
-        table.refresh_from_db()
+        table = _read_again(table)
         return points.read(table_file(table), columns, limit=cap)

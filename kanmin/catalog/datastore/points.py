@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import math
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -259,63 +259,6 @@ def from_geojson(data: bytes, *, limit: int = POINTS_MAX) -> MapPoints | None:
             )
         )
     return MapPoints(columns, points, len(usable), len(features) - len(usable))
-
-
-def _number(value: Any) -> float | None:
-    if value is None or isinstance(value, bool) or value == "":
-        return None
-    try:
-        number = float(str(value).strip())
-    except ValueError:
-        return None
-    return number if math.isfinite(number) else None
-
-
-def from_rows(
-    names: Sequence[str], rows: Iterable[Sequence[Any]], *, limit: int = POINTS_MAX
-) -> MapPoints | None:
-    """The places of rows kept by an app (a registered dataset's, read as its file would be
-    written: ``names`` are its columns), found as a table's are; None without latitude and
-    longitude columns."""
-    table = [list(row) for row in rows]
-    fields = [
-        {
-            "id": name,
-            "type": "text"
-            if any(isinstance(row[i], str) and _number(row[i]) is None for row in table)
-            else "other",
-        }
-        for i, name in enumerate(names)
-    ]
-    columns = map_columns(fields)
-    if columns is None:
-        return None
-    position = {name: i for i, name in enumerate(names)}
-    shown = [c for c in (columns.name, columns.address, *columns.fallback) if c]
-    points: list[Point] = []
-    total = 0
-    for index, row in enumerate(table, 1):
-        lat = _number(row[position[columns.latitude]])
-        lon = _number(row[position[columns.longitude]])
-        if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            continue
-        if lat == 0 and lon == 0:
-            continue
-        total += 1
-        if len(points) >= limit:
-            continue
-        values = {c: _text(row[position[c]]) for c in shown}
-        points.append(
-            Point(
-                row=index,
-                latitude=lat,
-                longitude=lon,
-                name=values.get(columns.name or "", ""),
-                address=values.get(columns.address or "", ""),
-                details=tuple((c, values[c]) for c in columns.fallback if values[c]),
-            )
-        )
-    return MapPoints(columns, points, total, len(table) - total)
 
 
 def feature_collection(found: MapPoints) -> dict[str, Any]:
