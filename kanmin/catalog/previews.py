@@ -117,7 +117,7 @@ class TableState:
 
     def query(self, **changes: Any) -> list[tuple[str, Any]]:
         """The GET parameters of this state (defaults left out), with ``changes``; each
-        filter as a ``column`` and a ``value`` parameter, in order."""
+        filter as a ``column``, an ``op`` and a ``value`` parameter, in order."""
         values = {**self.__dict__, **changes}
         defaults = TableState().__dict__
         pairs: list[tuple[str, Any]] = []
