@@ -49,6 +49,19 @@ class Invalid(KanminError):
     default_message = _("Some of the values given are not valid.")
 
 
+class ImportRefused(Invalid):
+    """A staff import's file with problems: ``problems`` lists each (row, column, value, what
+    to do); nothing was saved."""
+
+    default_message = _(
+        "Nothing was imported: fix the problems below in the file and import it again."
+    )
+
+    def __init__(self, problems: list[Any]) -> None:
+        super().__init__(code="import_refused")
+        self.problems = problems
+
+
 class NotFound(KanminError):
     status = 404
     default_code = "not_found"

@@ -1,14 +1,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from kanmin.core.errors import KanminError, NotFound, PermissionDenied
+from kanmin.core.errors import ImportRefused, KanminError, NotFound, PermissionDenied
 
 T = TypeVar("T")
 
@@ -81,3 +82,28 @@ def perform(
         else:
             show(text)
         return None
+
+
+def import_page(
+    request: HttpRequest, form: forms.BaseForm, run: Callable[[bytes, str], Any], template: str
+) -> HttpResponse:
+    """A staff import's page: on POST, ``run(data, file_name)`` (a service) with the form's
+    ``file``; the template gets ``form``, and ``result`` when it was imported, or ``refused``
+    and its ``problems`` (422) when the file was refused."""
+    context: dict[str, Any] = {"form": form}
+    status = 200
+    if request.method == "POST":
+        status = 422
+        try:
+            result = submit(
+                form,
+                lambda: run(form.cleaned_data["file"].read(), form.cleaned_data["file"].name),
+                passes=(ImportRefused,),
+            )
+        except ImportRefused as exc:
+            context.update({"refused": exc, "problems": exc.problems})
+        else:
+            if result is not None:
+                status = 200
+                context["result"] = result
+    return render(request, template, context, status=status)

@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kanmin.core.actions import Changed, Outcome, Unchanged, action
-from kanmin.core.errors import Invalid, full_clean
+from kanmin.core.errors import ImportRefused, Invalid, full_clean
 from kanmin.core.models import Department, Municipality
 from kanmin.core.permissions import require
 from kanmin.governance import register, scanner, selectors
@@ -319,19 +319,6 @@ class SystemsImport:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
-
-
-class ImportRefused(Invalid):
-    """A register file with problems: ``problems`` lists each (row, column, value, what to do);
-    nothing was saved."""
-
-    default_message = gettext_lazy(
-        "Nothing was imported: fix the problems below in the file and import it again."
-    )
-
-    def __init__(self, problems: list[register.Problem]) -> None:
-        super().__init__(code="import_refused")
-        self.problems = problems
 
 
 def _department_from(

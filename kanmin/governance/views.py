@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from kanmin.accounts.access import operator_page
 from kanmin.core.errors import NotFound
-from kanmin.core.forms import submit
+from kanmin.core.forms import import_page, submit
 from kanmin.core.permissions import allowed
 from kanmin.core.selectors import department_list
 from kanmin.core.tenancy import tenant_reverse
@@ -195,26 +195,11 @@ def systems_export(request: HttpRequest) -> HttpResponse:
 @operator_page("governance.change_informationsystem", methods=["GET", "POST"])
 def systems_import(request: HttpRequest) -> HttpResponse:
     municipality = _municipality(request)
-    form = ImportForm(request.POST or None, request.FILES or None)
-    context: dict[str, Any] = {"form": form}
-    status = 200
-    if request.method == "POST":
-        status = 422
-        try:
-            result = submit(
-                form,
-                lambda: services.systems_import(
-                    municipality=municipality,
-                    actor=request.user,
-                    data=form.cleaned_data["file"].read(),
-                    file_name=form.cleaned_data["file"].name,
-                ),
-                passes=(services.ImportRefused,),
-            )
-        except services.ImportRefused as exc:
-            context.update({"refused": exc, "problems": exc.problems})
-        else:
-            if result is not None:
-                status = 200
-                context["result"] = result
-    return render(request, "governance/system_import.html", context, status=status)
+    return import_page(
+        request,
+        ImportForm(request.POST or None, request.FILES or None),
+        lambda data, file_name: services.systems_import(
+            municipality=municipality, actor=request.user, data=data, file_name=file_name
+        ),
+        "governance/system_import.html",
+    )

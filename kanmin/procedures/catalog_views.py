@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from kanmin.accounts.access import operator_page
 from kanmin.core import views as core_views
 from kanmin.core.errors import Conflict, NotFound
-from kanmin.core.forms import perform, submit
+from kanmin.core.forms import import_page, perform, submit
 from kanmin.core.language import localized
 from kanmin.core.permissions import allowed
 from kanmin.core.selectors import department_list
@@ -188,29 +188,14 @@ def catalog_export(request: HttpRequest) -> HttpResponse:
 @operator_page("procedures.change_procedure", methods=["GET", "POST"])
 def catalog_import(request: HttpRequest) -> HttpResponse:
     municipality = _municipality(request)
-    form = ImportForm(request.POST or None, request.FILES or None)
-    context: dict[str, Any] = {"form": form}
-    status = 200
-    if request.method == "POST":
-        status = 422
-        try:
-            result = submit(
-                form,
-                lambda: services.procedures_import(
-                    municipality=municipality,
-                    actor=request.user,
-                    data=form.cleaned_data["file"].read(),
-                    file_name=form.cleaned_data["file"].name,
-                ),
-                passes=(services.ImportRefused,),
-            )
-        except services.ImportRefused as exc:
-            context.update({"refused": exc, "problems": exc.problems})
-        else:
-            if result is not None:
-                status = 200
-                context["result"] = result
-    return render(request, "procedures/catalog/staff_import.html", context, status=status)
+    return import_page(
+        request,
+        ImportForm(request.POST or None, request.FILES or None),
+        lambda data, file_name: services.procedures_import(
+            municipality=municipality, actor=request.user, data=data, file_name=file_name
+        ),
+        "procedures/catalog/staff_import.html",
+    )
 
 
 # ------------------------------------------------------------------------------------------

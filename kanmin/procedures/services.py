@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kanmin.core.actions import Changed, Outcome, Unchanged, action, deleted
-from kanmin.core.errors import Conflict, Invalid, full_clean
+from kanmin.core.errors import Conflict, ImportRefused, Invalid, full_clean
 from kanmin.core.models import Department, Municipality
 from kanmin.core.permissions import require
 from kanmin.procedures import catalog, selectors
@@ -198,19 +198,6 @@ class CatalogImport:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
-
-
-class ImportRefused(Invalid):
-    """A catalog file with problems: ``problems`` lists each (row, column, value, what to do);
-    nothing was saved."""
-
-    default_message = gettext_lazy(
-        "Nothing was imported: fix the problems below in the file and import it again."
-    )
-
-    def __init__(self, problems: list[catalog.Problem]) -> None:
-        super().__init__(code="import_refused")
-        self.problems = problems
 
 
 def _department_of(
