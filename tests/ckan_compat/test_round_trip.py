@@ -459,11 +459,14 @@ def test_package_revise_match_filter_update(catalog: dict[str, Any]) -> None:
         assert [m.split()[0] for m in failed.value.error_dict["match"]] == ["title"]
         assert ck.action.package_show(id="aed")["title"] == "AED設置箇所一覧"
 
+        # An id's prefix names the resource; a prefix of digits only would be read as a
+        # position in the list (as CKAN reads it), so it runs to the id's first hyphen then.
+        prefix = first[:9] if first[:6].isdigit() else first[:6]
         revised = ck.action.package_revise(
             match={"id": aed["id"], "resources": [{"name": "452025_aed.csv"}]},
             filter=["-notes", "-resources__1"],
             update={"title": "AED一覧", "extras": [{"key": "source", "value": "消防局"}]},
-            **{f"update__resources__{first[:6]}__description": "市内のAED"},
+            **{f"update__resources__{prefix}__description": "市内のAED"},
         )["package"]
         assert revised["title"] == "AED一覧"
         assert [r["name"] for r in revised["resources"]] == ["452025_aed.csv"]

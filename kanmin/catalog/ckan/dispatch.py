@@ -25,6 +25,7 @@ from kanmin.accounts import services as accounts_services
 from kanmin.catalog import filetypes, search, uploads
 from kanmin.catalog.ckan import dictize
 from kanmin.catalog.ckan.actions import ACTIONS, Action, Context
+from kanmin.catalog.datastore import registered
 from kanmin.catalog.models import SearchGeneration
 from kanmin.core.errors import Conflict, Invalid, KanminError, NotFound, PermissionDenied
 from kanmin.core.middleware import contains_nul, nul_message
@@ -214,7 +215,8 @@ def _answer(
     )
     envelope: dict[str, Any] = {"help": _help_url(request, action)}
     try:
-        result = found.function(ctx, data)
+        with registered.reads_watched() as live:
+            result = found.function(ctx, data)
     except KanminError as exc:
         error, status = _error(exc)
         envelope.update({"success": False, "error": error})
@@ -235,7 +237,7 @@ def _answer(
             f"{callback}({json.dumps(envelope)});", content_type="application/javascript"
         )
     response = _json(envelope)
-    if cache_key is not None:
+    if cache_key is not None and not live:  # an app's rows change without a catalog write
         _keep_answer(cache_key, response.content)
     return response
 
@@ -255,6 +257,11 @@ CACHED_ACTIONS = frozenset(
         "current_package_list_with_resources",
         "tag_list",
         "license_list",
+        # A table's rows change only with a catalog write (a load, a push, a delete), which
+        # changes the generation token; an app's table, read as its rows are now, is not kept
+        # (see _answer). Not datastore_search_sql: a statement may ask for random() or now().
+        "datastore_search",
+        "datastore_info",
     }
 )
 ANSWER_CACHE = "default"

@@ -13,8 +13,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -40,10 +43,32 @@ def is_registered_file(resource: Any, provider: datasets.Provider | None) -> boo
     )
 
 
+_watch = threading.local()
+
+
+@contextmanager
+def reads_watched() -> Iterator[list[str]]:
+    """Within the block, on this thread, the list gets the resource id of each app's table
+    read. An answer made of such rows must not be kept under the catalog's generation token,
+    as the API keeps other answers: the apps change their rows without changing the token."""
+    outer = getattr(_watch, "seen", None)
+    seen: list[str] = []
+    _watch.seen = seen
+    try:
+        yield seen
+    finally:
+        _watch.seen = outer
+        if outer is not None:
+            outer.extend(seen)
+
+
 def table(resource: Any, provider: datasets.Provider) -> Any:
     """An unsaved :class:`DatastoreTable` over the app's rows as they are now (see above)."""
     from kanmin.catalog.models import DatastoreStatus, DatastoreTable
 
+    seen = getattr(_watch, "seen", None)
+    if seen is not None:
+        seen.append(str(resource.pk))
     data = datasets.rows_csv(provider, resource.municipality)
     digest = hashlib.sha256(data).hexdigest()[:32]
     folder = table_folder(resource)

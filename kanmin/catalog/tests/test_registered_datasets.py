@@ -399,8 +399,12 @@ def test_the_apps_table_answers_datastore_search_as_its_rows_are_now(
     assert found["total"] == 2
     assert [(r["出店場所"], r["店の数"]) for r in found["records"]] == [("本町", 12), ("中町", 7)]
     assert {f["id"]: f["type"] for f in found["fields"]}["店の数"] == "int"
-    # A change of the app's rows shows at the next read, with no sync in between.
+    assert _action(client, "datastore_info", id=str(link.pk))["meta"]["count"] == 2
+    # A change of the app's rows shows at the next read, with no sync in between: the same
+    # question asked again is answered from the rows, not from the cache of API answers.
     ROWS["452025"].append(["西町", 30])
+    found = _action(client, "datastore_search", resource_id=str(link.pk), sort="店の数 desc")
+    assert [r["出店場所"] for r in found["records"]] == ["西町", "本町", "中町"]
     found = _action(client, "datastore_search", resource_id=str(link.pk), q="西")
     assert [r["出店場所"] for r in found["records"]] == ["西町"]
     sql = f'SELECT sum("店の数") AS n FROM "{link.pk}"'  # noqa: S608 - our own uuid
