@@ -95,8 +95,9 @@ def result_row(record: dict[str, Any], columns: list[dict[str, Any]]) -> list[di
 
 # Filters a preview takes at most (each a column, a condition and a value).
 FILTERS_MAX = 10
-# A filter's condition: the column's value is the one given, or at least it, or at most it.
-FILTER_OPS = ("eq", "gte", "lte")
+# A filter's condition: the column's value is the one given, or at least it, or at most it,
+# or holds it (each of its words, folded as the search box folds them; CKAN's q per column).
+FILTER_OPS = ("eq", "gte", "lte", "contains")
 
 
 @dataclass(frozen=True)
@@ -236,6 +237,7 @@ def ckan_filters(filters: tuple[Filter, ...]) -> dict[str, Any]:
     when a column has several exact values and a range, which one filter cannot say."""
     exact: dict[str, list[str]] = {}
     ranges: dict[str, dict[str, str]] = {}
+    filters = tuple(f for f in filters if f.op != "contains")  # they go to q: ckan_q
     for f in filters:
         if f.op == "eq":
             exact.setdefault(f.column, []).append(f.value)
@@ -260,23 +262,46 @@ def ckan_filters(filters: tuple[Filter, ...]) -> dict[str, Any]:
     return result
 
 
+def ckan_q(filters: tuple[Filter, ...]) -> dict[str, str]:
+    """The preview's "contains" filters as CKAN's ``q`` by column: every word of every value
+    given for a column must be in that column's cell."""
+    words: dict[str, list[str]] = {}
+    for f in filters:
+        if f.op == "contains":
+            words.setdefault(f.column, []).append(f.value)
+    return {column: " ".join(values) for column, values in words.items()}
+
+
 def _search_data(resource: Resource, state: TableState) -> dict[str, Any]:
     data: dict[str, Any] = {
         "resource_id": str(resource.pk),
         "limit": state.rows,
         "offset": (state.page - 1) * state.rows,
     }
-    if state.q:
+    by_column = ckan_q(state.filters)
+    if by_column:
+        # CKAN's q is the whole row's search or one per column, not both: the search box
+        # then goes to full_text, which every row must also match.
+        data["q"] = by_column
+        if state.q:
+            data["full_text"] = state.q
+    elif state.q:
         data["q"] = state.q
-    if state.filters:
-        data["filters"] = ckan_filters(state.filters)
+    filters = ckan_filters(state.filters)
+    if filters:
+        data["filters"] = filters
     if state.sort:
         data["sort"] = f"{quote(state.sort)} {state.dir}"
     return data
 
 
 def filter_op_labels() -> list[tuple[str, Any]]:
-    return [("eq", _("is exactly")), ("gte", _("is at least")), ("lte", _("is at most"))]
+    return [
+        ("eq", _("is exactly")),
+        ("gte", _("is at least")),
+        ("lte", _("is at most")),
+        ("contains", _("contains (part of the value)")),
+    ]
 
 
 def download_url(resource: Resource, state: TableState) -> str:

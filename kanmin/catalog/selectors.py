@@ -898,7 +898,7 @@ def datastore_rows(
     # _id last in the order: pages of equal sort values do not overlap.
     sort = f"{data['sort']}, _id" if data.get("sort") else "_id"
     base = {
-        **{k: v for k, v in data.items() if k in ("resource_id", "q", "filters")},
+        **{k: v for k, v in data.items() if k in ("resource_id", "q", "full_text", "filters")},
         "fields": names,
         "sort": sort,
         "include_total": False,

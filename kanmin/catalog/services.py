@@ -1638,7 +1638,22 @@ def registered_datasets_sync(
                 if name not in names and dataset.state != DatasetState.WITHDRAWN:
                     _withdraw_orphan(dataset, actor)
                     report.withdrawn.append(dataset.name)
+        for provider in chosen:
+            if provider.name in kept:
+                _refresh_registered_dependents(kept[provider.name], provider)
     return report
+
+
+def _refresh_registered_dependents(dataset: Dataset, provider: datasets.Provider) -> None:
+    """The derived tables that read the app's table are computed again: a sync runs after the
+    app's actions that may change its rows (``changed_by``), and when staff or a migration
+    sync every table. Queued in the sync's transaction, as a load queues its dependents'."""
+    from kanmin.catalog.analysis import services as analysis_services
+    from kanmin.catalog.datastore import registered
+
+    for resource in dataset.resources.all():
+        if registered.is_registered_file(resource, provider):
+            analysis_services.derived_refresh_queue(resource=resource)
 
 
 def registered_datasets_sync_all(*, actor: Any = None) -> dict[str, RegisteredSync]:

@@ -107,6 +107,8 @@ evacuation_spaces = Provider(
     columns=_columns(shelters.STANDARD_COLUMNS),
     rows=_standard_rows(shelters.STANDARD_COLUMNS, is_emergency_site=True),
     keywords=("防災", "避難場所", "指定緊急避難場所"),
+    # The register's actions: the lists and the catalog's tables over them follow at once.
+    changed_by=("disaster.shelter.register", "disaster.shelter.update", "disaster.shelter.import"),
 )
 
 designated_shelters = Provider(
@@ -127,6 +129,8 @@ designated_shelters = Provider(
     columns=_columns(shelters.REGISTER_COLUMNS),
     rows=_standard_rows(shelters.REGISTER_COLUMNS),
     keywords=("防災", "避難所", "指定避難所", "福祉避難所"),
+    # The register's actions: the lists and the catalog's tables over them follow at once.
+    changed_by=("disaster.shelter.register", "disaster.shelter.update", "disaster.shelter.import"),
 )
 
 
@@ -175,4 +179,10 @@ shelter_openings = Provider(
     ),
     rows=_opening_rows,
     keywords=("防災", "避難所", "開設"),
+    changed_by=(
+        "disaster.shelter.open",
+        "disaster.shelter.count",
+        "disaster.shelter.close",
+        "disaster.shelter.update",
+    ),
 )

@@ -197,6 +197,17 @@ def test_an_english_visitor_on_a_phone_uses_the_table_with_the_keyboard(
     check_page(page, axe)
     page.get_by_role("link", name="Show all rows").click()
     expect_count(page, "Rows 1–25 of 60")
+    # Part of one column's value: 町名 holding 町1 (町1番, 町10番 … 町19番).
+    page.get_by_label("Column", exact=True).select_option("町名")
+    page.get_by_label("Condition", exact=True).select_option("contains")
+    page.get_by_label("Value", exact=True).fill("町1")
+    page.get_by_role("button", name="Show the rows").click()
+    expect_count(page, "Rows 1–11 of 11")
+    assert all("町1" in name for name in column(page, 1))
+    expect(page.get_by_label("Condition of filter 1")).to_have_value("contains")
+    check_page(page, axe)
+    page.get_by_role("link", name="Show all rows").click()
+    expect_count(page, "Rows 1–25 of 60")
 
     # A bad value says what is wrong; the table still shows.
     page.goto(towns + "?column=人口&value=many")

@@ -198,6 +198,35 @@ def test_a_range_on_a_number_column_with_an_exact_value_beside_it(client, towns)
     assert "Rows 1–25 of 60" in count_line(html)
 
 
+def test_a_contains_filter_finds_part_of_a_columns_value(client, towns):
+    def shown(query: str) -> list[str]:
+        url = page_url(towns) + "?" + query + "&rows=100"
+        return sorted(r[0] for r in body_rows(get(client, url).content.decode()))
+
+    # 町名 holding 町1 (folded: a full-width １ is the same): 町1番 and 町10番 … 町19番.
+    part = sorted(r[0] for r in town_rows() if "町1" in r[0])
+    assert len(part) == 11
+    assert shown("column=町名&op=contains&value=町1") == part
+    assert shown("column=町名&op=contains&value=町１") == part
+    # With the search box (every row must also hold its words) and an exact filter.
+    both = "column=町名&op=contains&value=町1&q=高城"
+    assert shown(both) == sorted(r for r in part if r.startswith("高城"))
+    exact = "column=町名&op=contains&value=町1&column=地区&op=eq&value=山田"
+    assert shown(exact) == ["山田町12番", "山田町17番"]
+    # Only in its column: 地区 holds no 町.
+    nothing = get(client, page_url(towns) + "?column=地区&op=contains&value=町").content.decode()
+    assert "No rows match." in count_line(nothing)
+    html = get(client, page_url(towns) + "?" + both).content.decode()
+    assert 'value="contains" selected' in html
+    # The API link and the download give the same rows.
+    api = unescape(re.search(r'<a href="([^"]+)">API call \(JSON\)', html).group(1))
+    result = client.get(api.removeprefix("http://testserver")).json()["result"]
+    assert sorted(r["町名"] for r in result["records"]) == shown(both)
+    link = unescape(re.search(r'<a href="([^"]+)" download>', html)[1])
+    body = b"".join(client.get(link).streaming_content).decode("utf-8-sig")
+    assert sorted(line.split(",")[0] for line in body.splitlines()[1:]) == shown(both)
+
+
 def test_the_download_holds_every_matching_row_in_the_pages_order(client, towns, settings):
     html = get(
         client, page_url(towns), column="地区", value="高城", sort="世帯数", dir="desc"

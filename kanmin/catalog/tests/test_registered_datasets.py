@@ -450,3 +450,40 @@ def test_staff_analyse_the_apps_table_with_their_own(miyakonojo, stalls, steward
     sql = f'SELECT "出店場所" FROM "{link.pk}" WHERE "店の数" > 10'  # noqa: S608 - our uuid
     result = analysis.analysis_run(municipality=miyakonojo, viewer=steward, sql=sql)
     assert result.records == [{"出店場所": "本町"}]
+
+
+def test_a_view_over_the_apps_table_is_computed_again_after_the_apps_action(
+    miyakonojo, stalls, steward, org, django_capture_on_commit_callbacks
+):
+    from kanmin.catalog.analysis import services as analysis_services
+    from kanmin.catalog.models import DatastoreTable
+    from kanmin.catalog.tests.helpers import run_queued_tasks
+
+    _sync(miyakonojo)
+    link = _csv_link(miyakonojo, STALLS)
+    view = analysis_services.saved_view_create(
+        municipality=miyakonojo,
+        actor=steward,
+        name_ja="大きな出店場所",
+        name_en="Large stall places",
+        description="",
+        sql=f'SELECT "出店場所" FROM "{link.pk}" WHERE "店の数" > 10',  # noqa: S608 - our uuid
+    )
+    view = analysis_services.saved_view_publish(
+        municipality=miyakonojo,
+        actor=steward,
+        view=view,
+        organization=org,
+        name="large-stalls",
+        state=DatasetState.PUBLISHED,
+    )
+    for _ in range(3):  # the computation, then the load it queues
+        run_queued_tasks()
+    view.refresh_from_db()
+    derived = view.derived_resource
+    assert DatastoreTable.all_tenants.get(resource=derived).row_count == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        stall_add(municipality=miyakonojo, actor=None, place="西町", stalls=30)
+    for _ in range(3):
+        run_queued_tasks()
+    assert DatastoreTable.all_tenants.get(resource=derived).row_count == 2
