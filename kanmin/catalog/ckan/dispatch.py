@@ -380,7 +380,14 @@ def _cached_answer(key: str | None) -> bytes | None:
     return body
 
 
+# An answer larger than this is computed each time: the shared cache is bounded by entries,
+# not bytes, and a reader paging through a big table 32,000 rows at a time would fill it.
+ANSWER_KEPT_MAX_BYTES = 512 * 1024
+
+
 def _keep_answer(key: str, body: bytes) -> None:
+    if len(body) > ANSWER_KEPT_MAX_BYTES:
+        return
     _recent.put(key, body)
     try:
         caches[ANSWER_CACHE].set(key, body)

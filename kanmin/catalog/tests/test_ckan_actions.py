@@ -570,6 +570,18 @@ def test_anonymous_answers_are_reused_until_the_catalog_changes(
     assert client.get(url).json()["result"]["title"] == "職員には見える"
 
 
+def test_an_answer_larger_than_the_limit_is_not_kept(
+    client, make_dataset, answer_cache, monkeypatch
+):
+    dataset = make_dataset("large", "大きな答え")
+    url = "/api/3/action/package_show?id=large"
+    size = len(client.get(url).content)
+    monkeypatch.setattr(dispatch, "ANSWER_KEPT_MAX_BYTES", size - 1)
+    client.get(url + "&again=1")
+    _retitle_unseen(dataset, "見える変更")
+    assert client.get(url + "&again=1").json()["result"]["title"] == "見える変更"
+
+
 def test_each_language_and_address_has_its_own_answer(
     client, make_dataset, miyakonojo, answer_cache
 ):
