@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import io
+import os
 import re
 import subprocess
 import sys
@@ -215,3 +216,21 @@ def test_translations_use_named_placeholders_only():
             if pattern.search(line):
                 offenders.append(f"{path.relative_to(ROOT)}:{number}")
     assert not offenders, offenders
+
+
+def test_a_process_starts_without_arrow_or_duckdb():
+    """The server's and the worker's start (settings, every app, every URL and view) imports
+    neither Arrow nor DuckDB: only a DataStore read or load does. The worker's own memory stays
+    far under its limit, and a web process that never reads a table never holds them."""
+    code = (
+        "import sys, django; django.setup()\n"
+        "from django.urls import get_resolver; get_resolver().url_patterns\n"
+        "import kanmin.core.worker, kanmin.catalog.ckan.dispatch, kanmin.catalog.services\n"
+        "print(sorted(m for m in ('pyarrow', 'duckdb') if m in sys.modules))\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "kanmin.settings"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"

@@ -25,7 +25,7 @@ from kanmin.accounts import services as accounts_services
 from kanmin.catalog import filetypes, search, uploads
 from kanmin.catalog.ckan import dictize
 from kanmin.catalog.ckan.actions import ACTIONS, Action, Context
-from kanmin.catalog.datastore import registered
+from kanmin.catalog.datastore import live
 from kanmin.catalog.models import SearchGeneration
 from kanmin.core.errors import Conflict, Invalid, KanminError, NotFound, PermissionDenied
 from kanmin.core.middleware import contains_nul, nul_message
@@ -215,7 +215,7 @@ def _answer(
     )
     envelope: dict[str, Any] = {"help": _help_url(request, action)}
     try:
-        with registered.reads_watched() as live:
+        with live.reads_watched() as live_reads:
             result = found.function(ctx, data)
     except KanminError as exc:
         error, status = _error(exc)
@@ -237,7 +237,7 @@ def _answer(
             f"{callback}({json.dumps(envelope)});", content_type="application/javascript"
         )
     response = _json(envelope)
-    if cache_key is not None and not live:  # an app's rows change without a catalog write
+    if cache_key is not None and not live_reads:  # an app's rows change without a catalog write
         _keep_answer(cache_key, response.content)
     return response
 

@@ -13,17 +13,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from django.utils import timezone
 
-from kanmin.catalog.datastore import load
+from kanmin.catalog.datastore import live
 from kanmin.catalog.datastore.files import datastore_root, table_folder
 from kanmin.core import datasets
 
@@ -43,32 +40,11 @@ def is_registered_file(resource: Any, provider: datasets.Provider | None) -> boo
     )
 
 
-_watch = threading.local()
-
-
-@contextmanager
-def reads_watched() -> Iterator[list[str]]:
-    """Within the block, on this thread, the list gets the resource id of each app's table
-    read. An answer made of such rows must not be kept under the catalog's generation token,
-    as the API keeps other answers: the apps change their rows without changing the token."""
-    outer = getattr(_watch, "seen", None)
-    seen: list[str] = []
-    _watch.seen = seen
-    try:
-        yield seen
-    finally:
-        _watch.seen = outer
-        if outer is not None:
-            outer.extend(seen)
-
-
 def table(resource: Any, provider: datasets.Provider) -> Any:
     """An unsaved :class:`DatastoreTable` over the app's rows as they are now (see above)."""
     from kanmin.catalog.models import DatastoreStatus, DatastoreTable
 
-    seen = getattr(_watch, "seen", None)
-    if seen is not None:
-        seen.append(str(resource.pk))
+    live.note_read(str(resource.pk))  # the API does not keep an answer made of these rows
     data = datasets.rows_csv(provider, resource.municipality)
     digest = hashlib.sha256(data).hexdigest()[:32]
     folder = table_folder(resource)
@@ -94,6 +70,10 @@ def table(resource: Any, provider: datasets.Provider) -> Any:
 def _load(data: bytes, folder: Path, final: Path, meta_path: Path) -> dict[str, Any]:
     """Write the rows' table and then its description (so that a description found means
     its table is there); two readers doing so at once write the same files."""
+    # Here, not at the top: the catalog's sync asks is_registered_file, and the processes
+    # that only sync (the worker, a web process answering a staff action) need no Arrow.
+    from kanmin.catalog.datastore import load
+
     folder.mkdir(parents=True, exist_ok=True)
     source = folder / f".{uuid.uuid4().hex}-rows.csv"
     source.write_bytes(data)
