@@ -89,6 +89,13 @@ def _columns(columns: tuple[shelters.StandardColumn, ...]) -> tuple[Column, ...]
     return tuple(Column(key, name, title) for key, name, title in shelters.iter_columns(columns))
 
 
+# The shelter register's actions: both lists, and the catalog's tables over them, follow them.
+REGISTER_ACTIONS = (
+    "disaster.shelter.register",
+    "disaster.shelter.update",
+    "disaster.shelter.import",
+)
+
 evacuation_spaces = Provider(
     name="disaster.evacuation_spaces",
     slug="evacuation_space",
@@ -107,8 +114,7 @@ evacuation_spaces = Provider(
     columns=_columns(shelters.STANDARD_COLUMNS),
     rows=_standard_rows(shelters.STANDARD_COLUMNS, is_emergency_site=True),
     keywords=("防災", "避難場所", "指定緊急避難場所"),
-    # The register's actions: the lists and the catalog's tables over them follow at once.
-    changed_by=("disaster.shelter.register", "disaster.shelter.update", "disaster.shelter.import"),
+    changed_by=REGISTER_ACTIONS,
 )
 
 designated_shelters = Provider(
@@ -129,8 +135,7 @@ designated_shelters = Provider(
     columns=_columns(shelters.REGISTER_COLUMNS),
     rows=_standard_rows(shelters.REGISTER_COLUMNS),
     keywords=("防災", "避難所", "指定避難所", "福祉避難所"),
-    # The register's actions: the lists and the catalog's tables over them follow at once.
-    changed_by=("disaster.shelter.register", "disaster.shelter.update", "disaster.shelter.import"),
+    changed_by=REGISTER_ACTIONS,
 )
 
 
